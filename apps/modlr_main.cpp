@@ -1,0 +1,35 @@
+// The `modlr` command line: train, eval, summary.
+#include <CLI/CLI.hpp>
+
+#include "modlr/cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"modlr: train, measure and ship deep-learning models (MODLR architecture)"};
+  app.require_subcommand(1);
+  std::vector<std::string> overrides;
+  const std::string set_help = "override a config key, e.g. --set runner.epochs=1 (repeatable)";
+
+  modlr::cli::TrainArgs train;
+  auto* train_cmd = app.add_subcommand("train", "train an experiment and write its run record");
+  train_cmd->add_option("config", train.config, "experiment config (YAML)")->required();
+  train_cmd->add_option("--set", train.overrides, set_help);
+
+  modlr::cli::EvalArgs eval;
+  auto* eval_cmd = app.add_subcommand("eval", "evaluate a checkpoint on a split");
+  eval_cmd->add_option("config", eval.config, "experiment config (YAML)")->required();
+  eval_cmd->add_option("--checkpoint", eval.checkpoint, "checkpoint file (.pt)")->required();
+  eval_cmd->add_option("--split", eval.split, "test | validation | train")
+      ->check(CLI::IsMember({"test", "validation", "train"}));
+  eval_cmd->add_option("--set", eval.overrides, set_help);
+
+  modlr::cli::SummaryArgs summary;
+  auto* summary_cmd =
+      app.add_subcommand("summary", "per-layer output shapes and parameter counts (dry run)");
+  summary_cmd->add_option("config", summary.config, "experiment config (YAML)")->required();
+  summary_cmd->add_option("--set", summary.overrides, set_help);
+
+  CLI11_PARSE(app, argc, argv);
+  if (train_cmd->parsed()) return modlr::cli::train(train);
+  if (eval_cmd->parsed()) return modlr::cli::eval(eval);
+  return modlr::cli::summary(summary);
+}

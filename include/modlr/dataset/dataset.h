@@ -1,0 +1,84 @@
+#pragma once
+/// MODLR component 3: the Dataset. It reads a format, preprocesses, splits, batches,
+/// shuffles and prefetches; it never sees the model.
+///
+/// A Dataset is built from the config's `dataset` section:
+///   name: idx                 # the DataSource that reads the format (registry name)
+///   path: /usr/share/datasets/fashion-mnist   # where the files are (source-specific)
+///   limit: 0                  # use only the first N training examples (0 = all)
+///   validation: 0.0           # fraction of the training examples held out, seeded
+///   batch_size: 64, eval_batch_size: 1000, shuffle: true, drop_last: false, prefetch: 2
+/// plus the source's own keys (e.g. scale, mean, std for images).
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "modlr/core/config.h"
+#include "modlr/core/registry.h"
+#include "modlr/dataset/batch.h"
+#include "modlr/dataset/loader.h"
+
+namespace modlr {
+
+/// One data file read by a run, recorded in its run record.
+struct DataFile {
+  std::string path;
+  std::string sha256;  ///< of the bytes on disk (compressed if the file is)
+};
+
+/// What a DataSource reads: train and test splits plus the files they came from.
+struct SourceData {
+  TensorData train;
+  TensorData test;
+  std::vector<DataFile> files;
+};
+
+/// Reads one data format (IDX, CIFAR-10, CSV, ...) and applies its preprocessing.
+/// Errors name the file and what is wrong.
+class DataSource {
+ public:
+  virtual ~DataSource() = default;
+  virtual SourceData load() = 0;
+};
+
+using DataSourceRegistry = Registry<std::unique_ptr<DataSource>, const Config&>;
+DataSourceRegistry& data_source_registry();
+
+enum class Split { train, validation, test };
+const char* split_name(Split split);
+
+class Dataset {
+ public:
+  /// Reads the `dataset` section; the source is created now, data is read by load().
+  Dataset(const Config& section, uint64_t seed);
+
+  /// Reads the data (once), applies `limit` and the validation split.
+  void load();
+  bool has_validation() const { return validation_.size() > 0; }
+  const TensorData& data(Split split) const;
+  const std::vector<DataFile>& files() const { return files_; }
+
+  /// A loader over `split`: the training split shuffles (if configured) with batch_size,
+  /// the others keep their order with eval_batch_size.
+  std::unique_ptr<BatchLoader> loader(Split split) const;
+
+ private:
+  std::unique_ptr<DataSource> source_;
+  int64_t limit_ = 0;
+  double validation_fraction_ = 0;
+  LoaderOptions train_options_;
+  LoaderOptions eval_options_;
+  uint64_t seed_ = 0;
+  bool loaded_ = false;
+  TensorData train_, validation_, test_;
+  std::vector<DataFile> files_;
+};
+
+/// First `limit` rows of `data` (all when limit is 0 or >= size).
+TensorData take_first(const TensorData& data, int64_t limit);
+/// Splits off round(fraction * size) rows, chosen by a permutation from a generator seeded
+/// with `seed`; both parts keep the original row order. Returns {kept, held_out}.
+std::pair<TensorData, TensorData> split_off(const TensorData& data, double fraction,
+                                            uint64_t seed);
+
+}  // namespace modlr

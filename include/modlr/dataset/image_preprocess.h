@@ -1,0 +1,25 @@
+#pragma once
+/// Pixel preprocessing shared by the image sources, read from the `dataset` section:
+///   scale: 255.0          # pixels are divided by this (so 0..255 becomes 0..1)
+///   mean: [0.2860]        # optional, one per channel, subtracted after scaling
+///   std:  [0.3530]        # optional, one per channel (> 0), divided after the mean
+/// The operations run in exactly this order in float32, as the PyTorch twins do them.
+#include <vector>
+
+#include "modlr/core/config.h"
+#include "modlr/dataset/batch.h"
+
+namespace modlr {
+
+struct ImagePreprocess {
+  double scale = 255.0;
+  std::vector<double> mean;
+  std::vector<double> std;
+
+  /// Reads scale/mean/std; `channels` is the number of channels the images have.
+  static ImagePreprocess from_config(const Config& section, int64_t channels);
+  /// images: uint8 [N, C, H, W]. Returns float32 [N, C, H, W].
+  torch::Tensor apply(const torch::Tensor& images) const;
+};
+
+}  // namespace modlr

@@ -1,0 +1,66 @@
+#pragma once
+/// Batches a TensorData: seeded shuffling, optional drop-last, and background prefetch.
+///
+/// Each epoch draws its permutation with torch::randperm from the loader's own generator
+/// (seeded once with the run seed), exactly as PyTorch Python's
+/// `torch.randperm(n, generator=torch.Generator().manual_seed(seed))` does, so a modlr run
+/// and its Python twin see the same batches in the same order. Batches are cut from the
+/// in-memory tensors with one index_select (or a zero-copy slice when not shuffling),
+/// never assembled example by example.
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "modlr/dataset/batch.h"
+
+namespace modlr {
+
+struct LoaderOptions {
+  int64_t batch_size = 32;   ///< > 0
+  bool shuffle = false;
+  bool drop_last = false;    ///< drop a final batch smaller than batch_size
+  int64_t prefetch = 2;      ///< batches assembled ahead on a background thread; 0 = inline
+  uint64_t seed = 0;         ///< seeds the shuffle generator
+};
+
+class BatchLoader {
+ public:
+  BatchLoader(TensorData data, LoaderOptions options);
+  ~BatchLoader();
+  BatchLoader(const BatchLoader&) = delete;
+  BatchLoader& operator=(const BatchLoader&) = delete;
+
+  int64_t examples() const { return data_.size(); }
+  int64_t batches_per_epoch() const;
+  const LoaderOptions& options() const { return options_; }
+
+  /// Starts an epoch: draws the next permutation (when shuffling) and starts prefetching.
+  /// Abandons any batches left from the previous epoch.
+  void start_epoch();
+  /// Moves the next batch of this epoch into `out`; false when the epoch is exhausted.
+  bool next(Batch& out);
+  /// The permutation of the current epoch (empty when not shuffling); for tests.
+  const torch::Tensor& permutation() const { return permutation_; }
+
+ private:
+  Batch assemble(int64_t index) const;
+  void stop_prefetch();
+  void prefetch_loop(int64_t first, int64_t count);
+
+  TensorData data_;
+  LoaderOptions options_;
+  torch::Generator generator_;
+  torch::Tensor permutation_;
+  int64_t next_index_ = 0;
+  int64_t batches_ = 0;
+
+  std::thread worker_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<Batch> ready_;
+  std::exception_ptr worker_error_;
+  bool stopping_ = false;
+};
+
+}  // namespace modlr

@@ -1,0 +1,30 @@
+#pragma once
+/// Whole-file I/O helpers for dataset and artifact files: transparent gzip reading,
+/// data-file resolution (prefer the .gz), and crash-safe atomic writes.
+/// Every failure throws modlr::Error with one line naming the file and the reason.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace modlr::formats {
+
+/// Reads the whole file at `path`. If its first two bytes are the gzip magic 0x1f 0x8b,
+/// the content is decompressed (all concatenated gzip members) and the decompressed bytes
+/// are returned; otherwise the raw bytes are returned.
+/// Throws modlr::Error naming `path` if the file is missing, unreadable, a directory, or
+/// a corrupt / truncated gzip stream (including CRC or length-check failures and
+/// non-gzip garbage after the last member).
+std::vector<uint8_t> read_file_bytes(const std::string& path);
+
+/// Returns `dir/stem.gz` if that path exists, else `dir/stem` if it exists.
+/// Throws modlr::Error naming both tried paths if neither exists.
+/// An empty `dir` means the current directory (the stem is returned unprefixed).
+std::string resolve_data_file(const std::string& dir, const std::string& stem);
+
+/// Atomically replaces (or creates) `path` with `contents`: writes to
+/// `path + ".tmp.<pid>"` in the same directory, fsyncs it, then rename()s it over `path`.
+/// Every write/fsync/close/rename is checked; on any failure the temp file is removed,
+/// `path` is left untouched, and modlr::Error is thrown naming `path` and strerror.
+void write_file_atomic(const std::string& path, const std::string& contents);
+
+}  // namespace modlr::formats

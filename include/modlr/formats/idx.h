@@ -1,0 +1,46 @@
+#pragma once
+/// The IDX format used by MNIST, Fashion-MNIST and KMNIST.
+/// Layout: 0x00 0x00, a type byte (only 0x08 = unsigned byte is supported), a dimension
+/// count byte (1..4 accepted), that many big-endian uint32 dimension sizes, then exactly
+/// product(dims) data bytes. Files may be gzipped (see read_file_bytes).
+/// Every failure throws modlr::Error with one line naming the file.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace modlr::formats {
+
+/// A parsed unsigned-byte IDX array. Invariant after parse_idx: 1 <= dims.size() <= 4,
+/// every dim > 0, and data.size() == product(dims).
+struct IdxArray {
+  std::vector<uint32_t> dims;
+  std::vector<uint8_t> data;
+  /// Number of items: dims[0] (0 if dims is empty).
+  size_t count() const;
+  /// Bytes per item: product of dims[1..] (1 for a 1-dimensional array).
+  size_t item_size() const;
+};
+
+/// Parses IDX bytes. `source_name` (usually the file path) prefixes every error message.
+/// Rejects: fewer than 4 bytes, non-zero magic bytes, type other than 0x08, dimension
+/// count outside 1..4, incomplete header, a zero dimension, a size product that overflows,
+/// and a data length different from the product ("truncated" / "trailing bytes").
+IdxArray parse_idx(const std::vector<uint8_t>& bytes, const std::string& source_name);
+
+/// parse_idx(read_file_bytes(path), path): reads a raw or gzipped IDX file.
+IdxArray read_idx(const std::string& path);
+
+/// An image file and its matching label file.
+struct IdxImagesLabels {
+  IdxArray images;  ///< dims = {N, rows, cols}
+  IdxArray labels;  ///< dims = {N}, every value < num_classes
+};
+
+/// Reads an image file (must be 3-dimensional, magic 0x00000803) and a label file (must be
+/// 1-dimensional, magic 0x00000801), and checks that their counts match and that every
+/// label is < `num_classes` (which must be > 0). Errors name the offending file(s).
+IdxImagesLabels read_idx_pair(const std::string& images_path, const std::string& labels_path,
+                              int num_classes);
+
+}  // namespace modlr::formats

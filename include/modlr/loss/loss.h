@@ -1,0 +1,54 @@
+#pragma once
+/// MODLR component 4: the Loss. It turns (models, batch) into named scalar objectives and
+/// the predictions that metrics read. It never steps optimizers or logs.
+///
+/// A plain classifier's loss returns one objective, "loss". A GAN's loss runs both models
+/// and returns "discriminator" and "generator"; the config binds each objective to its own
+/// optimizer, and the runner backpropagates and steps them in the configured order.
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "modlr/core/config.h"
+#include "modlr/core/registry.h"
+#include "modlr/dataset/batch.h"
+#include "modlr/model/model_set.h"
+
+namespace modlr {
+
+/// What the runner asks of the loss for one optimisation stage or one evaluation batch.
+struct LossRequest {
+  /// The objective the current stage will backpropagate ("" during evaluation). A loss may
+  /// compute only that one (a GAN recomputes with the freshly updated other model) or all.
+  std::string objective;
+  bool training = true;
+};
+
+struct LossOutput {
+  /// Named scalar objectives; in training, each requested one must require grad.
+  std::map<std::string, torch::Tensor> objectives;
+  /// What metrics compare with `targets`: class logits [B, K], regression values [B, ...];
+  /// undefined when the task has no per-example metric (a GAN).
+  torch::Tensor predictions;
+  torch::Tensor targets;
+};
+
+/// What kind of predictions a loss produces, which decides the metrics that apply.
+enum class Task { classification, regression, generative };
+
+class Loss {
+ public:
+  virtual ~Loss() = default;
+  /// Names of the objectives compute() can return.
+  virtual std::vector<std::string> objectives() const = 0;
+  virtual Task task() const = 0;
+  virtual LossOutput compute(ModelSet& models, const Batch& batch, const LossRequest& request) = 0;
+};
+
+using LossRegistry = Registry<std::unique_ptr<Loss>, const Config&>;
+LossRegistry& loss_registry();
+/// Builds the loss described by `section` (its `name` key picks the factory).
+std::unique_ptr<Loss> build_loss(const Config& section);
+
+}  // namespace modlr

@@ -1,0 +1,51 @@
+#pragma once
+/// Metrics over a stream of batches, in the reset / update / compute style.
+///
+/// Classification names: accuracy, precision_macro, recall_macro, f1_macro, auc_roc
+///   (macro one-vs-rest over softmax probabilities), confusion_matrix.
+/// Regression names: mse, rmse, mae, r2.
+#include <map>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "modlr/loss/loss.h"
+#include "modlr/metrics/classification.h"
+#include "modlr/metrics/regression.h"
+
+namespace modlr {
+
+/// Names valid for `task` (what `metrics.train` / `metrics.eval` may list).
+std::vector<std::string> metric_names(Task task);
+
+class MetricSuite {
+ public:
+  /// Throws modlr::Error naming an unknown metric (or one that does not fit the task).
+  MetricSuite(Task task, std::vector<std::string> names);
+
+  bool empty() const { return names_.empty(); }
+  void reset();
+  /// Classification: predictions = logits [B, K], targets = class indices [B].
+  /// Regression: predictions and targets of the same number of elements.
+  void update(const torch::Tensor& predictions, const torch::Tensor& targets);
+  /// Scalar metrics by name (confusion_matrix excluded; see confusion_matrix()).
+  std::map<std::string, double> compute() const;
+  /// Rows of the confusion matrix if it was requested; empty otherwise.
+  std::vector<std::vector<int64_t>> confusion_matrix() const;
+
+ private:
+  bool wants(const std::string& name) const;
+  void update_classification(const torch::Tensor& logits, const torch::Tensor& targets);
+
+  Task task_;
+  std::vector<std::string> names_;
+  bool needs_scores_ = false;
+  int64_t classes_ = 0;
+  std::unique_ptr<metrics::ConfusionMatrix> confusion_;
+  std::vector<float> scores_;    ///< softmax probabilities, row-major [n, classes]
+  std::vector<int64_t> targets_; ///< kept for auc_roc
+  metrics::RegressionAccumulator regression_;
+};
+
+}  // namespace modlr

@@ -1,0 +1,73 @@
+#pragma once
+/// MODLR component 1: the Model. It owns layers, the forward pass and parameter init; it
+/// never computes a loss or reads data.
+#include <torch/torch.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "modlr/core/config.h"
+#include "modlr/core/registry.h"
+
+namespace modlr {
+
+/// Called after each layer during an observed forward pass (used by `modlr summary`).
+using LayerObserver =
+    std::function<void(const std::string& name, const std::string& type,
+                       const torch::nn::Module& layer, const torch::Tensor& output)>;
+
+/// Base of every model. torch::nn::Module has no virtual forward, so modlr models derive
+/// from this small typed base. Parameter and buffer names follow PyTorch's state_dict names
+/// for the same architecture.
+class Model : public torch::nn::Module {
+ public:
+  /// x: a batch, batch dimension first. Returns the model's outputs, batch first.
+  virtual torch::Tensor forward(torch::Tensor x) = 0;
+  /// forward() that reports every layer's output to `observer`; the default reports the
+  /// whole model as one layer.
+  virtual torch::Tensor forward_observed(torch::Tensor x, const LayerObserver& observer);
+};
+
+/// A model that is an ordered list of named layers (conv1, relu1, pool1, ...). Subclasses
+/// add layers in their constructor; forward runs them in order.
+class SequentialModel : public Model {
+ public:
+  torch::Tensor forward(torch::Tensor x) override;
+  torch::Tensor forward_observed(torch::Tensor x, const LayerObserver& observer) override;
+
+ protected:
+  /// Registers `layer` under `name` (its parameters become "<name>.weight", ...).
+  void add_layer(const std::string& name, torch::nn::AnyModule layer);
+  template <typename ModuleHolder>
+  void add_layer(const std::string& name, ModuleHolder layer) {
+    add_layer(name, torch::nn::AnyModule(std::move(layer)));
+  }
+
+ private:
+  struct Layer {
+    std::string name;
+    torch::nn::AnyModule module;
+  };
+  std::vector<Layer> layers_;
+};
+
+/// Flattens [N, d1, d2, ...] to [N, d1*d2*...].
+class FlattenImpl : public torch::nn::Module {
+ public:
+  torch::Tensor forward(const torch::Tensor& x) { return x.flatten(1); }
+};
+TORCH_MODULE(Flatten);
+
+/// Builds the activation named `name` ("relu" or "tanh").
+torch::nn::AnyModule make_activation(const std::string& name);
+
+/// Registry of model factories: (model section of the config) -> model.
+using ModelRegistry = Registry<std::shared_ptr<Model>, const Config&>;
+ModelRegistry& model_registry();
+
+/// Builds the model described by `section` (its `name` key picks the factory).
+std::shared_ptr<Model> build_model(const Config& section);
+
+}  // namespace modlr

@@ -1,0 +1,68 @@
+#pragma once
+/// MODLR component 2: the Optimizer. It owns parameter groups, the update rule, the LR
+/// schedule and gradient clipping; it never sees the data.
+///
+/// Config (one `optimizer` section, or a list of them for multi-model losses):
+///   name: sgd|adam|adamw, lr: 0.05,
+///   sgd:   momentum: 0, dampening: 0, nesterov: false, weight_decay: 0
+///   adam/adamw: betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0 (adamw: 0.01), amsgrad: false
+///   clip_grad_norm: 0          # max global L2 norm of the gradients; 0 = off
+///   schedule: {name: constant} | {name: step, step_size: 10, gamma: 0.1}
+///             | {name: cosine, t_max: <epochs>, eta_min: 0}
+///   model: model               # whose parameters it updates (default: the only model)
+///   objective: loss            # which loss objective it minimises (default: the only one)
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "modlr/core/config.h"
+#include "modlr/core/registry.h"
+
+namespace modlr {
+
+/// Learning rate as a function of the number of completed epochs, applied at epoch starts.
+class LrSchedule {
+ public:
+  virtual ~LrSchedule() = default;
+  /// epoch: completed epochs (0 for the first). base_lr: the configured lr.
+  virtual double lr_at(int64_t epoch, double base_lr) const = 0;
+};
+
+class Optimizer {
+ public:
+  Optimizer(std::unique_ptr<torch::optim::Optimizer> impl, std::shared_ptr<LrSchedule> schedule,
+            double base_lr, double clip_grad_norm, std::string model, std::string objective);
+
+  /// Sets the learning rate for the epoch about to start (`epoch` completed so far).
+  void start_epoch(int64_t epoch);
+  void zero_grad();
+  /// Clips gradients (if configured), then applies the update rule.
+  void step();
+  double lr() const;
+  const std::string& model() const { return model_; }
+  const std::string& objective() const { return objective_; }
+  torch::optim::Optimizer& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<torch::optim::Optimizer> impl_;
+  std::shared_ptr<LrSchedule> schedule_;
+  double base_lr_;
+  double clip_grad_norm_;
+  std::string model_;
+  std::string objective_;
+};
+
+using OptimizerRegistry =
+    Registry<std::unique_ptr<torch::optim::Optimizer>, const Config&, std::vector<torch::Tensor>>;
+OptimizerRegistry& optimizer_registry();
+using ScheduleRegistry = Registry<std::shared_ptr<LrSchedule>, const Config&, int64_t>;
+ScheduleRegistry& schedule_registry();
+
+/// Builds one optimizer from `section` over `parameters`; `epochs` sizes default schedules.
+std::unique_ptr<Optimizer> build_optimizer(const Config& section,
+                                           std::vector<torch::Tensor> parameters, int64_t epochs,
+                                           std::string model, std::string objective);
+
+}  // namespace modlr

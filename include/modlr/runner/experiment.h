@@ -1,0 +1,70 @@
+#pragma once
+/// The composition root: builds every MODLR component an experiment config names.
+///
+/// Top-level keys: experiment, seed, dataset, model, loss, optimizer, runner, metrics,
+/// tracking (see README "Configs"). Construction seeds torch with `seed` and then builds the
+/// models in config order, so initial weights depend only on the seed (as in the PyTorch
+/// twins). After construction every key has been read, and any other key is an error.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "modlr/core/config.h"
+#include "modlr/core/threads.h"
+#include "modlr/dataset/dataset.h"
+#include "modlr/loss/loss.h"
+#include "modlr/model/model_set.h"
+#include "modlr/optimizer/optimizer.h"
+#include "modlr/runner/runner.h"
+
+namespace modlr {
+
+struct TrackingOptions {
+  std::string dir = "runs";
+  int64_t checkpoint_every = 1;  ///< epochs
+  int64_t keep_checkpoints = 3;
+};
+
+class Experiment {
+ public:
+  explicit Experiment(Config config);
+
+  const std::string& name() const { return name_; }
+  int64_t seed() const { return seed_; }
+  const Config& config() const { return config_; }
+  ModelSet& models() { return models_; }
+  Loss& loss() { return *loss_; }
+  Dataset& dataset() { return *dataset_; }
+  std::vector<std::unique_ptr<Optimizer>>& optimizers() { return optimizers_; }
+  const RunnerOptions& runner_options() const { return runner_options_; }
+  const TrackingOptions& tracking() const { return tracking_; }
+  const ThreadSettings& threads() const { return threads_; }
+  int64_t validate_every() const { return validate_every_; }
+  /// User hooks listed in runner.hooks, created from the hook registry.
+  const std::vector<std::shared_ptr<Hook>>& user_hooks() const { return user_hooks_; }
+
+ private:
+  void build_models(const Config& section);
+  void build_optimizers(const Config& root);
+  void read_runner(const Config& section);
+  void read_metrics(const Config& section);
+
+  Config config_;
+  std::string name_;
+  int64_t seed_ = 0;
+  ModelSet models_;
+  std::unique_ptr<Loss> loss_;
+  std::unique_ptr<Dataset> dataset_;
+  std::vector<std::unique_ptr<Optimizer>> optimizers_;
+  RunnerOptions runner_options_;
+  TrackingOptions tracking_;
+  ThreadSettings threads_;
+  int64_t validate_every_ = 1;
+  std::vector<std::shared_ptr<Hook>> user_hooks_;
+};
+
+/// The experiment name a config implies before it is fully read: its `experiment` key, or
+/// the config file's stem. Used to place a failed run's record.
+std::string config_stem(const std::string& path);
+
+}  // namespace modlr

@@ -1,0 +1,59 @@
+#pragma once
+/// The run record (see README "Run record"): runs/<experiment>/<run-id>/ with config.yaml,
+/// metrics.csv, summary.json (atomic) and checkpoints/. A run never writes into another
+/// run's directory, so earlier runs and their checkpoints are never touched.
+#include <cstdint>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace modlr {
+
+/// Everything summary.json holds. Metrics maps are flattened into their section.
+struct RunSummary {
+  std::string experiment;
+  std::string run_id;
+  int64_t seed = 0;
+  std::string status = "running";  ///< running | finished | failed | interrupted
+  std::string error;               ///< set when status is failed
+  int64_t train_epochs = 0;
+  double train_seconds = 0;
+  std::map<std::string, double> train_breakdown_seconds;  ///< data, forward, loss, backward, step
+  std::map<std::string, double> train_metrics;            ///< last epoch's training metrics
+  double test_seconds = 0;
+  std::map<std::string, double> test_metrics;  ///< loss, accuracy, f1_macro, auc_roc, ...
+  std::vector<std::vector<int64_t>> test_confusion_matrix;
+  std::map<std::string, std::string> environment;
+  int64_t threads = 0;
+  std::vector<std::pair<std::string, std::string>> data_files;  ///< path, sha256
+  std::vector<std::string> checkpoints;                           ///< relative to the run dir
+};
+
+class RunRecord {
+ public:
+  /// Creates a fresh directory <runs_dir>/<experiment>/<run-id>; run-id is the UTC time,
+  /// the seed and, if needed, a counter that makes it unique. Throws naming the directory.
+  static RunRecord create(const std::string& runs_dir, const std::string& experiment,
+                          int64_t seed);
+  const std::string& dir() const { return dir_; }
+  const std::string& run_id() const { return run_id_; }
+  std::string checkpoint_dir() const { return dir_ + "/checkpoints"; }
+
+  void write_config(const std::string& yaml_text) const;
+  /// Appends a row "epoch,split,metric,value" to metrics.csv and flushes it.
+  void append_metric(int64_t epoch, const std::string& split, const std::string& metric,
+                     double value);
+  /// Writes summary.json atomically (temporary file, then rename).
+  void write_summary(const RunSummary& summary) const;
+
+ private:
+  std::string dir_;
+  std::string run_id_;
+  std::shared_ptr<std::ofstream> metrics_;
+};
+
+/// summary.json text for `summary` (exposed for tests).
+std::string summary_json(const RunSummary& summary);
+
+}  // namespace modlr

@@ -1,0 +1,26 @@
+#include <iostream>
+
+#include "modlr/cli/commands.h"
+#include "modlr/core/error.h"
+
+namespace modlr::cli {
+
+std::string describe_error(const std::exception& e) {
+  if (auto torch_error = dynamic_cast<const c10::Error*>(&e)) {
+    std::string text = torch_error->what_without_backtrace();
+    return "torch: " + text.substr(0, text.find('\n'));
+  }
+  std::string text = e.what();
+  return text.substr(0, text.find('\n'));
+}
+
+int guarded(const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    std::cerr << "modlr: error: " << describe_error(e) << std::endl;
+    return 1;
+  }
+}
+
+}  // namespace modlr::cli

@@ -1,0 +1,337 @@
+#include "modlr/core/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "modlr/core/error.h"
+
+namespace modlr {
+
+struct Config::Root {
+  YAML::Node document;
+  std::string source;
+  std::set<std::string> used;  // full paths read by an accessor
+};
+
+namespace {
+
+std::string join_path(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& part : parts) {
+    if (!out.empty() && part.front() != '[') out += '.';
+    out += part;
+  }
+  return out;
+}
+
+// Walks `parts` from `node` without creating anything; returns an invalid/undefined node
+// when a component is missing.
+YAML::Node walk(YAML::Node node, const std::vector<std::string>& parts) {
+  for (const auto& part : parts) {
+    if (!node || !node.IsDefined()) return YAML::Node(YAML::NodeType::Undefined);
+    // Const lookups: a non-const operator[] would insert the key it looks for.
+    const YAML::Node& current = node;
+    if (part.front() == '[') {
+      node.reset(current[std::stoul(part.substr(1, part.size() - 2))]);
+    } else {
+      if (!node.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+      node.reset(current[part]);
+    }
+  }
+  return node;
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+template <typename T>
+const char* type_name();
+template <> const char* type_name<bool>() { return "true or false"; }
+template <> const char* type_name<int>() { return "an integer"; }
+template <> const char* type_name<int64_t>() { return "an integer"; }
+template <> const char* type_name<double>() { return "a number"; }
+template <> const char* type_name<std::string>() { return "a string"; }
+template <> const char* type_name<std::vector<int64_t>>() { return "a list of integers"; }
+template <> const char* type_name<std::vector<double>>() { return "a list of numbers"; }
+template <> const char* type_name<std::vector<std::string>>() { return "a list of strings"; }
+
+template <typename T>
+bool convert_scalar(const YAML::Node& node, T& out) {
+  if (!node.IsScalar()) return false;
+  return YAML::convert<T>::decode(node, out);
+}
+template <typename T>
+bool convert(const YAML::Node& node, T& out) { return convert_scalar(node, out); }
+template <typename E>
+bool convert(const YAML::Node& node, std::vector<E>& out) {
+  if (!node.IsSequence()) return false;
+  out.clear();
+  for (const auto& item : node) {
+    E value;
+    if (!convert_scalar(item, value)) return false;
+    out.push_back(value);
+  }
+  return true;
+}
+
+std::string describe(const YAML::Node& node) {
+  if (node.IsScalar()) return "'" + node.Scalar() + "'";
+  if (node.IsSequence()) return "a list";
+  if (node.IsMap()) return "a section";
+  return "nothing";
+}
+
+void apply_override(YAML::Node& document, const std::string& assignment) {
+  const auto equals = assignment.find('=');
+  if (equals == std::string::npos || equals == 0)
+    throw Error("--set '" + assignment + "': expected section.key=value");
+  const std::string key = assignment.substr(0, equals);
+  YAML::Node value;
+  try {
+    value = YAML::Load(assignment.substr(equals + 1));
+  } catch (const YAML::Exception& e) {
+    throw Error("--set '" + assignment + "': value is not valid YAML: " + e.msg);
+  }
+  std::vector<std::string> parts;
+  std::stringstream stream(key);
+  for (std::string part; std::getline(stream, part, '.');) {
+    if (part.empty()) throw Error("--set '" + assignment + "': empty key component");
+    parts.push_back(part);
+  }
+  YAML::Node node = document;
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    YAML::Node next = node[parts[i]];
+    if (next.IsDefined() && !next.IsNull() && !next.IsMap())
+      throw Error("--set '" + assignment + "': '" + parts[i] + "' is not a section");
+    if (!next.IsDefined() || next.IsNull()) node[parts[i]] = YAML::Node(YAML::NodeType::Map);
+    node.reset(node[parts[i]]);
+  }
+  node[parts.back()] = value;
+}
+
+}  // namespace
+
+Config::Config(std::shared_ptr<Root> root, std::vector<std::string> path)
+    : root_(std::move(root)), path_(std::move(path)) {}
+
+Config Config::load(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream file(path);
+  if (!file) throw Error(path + ": cannot open config file");
+  std::stringstream text;
+  text << file.rdbuf();
+  return parse(text.str(), path, overrides);
+}
+
+Config Config::parse(const std::string& yaml_text, const std::string& source_name,
+                     const std::vector<std::string>& overrides) {
+  auto root = std::make_shared<Root>();
+  root->source = source_name;
+  try {
+    root->document = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    throw Error(source_name + ": invalid YAML at line " + std::to_string(e.mark.line + 1) +
+                ": " + e.msg);
+  }
+  if (root->document.IsNull()) root->document = YAML::Node(YAML::NodeType::Map);
+  if (!root->document.IsMap()) throw Error(source_name + ": top level must be a mapping");
+  for (const auto& assignment : overrides) apply_override(root->document, assignment);
+  return Config(root, {});
+}
+
+std::string Config::path(const std::string& key) const {
+  auto parts = path_;
+  if (!key.empty()) parts.push_back(key);
+  return join_path(parts);
+}
+
+const std::string& Config::source() const { return root_->source; }
+
+void Config::fail(const std::string& key, const std::string& what) const {
+  throw Error(root_->source + ": config key '" + path(key) + "': " + what);
+}
+
+bool Config::has(const std::string& key) const {
+  const YAML::Node node = walk(root_->document, path_);
+  if (!node.IsMap()) return false;
+  const YAML::Node child = node[key];
+  return child.IsDefined() && !child.IsNull();
+}
+
+void Config::mark_used(const std::string& key) const { root_->used.insert(path(key)); }
+
+template <typename T>
+T Config::get(const std::string& key) const {
+  if (!has(key)) fail(key, std::string("is required (") + type_name<T>() + ")");
+  mark_used(key);
+  const YAML::Node node = walk(root_->document, path_)[key];
+  T value{};
+  if (!convert(node, value))
+    fail(key, std::string("expected ") + type_name<T>() + ", got " + describe(node));
+  return value;
+}
+
+template <typename T>
+T Config::get(const std::string& key, const T& fallback) const {
+  if (has(key)) return get<T>(key);
+  mark_used(key);
+  auto node = walk(root_->document, path_);
+  if (node.IsMap()) node[key] = fallback;  // record the default in the resolved config
+  return fallback;
+}
+
+#define MODLR_CONFIG_INSTANTIATE(T)                           \
+  template T Config::get<T>(const std::string&) const; \
+  template T Config::get<T>(const std::string&, const T&) const;
+MODLR_CONFIG_INSTANTIATE(bool)
+MODLR_CONFIG_INSTANTIATE(int)
+MODLR_CONFIG_INSTANTIATE(int64_t)
+MODLR_CONFIG_INSTANTIATE(double)
+MODLR_CONFIG_INSTANTIATE(std::string)
+MODLR_CONFIG_INSTANTIATE(std::vector<int64_t>)
+MODLR_CONFIG_INSTANTIATE(std::vector<double>)
+MODLR_CONFIG_INSTANTIATE(std::vector<std::string>)
+#undef MODLR_CONFIG_INSTANTIATE
+
+int64_t Config::get_count(const std::string& key, int64_t fallback, bool allow_zero) const {
+  const int64_t value = get<int64_t>(key, fallback);
+  if (value < 0 || (value == 0 && !allow_zero))
+    fail(key, std::string("must be ") + (allow_zero ? ">= 0" : "> 0") + ", got " +
+                  std::to_string(value));
+  return value;
+}
+
+double Config::get_positive(const std::string& key, double fallback, bool allow_zero) const {
+  const double value = get<double>(key, fallback);
+  if (!(value > 0 || (allow_zero && value == 0)))
+    fail(key, std::string("must be ") + (allow_zero ? ">= 0" : "> 0") + ", got " +
+                  std::to_string(value));
+  return value;
+}
+
+std::string Config::get_choice(const std::string& key, const std::string& fallback,
+                               const std::vector<std::string>& choices) const {
+  const auto value = get<std::string>(key, fallback);
+  if (std::find(choices.begin(), choices.end(), value) == choices.end()) {
+    std::string known;
+    for (const auto& choice : choices) known += (known.empty() ? "" : ", ") + choice;
+    fail(key, "must be one of " + known + ", got '" + value + "'");
+  }
+  return value;
+}
+
+Config Config::section(const std::string& key) const {
+  auto node = walk(root_->document, path_);
+  if (!node.IsMap()) fail("", "expected a section");
+  const YAML::Node child = static_cast<const YAML::Node&>(node)[key];
+  if (!child.IsDefined() || child.IsNull()) {
+    node[key] = YAML::Node(YAML::NodeType::Map);
+  } else if (!child.IsMap()) {
+    fail(key, "expected a section, got " + describe(child));
+  }
+  mark_used(key);
+  auto parts = path_;
+  parts.push_back(key);
+  return Config(root_, parts);
+}
+
+bool Config::is_list(const std::string& key) const {
+  const YAML::Node node = walk(root_->document, path_);
+  return node.IsMap() && node[key].IsSequence();
+}
+
+std::vector<Config> Config::list_sections(const std::string& key) const {
+  const YAML::Node node = walk(root_->document, path_)[key];
+  if (!node.IsSequence()) fail(key, "expected a list of sections, got " + describe(node));
+  mark_used(key);
+  std::vector<Config> out;
+  for (size_t i = 0; i < node.size(); ++i) {
+    if (!node[i].IsMap()) fail(key, "item " + std::to_string(i) + " is not a section");
+    auto parts = path_;
+    parts.push_back(key);
+    parts.push_back("[" + std::to_string(i) + "]");
+    root_->used.insert(join_path(parts));
+    out.push_back(Config(root_, parts));
+  }
+  return out;
+}
+
+std::vector<std::string> Config::keys() const {
+  std::vector<std::string> out;
+  auto node = walk(root_->document, path_);
+  if (node.IsMap())
+    for (const auto& entry : node) out.push_back(entry.first.as<std::string>());
+  return out;
+}
+
+namespace {
+
+// Depth-first search for the first mapping key whose path was never read.
+void find_unknown(const YAML::Node& node, const std::vector<std::string>& parts,
+                  const std::set<std::string>& used, std::vector<std::string>& unknown) {
+  if (!unknown.empty()) return;
+  if (node.IsMap()) {
+    for (const auto& entry : node) {
+      auto child = parts;
+      child.push_back(entry.first.as<std::string>());
+      if (!used.count(join_path(child))) {
+        unknown = child;
+        return;
+      }
+      find_unknown(entry.second, child, used, unknown);
+    }
+  } else if (node.IsSequence()) {
+    for (size_t i = 0; i < node.size(); ++i) {
+      auto child = parts;
+      child.push_back("[" + std::to_string(i) + "]");
+      if (used.count(join_path(child))) find_unknown(node[i], child, used, unknown);
+    }
+  }
+}
+
+}  // namespace
+
+void Config::check_no_unknown_keys() const {
+  std::vector<std::string> unknown;
+  find_unknown(root_->document, {}, root_->used, unknown);
+  if (unknown.empty()) return;
+  const std::string name = unknown.back();
+  unknown.pop_back();
+  const std::string prefix = join_path(unknown);
+  std::string best;
+  size_t best_distance = 3;  // suggest only close matches
+  for (const auto& used : root_->used) {
+    if (used.rfind(prefix, 0) != 0) continue;
+    std::string rest = used.substr(prefix.empty() ? 0 : prefix.size() + 1);
+    if (prefix.empty() ? false : used.size() <= prefix.size()) continue;
+    if (rest.find('.') != std::string::npos || rest.find('[') != std::string::npos) continue;
+    const size_t distance = edit_distance(name, rest);
+    if (distance < best_distance) best_distance = distance, best = rest;
+  }
+  unknown.push_back(name);
+  throw Error(root_->source + ": unknown config key '" + join_path(unknown) + "'" +
+              (best.empty() ? "" : " (did you mean '" + best + "'?)"));
+}
+
+std::string Config::dump() const {
+  YAML::Emitter out;
+  out << root_->document;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace modlr

@@ -1,0 +1,91 @@
+#include "modlr/dataset/dataset.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+
+namespace modlr {
+
+DataSourceRegistry& data_source_registry() {
+  static DataSourceRegistry registry("dataset");
+  return registry;
+}
+
+const char* split_name(Split split) {
+  switch (split) {
+    case Split::train: return "train";
+    case Split::validation: return "validation";
+    case Split::test: return "test";
+  }
+  return "?";
+}
+
+Dataset::Dataset(const Config& section, uint64_t seed) : seed_(seed) {
+  const auto name = section.get<std::string>("name", "idx");
+  source_ = data_source_registry().create(name, section.path("name"), section);
+  limit_ = section.get_count("limit", 0, /*allow_zero=*/true);
+  validation_fraction_ = section.get<double>("validation", 0.0);
+  if (validation_fraction_ < 0 || validation_fraction_ >= 1)
+    section.fail("validation", "must be a fraction in [0, 1)");
+  train_options_.batch_size = section.get_count("batch_size", 32);
+  train_options_.shuffle = section.get<bool>("shuffle", true);
+  train_options_.drop_last = section.get<bool>("drop_last", false);
+  train_options_.prefetch = section.get_count("prefetch", 2, /*allow_zero=*/true);
+  train_options_.seed = seed;
+  eval_options_ = train_options_;
+  eval_options_.batch_size = section.get_count("eval_batch_size", 1000);
+  eval_options_.shuffle = false;
+  eval_options_.drop_last = false;
+}
+
+void Dataset::load() {
+  if (loaded_) return;
+  SourceData data = source_->load();
+  files_ = std::move(data.files);
+  TensorData train = take_first(data.train, limit_);
+  if (validation_fraction_ > 0) {
+    std::tie(train_, validation_) = split_off(train, validation_fraction_, seed_);
+  } else {
+    train_ = std::move(train);
+  }
+  test_ = std::move(data.test);
+  if (train_.size() == 0) throw Error("dataset: the training split is empty");
+  if (test_.size() == 0) throw Error("dataset: the test split is empty");
+  loaded_ = true;
+}
+
+const TensorData& Dataset::data(Split split) const {
+  if (!loaded_) throw Error("dataset: load() must run before data is read");
+  switch (split) {
+    case Split::train: return train_;
+    case Split::validation: return validation_;
+    case Split::test: return test_;
+  }
+  return test_;
+}
+
+std::unique_ptr<BatchLoader> Dataset::loader(Split split) const {
+  const auto& options = split == Split::train ? train_options_ : eval_options_;
+  return std::make_unique<BatchLoader>(data(split), options);
+}
+
+TensorData take_first(const TensorData& data, int64_t limit) {
+  if (limit <= 0 || limit >= data.size()) return data;
+  return {data.inputs.narrow(0, 0, limit), data.targets.narrow(0, 0, limit)};
+}
+
+std::pair<TensorData, TensorData> split_off(const TensorData& data, double fraction,
+                                            uint64_t seed) {
+  const int64_t n = data.size();
+  const auto held = static_cast<int64_t>(std::llround(fraction * static_cast<double>(n)));
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+  const auto permutation = torch::randperm(n, generator, torch::kLong);
+  const auto held_rows = std::get<0>(permutation.narrow(0, 0, held).sort());
+  const auto kept_rows = std::get<0>(permutation.narrow(0, held, n - held).sort());
+  auto pick = [&](const torch::Tensor& rows) {
+    return TensorData{data.inputs.index_select(0, rows), data.targets.index_select(0, rows)};
+  };
+  return {pick(kept_rows), pick(held_rows)};
+}
+
+}  // namespace modlr

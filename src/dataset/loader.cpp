@@ -1,0 +1,92 @@
+#include "modlr/dataset/loader.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+namespace modlr {
+
+BatchLoader::BatchLoader(TensorData data, LoaderOptions options)
+    : data_(std::move(data)),
+      options_(options),
+      generator_(at::make_generator<at::CPUGeneratorImpl>(options.seed)) {
+  TORCH_CHECK(options_.batch_size > 0, "batch_size must be > 0");
+}
+
+BatchLoader::~BatchLoader() { stop_prefetch(); }
+
+int64_t BatchLoader::batches_per_epoch() const {
+  const int64_t n = data_.size();
+  return options_.drop_last ? n / options_.batch_size
+                            : (n + options_.batch_size - 1) / options_.batch_size;
+}
+
+Batch BatchLoader::assemble(int64_t index) const {
+  const int64_t start = index * options_.batch_size;
+  const int64_t length = std::min(options_.batch_size, data_.size() - start);
+  if (!permutation_.defined() || permutation_.numel() == 0)
+    return {data_.inputs.narrow(0, start, length), data_.targets.narrow(0, start, length)};
+  const auto rows = permutation_.narrow(0, start, length);
+  return {data_.inputs.index_select(0, rows), data_.targets.index_select(0, rows)};
+}
+
+void BatchLoader::start_epoch() {
+  stop_prefetch();
+  if (options_.shuffle) {
+    permutation_ = torch::randperm(data_.size(), generator_, torch::kLong);
+  }
+  next_index_ = 0;
+  batches_ = batches_per_epoch();
+  if (options_.prefetch > 0 && batches_ > 0) {
+    stopping_ = false;
+    worker_ = std::thread(&BatchLoader::prefetch_loop, this, 0, batches_);
+  }
+}
+
+void BatchLoader::prefetch_loop(int64_t first, int64_t count) {
+  try {
+    for (int64_t i = first; i < first + count; ++i) {
+      Batch batch = assemble(i);
+      std::unique_lock<std::mutex> lock(mutex_);
+      changed_.wait(lock, [&] {
+        return stopping_ || static_cast<int64_t>(ready_.size()) < options_.prefetch;
+      });
+      if (stopping_) return;
+      ready_.push_back(std::move(batch));
+      changed_.notify_all();
+    }
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    worker_error_ = std::current_exception();
+    changed_.notify_all();
+  }
+}
+
+bool BatchLoader::next(Batch& out) {
+  if (next_index_ >= batches_) return false;
+  if (!worker_.joinable()) {
+    out = assemble(next_index_++);
+    return true;
+  }
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait(lock, [&] { return !ready_.empty() || worker_error_; });
+  if (ready_.empty()) std::rethrow_exception(worker_error_);
+  out = std::move(ready_.front());
+  ready_.pop_front();
+  ++next_index_;
+  changed_.notify_all();
+  return true;
+}
+
+void BatchLoader::stop_prefetch() {
+  if (worker_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    changed_.notify_all();
+    worker_.join();
+  }
+  ready_.clear();
+  worker_error_ = nullptr;
+}
+
+}  // namespace modlr

@@ -1,0 +1,65 @@
+#include "modlr/metrics/regression.h"
+
+#include <cmath>
+#include <string>
+
+#include "modlr/core/error.h"
+
+namespace modlr::metrics {
+
+void RegressionAccumulator::add(const float* predicted, const float* target, size_t n) {
+  if (n == 0) return;
+  if (predicted == nullptr || target == nullptr) {
+    throw Error("RegressionAccumulator::add: null pointer with n = " + std::to_string(n));
+  }
+  // Validate first: one non-finite value would silently poison every later metric.
+  for (size_t i = 0; i < n; ++i) {
+    if (!std::isfinite(predicted[i]) || !std::isfinite(target[i])) {
+      throw Error("RegressionAccumulator::add: non-finite value at index " + std::to_string(i));
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const double y = target[i];
+    const double residual = static_cast<double>(predicted[i]) - y;
+    sum_sq_residual_ += residual * residual;
+    sum_abs_residual_ += std::fabs(residual);
+    ++count_;
+    const double delta = y - target_mean_;
+    target_mean_ += delta / static_cast<double>(count_);
+    target_sq_dev_ += delta * (y - target_mean_);
+  }
+}
+
+void RegressionAccumulator::require_nonempty(const char* metric) const {
+  if (count_ == 0) {
+    throw Error(std::string("RegressionAccumulator::") + metric + ": no values added");
+  }
+}
+
+double RegressionAccumulator::mse() const {
+  require_nonempty("mse");
+  return sum_sq_residual_ / static_cast<double>(count_);
+}
+
+double RegressionAccumulator::rmse() const {
+  require_nonempty("rmse");
+  return std::sqrt(sum_sq_residual_ / static_cast<double>(count_));
+}
+
+double RegressionAccumulator::mae() const {
+  require_nonempty("mae");
+  return sum_abs_residual_ / static_cast<double>(count_);
+}
+
+double RegressionAccumulator::r2() const {
+  require_nonempty("r2");
+  // Welford keeps M2 at exactly 0 for constant targets, so == 0 is a reliable test here.
+  if (target_sq_dev_ == 0.0) {
+    throw Error("RegressionAccumulator::r2: all targets are equal, R^2 is undefined");
+  }
+  return 1.0 - sum_sq_residual_ / target_sq_dev_;
+}
+
+void RegressionAccumulator::reset() { *this = RegressionAccumulator(); }
+
+}  // namespace modlr::metrics

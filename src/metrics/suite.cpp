@@ -1,0 +1,97 @@
+#include "modlr/metrics/suite.h"
+
+#include <algorithm>
+
+namespace modlr {
+
+std::vector<std::string> metric_names(Task task) {
+  switch (task) {
+    case Task::classification:
+      return {"accuracy", "precision_macro", "recall_macro", "f1_macro", "auc_roc",
+              "confusion_matrix"};
+    case Task::regression: return {"mse", "rmse", "mae", "r2"};
+    case Task::generative: return {};
+  }
+  return {};
+}
+
+MetricSuite::MetricSuite(Task task, std::vector<std::string> names)
+    : task_(task), names_(std::move(names)) {
+  const auto valid = metric_names(task);
+  for (const auto& name : names_) {
+    if (std::find(valid.begin(), valid.end(), name) == valid.end()) {
+      std::string known;
+      for (const auto& v : valid) known += (known.empty() ? "" : ", ") + v;
+      throw Error("unknown metric '" + name + "' for this loss (known: " +
+                  (known.empty() ? "none" : known) + ")");
+    }
+  }
+  needs_scores_ = wants("auc_roc");
+}
+
+bool MetricSuite::wants(const std::string& name) const {
+  return std::find(names_.begin(), names_.end(), name) != names_.end();
+}
+
+void MetricSuite::reset() {
+  confusion_.reset();
+  scores_.clear();
+  targets_.clear();
+  regression_.reset();
+}
+
+void MetricSuite::update(const torch::Tensor& predictions, const torch::Tensor& targets) {
+  if (names_.empty() || !predictions.defined()) return;
+  torch::NoGradGuard no_grad;
+  if (task_ == Task::classification) return update_classification(predictions, targets);
+  auto p = predictions.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+  auto t = targets.to(torch::kCPU, torch::kFloat32).contiguous();
+  if (p.numel() != t.numel()) throw Error("metrics: predictions and targets differ in size");
+  regression_.add(p.data_ptr<float>(), t.data_ptr<float>(), static_cast<size_t>(p.numel()));
+}
+
+void MetricSuite::update_classification(const torch::Tensor& logits, const torch::Tensor& targets) {
+  if (!confusion_) {
+    classes_ = logits.size(1);
+    confusion_ = std::make_unique<metrics::ConfusionMatrix>(static_cast<int>(classes_));
+  }
+  auto predicted = logits.argmax(1).to(torch::kCPU).contiguous();
+  auto actual = targets.to(torch::kCPU, torch::kInt64).contiguous();
+  confusion_->add_batch(actual.data_ptr<int64_t>(), predicted.data_ptr<int64_t>(),
+                        static_cast<size_t>(actual.numel()));
+  if (!needs_scores_) return;
+  auto probabilities = torch::softmax(logits.to(torch::kFloat32), 1).to(torch::kCPU).contiguous();
+  scores_.insert(scores_.end(), probabilities.data_ptr<float>(),
+                 probabilities.data_ptr<float>() + probabilities.numel());
+  targets_.insert(targets_.end(), actual.data_ptr<int64_t>(),
+                  actual.data_ptr<int64_t>() + actual.numel());
+}
+
+std::map<std::string, double> MetricSuite::compute() const {
+  std::map<std::string, double> out;
+  for (const auto& name : names_) {
+    if (task_ == Task::regression) {
+      if (regression_.count() == 0) continue;
+      if (name == "mse") out[name] = regression_.mse();
+      if (name == "rmse") out[name] = regression_.rmse();
+      if (name == "mae") out[name] = regression_.mae();
+      if (name == "r2") out[name] = regression_.r2();
+      continue;
+    }
+    if (!confusion_ || confusion_->total() == 0) continue;
+    if (name == "accuracy") out[name] = metrics::accuracy(*confusion_);
+    if (name == "precision_macro") out[name] = metrics::precision_macro(*confusion_);
+    if (name == "recall_macro") out[name] = metrics::recall_macro(*confusion_);
+    if (name == "f1_macro") out[name] = metrics::f1_macro(*confusion_);
+    if (name == "auc_roc")
+      out[name] = metrics::auc_roc_ovr_macro(scores_, targets_, static_cast<int>(classes_));
+  }
+  return out;
+}
+
+std::vector<std::vector<int64_t>> MetricSuite::confusion_matrix() const {
+  if (!wants("confusion_matrix") || !confusion_) return {};
+  return confusion_->rows();
+}
+
+}  // namespace modlr

@@ -1,0 +1,35 @@
+#include "modlr/model/mlp.h"
+
+namespace modlr {
+
+Mlp::Mlp(const MlpOptions& options) {
+  const auto& sizes = options.sizes;
+  add_layer("flatten", Flatten());
+  for (size_t i = 0; i + 1 < sizes.size(); ++i) {
+    const auto index = std::to_string(i + 1);
+    add_layer("fc" + index, torch::nn::Linear(sizes[i], sizes[i + 1]));
+    if (i + 2 == sizes.size()) break;  // no activation after the output layer
+    add_layer(options.activation + index, make_activation(options.activation));
+    if (options.dropout > 0) add_layer("dropout" + index, torch::nn::Dropout(options.dropout));
+  }
+}
+
+namespace {
+
+std::shared_ptr<Model> make_mlp(const Config& config) {
+  MlpOptions options;
+  options.sizes = config.get<std::vector<int64_t>>("sizes");
+  if (options.sizes.size() < 2) config.fail("sizes", "needs at least an input and an output size");
+  for (auto size : options.sizes)
+    if (size <= 0) config.fail("sizes", "sizes must be > 0, got " + std::to_string(size));
+  options.activation = config.get_choice("activation", "relu", {"relu", "tanh"});
+  options.dropout = config.get<double>("dropout", 0.0);
+  if (options.dropout < 0 || options.dropout >= 1) config.fail("dropout", "must be in [0, 1)");
+  return std::make_shared<Mlp>(options);
+}
+
+}  // namespace
+
+MODLR_REGISTER(model_registry, "mlp", make_mlp);
+
+}  // namespace modlr

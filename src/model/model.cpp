@@ -1,0 +1,55 @@
+#include "modlr/model/model.h"
+
+namespace modlr {
+
+torch::Tensor Model::forward_observed(torch::Tensor x, const LayerObserver& observer) {
+  auto y = forward(std::move(x));
+  observer(name(), name(), *this, y);
+  return y;
+}
+
+void SequentialModel::add_layer(const std::string& name, torch::nn::AnyModule layer) {
+  register_module(name, layer.ptr());
+  layers_.push_back({name, std::move(layer)});
+}
+
+namespace {
+// "torch::nn::Conv2dImpl" -> "Conv2d", for the summary table.
+std::string short_type_name(const std::string& full) {
+  auto name = full.substr(full.rfind(':') == std::string::npos ? 0 : full.rfind(':') + 1);
+  if (name.size() > 4 && name.compare(name.size() - 4, 4, "Impl") == 0)
+    name.resize(name.size() - 4);
+  return name;
+}
+}  // namespace
+
+torch::Tensor SequentialModel::forward(torch::Tensor x) {
+  for (auto& layer : layers_) x = layer.module.forward(x);
+  return x;
+}
+
+torch::Tensor SequentialModel::forward_observed(torch::Tensor x, const LayerObserver& observer) {
+  for (auto& layer : layers_) {
+    x = layer.module.forward(x);
+    observer(layer.name, short_type_name(layer.module.ptr()->name()), *layer.module.ptr(), x);
+  }
+  return x;
+}
+
+torch::nn::AnyModule make_activation(const std::string& name) {
+  if (name == "relu") return torch::nn::AnyModule(torch::nn::ReLU());
+  if (name == "tanh") return torch::nn::AnyModule(torch::nn::Tanh());
+  throw Error("unknown activation '" + name + "' (known: relu, tanh)");
+}
+
+ModelRegistry& model_registry() {
+  static ModelRegistry registry("model");
+  return registry;
+}
+
+std::shared_ptr<Model> build_model(const Config& section) {
+  const auto name = section.get<std::string>("name");
+  return model_registry().create(name, section.path("name"), section);
+}
+
+}  // namespace modlr

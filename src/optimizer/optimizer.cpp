@@ -1,0 +1,58 @@
+#include "modlr/optimizer/optimizer.h"
+
+namespace modlr {
+
+OptimizerRegistry& optimizer_registry() {
+  static OptimizerRegistry registry("optimizer");
+  return registry;
+}
+
+ScheduleRegistry& schedule_registry() {
+  static ScheduleRegistry registry("schedule");
+  return registry;
+}
+
+Optimizer::Optimizer(std::unique_ptr<torch::optim::Optimizer> impl,
+                     std::shared_ptr<LrSchedule> schedule, double base_lr, double clip_grad_norm,
+                     std::string model, std::string objective)
+    : impl_(std::move(impl)),
+      schedule_(std::move(schedule)),
+      base_lr_(base_lr),
+      clip_grad_norm_(clip_grad_norm),
+      model_(std::move(model)),
+      objective_(std::move(objective)) {}
+
+void Optimizer::start_epoch(int64_t epoch) {
+  const double lr = schedule_->lr_at(epoch, base_lr_);
+  for (auto& group : impl_->param_groups()) group.options().set_lr(lr);
+}
+
+void Optimizer::zero_grad() { impl_->zero_grad(); }
+
+void Optimizer::step() {
+  if (clip_grad_norm_ > 0) {
+    for (auto& group : impl_->param_groups())
+      torch::nn::utils::clip_grad_norm_(group.params(), clip_grad_norm_);
+  }
+  impl_->step();
+}
+
+double Optimizer::lr() const { return impl_->param_groups().front().options().get_lr(); }
+
+std::unique_ptr<Optimizer> build_optimizer(const Config& section,
+                                           std::vector<torch::Tensor> parameters, int64_t epochs,
+                                           std::string model, std::string objective) {
+  const auto name = section.get<std::string>("name");
+  const double lr = section.get_positive("lr", 1e-3);
+  const double clip = section.get_positive("clip_grad_norm", 0.0, /*allow_zero=*/true);
+  auto schedule_section = section.section("schedule");
+  const auto schedule_name = schedule_section.get<std::string>("name", "constant");
+  auto schedule = schedule_registry().create(schedule_name, schedule_section.path("name"),
+                                             schedule_section, epochs);
+  auto impl = optimizer_registry().create(name, section.path("name"), section,
+                                          std::move(parameters));
+  return std::make_unique<Optimizer>(std::move(impl), std::move(schedule), lr, clip,
+                                     std::move(model), std::move(objective));
+}
+
+}  // namespace modlr

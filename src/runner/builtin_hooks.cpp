@@ -1,0 +1,179 @@
+#include "modlr/runner/builtin_hooks.h"
+
+#include <cmath>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "modlr/model/model_set.h"
+#include "modlr/optimizer/optimizer.h"
+#include "modlr/tracking/checkpoint.h"
+
+namespace modlr {
+
+// ---- timing ---------------------------------------------------------------------------
+
+std::vector<Event> TimingHook::events() const {
+  return {Event::fit_start,      Event::batch_start,      Event::batch_ready,
+          Event::after_loss,     Event::after_backward,   Event::after_step,
+          Event::evaluation_start, Event::evaluation_end, Event::fit_end};
+}
+
+double TimingHook::now() const {
+  if (device_.is_cuda()) torch::cuda::synchronize();
+  using namespace std::chrono;
+  return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+void TimingHook::on(Event event, const RunState& state, Control&) {
+  const double t = now();
+  switch (event) {
+    case Event::fit_start: fit_start_ = t; in_fit_ = true; validation_in_fit_ = 0; break;
+    case Event::batch_start: last_ = t; break;
+    case Event::batch_ready:
+      data_ += t - last_;
+      forward_mark_ = state.models->forward_seconds();
+      break;
+    case Event::after_loss: {
+      const double forward = state.models->forward_seconds() - forward_mark_;
+      forward_ += forward;
+      loss_ += (t - last_) - forward;
+      break;
+    }
+    case Event::after_backward: backward_ += t - last_; break;
+    case Event::after_step:
+      step_ += t - last_;
+      forward_mark_ = state.models->forward_seconds();
+      break;
+    case Event::evaluation_start: evaluation_start_ = t; break;
+    case Event::evaluation_end:
+      evaluation_[state.split] = t - evaluation_start_;
+      if (in_fit_) validation_in_fit_ += t - evaluation_start_;
+      break;
+    case Event::fit_end:
+      train_seconds_ = t - fit_start_ - validation_in_fit_;
+      in_fit_ = false;
+      break;
+    default: break;
+  }
+  // Hook time after this point is not charged to the next interval.
+  last_ = now();
+}
+
+std::map<std::string, double> TimingHook::breakdown() const {
+  return {{"data", data_}, {"forward", forward_}, {"loss", loss_}, {"backward", backward_},
+          {"step", step_}};
+}
+
+double TimingHook::evaluation_seconds(const std::string& split) const {
+  auto found = evaluation_.find(split);
+  return found == evaluation_.end() ? 0.0 : found->second;
+}
+
+// ---- progress -------------------------------------------------------------------------
+
+namespace {
+
+std::string format_metrics(const std::map<std::string, double>& metrics) {
+  std::ostringstream out;
+  for (const auto& [name, value] : metrics) out << "  " << name << " " << std::setprecision(4) << value;
+  return out.str();
+}
+
+std::string format_duration(double seconds) {
+  const auto total = static_cast<int64_t>(std::max(0.0, seconds));
+  std::ostringstream out;
+  out << total / 60 << ':' << std::setw(2) << std::setfill('0') << total % 60;
+  return out.str();
+}
+
+}  // namespace
+
+ProgressHook::ProgressHook(bool terminal) : terminal_(terminal) {}
+
+std::vector<Event> ProgressHook::events() const {
+  if (terminal_) return {Event::epoch_start, Event::batch_end, Event::epoch_end, Event::evaluation_end};
+  return {Event::epoch_start, Event::epoch_end, Event::evaluation_end};
+}
+
+void ProgressHook::draw_bar(const RunState& s, bool force) {
+  const auto now = std::chrono::steady_clock::now();
+  if (!force && now - last_draw_ < std::chrono::milliseconds(100)) return;
+  last_draw_ = now;
+  const double elapsed = std::chrono::duration<double>(now - epoch_start_).count();
+  const int64_t done = s.batch + 1;
+  const double fraction = static_cast<double>(done) / static_cast<double>(std::max<int64_t>(s.batches_per_epoch, 1));
+  const int width = 30;
+  const int filled = static_cast<int>(fraction * width);
+  std::string bar = std::string(filled, '=') + std::string(width - filled, ' ');
+  const double rate = elapsed > 0 ? static_cast<double>(s.examples_seen) / elapsed : 0.0;
+  const double eta = fraction > 0 ? elapsed / fraction - elapsed : 0.0;
+  std::fprintf(stderr, "\r\033[Kepoch %lld/%lld [%s] %lld/%lld  %.0f ex/s  ETA %s",
+               static_cast<long long>(s.epoch), static_cast<long long>(s.epochs), bar.c_str(),
+               static_cast<long long>(done), static_cast<long long>(s.batches_per_epoch), rate,
+               format_duration(eta).c_str());
+  for (const auto& [name, value] : s.step_objectives) std::fprintf(stderr, "  %s %.4f", name.c_str(), value);
+  std::fflush(stderr);
+}
+
+void ProgressHook::on(Event event, const RunState& s, Control&) {
+  switch (event) {
+    case Event::epoch_start: epoch_start_ = std::chrono::steady_clock::now(); break;
+    case Event::batch_end: draw_bar(s, s.batch + 1 == s.batches_per_epoch); break;
+    case Event::epoch_end: {
+      if (terminal_) std::fprintf(stderr, "\r\033[K");
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start_).count();
+      std::cout << "epoch " << s.epoch << "/" << s.epochs << format_metrics(s.train_metrics)
+                << "  (" << std::fixed << std::setprecision(1) << seconds << " s)" << std::endl;
+      std::cout.unsetf(std::ios::fixed);
+      break;
+    }
+    case Event::evaluation_end:
+      std::cout << "  " << s.split << format_metrics(s.evaluation->metrics) << std::endl;
+      break;
+    default: break;
+  }
+}
+
+// ---- validation schedule ----------------------------------------------------------------
+
+void ValidationScheduleHook::on(Event, const RunState& s, Control& control) {
+  if (s.epoch % every_ == 0 || s.epoch == s.epochs) control.evaluate = true;
+}
+
+// ---- checkpoints ------------------------------------------------------------------------
+
+CheckpointHook::CheckpointHook(std::string dir, int64_t every, int64_t keep)
+    : dir_(std::move(dir)), every_(every), keep_(keep) {}
+
+void CheckpointHook::on(Event, const RunState& s, Control&) {
+  if (s.epoch % every_ != 0 && s.epoch != s.epochs) return;
+  std::ostringstream name;
+  name << "epoch-" << std::setw(4) << std::setfill('0') << s.epoch << ".pt";
+  save_checkpoint(*s.models, dir_ + "/" + name.str());
+  saved_.push_back(name.str());
+  // Older files go only after the new one is safely in place.
+  while (static_cast<int64_t>(saved_.size()) > keep_) {
+    std::remove((dir_ + "/" + saved_.front()).c_str());
+    saved_.erase(saved_.begin());
+  }
+}
+
+// ---- tracking ---------------------------------------------------------------------------
+
+void TrackingHook::on(Event event, const RunState& s, Control&) {
+  if (event == Event::epoch_end) {
+    for (const auto& [name, value] : s.train_metrics) record_.append_metric(s.epoch, "train", name, value);
+    for (size_t i = 0; i < s.optimizers->size(); ++i) {
+      const auto& optimizer = (*s.optimizers)[i];
+      const std::string suffix = s.optimizers->size() == 1 ? "" : "_" + optimizer->objective();
+      record_.append_metric(s.epoch, "train", "lr" + suffix, optimizer->lr());
+    }
+    return;
+  }
+  for (const auto& [name, value] : s.evaluation->metrics)
+    record_.append_metric(s.epoch, s.split, name, value);
+}
+
+}  // namespace modlr

@@ -1,0 +1,98 @@
+#include "modlr/runner/experiment.h"
+
+namespace modlr {
+
+std::string config_stem(const std::string& path) {
+  auto name = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
+  const auto dot = name.rfind('.');
+  return dot == std::string::npos || dot == 0 ? name : name.substr(0, dot);
+}
+
+Experiment::Experiment(Config config) : config_(std::move(config)) {
+  name_ = config_.get<std::string>("experiment", config_stem(config_.source()));
+  seed_ = config_.get_count("seed", 0, /*allow_zero=*/true);
+  read_runner(config_.section("runner"));
+  apply_threads(threads_);
+  dataset_ = std::make_unique<Dataset>(config_.section("dataset"), static_cast<uint64_t>(seed_));
+  torch::manual_seed(static_cast<uint64_t>(seed_));
+  build_models(config_.section("model"));
+  loss_ = build_loss(config_.section("loss"));
+  build_optimizers(config_);
+  read_metrics(config_.section("metrics"));
+  const auto tracking = config_.section("tracking");
+  tracking_.dir = tracking.get<std::string>("dir", "runs");
+  tracking_.checkpoint_every = tracking.get_count("checkpoint_every", 1);
+  tracking_.keep_checkpoints = tracking.get_count("keep_checkpoints", 3);
+  for (const auto& hook_name : config_.section("runner").get<std::vector<std::string>>("hooks", {}))
+    user_hooks_.push_back(hook_registry().create(hook_name, "runner.hooks", config_));
+  config_.check_no_unknown_keys();
+}
+
+void Experiment::read_runner(const Config& runner) {
+  runner_options_.epochs = runner.get_count("epochs", 1);
+  validate_every_ = runner.get_count("validate_every", 1);
+  threads_ = resolve_threads(runner.get<std::string>("threads", "auto"),
+                             runner.get<std::string>("blas_threads", "auto"),
+                             runner.path("threads"));
+  const auto device = runner.get_choice("device", "cpu", {"cpu", "cuda"});
+  if (device == "cuda" && !torch::cuda::is_available())
+    runner.fail("device", "cuda requested but this libtorch has no usable CUDA device");
+  runner_options_.device = device == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+}
+
+// `model` holds one model spec (it has a `name`) or a mapping of named specs.
+void Experiment::build_models(const Config& section) {
+  if (section.has("name")) {
+    models_.add("model", build_model(section));
+  } else {
+    for (const auto& key : section.keys()) models_.add(key, build_model(section.section(key)));
+  }
+  if (models_.size() == 0) section.fail("", "defines no model");
+  models_.to(runner_options_.device);
+}
+
+void Experiment::build_optimizers(const Config& root) {
+  std::vector<Config> sections;
+  if (root.is_list("optimizer")) {
+    sections = root.list_sections("optimizer");
+  } else {
+    sections.push_back(root.section("optimizer"));
+  }
+  const auto objectives = loss_->objectives();
+  for (const auto& section : sections) {
+    const auto model_names = models_.names();
+    const auto model = section.get<std::string>("model", model_names.size() == 1 ? model_names[0] : "");
+    if (!models_.contains(model)) section.fail("model", "names no model of this experiment");
+    const auto objective = section.get<std::string>("objective", objectives.size() == 1 ? objectives[0] : "");
+    if (std::find(objectives.begin(), objectives.end(), objective) == objectives.end())
+      section.fail("objective", "names no objective of the loss");
+    optimizers_.push_back(build_optimizer(section, models_.get(model).parameters(),
+                                          runner_options_.epochs, model, objective));
+  }
+}
+
+void Experiment::read_metrics(const Config& section) {
+  std::vector<std::string> train_default, eval_default;
+  switch (loss_->task()) {
+    case Task::classification:
+      train_default = {"accuracy"};
+      eval_default = {"accuracy", "precision_macro", "recall_macro", "f1_macro", "auc_roc",
+                      "confusion_matrix"};
+      break;
+    case Task::regression:
+      train_default = {"rmse"};
+      eval_default = {"mse", "rmse", "mae", "r2"};
+      break;
+    case Task::generative: break;
+  }
+  runner_options_.train_metrics = section.get<std::vector<std::string>>("train", train_default);
+  runner_options_.eval_metrics = section.get<std::vector<std::string>>("eval", eval_default);
+  try {
+    MetricSuite(loss_->task(), runner_options_.train_metrics);
+    MetricSuite(loss_->task(), runner_options_.eval_metrics);
+  } catch (const Error& e) {
+    section.fail("", e.what());
+  }
+}
+
+}  // namespace modlr

@@ -1,0 +1,104 @@
+#include "modlr/tracking/run_record.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <iomanip>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "modlr/core/error.h"
+#include "modlr/formats/file_bytes.h"
+
+namespace modlr {
+namespace {
+
+void make_directories(const std::string& path) {
+  std::string partial;
+  std::stringstream stream(path);
+  for (std::string part; std::getline(stream, part, '/');) {
+    partial += part + "/";
+    if (part.empty() || part == ".") continue;
+    if (::mkdir(partial.c_str(), 0777) != 0 && errno != EEXIST)
+      throw Error(partial + ": cannot create directory: " + std::strerror(errno));
+  }
+}
+
+std::string utc_stamp() {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y%m%d-%H%M%S", &utc);
+  return buffer;
+}
+
+}  // namespace
+
+RunRecord RunRecord::create(const std::string& runs_dir, const std::string& experiment,
+                            int64_t seed) {
+  const std::string parent = runs_dir + "/" + experiment;
+  make_directories(parent);
+  const std::string base = utc_stamp() + "-seed" + std::to_string(seed);
+  RunRecord record;
+  for (int attempt = 0;; ++attempt) {
+    record.run_id_ = attempt == 0 ? base : base + "-" + std::to_string(attempt + 1);
+    record.dir_ = parent + "/" + record.run_id_;
+    if (::mkdir(record.dir_.c_str(), 0777) == 0) break;  // mkdir is the atomic claim
+    if (errno != EEXIST)
+      throw Error(record.dir_ + ": cannot create run directory: " + std::strerror(errno));
+  }
+  if (::mkdir(record.checkpoint_dir().c_str(), 0777) != 0)
+    throw Error(record.checkpoint_dir() + ": cannot create directory: " + std::strerror(errno));
+  const std::string metrics_path = record.dir_ + "/metrics.csv";
+  record.metrics_ = std::make_shared<std::ofstream>(metrics_path);
+  *record.metrics_ << "epoch,split,metric,value\n";
+  if (!record.metrics_->flush()) throw Error(metrics_path + ": cannot write");
+  return record;
+}
+
+void RunRecord::write_config(const std::string& yaml_text) const {
+  formats::write_file_atomic(dir_ + "/config.yaml", yaml_text);
+}
+
+void RunRecord::append_metric(int64_t epoch, const std::string& split, const std::string& metric,
+                              double value) {
+  // 17 significant digits round-trip a double, so reruns can be compared bit for bit.
+  *metrics_ << epoch << ',' << split << ',' << metric << ',' << std::setprecision(17) << value
+            << '\n';
+  if (!metrics_->flush()) throw Error(dir_ + "/metrics.csv: write failed (disk full?)");
+}
+
+std::string summary_json(const RunSummary& s) {
+  nlohmann::ordered_json j;
+  j["experiment"] = s.experiment;
+  j["run_id"] = s.run_id;
+  j["seed"] = s.seed;
+  j["status"] = s.status;
+  if (!s.error.empty()) j["error"] = s.error;
+  j["train"]["epochs"] = s.train_epochs;
+  j["train"]["seconds"] = s.train_seconds;
+  j["train"]["breakdown_seconds"] = nlohmann::ordered_json::object();
+  for (const char* part : {"data", "forward", "loss", "backward", "step"})
+    if (s.train_breakdown_seconds.count(part))
+      j["train"]["breakdown_seconds"][part] = s.train_breakdown_seconds.at(part);
+  for (const auto& [name, value] : s.train_metrics) j["train"][name] = value;
+  j["test"]["seconds"] = s.test_seconds;
+  for (const auto& [name, value] : s.test_metrics) j["test"][name] = value;
+  if (!s.test_confusion_matrix.empty()) j["test"]["confusion_matrix"] = s.test_confusion_matrix;
+  for (const auto& [key, value] : s.environment) j["environment"][key] = value;
+  j["environment"]["threads"] = s.threads;
+  j["data"] = nlohmann::ordered_json::object();
+  for (const auto& [path, digest] : s.data_files) j["data"][path] = digest;
+  j["checkpoints"] = s.checkpoints;
+  return j.dump(2) + "\n";
+}
+
+void RunRecord::write_summary(const RunSummary& summary) const {
+  formats::write_file_atomic(dir_ + "/summary.json", summary_json(summary));
+}
+
+}  // namespace modlr
