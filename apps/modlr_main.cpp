@@ -28,6 +28,11 @@ int main(int argc, char** argv) {
   summary_cmd->add_option("config", summary.config, "experiment config (YAML)")->required();
   summary_cmd->add_option("--set", summary.overrides, set_help);
 
+  train_cmd->footer("example: modlr train configs/lenet5-fashion-mnist.yaml --set runner.epochs=1");
+  eval_cmd->footer(
+      "example: modlr eval configs/lenet5-fashion-mnist.yaml --checkpoint runs/.../checkpoints/epoch-0010.pt");
+  summary_cmd->footer("example: modlr summary configs/mlp-mnist.yaml");
+
   CLI11_PARSE(app, argc, argv);
   if (train_cmd->parsed()) return modlr::cli::train(train);
   if (eval_cmd->parsed()) return modlr::cli::eval(eval);

@@ -31,16 +31,16 @@ void record_environment(RunSummary& summary, const Experiment& experiment) {
   summary.threads = experiment.threads().intra_op;
 }
 
-// Where the run record goes, read leniently: a config that fails to load or validate still
-// gets a failed run record under the directory and name it asks for (or the defaults).
-RunRecord open_record(const TrainArgs& args, RunSummary& summary) {
-  std::string dir = "runs", name = config_stem(args.config);
+// Where the run record goes, read leniently so that a config that parses but fails to
+// validate still gets a failed run record where it asks for one. A config that does not
+// parse at all names no place, so it gets no record (its error still goes to stderr).
+RunRecord open_record(const Config& config, RunSummary& summary) {
+  std::string dir = "runs", name = config_stem(config.source());
   int64_t seed = 0;
   try {
-    auto peek = Config::load(args.config, args.overrides);
-    if (peek.has("experiment")) name = peek.get<std::string>("experiment");
-    if (peek.has("seed")) seed = peek.get<int64_t>("seed");
-    if (peek.has("tracking")) dir = peek.section("tracking").get<std::string>("dir", dir);
+    if (config.has("experiment")) name = config.get<std::string>("experiment");
+    if (config.has("seed")) seed = config.get<int64_t>("seed");
+    if (config.has("tracking")) dir = config.section("tracking").get<std::string>("dir", dir);
   } catch (const Error&) {
   }
   summary.experiment = name;
@@ -93,7 +93,7 @@ int train(const TrainArgs& args) {
   RunSummary summary;
   std::optional<RunRecord> record;
   try {
-    record = open_record(args, summary);
+    record = open_record(Config::load(args.config, args.overrides), summary);
     summary.run_id = record->run_id();
     Experiment experiment(Config::load(args.config, args.overrides));
     summary.experiment = experiment.name();

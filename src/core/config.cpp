@@ -317,8 +317,8 @@ void Config::check_no_unknown_keys() const {
   size_t best_distance = 3;  // suggest only close matches
   for (const auto& used : root_->used) {
     if (used.rfind(prefix, 0) != 0) continue;
-    std::string rest = used.substr(prefix.empty() ? 0 : prefix.size() + 1);
-    if (prefix.empty() ? false : used.size() <= prefix.size()) continue;
+    if (!prefix.empty() && (used.size() <= prefix.size() || used[prefix.size()] != '.')) continue;
+    const std::string rest = used.substr(prefix.empty() ? 0 : prefix.size() + 1);
     if (rest.find('.') != std::string::npos || rest.find('[') != std::string::npos) continue;
     const size_t distance = edit_distance(name, rest);
     if (distance < best_distance) best_distance = distance, best = rest;

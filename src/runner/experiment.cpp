@@ -31,9 +31,9 @@ Experiment::Experiment(Config config) : config_(std::move(config)) {
 void Experiment::read_runner(const Config& runner) {
   runner_options_.epochs = runner.get_count("epochs", 1);
   validate_every_ = runner.get_count("validate_every", 1);
-  threads_ = resolve_threads(runner.get<std::string>("threads", "auto"),
-                             runner.get<std::string>("blas_threads", "auto"),
-                             runner.path("threads"));
+  const auto threads = runner.get<std::string>("threads", "auto");
+  const auto blas_threads = runner.get<std::string>("blas_threads", "auto");
+  threads_ = resolve_threads(threads, blas_threads, runner.path("threads"));
   const auto device = runner.get_choice("device", "cpu", {"cpu", "cuda"});
   if (device == "cuda" && !torch::cuda::is_available())
     runner.fail("device", "cuda requested but this libtorch has no usable CUDA device");

@@ -77,9 +77,9 @@ void Runner::train_epoch(BatchLoader& train, MetricSuite& metrics, Control& cont
   train.start_epoch();
   fire(Event::epoch_start, control);
   Batch batch;
-  for (;; ++state_.batch) {
+  for (; state_.batch < state_.batches_per_epoch; ++state_.batch) {
     fire(Event::batch_start, control);
-    if (!train.next(batch)) break;
+    if (!train.next(batch)) throw Error("the training loader ended before its last batch");
     batch = to_device(std::move(batch));
     state_.batch_size = batch.size();
     fire(Event::batch_ready, control);

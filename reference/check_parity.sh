@@ -1,0 +1,38 @@
+#!/bin/bash
+# Runs `modlr train` and its Python twin on one config with the same overrides (threads
+# pinned to 1 unless given), then compares metrics.csv row by row (bitwise), config.yaml,
+# and the final weights (modlr's last checkpoint vs the twin's weights.pt).
+#
+# Usage: reference/check_parity.sh CONFIG [--set key=value ...]
+# Env:   MODLR (default build/modlr), PARITY_DIR (default: a fresh directory under /tmp)
+# Exit:  0 when everything is identical, 1 otherwise.
+set -u
+cd "$(dirname "$0")/.."
+MODLR=${MODLR:-build/modlr}
+PYTHON=/usr/bin/python3
+DIR=${PARITY_DIR:-$(mktemp -d /tmp/modlr-parity.XXXXXX)}
+CONFIG=$1
+shift
+SETS=(--set runner.threads=1 --set runner.blas_threads=1 "$@" --set "tracking.dir=$DIR")
+
+"$MODLR" train "$CONFIG" "${SETS[@]}" >"$DIR/modlr.log" 2>&1 || { cat "$DIR/modlr.log"; exit 1; }
+"$PYTHON" reference/train.py "$CONFIG" "${SETS[@]}" >"$DIR/twin.log" 2>&1 || { cat "$DIR/twin.log"; exit 1; }
+A=$(sed -n 's/^run record: //p' "$DIR/modlr.log")
+B=$(sed -n 's/^run record: //p' "$DIR/twin.log")
+
+status=0
+"$PYTHON" reference/compare_runs.py "$A" "$B" || status=1
+if diff -u "$A/config.yaml" "$B/config.yaml"; then echo "config.yaml identical"; else status=1; fi
+"$PYTHON" - "$A" "$B" <<'EOF' || status=1
+import glob, sys
+import torch
+modlr_run, twin_run = sys.argv[1:]
+checkpoint = sorted(glob.glob(modlr_run + "/checkpoints/epoch-*.pt"))[-1]
+ours = torch.jit.load(checkpoint).model
+twin = torch.load(twin_run + "/weights.pt")
+differ = sorted(k for k in set(ours) | set(twin)
+                if k not in ours or k not in twin or not torch.equal(ours[k], twin[k]))
+print("final weights: " + ("bitwise identical" if not differ else "differ in " + ", ".join(differ)))
+sys.exit(1 if differ else 0)
+EOF
+exit $status

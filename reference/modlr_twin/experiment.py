@@ -1,0 +1,82 @@
+"""The composition root, as src/runner/experiment.cpp. Keys are read in modlr's order (so
+the resolved config records defaults in the same places), the global RNG is seeded after
+the dataset object exists and before the model is built, then loss and optimizers."""
+import torch
+
+from .config import config_stem
+from .loader import Dataset
+from .models import build_model
+from .optim import Optimizer, build_loss
+from .suite import MetricSuite
+from .threads import apply_threads, resolve_threads
+
+DEFAULT_METRICS = {
+    "classification": (["accuracy"], ["accuracy", "precision_macro", "recall_macro", "f1_macro",
+                                      "auc_roc", "confusion_matrix"]),
+    "regression": (["rmse"], ["mse", "rmse", "mae", "r2"]),
+}
+
+
+class Experiment:
+    def __init__(self, config):
+        self.config = config
+        self.name = config.get("experiment", str, config_stem(config.source))
+        self.seed = config.get_count("seed", 0, allow_zero=True)
+        self.options = {}
+        self._read_runner(config.section("runner"))
+        apply_threads(*self.threads)
+        self.dataset = Dataset(config.section("dataset"), self.seed)
+        torch.manual_seed(self.seed)
+        self.model = self._build_model(config.section("model"))
+        self.initial_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        self.loss = build_loss(config.section("loss"))
+        self.optimizers = self._build_optimizers(config)
+        self._read_metrics(config.section("metrics"))
+        tracking = config.section("tracking")
+        self.tracking_dir = tracking.get("dir", str, "runs")
+        self.options["checkpoint_every"] = tracking.get_count("checkpoint_every", 1)
+        self.options["keep_checkpoints"] = tracking.get_count("keep_checkpoints", 3)
+        runner = config.section("runner")
+        if runner.get("hooks", [str], []):
+            runner.fail("hooks", "user hooks are not supported by the Python twin")
+        config.check_no_unknown_keys()
+
+    def _read_runner(self, runner):
+        self.options["epochs"] = runner.get_count("epochs", 1)
+        self.options["validate_every"] = runner.get_count("validate_every", 1)
+        threads = runner.get("threads", str, "auto")
+        blas = runner.get("blas_threads", str, "auto")
+        self.threads = resolve_threads(threads, blas, runner.path("threads"))
+        self.device = runner.get_choice("device", "cpu", ["cpu", "cuda"])
+        if self.device == "cuda":
+            runner.fail("device", "the Python twin runs on the CPU only")
+
+    def _build_model(self, section):
+        if not section.has("name"):
+            section.fail("", "the Python twin builds one model (a section with a name)")
+        return build_model(section)
+
+    def _build_optimizers(self, root):
+        if root.is_list("optimizer"):
+            sections = root.list_sections("optimizer")
+        else:
+            sections = [root.section("optimizer")]
+        optimizers = []
+        for section in sections:
+            if section.get("model", str, "model") != "model":
+                section.fail("model", "names no model of this experiment")
+            if section.get("objective", str, "loss") != "loss":
+                section.fail("objective", "names no objective of the loss")
+            optimizers.append(Optimizer(section, self.model.parameters(), self.options["epochs"],
+                                        "model", "loss"))
+        return optimizers
+
+    def _read_metrics(self, section):
+        train_default, eval_default = DEFAULT_METRICS[self.loss.task]
+        self.options["train_metrics"] = section.get("train", [str], train_default)
+        self.options["eval_metrics"] = section.get("eval", [str], eval_default)
+        try:
+            MetricSuite(self.loss.task, self.options["train_metrics"])
+            MetricSuite(self.loss.task, self.options["eval_metrics"])
+        except ValueError as e:
+            section.fail("", str(e))

@@ -1,0 +1,131 @@
+"""Losses (src/loss/supervised_losses.cpp), optimizers and LR schedules (src/optimizer/*)."""
+import math
+
+import torch
+import torch.nn.functional as F
+
+
+class CrossEntropyLoss:
+    task = "classification"
+
+    def __init__(self, c):
+        self.smoothing = c.get("label_smoothing", float, 0.0)
+        if self.smoothing < 0 or self.smoothing >= 1:
+            c.fail("label_smoothing", "must be in [0, 1)")
+
+    def __call__(self, outputs, y):
+        """(loss, predictions, targets)"""
+        if self.smoothing > 0:
+            return F.cross_entropy(outputs, y, label_smoothing=self.smoothing), outputs, y
+        return F.cross_entropy(outputs, y), outputs, y
+
+
+class MseLoss:
+    task = "regression"
+
+    def __init__(self, c):
+        pass
+
+    def __call__(self, outputs, y):
+        targets = y.reshape(outputs.shape)
+        return F.mse_loss(outputs, targets), outputs, targets
+
+
+LOSSES = {"cross_entropy": CrossEntropyLoss, "mse": MseLoss}
+
+
+def build_loss(section):
+    name = section.get("name", str)
+    if name not in LOSSES:
+        section.fail("name", "unknown loss '%s' (known: %s)" % (name, ", ".join(sorted(LOSSES))))
+    return LOSSES[name](section)
+
+
+# ---- schedules: lr as a closed form of the completed-epoch count ------------------------
+
+def build_schedule(c, epochs):
+    name = c.get("name", str, "constant")
+    if name == "constant":
+        return lambda epoch, base: base
+    if name == "step":
+        gamma = c.get_positive("gamma", 0.1)
+        step_size = c.get_count("step_size", 1)
+        return lambda epoch, base: base * math.pow(gamma, float(epoch // step_size))
+    if name == "cosine":
+        t_max = c.get_count("t_max", max(epochs, 1))
+        eta_min = c.get_positive("eta_min", 0.0, allow_zero=True)
+
+        def cosine(epoch, base):
+            progress = min(epoch, t_max) / t_max
+            return eta_min + (base - eta_min) * (1 + math.cos(math.pi * progress)) / 2
+
+        return cosine
+    c.fail("name", "unknown schedule '%s' (known: constant, cosine, step)" % name)
+
+
+# ---- update rules --------------------------------------------------------------------------
+
+def _read_betas(c):
+    betas = c.get("betas", [float], [0.9, 0.999])
+    if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
+        c.fail("betas", "must be two numbers in [0, 1)")
+    return tuple(betas)
+
+
+def make_sgd(c, params):
+    lr = c.get_positive("lr", 1e-3)
+    momentum = c.get_positive("momentum", 0.0, True)
+    dampening = c.get_positive("dampening", 0.0, True)
+    nesterov = c.get("nesterov", bool, False)
+    weight_decay = c.get_positive("weight_decay", 0.0, True)
+    if nesterov and (momentum <= 0 or dampening != 0):
+        c.fail("nesterov", "needs momentum > 0 and dampening 0")
+    return torch.optim.SGD(params, lr=lr, momentum=momentum, dampening=dampening,
+                           nesterov=nesterov, weight_decay=weight_decay, foreach=False)
+
+
+def _make_adam(c, params, kind, default_decay):
+    lr = c.get_positive("lr", 1e-3)
+    betas = _read_betas(c)
+    eps = c.get_positive("eps", 1e-8)
+    weight_decay = c.get_positive("weight_decay", default_decay, True)
+    amsgrad = c.get("amsgrad", bool, False)
+    return kind(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                foreach=False)
+
+
+UPDATE_RULES = {"sgd": make_sgd,
+                "adam": lambda c, p: _make_adam(c, p, torch.optim.Adam, 0.0),
+                "adamw": lambda c, p: _make_adam(c, p, torch.optim.AdamW, 1e-2)}
+
+
+class Optimizer:
+    """An update rule with its schedule and clipping, as modlr::Optimizer."""
+
+    def __init__(self, section, params, epochs, model, objective):
+        name = section.get("name", str)
+        self.base_lr = section.get_positive("lr", 1e-3)
+        self.clip = section.get_positive("clip_grad_norm", 0.0, allow_zero=True)
+        self.schedule = build_schedule(section.section("schedule"), epochs)
+        if name not in UPDATE_RULES:
+            section.fail("name", "unknown optimizer '%s' (known: adam, adamw, sgd)" % name)
+        self.params = list(params)
+        self.impl = UPDATE_RULES[name](section, self.params)
+        self.model, self.objective = model, objective
+
+    def start_epoch(self, epoch):
+        lr = self.schedule(epoch, self.base_lr)
+        for group in self.impl.param_groups:
+            group["lr"] = lr
+
+    def zero_grad(self):
+        self.impl.zero_grad(set_to_none=False)
+
+    def step(self):
+        if self.clip > 0:
+            for group in self.impl.param_groups:
+                torch.nn.utils.clip_grad_norm_(group["params"], self.clip)
+        self.impl.step()
+
+    def lr(self):
+        return self.impl.param_groups[0]["lr"]

@@ -1,0 +1,137 @@
+"""The training loop, as src/runner/runner.cpp plus its built-in hooks (timing, progress,
+validation schedule, tracking, checkpoints; src/runner/builtin_hooks.cpp).
+
+One step: zero_grad -> forward -> loss -> backward -> loss.item() (must be finite) -> step,
+then the loss sum (value * batch size, in double) and the training metrics."""
+import math
+import time
+
+import torch
+
+from .record import BREAKDOWN
+from .suite import MetricSuite
+
+
+def now():
+    return time.perf_counter()  # CLOCK_MONOTONIC, like std::chrono::steady_clock
+
+
+def format_metrics(metrics):
+    return "".join("  %s %.4g" % (name, metrics[name]) for name in sorted(metrics))
+
+
+class Runner:
+    def __init__(self, model, loss, optimizers, options, record=None):
+        self.model, self.loss, self.optimizers = model, loss, optimizers
+        self.options, self.record = options, record  # options: epochs, validate_every, metrics...
+        self.epoch, self.global_step = 0, 0
+        self.train_metrics = {}
+        self.breakdown = dict.fromkeys(BREAKDOWN, 0.0)
+        self.train_seconds, self.evaluation_seconds = 0.0, {}
+        self.checkpoints = []
+
+    def fit(self, train, validation):
+        metrics = MetricSuite(self.loss.task, self.options["train_metrics"])
+        fit_start, validation_seconds = now(), 0.0
+        for epoch in range(1, self.options["epochs"] + 1):
+            self.epoch = epoch
+            self.train_epoch(train, metrics)
+            self.epoch_end()
+            last = epoch == self.options["epochs"]
+            if validation is not None and (epoch % self.options["validate_every"] == 0 or last):
+                self.evaluate(validation, "validation")
+                validation_seconds += self.evaluation_seconds["validation"]
+        self.train_seconds = now() - fit_start - validation_seconds
+
+    def train_epoch(self, train, metrics):
+        for optimizer in self.optimizers:
+            optimizer.start_epoch(self.epoch - 1)
+        self.model.train(True)
+        metrics.reset()
+        sums, examples = {}, 0
+        train.start_epoch()
+        self.epoch_start = now()
+        while True:
+            t0 = now()
+            batch = train.next()
+            if batch is None:
+                break
+            self.breakdown["data"] += now() - t0
+            self.train_step(batch, metrics, sums)
+            examples += batch[0].size(0)
+            self.global_step += 1
+        self.train_metrics = metrics.compute()
+        for name, total in sums.items():
+            self.train_metrics[name] = total / examples
+
+    def train_step(self, batch, metrics, sums):
+        x, y = batch
+        metrics_updated = False
+        for optimizer in self.optimizers:
+            t1 = now()
+            optimizer.zero_grad()
+            f0 = now()
+            outputs = self.model(x)
+            forward = now() - f0
+            loss, predictions, targets = self.loss(outputs, y)
+            t2 = now()
+            self.breakdown["forward"] += forward
+            self.breakdown["loss"] += (t2 - t1) - forward
+            loss.backward()
+            value = loss.item()
+            if not math.isfinite(value):
+                raise RuntimeError("epoch %d, step %d: objective '%s' is %s; stopping before the "
+                                   "optimizer applies it"
+                                   % (self.epoch, self.global_step + 1, optimizer.objective, value))
+            t3 = now()
+            self.breakdown["backward"] += t3 - t2
+            optimizer.step()
+            self.breakdown["step"] += now() - t3
+            objective = optimizer.objective
+            sums[objective] = sums.get(objective, 0.0) + value * float(x.size(0))
+            if not metrics_updated:
+                metrics.update(predictions, targets)
+                metrics_updated = True
+
+    def epoch_end(self):
+        seconds = now() - self.epoch_start
+        print("epoch %d/%d%s  (%.1f s)" % (self.epoch, self.options["epochs"],
+                                           format_metrics(self.train_metrics), seconds), flush=True)
+        if self.record is None:
+            return
+        for name in sorted(self.train_metrics):
+            self.record.append_metric(self.epoch, "train", name, self.train_metrics[name])
+        for optimizer in self.optimizers:
+            suffix = "" if len(self.optimizers) == 1 else "_" + optimizer.objective
+            self.record.append_metric(self.epoch, "train", "lr" + suffix, optimizer.lr())
+        every, epochs = self.options["checkpoint_every"], self.options["epochs"]
+        if self.epoch % every == 0 or self.epoch == epochs:
+            keep = self.options["keep_checkpoints"]
+            self.checkpoints = self.record.save_checkpoint(self.model, self.epoch, keep)
+
+    def evaluate(self, loader, split):
+        """(metrics, confusion matrix rows); metrics include the mean loss."""
+        start = now()
+        with torch.inference_mode():
+            self.model.train(False)
+            metrics = MetricSuite(self.loss.task, self.options["eval_metrics"])
+            total, examples = 0.0, 0
+            loader.start_epoch()
+            while True:
+                batch = loader.next()
+                if batch is None:
+                    break
+                loss, predictions, targets = self.loss(self.model(batch[0]), batch[1])
+                total += loss.item() * float(batch[0].size(0))
+                metrics.update(predictions, targets)
+                examples += batch[0].size(0)
+            result = metrics.compute()
+            if examples:  # modlr has no loss entry when no batch ran
+                result["loss"] = total / examples
+            confusion = metrics.confusion_matrix()
+        self.evaluation_seconds[split] = now() - start
+        print("  %s%s" % (split, format_metrics(result)), flush=True)
+        if self.record is not None:
+            for name in sorted(result):
+                self.record.append_metric(self.epoch, split, name, result[name])
+        return result, confusion

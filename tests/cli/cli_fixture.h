@@ -1,0 +1,41 @@
+#pragma once
+// A temporary workspace with a synthetic IDX data set, a small config and a runs dir.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+#include "test_support.h"
+
+namespace modlr::testing {
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_dir = work.file("data");
+    runs_dir = work.file("runs");
+    write_synthetic_idx(data_dir, 600, 200);
+    config = work.file("small.yaml");
+    write_text(config, small_config(data_dir, runs_dir));
+  }
+  /// Run directories of experiment `name`, oldest first.
+  std::vector<std::string> runs(const std::string& name = "small") const {
+    std::vector<std::string> out;
+    const auto parent = runs_dir + "/" + name;
+    if (!exists(parent)) return out;
+    for (const auto& entry : std::filesystem::directory_iterator(parent)) out.push_back(entry.path().string());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  nlohmann::json summary_of(const std::string& run_dir) const {
+    return nlohmann::json::parse(read_text(run_dir + "/summary.json"));
+  }
+  CommandResult train(const std::string& extra = "") const {
+    return run_modlr("train " + config + " " + extra);
+  }
+
+  TempDir work;
+  std::string data_dir, runs_dir, config;
+};
+
+}  // namespace modlr::testing

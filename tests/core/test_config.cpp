@@ -1,0 +1,137 @@
+#include <gtest/gtest.h>
+
+#include "modlr/core/config.h"
+#include "modlr/core/error.h"
+#include "test_support.h"
+
+using modlr::Config;
+using modlr::Error;
+
+namespace {
+
+// Runs `body` and returns the modlr::Error message it throws ("" if none).
+template <typename F>
+std::string error_of(F&& body) {
+  try {
+    body();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+const char* kYaml =
+    "experiment: demo\n"
+    "seed: 3\n"
+    "dataset:\n  batch_size: 64\n  mean: [0.5, 0.25]\n  shuffle: true\n"
+    "optimizer:\n  - name: sgd\n    lr: 0.1\n  - name: adam\n";
+
+}  // namespace
+
+TEST(Config, TypedAccessorsReadValues) {
+  auto c = Config::parse(kYaml, "demo.yaml");
+  EXPECT_EQ(c.get<std::string>("experiment"), "demo");
+  EXPECT_EQ(c.get<int64_t>("seed"), 3);
+  auto dataset = c.section("dataset");
+  EXPECT_EQ(dataset.get<int>("batch_size"), 64);
+  EXPECT_EQ(dataset.get<std::vector<double>>("mean"), (std::vector<double>{0.5, 0.25}));
+  EXPECT_TRUE(dataset.get<bool>("shuffle"));
+  EXPECT_EQ(dataset.get<double>("missing", 1.5), 1.5);
+  auto optimizers = c.list_sections("optimizer");
+  ASSERT_EQ(optimizers.size(), 2u);
+  EXPECT_EQ(optimizers[1].get<std::string>("name"), "adam");
+  EXPECT_EQ(optimizers[0].path("lr"), "optimizer[0].lr");
+}
+
+TEST(Config, WrongTypeNamesKeyAndFile) {
+  auto c = Config::parse("runner:\n  epochs: ten\n", "x.yaml");
+  const auto message = error_of([&] { c.section("runner").get<int64_t>("epochs"); });
+  EXPECT_NE(message.find("x.yaml"), std::string::npos) << message;
+  EXPECT_NE(message.find("runner.epochs"), std::string::npos) << message;
+  EXPECT_NE(message.find("'ten'"), std::string::npos) << message;
+}
+
+TEST(Config, MissingRequiredKeyIsNamed) {
+  auto c = Config::parse("model: {}\n", "x.yaml");
+  EXPECT_NE(error_of([&] { c.section("model").get<std::string>("name"); }).find("model.name"),
+            std::string::npos);
+}
+
+TEST(Config, UnknownKeyIsRejectedWithSuggestion) {
+  auto c = Config::parse("dataset:\n  bacth_size: 64\n  batch_size: 3\n", "x.yaml");
+  c.section("dataset").get<int64_t>("batch_size");
+  const auto message = error_of([&] { c.check_no_unknown_keys(); });
+  EXPECT_NE(message.find("unknown config key 'dataset.bacth_size'"), std::string::npos) << message;
+  EXPECT_NE(message.find("did you mean 'batch_size'"), std::string::npos) << message;
+}
+
+TEST(Config, UnknownTopLevelSectionIsRejected) {
+  auto c = Config::parse("seed: 1\nrunnr: {epochs: 2}\n", "x.yaml");
+  c.get<int64_t>("seed");
+  EXPECT_NE(error_of([&] { c.check_no_unknown_keys(); }).find("'runnr'"), std::string::npos);
+}
+
+TEST(Config, AllReadKeysPassTheCheck) {
+  auto c = Config::parse(kYaml, "demo.yaml");
+  c.get<std::string>("experiment");
+  c.get<int64_t>("seed");
+  auto d = c.section("dataset");
+  d.get<int>("batch_size"), d.get<std::vector<double>>("mean"), d.get<bool>("shuffle");
+  for (const auto& o : c.list_sections("optimizer")) o.get<std::string>("name"), o.get<double>("lr", 0.1);
+  EXPECT_NO_THROW(c.check_no_unknown_keys());
+}
+
+TEST(Config, OverridesAreTypedAndCreateSections) {
+  auto c = Config::parse(kYaml, "demo.yaml",
+                         {"dataset.batch_size=8", "runner.epochs=2", "dataset.mean=[1, 2]",
+                          "runner.threads=auto"});
+  EXPECT_EQ(c.section("dataset").get<int64_t>("batch_size"), 8);
+  EXPECT_EQ(c.section("runner").get<int64_t>("epochs"), 2);
+  EXPECT_EQ(c.section("dataset").get<std::vector<double>>("mean"), (std::vector<double>{1, 2}));
+  EXPECT_EQ(c.section("runner").get<std::string>("threads"), "auto");
+}
+
+TEST(Config, BadOverridesAreErrors) {
+  EXPECT_NE(error_of([] { Config::parse(kYaml, "d", {"seed"}); }).find("section.key=value"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { Config::parse(kYaml, "d", {"seed.x=1"}); }).find("'seed' is not a section"),
+            std::string::npos);
+}
+
+TEST(Config, CountsMustBePositive) {
+  auto c = Config::parse("a: 0\nb: -3\nc: 4\n", "x.yaml");
+  EXPECT_NE(error_of([&] { c.get_count("a", 1); }).find("must be > 0, got 0"), std::string::npos);
+  EXPECT_NE(error_of([&] { c.get_count("b", 1, true); }).find("must be >= 0, got -3"), std::string::npos);
+  EXPECT_EQ(c.get_count("c", 1), 4);
+  EXPECT_NE(error_of([&] { c.get_choice("c", "x", {"relu", "tanh"}); }).find("one of relu, tanh"),
+            std::string::npos);
+}
+
+TEST(Config, DefaultsAreRecordedInDump) {
+  auto c = Config::parse("runner: {}\n", "x.yaml");
+  c.section("runner").get<int64_t>("epochs", 5);
+  c.section("tracking").get<std::string>("dir", "runs");
+  const auto text = c.dump();
+  EXPECT_NE(text.find("epochs: 5"), std::string::npos) << text;
+  EXPECT_NE(text.find("dir: runs"), std::string::npos) << text;
+  // The dump is itself a valid config with the same values.
+  auto again = Config::parse(text, "dump");
+  EXPECT_EQ(again.section("runner").get<int64_t>("epochs"), 5);
+}
+
+TEST(Config, FileErrorsNameTheFile) {
+  modlr::testing::TempDir dir;
+  EXPECT_NE(error_of([&] { Config::load(dir.file("none.yaml")); }).find("none.yaml: cannot open"),
+            std::string::npos);
+  modlr::testing::write_text(dir.file("bad.yaml"), "a: [1, 2\n");
+  const auto message = error_of([&] { Config::load(dir.file("bad.yaml")); });
+  EXPECT_NE(message.find("bad.yaml: invalid YAML"), std::string::npos) << message;
+  modlr::testing::write_text(dir.file("list.yaml"), "- 1\n- 2\n");
+  EXPECT_NE(error_of([&] { Config::load(dir.file("list.yaml")); }).find("top level must be a mapping"),
+            std::string::npos);
+}
+
+TEST(Config, SectionOfScalarIsAnError) {
+  auto c = Config::parse("model: lenet5\n", "x.yaml");
+  EXPECT_NE(error_of([&] { c.section("model"); }).find("expected a section"), std::string::npos);
+}

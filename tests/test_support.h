@@ -1,0 +1,50 @@
+#pragma once
+// Helpers shared by the test files: temporary directories, synthetic IDX data sets and
+// running the modlr binary.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace modlr::testing {
+
+/// A fresh directory under the test temp dir, removed when the object goes away.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+/// Writes an IDX file: magic 0x08 type, dims big-endian, then `data`. Gzipped if `gzip`.
+void write_idx(const std::string& path, const std::vector<uint32_t>& dims,
+               const std::vector<uint8_t>& data, bool gzip = false);
+/// Writes a learnable synthetic IDX data set (train: n_train, test: n_test images of
+/// 28x28, 10 classes: class k is a bright 8x8 square at a position set by k, plus noise)
+/// under `dir` with the standard MNIST file names.
+void write_synthetic_idx(const std::string& dir, uint32_t n_train, uint32_t n_test,
+                         uint32_t seed = 1);
+
+std::string read_text(const std::string& path);
+void write_text(const std::string& path, const std::string& text);
+bool exists(const std::string& path);
+/// Files below `dir`, recursively, relative names sorted.
+std::vector<std::string> list_files(const std::string& dir);
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+/// Runs the built `modlr` binary with `args` (shell-quoted by the caller where needed).
+CommandResult run_modlr(const std::string& args);
+
+/// A small LeNet-5 config over the synthetic data set in `data_dir`, tracking in `runs_dir`.
+std::string small_config(const std::string& data_dir, const std::string& runs_dir);
+
+}  // namespace modlr::testing
