@@ -13,7 +13,7 @@ PYTHON=/usr/bin/python3
 DIR=${PARITY_DIR:-$(mktemp -d /tmp/modlr-parity.XXXXXX)}
 CONFIG=$1
 shift
-SETS=(--set runner.threads=1 --set runner.blas_threads=1 "$@" --set "tracking.dir=$DIR")
+SETS=(--set runner.threads=1 --set runner.blas_threads=1 --set tracking.save_initial=true "$@" --set "tracking.dir=$DIR")
 
 "$MODLR" train "$CONFIG" "${SETS[@]}" >"$DIR/modlr.log" 2>&1 || { cat "$DIR/modlr.log"; exit 1; }
 "$PYTHON" reference/train.py "$CONFIG" "${SETS[@]}" >"$DIR/twin.log" 2>&1 || { cat "$DIR/twin.log"; exit 1; }
@@ -24,15 +24,24 @@ status=0
 "$PYTHON" reference/compare_runs.py "$A" "$B" || status=1
 if diff -u "$A/config.yaml" "$B/config.yaml"; then echo "config.yaml identical"; else status=1; fi
 "$PYTHON" - "$A" "$B" <<'EOF' || status=1
-import glob, sys
+import glob, os, sys
 import torch
 modlr_run, twin_run = sys.argv[1:]
+
+def differing(ours, twin):
+    return sorted(k for k in set(ours) | set(twin)
+                  if k not in ours or k not in twin or not torch.equal(ours[k], twin[k]))
+
+status = 0
+initial = modlr_run + "/checkpoints/initial.pt"
+if os.path.exists(initial):
+    differ = differing(torch.jit.load(initial).model,
+                       torch.jit.load(twin_run + "/checkpoints/initial.pt").model)
+    print("initial weights: " + ("bitwise identical" if not differ else "differ in " + ", ".join(differ)))
+    status |= bool(differ)
 checkpoint = sorted(glob.glob(modlr_run + "/checkpoints/epoch-*.pt"))[-1]
-ours = torch.jit.load(checkpoint).model
-twin = torch.load(twin_run + "/weights.pt")
-differ = sorted(k for k in set(ours) | set(twin)
-                if k not in ours or k not in twin or not torch.equal(ours[k], twin[k]))
+differ = differing(torch.jit.load(checkpoint).model, torch.load(twin_run + "/weights.pt"))
 print("final weights: " + ("bitwise identical" if not differ else "differ in " + ", ".join(differ)))
-sys.exit(1 if differ else 0)
+sys.exit(1 if status or differ else 0)
 EOF
 exit $status

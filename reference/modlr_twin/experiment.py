@@ -36,6 +36,7 @@ class Experiment:
         self.tracking_dir = tracking.get("dir", str, "runs")
         self.options["checkpoint_every"] = tracking.get_count("checkpoint_every", 1)
         self.options["keep_checkpoints"] = tracking.get_count("keep_checkpoints", 3)
+        self.options["save_initial"] = tracking.get("save_initial", bool, False)
         runner = config.section("runner")
         if runner.get("hooks", [str], []):
             runner.fail("hooks", "user hooks are not supported by the Python twin")

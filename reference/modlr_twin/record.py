@@ -80,7 +80,12 @@ class RunRecord:
         self._saved.append(name)
         while len(self._saved) > keep:
             os.remove(self.checkpoint_dir + "/" + self._saved.pop(0))
-        return list(self._saved)
+        return (["initial.pt"] if getattr(self, "_initial", False) else []) + list(self._saved)
+
+    def save_initial(self, model):
+        """Saves checkpoints/initial.pt (outside the rotation), as modlr's save_initial."""
+        save_archive({"model": model_tensors(model)}, self.checkpoint_dir + "/initial.pt")
+        self._initial = True
 
     def write_summary(self, summary):
         _write_atomic(self.dir + "/summary.json", summary_json(summary))

@@ -33,6 +33,8 @@ class Runner:
     def fit(self, train, validation):
         metrics = MetricSuite(self.loss.task, self.options["train_metrics"])
         fit_start, validation_seconds = now(), 0.0
+        if self.record is not None and self.options["save_initial"]:
+            self.record.save_initial(self.model)
         for epoch in range(1, self.options["epochs"] + 1):
             self.epoch = epoch
             self.train_epoch(train, metrics)

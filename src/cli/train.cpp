@@ -59,7 +59,8 @@ int train_and_record(Experiment& experiment, RunRecord& record, RunSummary& summ
                 experiment.runner_options());
   auto timing = std::make_shared<TimingHook>(experiment.runner_options().device);
   auto checkpoints = std::make_shared<CheckpointHook>(
-      record.checkpoint_dir(), experiment.tracking().checkpoint_every, experiment.tracking().keep_checkpoints);
+      record.checkpoint_dir(), experiment.tracking().checkpoint_every,
+      experiment.tracking().keep_checkpoints, experiment.tracking().save_initial);
   runner.add_hook(timing);
   runner.add_hook(std::make_shared<ProgressHook>(::isatty(STDERR_FILENO) == 1));
   runner.add_hook(std::make_shared<ValidationScheduleHook>(experiment.validate_every()));

@@ -144,10 +144,20 @@ void ValidationScheduleHook::on(Event, const RunState& s, Control& control) {
 
 // ---- checkpoints ------------------------------------------------------------------------
 
-CheckpointHook::CheckpointHook(std::string dir, int64_t every, int64_t keep)
-    : dir_(std::move(dir)), every_(every), keep_(keep) {}
+CheckpointHook::CheckpointHook(std::string dir, int64_t every, int64_t keep, bool save_initial)
+    : dir_(std::move(dir)), every_(every), keep_(keep), save_initial_(save_initial) {}
 
-void CheckpointHook::on(Event, const RunState& s, Control&) {
+std::vector<std::string> CheckpointHook::saved() const {
+  auto out = saved_;
+  if (save_initial_) out.insert(out.begin(), "initial.pt");
+  return out;
+}
+
+void CheckpointHook::on(Event event, const RunState& s, Control&) {
+  if (event == Event::fit_start) {
+    if (save_initial_) save_checkpoint(*s.models, dir_ + "/initial.pt");
+    return;
+  }
   if (s.epoch % every_ != 0 && s.epoch != s.epochs) return;
   std::ostringstream name;
   name << "epoch-" << std::setw(4) << std::setfill('0') << s.epoch << ".pt";

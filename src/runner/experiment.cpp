@@ -23,6 +23,7 @@ Experiment::Experiment(Config config) : config_(std::move(config)) {
   tracking_.dir = tracking.get<std::string>("dir", "runs");
   tracking_.checkpoint_every = tracking.get_count("checkpoint_every", 1);
   tracking_.keep_checkpoints = tracking.get_count("keep_checkpoints", 3);
+  tracking_.save_initial = tracking.get<bool>("save_initial", false);
   for (const auto& hook_name : config_.section("runner").get<std::vector<std::string>>("hooks", {}))
     user_hooks_.push_back(hook_registry().create(hook_name, "runner.hooks", config_));
   config_.check_no_unknown_keys();

@@ -66,18 +66,20 @@ class ValidationScheduleHook : public Hook {
 };
 
 /// Saves the models to <dir>/epoch-NNNN.pt every `every` epochs and after the last one,
-/// keeping the newest `keep` files. `saved` lists the files kept (relative names).
+/// keeping the newest `keep` files; with `save_initial`, also <dir>/initial.pt before the
+/// first step (never rotated away). `saved` lists the files kept (relative names).
 class CheckpointHook : public Hook {
  public:
-  CheckpointHook(std::string dir, int64_t every, int64_t keep);
+  CheckpointHook(std::string dir, int64_t every, int64_t keep, bool save_initial = false);
   std::string name() const override { return "checkpoint"; }
-  std::vector<Event> events() const override { return {Event::epoch_end}; }
-  void on(Event, const RunState& state, Control& control) override;
-  const std::vector<std::string>& saved() const { return saved_; }
+  std::vector<Event> events() const override { return {Event::fit_start, Event::epoch_end}; }
+  void on(Event event, const RunState& state, Control& control) override;
+  std::vector<std::string> saved() const;
 
  private:
   std::string dir_;
   int64_t every_, keep_;
+  bool save_initial_;
   std::vector<std::string> saved_;
 };
 

@@ -23,6 +23,7 @@ struct TrackingOptions {
   std::string dir = "runs";
   int64_t checkpoint_every = 1;  ///< epochs
   int64_t keep_checkpoints = 3;
+  bool save_initial = false;  ///< also checkpoint the initial weights (initial.pt)
 };
 
 class Experiment {

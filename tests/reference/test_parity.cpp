@@ -1,0 +1,73 @@
+// Parity with PyTorch Python: modlr and its twin (reference/train.py) run the same config
+// with one thread and must agree bit for bit on initial weights, every metrics.csv row
+// (per-epoch training loss/accuracy, test metrics), the resolved config and final weights.
+// The twin runs inside the test (reference/check_parity.sh); the test is skipped where
+// Debian's python3-torch is not installed (scripts/setup.sh installs it).
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace mt = modlr::testing;
+
+namespace {
+
+bool twin_available() {
+  return std::system("/usr/bin/python3 -c 'import torch, yaml' >/dev/null 2>&1") == 0;
+}
+
+struct ParityResult {
+  int exit_code;
+  std::string output;
+};
+
+ParityResult check_parity(const std::string& config, const std::string& sets, const mt::TempDir& dir) {
+  const std::string command = "cd " MODLR_SOURCE_DIR " && MODLR=" MODLR_BINARY " PARITY_DIR=" + dir.path() +
+                              " reference/check_parity.sh " + config + " " + sets + " >" + dir.file("log") +
+                              " 2>&1";
+  const int status = std::system(command.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, mt::read_text(dir.file("log"))};
+}
+
+void expect_identical(const ParityResult& result) {
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("initial weights: bitwise identical"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("final weights: bitwise identical"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("config.yaml identical"), std::string::npos) << result.output;
+  EXPECT_EQ(result.output.find("differs"), std::string::npos) << result.output;
+}
+
+class ParityTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!twin_available()) GTEST_SKIP() << "/usr/bin/python3 with torch and yaml not installed";
+    mt::write_synthetic_idx(data.path(), 500, 150);
+  }
+  std::string synthetic() const {
+    return "--set dataset.path=" + data.path() + " --set runner.epochs=2 --set dataset.eval_batch_size=64";
+  }
+  mt::TempDir data, runs;
+};
+
+}  // namespace
+
+TEST_F(ParityTest, LeNet5SgdMomentumWithValidation) {
+  expect_identical(check_parity("configs/lenet5-fashion-mnist.yaml",
+                                synthetic() + " --set optimizer.momentum=0.9 --set dataset.validation=0.2", runs));
+}
+
+TEST_F(ParityTest, MlpAdamCosineSchedule) {
+  expect_identical(check_parity("configs/mlp-mnist.yaml",
+                                synthetic() + " --set 'optimizer.schedule={name: cosine}'", runs));
+}
+
+TEST_F(ParityTest, LeNet1TanhAvgPool) {
+  expect_identical(check_parity("configs/lenet1-mnist.yaml",
+                                synthetic() + " --set model.activation=tanh --set model.pool=avg", runs));
+}
+
+TEST_F(ParityTest, LeNet5OnRealFashionMnist) {
+  const std::string dir = "/usr/share/datasets/fashion-mnist";
+  if (!mt::exists(dir + "/train-images-idx3-ubyte.gz")) GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  expect_identical(check_parity("configs/lenet5-fashion-mnist.yaml",
+                                "--set runner.epochs=1 --set dataset.limit=2000", runs));
+}
