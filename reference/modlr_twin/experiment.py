@@ -8,7 +8,7 @@ from .loader import Dataset
 from .models import build_model
 from .optim import Optimizer, build_loss
 from .suite import MetricSuite
-from .threads import apply_threads, resolve_threads
+from .threads import apply_threads, available_cores, resolve_threads
 
 DEFAULT_METRICS = {
     "classification": (["accuracy"], ["accuracy", "precision_macro", "recall_macro", "f1_macro",
@@ -24,10 +24,13 @@ class Experiment:
         self.seed = config.get_count("seed", 0, allow_zero=True)
         self.options = {}
         self._read_runner(config.section("runner"))
-        apply_threads(*self.threads)
         self.dataset = Dataset(config.section("dataset"), self.seed)
         torch.manual_seed(self.seed)
         self.model = self._build_model(config.section("model"))
+        self.threads = resolve_threads(self._thread_specs[0], self._thread_specs[1],
+                                       config.section("runner").path("threads"),
+                                       self._auto_intra_op_threads())
+        apply_threads(*self.threads)
         self.initial_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
         self.loss = build_loss(config.section("loss"))
         self.optimizers = self._build_optimizers(config)
@@ -47,10 +50,15 @@ class Experiment:
         self.options["validate_every"] = runner.get_count("validate_every", 1)
         threads = runner.get("threads", str, "auto")
         blas = runner.get("blas_threads", str, "auto")
-        self.threads = resolve_threads(threads, blas, runner.path("threads"))
+        self._thread_specs = (threads, blas)
         self.device = runner.get_choice("device", "cpu", ["cpu", "cuda"])
         if self.device == "cuda":
             runner.fail("device", "the Python twin runs on the CPU only")
+
+    def _auto_intra_op_threads(self):
+        """As Experiment::auto_intra_op_threads: all cores for convolutional models, else 1."""
+        convolutional = any(isinstance(m, (torch.nn.Conv1d, torch.nn.Conv2d)) for m in self.model.modules())
+        return available_cores() if convolutional else 1
 
     def _build_model(self, section):
         if not section.has("name"):

@@ -29,10 +29,10 @@ def parse_count(spec, key, fallback):
                       % (key, spec))
 
 
-def resolve_threads(spec, blas_spec, key):
-    """(intra_op, blas) thread counts."""
+def resolve_threads(spec, blas_spec, key, auto_intra_op):
+    """(intra_op, blas) thread counts; `auto_intra_op` is what "auto" means here."""
     blas_key = key[: key.rfind(".") + 1] + "blas_threads"
-    return parse_count(spec, key, available_cores()), parse_count(blas_spec, blas_key, 1)
+    return parse_count(spec, key, auto_intra_op), parse_count(blas_spec, blas_key, 1)
 
 
 def _loaded_blas_libraries():

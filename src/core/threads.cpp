@@ -43,9 +43,9 @@ int available_cores() {
 bool openblas_present() { return openblas_setter() != nullptr; }
 
 ThreadSettings resolve_threads(const std::string& spec, const std::string& blas_spec,
-                               const std::string& key) {
+                               const std::string& key, int auto_intra_op) {
   ThreadSettings settings;
-  settings.intra_op = parse_count(spec, key, available_cores());
+  settings.intra_op = parse_count(spec, key, auto_intra_op);
   settings.blas = parse_count(blas_spec, key.substr(0, key.rfind('.') + 1) + "blas_threads", 1);
   return settings;
 }

@@ -12,10 +12,12 @@ Experiment::Experiment(Config config) : config_(std::move(config)) {
   name_ = config_.get<std::string>("experiment", config_stem(config_.source()));
   seed_ = config_.get_count("seed", 0, /*allow_zero=*/true);
   read_runner(config_.section("runner"));
-  apply_threads(threads_);
   dataset_ = std::make_unique<Dataset>(config_.section("dataset"), static_cast<uint64_t>(seed_));
   torch::manual_seed(static_cast<uint64_t>(seed_));
   build_models(config_.section("model"));
+  threads_ = resolve_threads(thread_spec_, blas_thread_spec_, config_.section("runner").path("threads"),
+                             auto_intra_op_threads());
+  apply_threads(threads_);
   loss_ = build_loss(config_.section("loss"));
   build_optimizers(config_);
   read_metrics(config_.section("metrics"));
@@ -32,13 +34,25 @@ Experiment::Experiment(Config config) : config_(std::move(config)) {
 void Experiment::read_runner(const Config& runner) {
   runner_options_.epochs = runner.get_count("epochs", 1);
   validate_every_ = runner.get_count("validate_every", 1);
-  const auto threads = runner.get<std::string>("threads", "auto");
-  const auto blas_threads = runner.get<std::string>("blas_threads", "auto");
-  threads_ = resolve_threads(threads, blas_threads, runner.path("threads"));
+  thread_spec_ = runner.get<std::string>("threads", "auto");
+  blas_thread_spec_ = runner.get<std::string>("blas_threads", "auto");
   const auto device = runner.get_choice("device", "cpu", {"cpu", "cuda"});
   if (device == "cuda" && !torch::cuda::is_available())
     runner.fail("device", "cuda requested but this libtorch has no usable CUDA device");
   runner_options_.device = device == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+}
+
+// What runner.threads: auto means. Measured on 2-core machines (bench/compare): convolutions
+// scale across intra-op threads; small matrix products (an MLP) do not, and extra threads
+// only add synchronisation, so pure-matmul models run on one thread. Deterministic on
+// purpose: the thread count changes the results, so it must follow from the config alone.
+int Experiment::auto_intra_op_threads() const {
+  for (const auto& name : models_.names())
+    for (const auto& module : models_.get(name).modules(/*include_self=*/false))
+      if (dynamic_cast<const torch::nn::Conv2dImpl*>(module.get()) ||
+          dynamic_cast<const torch::nn::Conv1dImpl*>(module.get()))
+        return available_cores();
+  return 1;
 }
 
 // `model` holds one model spec (it has a `name`) or a mapping of named specs.

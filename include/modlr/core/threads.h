@@ -13,9 +13,10 @@ struct ThreadSettings {
 
 /// `spec` is "auto" or a positive integer (as read from runner.threads); `blas_spec` is
 /// "auto" (1: OpenBLAS threads only compete with torch's pool) or a positive integer.
+/// `auto_intra_op` is what "auto" means for this workload (see Experiment).
 /// Throws modlr::Error naming `key` for anything else.
 ThreadSettings resolve_threads(const std::string& spec, const std::string& blas_spec,
-                               const std::string& key);
+                               const std::string& key, int auto_intra_op);
 /// Applies `settings` to libtorch and OpenBLAS.
 void apply_threads(const ThreadSettings& settings);
 /// Cores this process may run on.

@@ -49,6 +49,7 @@ class Experiment {
   void build_optimizers(const Config& root);
   void read_runner(const Config& section);
   void read_metrics(const Config& section);
+  int auto_intra_op_threads() const;
 
   Config config_;
   std::string name_;
@@ -60,6 +61,7 @@ class Experiment {
   RunnerOptions runner_options_;
   TrackingOptions tracking_;
   ThreadSettings threads_;
+  std::string thread_spec_, blas_thread_spec_;
   int64_t validate_every_ = 1;
   std::vector<std::shared_ptr<Hook>> user_hooks_;
 };
