@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
   auto* train_cmd = app.add_subcommand("train", "train an experiment and write its run record");
   train_cmd->add_option("config", train.config, "experiment config (YAML)")->required();
   train_cmd->add_option("--set", train.overrides, set_help);
+  train_cmd->add_option("--resume", train.resume,
+                        "continue the run in this directory from its latest checkpoint");
 
   modlr::cli::EvalArgs eval;
   auto* eval_cmd = app.add_subcommand("eval", "evaluate a checkpoint on a split");

@@ -38,6 +38,7 @@ class Experiment:
         tracking = config.section("tracking")
         self.tracking_dir = tracking.get("dir", str, "runs")
         self.options["checkpoint_every"] = tracking.get_count("checkpoint_every", 1)
+        self.options["checkpoint_steps"] = tracking.get_count("checkpoint_steps", 0, allow_zero=True)
         self.options["keep_checkpoints"] = tracking.get_count("keep_checkpoints", 3)
         self.options["save_initial"] = tracking.get("save_initial", bool, False)
         runner = config.section("runner")
@@ -54,6 +55,11 @@ class Experiment:
         self.device = runner.get_choice("device", "cpu", ["cpu", "cuda"])
         if self.device == "cuda":
             runner.fail("device", "the Python twin runs on the CPU only")
+        # Divergence handling and mid-epoch checkpoints are modlr's; the twin reads the keys
+        # (so both resolve the same config) and stops on a non-finite loss either way.
+        runner.get_choice("on_nan", "stop", ["stop", "skip_batch"])
+        runner.get_count("max_skipped_batches", 10, allow_zero=True)
+        runner.get("check_gradients", bool, True)
 
     def _auto_intra_op_threads(self):
         """As Experiment::auto_intra_op_threads: all cores for convolutional models, else 1."""

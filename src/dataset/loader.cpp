@@ -2,6 +2,8 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "modlr/core/error.h"
+
 namespace modlr {
 
 BatchLoader::BatchLoader(TensorData data, LoaderOptions options)
@@ -33,12 +35,31 @@ void BatchLoader::start_epoch() {
   if (options_.shuffle) {
     permutation_ = torch::randperm(data_.size(), generator_, torch::kLong);
   }
-  next_index_ = 0;
+  begin_at(0);
+}
+
+void BatchLoader::begin_at(int64_t first_batch) {
+  next_index_ = first_batch;
   batches_ = batches_per_epoch();
-  if (options_.prefetch > 0 && batches_ > 0) {
+  if (options_.prefetch > 0 && first_batch < batches_) {
     stopping_ = false;
-    worker_ = std::thread(&BatchLoader::prefetch_loop, this, 0, batches_);
+    worker_ = std::thread(&BatchLoader::prefetch_loop, this, first_batch, batches_ - first_batch);
   }
+}
+
+BatchLoader::State BatchLoader::state() const {
+  return {generator_.get_state(), permutation_.defined() ? permutation_ : torch::Tensor(), next_index_};
+}
+
+void BatchLoader::resume_epoch(const State& state) {
+  stop_prefetch();
+  generator_.set_state(state.generator);
+  if (state.next_batch == 0) return start_epoch();  // a new epoch: draw from the generator
+  permutation_ = state.permutation;
+  if (options_.shuffle && (!permutation_.defined() || permutation_.numel() != data_.size()))
+    throw Error("loader state does not match this data set (" + std::to_string(data_.size()) +
+                " examples)");
+  begin_at(state.next_batch);
 }
 
 void BatchLoader::prefetch_loop(int64_t first, int64_t count) {

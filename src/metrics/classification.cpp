@@ -67,6 +67,14 @@ std::vector<std::vector<int64_t>> ConfusionMatrix::rows() const {
   return out;
 }
 
+void ConfusionMatrix::add_count(int64_t target, int64_t predicted, int64_t count) {
+  if (count < 0) throw Error("confusion matrix: negative count " + std::to_string(count));
+  check_label(target, "target");
+  check_label(predicted, "predicted");
+  counts_[static_cast<size_t>(target * num_classes_ + predicted)] += count;
+  total_ += count;
+}
+
 int64_t ConfusionMatrix::target_count(int cls) const {
   int64_t sum = 0;
   for (int p = 0; p < num_classes_; ++p) sum += at(cls, p);

@@ -62,4 +62,17 @@ double RegressionAccumulator::r2() const {
 
 void RegressionAccumulator::reset() { *this = RegressionAccumulator(); }
 
+std::vector<double> RegressionAccumulator::state() const {
+  return {static_cast<double>(count_), sum_sq_residual_, sum_abs_residual_, target_mean_, target_sq_dev_};
+}
+
+void RegressionAccumulator::restore(const std::vector<double>& state) {
+  if (state.size() != 5 || state[0] < 0) throw Error("regression metric state: malformed");
+  count_ = static_cast<size_t>(state[0]);
+  sum_sq_residual_ = state[1];
+  sum_abs_residual_ = state[2];
+  target_mean_ = state[3];
+  target_sq_dev_ = state[4];
+}
+
 }  // namespace modlr::metrics

@@ -89,6 +89,36 @@ std::map<std::string, double> MetricSuite::compute() const {
   return out;
 }
 
+std::map<std::string, torch::Tensor> MetricSuite::state() const {
+  std::map<std::string, torch::Tensor> out;
+  const auto regression = regression_.state();
+  out["regression"] = torch::tensor(regression, torch::kFloat64);
+  if (confusion_) {
+    std::vector<int64_t> counts;
+    for (const auto& row : confusion_->rows()) counts.insert(counts.end(), row.begin(), row.end());
+    out["confusion"] = torch::tensor(counts, torch::kInt64).view({classes_, classes_});
+    out["scores"] = torch::tensor(scores_, torch::kFloat32);
+    out["targets"] = torch::tensor(targets_, torch::kInt64);
+  }
+  return out;
+}
+
+void MetricSuite::restore(const std::map<std::string, torch::Tensor>& state) {
+  reset();
+  auto regression = state.at("regression").contiguous();
+  regression_.restore({regression.data_ptr<double>(), regression.data_ptr<double>() + regression.numel()});
+  auto found = state.find("confusion");
+  if (found == state.end()) return;
+  const auto counts = found->second.contiguous();
+  classes_ = counts.size(0);
+  confusion_ = std::make_unique<metrics::ConfusionMatrix>(static_cast<int>(classes_));
+  for (int64_t t = 0; t < classes_; ++t)
+    for (int64_t p = 0; p < classes_; ++p) confusion_->add_count(t, p, counts[t][p].item<int64_t>());
+  const auto scores = state.at("scores").contiguous(), targets = state.at("targets").contiguous();
+  scores_.assign(scores.data_ptr<float>(), scores.data_ptr<float>() + scores.numel());
+  targets_.assign(targets.data_ptr<int64_t>(), targets.data_ptr<int64_t>() + targets.numel());
+}
+
 std::vector<std::vector<int64_t>> MetricSuite::confusion_matrix() const {
   if (!wants("confusion_matrix") || !confusion_) return {};
   return confusion_->rows();

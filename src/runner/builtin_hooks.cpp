@@ -1,12 +1,17 @@
 #include "modlr/runner/builtin_hooks.h"
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
 
+#include "modlr/formats/file_bytes.h"
 #include "modlr/model/model_set.h"
 #include "modlr/optimizer/optimizer.h"
+#include "modlr/runner/runner.h"
 #include "modlr/tracking/checkpoint.h"
 
 namespace modlr {
@@ -51,13 +56,24 @@ void TimingHook::on(Event event, const RunState& state, Control&) {
       if (in_fit_) validation_in_fit_ += t - evaluation_start_;
       break;
     case Event::fit_end:
-      train_seconds_ = t - fit_start_ - validation_in_fit_;
+      train_seconds_ = carried_seconds_ + (t - fit_start_ - validation_in_fit_);
       in_fit_ = false;
       break;
     default: break;
   }
   // Hook time after this point is not charged to the next interval.
   last_ = now();
+}
+
+void TimingHook::save_state(HookState& out) const {
+  out = {{"train_seconds", carried_seconds_ + (now() - fit_start_ - validation_in_fit_)},
+         {"data", data_}, {"forward", forward_}, {"loss", loss_}, {"backward", backward_}, {"step", step_}};
+}
+
+void TimingHook::load_state(const HookState& in) {
+  carried_seconds_ = in.at("train_seconds");
+  data_ = in.at("data"), forward_ = in.at("forward"), loss_ = in.at("loss");
+  backward_ = in.at("backward"), step_ = in.at("step");
 }
 
 std::map<std::string, double> TimingHook::breakdown() const {
@@ -144,29 +160,65 @@ void ValidationScheduleHook::on(Event, const RunState& s, Control& control) {
 
 // ---- checkpoints ------------------------------------------------------------------------
 
-CheckpointHook::CheckpointHook(std::string dir, int64_t every, int64_t keep, bool save_initial)
-    : dir_(std::move(dir)), every_(every), keep_(keep), save_initial_(save_initial) {}
+CheckpointHook::CheckpointHook(std::string dir, CheckpointOptions options)
+    : dir_(std::move(dir)), options_(options) {
+  // A resumed run continues the rotation of the files already there, oldest first.
+  std::vector<std::pair<std::filesystem::file_time_type, std::string>> existing;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, error)) {
+    const auto name = entry.path().filename().string();
+    if ((name.rfind("epoch-", 0) == 0 || name.rfind("step-", 0) == 0) && entry.path().extension() == ".pt")
+      existing.emplace_back(entry.last_write_time(), name);
+  }
+  std::sort(existing.begin(), existing.end());
+  for (const auto& item : existing) rotation_.push_back(item.second);
+}
+
+std::vector<Event> CheckpointHook::events() const {
+  return {Event::fit_start, Event::batch_end, Event::epoch_complete};
+}
 
 std::vector<std::string> CheckpointHook::saved() const {
-  auto out = saved_;
-  if (save_initial_) out.insert(out.begin(), "initial.pt");
+  auto out = rotation_;
+  if (options_.save_initial) out.insert(out.begin(), "initial.pt");
   return out;
 }
 
-void CheckpointHook::on(Event event, const RunState& s, Control&) {
+std::string CheckpointHook::latest(const std::string& dir) {
+  std::ifstream pointer(dir + "/latest");
+  std::string name;
+  std::getline(pointer, name);
+  return name;
+}
+
+void CheckpointHook::on(Event event, const RunState& s, Control& control) {
+  std::ostringstream name;
   if (event == Event::fit_start) {
-    if (save_initial_) save_checkpoint(*s.models, dir_ + "/initial.pt");
+    if (options_.save_initial && s.global_step == 0) save_checkpoint(*s.models, dir_ + "/initial.pt");
     return;
   }
-  if (s.epoch % every_ != 0 && s.epoch != s.epochs) return;
-  std::ostringstream name;
-  name << "epoch-" << std::setw(4) << std::setfill('0') << s.epoch << ".pt";
-  save_checkpoint(*s.models, dir_ + "/" + name.str());
-  saved_.push_back(name.str());
+  if (event == Event::batch_end) {
+    const bool scheduled = options_.every_steps > 0 && s.global_step % options_.every_steps == 0;
+    const bool last_of_epoch = s.batch + 1 == s.batches_per_epoch;
+    if (last_of_epoch || !(scheduled || control.stop)) return;  // the epoch's end checkpoints it
+    name << "step-" << std::setw(8) << std::setfill('0') << s.global_step << ".pt";
+  } else {
+    if (s.epoch % options_.every_epochs != 0 && s.epoch != s.epochs && !control.stop) return;
+    name << "epoch-" << std::setw(4) << std::setfill('0') << s.epoch << ".pt";
+  }
+  save(s, name.str());
+}
+
+void CheckpointHook::save(const RunState& s, const std::string& name) {
+  save_checkpoint(*s.models, dir_ + "/" + name,
+                  [&](torch::serialize::OutputArchive& archive) { s.runner->save_state(archive); });
+  formats::write_file_atomic(dir_ + "/latest", name + "\n");
+  rotation_.erase(std::remove(rotation_.begin(), rotation_.end(), name), rotation_.end());
+  rotation_.push_back(name);
   // Older files go only after the new one is safely in place.
-  while (static_cast<int64_t>(saved_.size()) > keep_) {
-    std::remove((dir_ + "/" + saved_.front()).c_str());
-    saved_.erase(saved_.begin());
+  while (static_cast<int64_t>(rotation_.size()) > options_.keep) {
+    std::remove((dir_ + "/" + rotation_.front()).c_str());
+    rotation_.erase(rotation_.begin());
   }
 }
 
@@ -184,6 +236,14 @@ void TrackingHook::on(Event event, const RunState& s, Control&) {
   }
   for (const auto& [name, value] : s.evaluation->metrics)
     record_.append_metric(s.epoch, s.split, name, value);
+}
+
+void TrackingHook::save_state(HookState& out) const {
+  out["metrics_csv_bytes"] = static_cast<double>(record_.metrics_bytes());
+}
+
+void TrackingHook::load_state(const HookState& in) {
+  record_.truncate_metrics(static_cast<uint64_t>(in.at("metrics_csv_bytes")));
 }
 
 }  // namespace modlr

@@ -24,6 +24,7 @@ Experiment::Experiment(Config config) : config_(std::move(config)) {
   const auto tracking = config_.section("tracking");
   tracking_.dir = tracking.get<std::string>("dir", "runs");
   tracking_.checkpoint_every = tracking.get_count("checkpoint_every", 1);
+  tracking_.checkpoint_steps = tracking.get_count("checkpoint_steps", 0, /*allow_zero=*/true);
   tracking_.keep_checkpoints = tracking.get_count("keep_checkpoints", 3);
   tracking_.save_initial = tracking.get<bool>("save_initial", false);
   for (const auto& hook_name : config_.section("runner").get<std::vector<std::string>>("hooks", {}))
@@ -40,6 +41,9 @@ void Experiment::read_runner(const Config& runner) {
   if (device == "cuda" && !torch::cuda::is_available())
     runner.fail("device", "cuda requested but this libtorch has no usable CUDA device");
   runner_options_.device = device == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  runner_options_.on_nan = runner.get_choice("on_nan", "stop", {"stop", "skip_batch"});
+  runner_options_.max_skipped_batches = runner.get_count("max_skipped_batches", 10, /*allow_zero=*/true);
+  runner_options_.check_gradients = runner.get<bool>("check_gradients", true);
 }
 
 // What runner.threads: auto means. Measured on 2-core machines (bench/compare): convolutions

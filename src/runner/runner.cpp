@@ -1,7 +1,11 @@
 #include "modlr/runner/runner.h"
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <chrono>
 #include <cmath>
+#include <iostream>
+#include <limits>
 #include <sstream>
 
 namespace modlr {
@@ -24,6 +28,7 @@ const char* event_name(Event event) {
     case Event::epoch_end: return "epoch_end";
     case Event::evaluation_start: return "evaluation_start";
     case Event::evaluation_end: return "evaluation_end";
+    case Event::epoch_complete: return "epoch_complete";
     case Event::fit_end: return "fit_end";
   }
   return "?";
@@ -35,6 +40,7 @@ Runner::Runner(ModelSet& models, Loss& loss, std::vector<std::unique_ptr<Optimiz
   state_.epochs = options_.epochs;
   state_.models = &models_;
   state_.optimizers = &optimizers_;
+  state_.runner = this;
 }
 
 void Runner::add_hook(std::shared_ptr<Hook> hook) {
@@ -52,29 +58,63 @@ void Runner::fire(Event event, Control& control) {
   }
 }
 
+// Where a resumed run continues: the first epoch to run and, when the checkpoint was taken
+// mid-epoch, that epoch's partial state.
+struct Runner::Progress {
+  int64_t epoch = 1;
+  int64_t global_step = 0;
+  int64_t skipped_batches = 0;
+  int64_t examples_seen = 0;
+  BatchLoader::State loader;
+  std::map<std::string, torch::Tensor> metrics;
+  std::map<std::string, double> objective_sums;
+};
+
 void Runner::fit(BatchLoader& train, BatchLoader* validation) {
-  MetricSuite metrics(loss_.task(), options_.train_metrics);
+  train_loader_ = &train;
+  train_metrics_ = std::make_unique<MetricSuite>(loss_.task(), options_.train_metrics);
   Control control;
   state_.batches_per_epoch = train.batches_per_epoch();
+  state_.stopped_early = false;
+  const int64_t first_epoch = resume_ ? resume_->epoch : 1;
   fire(Event::fit_start, control);
-  for (int64_t epoch = 1; epoch <= options_.epochs && !control.stop; ++epoch) {
+  for (int64_t epoch = first_epoch; epoch <= options_.epochs && !control.stop; ++epoch) {
     state_.epoch = epoch;
-    train_epoch(train, metrics, control);
+    train_epoch(train, control);
+    if (state_.batch < state_.batches_per_epoch) break;  // stopped mid-epoch: no epoch end
     fire(Event::epoch_end, control);
     if (control.evaluate && validation) evaluate(*validation, "validation");
     control.evaluate = false;
+    epoch_finished_ = true;
+    fire(Event::epoch_complete, control);
   }
+  state_.stopped_early = control.stop && !(state_.epoch == options_.epochs && epoch_finished_);
   fire(Event::fit_end, control);
+  train_loader_ = nullptr;
 }
 
-void Runner::train_epoch(BatchLoader& train, MetricSuite& metrics, Control& control) {
+// Starts the epoch state_.epoch: fresh, or where a mid-epoch checkpoint left it.
+void Runner::start_epoch(BatchLoader& train) {
   for (auto& optimizer : optimizers_) optimizer->start_epoch(state_.epoch - 1);
   models_.train(true);
-  metrics.reset();
-  std::map<std::string, double> objective_sums;
+  epoch_finished_ = false;
+  train_metrics_->reset();
+  objective_sums_.clear();
   state_.examples_seen = 0;
-  state_.batch = 0;
-  train.start_epoch();
+  if (!resume_) return train.start_epoch();
+  auto resume = std::move(resume_);
+  state_.global_step = resume->global_step;
+  state_.skipped_batches = resume->skipped_batches;
+  train.resume_epoch(resume->loader);
+  if (resume->loader.next_batch == 0) return;
+  train_metrics_->restore(resume->metrics);
+  objective_sums_ = resume->objective_sums;
+  state_.examples_seen = resume->examples_seen;
+}
+
+void Runner::train_epoch(BatchLoader& train, Control& control) {
+  start_epoch(train);
+  state_.batch = train.state().next_batch;
   fire(Event::epoch_start, control);
   Batch batch;
   for (; state_.batch < state_.batches_per_epoch; ++state_.batch) {
@@ -83,19 +123,18 @@ void Runner::train_epoch(BatchLoader& train, MetricSuite& metrics, Control& cont
     batch = to_device(std::move(batch));
     state_.batch_size = batch.size();
     fire(Event::batch_ready, control);
-    train_step(batch, metrics, objective_sums, control);
+    train_step(batch, control);
     state_.examples_seen += batch.size();
     ++state_.global_step;
     fire(Event::batch_end, control);
-    if (control.stop) break;
+    if (control.stop && state_.batch + 1 < state_.batches_per_epoch) return;
   }
-  state_.train_metrics = metrics.compute();
-  for (const auto& [name, sum] : objective_sums)
+  state_.train_metrics = train_metrics_->compute();
+  for (const auto& [name, sum] : objective_sums_)
     state_.train_metrics[name] = sum / static_cast<double>(state_.examples_seen);
 }
 
-void Runner::train_step(const Batch& batch, MetricSuite& metrics,
-                        std::map<std::string, double>& objective_sums, Control& control) {
+void Runner::train_step(const Batch& batch, Control& control) {
   bool metrics_updated = false;
   for (auto& optimizer : optimizers_) {
     state_.stage = optimizer->objective();
@@ -106,24 +145,139 @@ void Runner::train_step(const Batch& batch, MetricSuite& metrics,
       throw Error("the loss returned no objective '" + optimizer->objective() + "'");
     fire(Event::after_loss, control);
     found->second.backward();
-    const double value = found->second.item<double>();
-    if (!std::isfinite(value)) {
-      std::ostringstream message;
-      message << "epoch " << state_.epoch << ", step " << state_.global_step + 1
-              << ": objective '" << found->first << "' is " << value
-              << "; stopping before the optimizer applies it";
-      throw Error(message.str());
-    }
+    double value = found->second.item<double>();
+    if (std::isfinite(value) && options_.check_gradients && !gradients_finite(*optimizer))
+      value = std::numeric_limits<double>::quiet_NaN();  // reported as a non-finite gradient
+    if (!finite_or_skip(found->first, value)) continue;
     fire(Event::after_backward, control);
     optimizer->step();
     fire(Event::after_step, control);
     state_.step_objectives[found->first] = value;
-    objective_sums[found->first] += value * static_cast<double>(batch.size());
+    objective_sums_[found->first] += value * static_cast<double>(batch.size());
     if (!metrics_updated && out.predictions.defined()) {
-      metrics.update(out.predictions, out.targets);
+      train_metrics_->update(out.predictions, out.targets);
       metrics_updated = true;
     }
   }
+}
+
+// True if `value` is finite. Otherwise throws (on_nan: stop) or counts a skipped batch and
+// returns false (on_nan: skip_batch), so the optimizer never applies a non-finite update.
+bool Runner::finite_or_skip(const std::string& objective, double value) {
+  if (std::isfinite(value)) return true;
+  std::ostringstream where;
+  where << "epoch " << state_.epoch << ", step " << state_.global_step + 1 << ": objective '"
+        << objective << "' ";
+  if (options_.on_nan == "skip_batch" && state_.skipped_batches < options_.max_skipped_batches) {
+    ++state_.skipped_batches;
+    std::cerr << "modlr: warning: " << where.str() << "or its gradient is not finite; batch skipped ("
+              << state_.skipped_batches << " of at most " << options_.max_skipped_batches << ")\n";
+    return false;
+  }
+  std::ostringstream message;
+  message << where.str() << "or its gradient is " << value << "; stopping before the optimizer applies it";
+  if (options_.on_nan == "skip_batch") message << " (" << state_.skipped_batches << " batches already skipped)";
+  throw Error(message.str());
+}
+
+// One reduction per parameter and a single read-back: cheap next to the step itself.
+bool Runner::gradients_finite(const Optimizer& optimizer) const {
+  std::vector<torch::Tensor> sums;
+  for (const auto& group : const_cast<Optimizer&>(optimizer).impl().param_groups())
+    for (const auto& p : group.params())
+      if (p.grad().defined()) sums.push_back(p.grad().sum(torch::kFloat64));
+  if (sums.empty()) return true;
+  return std::isfinite(torch::stack(sums).sum().item<double>());
+}
+
+namespace {
+
+using Archive = torch::serialize::OutputArchive;
+using InArchive = torch::serialize::InputArchive;
+
+torch::Tensor read_tensor(InArchive& archive, const std::string& key) {
+  torch::Tensor value;
+  if (!archive.try_read(key, value)) throw Error("checkpoint lacks training state '" + key + "'");
+  return value;
+}
+
+InArchive read_archive(InArchive& archive, const std::string& key) {
+  InArchive child;
+  if (!archive.try_read(key, child)) throw Error("checkpoint lacks training state '" + key + "'");
+  return child;
+}
+
+void write_numbers(Archive& archive, const std::string& key, const std::map<std::string, double>& numbers) {
+  Archive child;
+  for (const auto& [name, value] : numbers) child.write(name, torch::tensor(value, torch::kFloat64));
+  archive.write(key, child);
+}
+
+std::map<std::string, double> read_numbers(InArchive& archive, const std::string& key) {
+  auto child = read_archive(archive, key);
+  std::map<std::string, double> out;
+  for (const auto& name : child.keys()) out[name] = read_tensor(child, name).item<double>();
+  return out;
+}
+
+}  // namespace
+
+void Runner::save_state(torch::serialize::OutputArchive& archive) const {
+  if (!train_loader_) throw Error("the training state can only be saved during fit()");
+  auto loader = train_loader_->state();
+  // After an epoch's end the next run starts the following epoch from its first batch.
+  const int64_t epoch = epoch_finished_ ? state_.epoch + 1 : state_.epoch;
+  if (epoch_finished_) loader.next_batch = 0;
+  archive.write("progress", torch::tensor({epoch, loader.next_batch, state_.global_step,
+                                           state_.skipped_batches, state_.examples_seen}));
+  archive.write("rng", at::detail::getDefaultCPUGenerator().get_state());
+  archive.write("loader_generator", loader.generator);
+  if (loader.permutation.defined()) archive.write("loader_permutation", loader.permutation);
+  Archive metrics;
+  for (const auto& [name, tensor] : train_metrics_->state()) metrics.write(name, tensor);
+  archive.write("metrics", metrics);
+  write_numbers(archive, "objective_sums", objective_sums_);
+  for (size_t i = 0; i < optimizers_.size(); ++i) {
+    Archive optimizer;
+    optimizers_[i]->impl().save(optimizer);
+    archive.write("optimizer" + std::to_string(i), optimizer);
+  }
+  Archive hooks;
+  for (const auto& hook : hooks_) {
+    HookState hook_state;
+    hook->save_state(hook_state);
+    if (!hook_state.empty()) write_numbers(hooks, hook->name(), hook_state);
+  }
+  archive.write("hooks", hooks);
+}
+
+void Runner::load_state(torch::serialize::InputArchive& archive) {
+  auto resume = std::make_shared<Progress>();
+  const auto progress = read_tensor(archive, "progress");
+  if (progress.numel() != 5) throw Error("checkpoint: malformed progress record");
+  resume->epoch = progress[0].item<int64_t>();
+  resume->loader.next_batch = progress[1].item<int64_t>();
+  resume->global_step = progress[2].item<int64_t>();
+  resume->skipped_batches = progress[3].item<int64_t>();
+  resume->examples_seen = progress[4].item<int64_t>();
+  resume->loader.generator = read_tensor(archive, "loader_generator");
+  archive.try_read("loader_permutation", resume->loader.permutation);
+  auto metrics = read_archive(archive, "metrics");
+  for (const auto& name : metrics.keys()) resume->metrics[name] = read_tensor(metrics, name);
+  resume->objective_sums = read_numbers(archive, "objective_sums");
+  for (size_t i = 0; i < optimizers_.size(); ++i) {
+    auto optimizer = read_archive(archive, "optimizer" + std::to_string(i));
+    optimizers_[i]->impl().load(optimizer);
+  }
+  auto hooks = read_archive(archive, "hooks");
+  const auto stored = hooks.keys();
+  for (const auto& hook : hooks_)
+    if (std::find(stored.begin(), stored.end(), hook->name()) != stored.end())
+      hook->load_state(read_numbers(hooks, hook->name()));
+  at::Generator global = at::detail::getDefaultCPUGenerator();  // a handle to the global one
+  global.set_state(read_tensor(archive, "rng"));
+  state_.global_step = resume->global_step;
+  resume_ = std::move(resume);
 }
 
 Batch Runner::to_device(Batch batch) const {

@@ -1,8 +1,8 @@
 #include "modlr/tracking/checkpoint.h"
 
-#include <unistd.h>
+#include <sstream>
 
-#include <cstdio>
+#include "modlr/formats/file_bytes.h"
 
 namespace modlr {
 namespace {
@@ -23,8 +23,12 @@ std::vector<std::pair<std::string, torch::Tensor>> named_tensors(const Model& mo
 
 }  // namespace
 
-void save_checkpoint(const ModelSet& models, const std::string& path) {
-  const std::string temporary = path + ".tmp." + std::to_string(::getpid());
+void save_checkpoint(const ModelSet& models, const std::string& path,
+                     const std::function<void(torch::serialize::OutputArchive&)>& extra) {
+  // Serialised in memory first: libtorch's file writer throws again from its destructor
+  // when a write fails (a full disk), which terminates the process. Our writer reports the
+  // error, removes its temporary file and leaves any previous file intact.
+  std::ostringstream bytes;
   try {
     torch::serialize::OutputArchive archive;
     for (const auto& name : models.names()) {
@@ -33,14 +37,21 @@ void save_checkpoint(const ModelSet& models, const std::string& path) {
         tensors.insert(key, tensor.detach().to(torch::kCPU));
       archive.write(name, c10::IValue(tensors));
     }
-    archive.save_to(temporary);
+    if (extra) {
+      torch::serialize::OutputArchive training;
+      extra(training);
+      archive.write("training", training);
+    }
+    archive.save_to(bytes);
+  } catch (const Error&) {
+    throw;
   } catch (const std::exception& e) {
-    std::remove(temporary.c_str());
-    throw Error(path + ": cannot write checkpoint: " + first_line(e));
+    throw Error(path + ": cannot serialise checkpoint: " + first_line(e));
   }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    std::remove(temporary.c_str());
-    throw Error(path + ": cannot move checkpoint into place");
+  try {
+    formats::write_file_atomic(path, bytes.str());
+  } catch (const Error& e) {
+    throw Error(std::string("cannot write checkpoint: ") + e.what());
   }
 }
 
@@ -76,6 +87,23 @@ void load_checkpoint(ModelSet& models, const std::string& path) {
   }
   torch::NoGradGuard no_grad;
   for (auto& [target, tensor] : copies) target.copy_(tensor);
+}
+
+void read_training_state(const std::string& path,
+                         const std::function<void(torch::serialize::InputArchive&)>& read) {
+  torch::serialize::InputArchive archive, training;
+  try {
+    archive.load_from(path);
+  } catch (const std::exception& e) {
+    throw Error(path + ": not a readable modlr checkpoint: " + first_line(e));
+  }
+  if (!archive.try_read("training", training))
+    throw Error(path + ": holds weights only, no training state to resume from");
+  try {
+    read(training);
+  } catch (const Error& e) {
+    throw Error(path + ": " + e.what());
+  }
 }
 
 }  // namespace modlr

@@ -1,6 +1,7 @@
 #include "modlr/tracking/run_record.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -58,6 +59,36 @@ RunRecord RunRecord::create(const std::string& runs_dir, const std::string& expe
   *record.metrics_ << "epoch,split,metric,value\n";
   if (!record.metrics_->flush()) throw Error(metrics_path + ": cannot write");
   return record;
+}
+
+RunRecord RunRecord::reopen(const std::string& dir) {
+  RunRecord record;
+  record.dir_ = dir;
+  while (record.dir_.size() > 1 && record.dir_.back() == '/') record.dir_.pop_back();
+  record.run_id_ = record.dir_.substr(record.dir_.find_last_of('/') + 1);
+  const std::string metrics_path = record.dir_ + "/metrics.csv";
+  struct stat info {};
+  if (::stat(metrics_path.c_str(), &info) != 0)
+    throw Error(record.dir_ + ": not a modlr run directory (no metrics.csv)");
+  record.metrics_ = std::make_shared<std::ofstream>(metrics_path, std::ios::app);
+  if (!*record.metrics_) throw Error(metrics_path + ": cannot open for appending");
+  return record;
+}
+
+uint64_t RunRecord::metrics_bytes() const {
+  struct stat info {};
+  const std::string path = dir_ + "/metrics.csv";
+  if (::stat(path.c_str(), &info) != 0) throw Error(path + ": cannot stat: " + std::strerror(errno));
+  return static_cast<uint64_t>(info.st_size);
+}
+
+void RunRecord::truncate_metrics(uint64_t bytes) {
+  const std::string path = dir_ + "/metrics.csv";
+  metrics_->close();
+  if (::truncate(path.c_str(), static_cast<off_t>(bytes)) != 0)
+    throw Error(path + ": cannot truncate: " + std::strerror(errno));
+  metrics_->open(path, std::ios::app);
+  if (!*metrics_) throw Error(path + ": cannot open for appending");
 }
 
 void RunRecord::write_config(const std::string& yaml_text) const {

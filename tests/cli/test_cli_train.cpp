@@ -13,7 +13,9 @@ TEST_F(CliTest, TrainWritesTheRunRecord) {
   ASSERT_EQ(runs().size(), 1u);
   const auto dir = runs().front();
   EXPECT_EQ(mt::list_files(dir), (std::vector<std::string>{"checkpoints/epoch-0001.pt", "checkpoints/epoch-0002.pt",
-                                                            "config.yaml", "metrics.csv", "summary.json"}));
+                                                            "checkpoints/latest", "config.yaml", "metrics.csv",
+                                                            "summary.json"}));
+  EXPECT_EQ(mt::read_text(dir + "/checkpoints/latest"), "epoch-0002.pt\n");
   const auto s = summary_of(dir);
   EXPECT_EQ(s["status"], "finished");
   EXPECT_EQ(s["experiment"], "small");

@@ -117,3 +117,23 @@ TEST(Splits, TakeFirstAndSeededValidationSplit) {
   auto [kept3, held3] = modlr::split_off(data, 0.2, 10);
   EXPECT_FALSE(torch::equal(held.targets, held3.targets));
 }
+
+TEST(BatchLoader, ResumingFromAStateReplaysTheRestExactly) {
+  BatchLoader original(numbered(50), options(8, true, false, 2));
+  epoch_rows(original);  // epoch 1
+  original.start_epoch();
+  Batch batch;
+  original.next(batch), original.next(batch);
+  const auto saved = original.state();
+  EXPECT_EQ(saved.next_batch, 2);
+  std::vector<std::vector<int64_t>> rest;
+  while (original.next(batch)) rest.emplace_back(batch.y.data_ptr<int64_t>(), batch.y.data_ptr<int64_t>() + batch.y.numel());
+  const auto next_epoch = epoch_rows(original);
+
+  BatchLoader resumed(numbered(50), options(8, true, false, 0));
+  resumed.resume_epoch(saved);
+  std::vector<std::vector<int64_t>> replay;
+  while (resumed.next(batch)) replay.emplace_back(batch.y.data_ptr<int64_t>(), batch.y.data_ptr<int64_t>() + batch.y.numel());
+  EXPECT_EQ(replay, rest);
+  EXPECT_EQ(epoch_rows(resumed), next_epoch);
+}

@@ -34,3 +34,21 @@ TEST(MetricSuite, UnknownOrMismatchedMetricIsAnError) {
   EXPECT_THROW(modlr::MetricSuite(modlr::Task::regression, {"accuracy"}), modlr::Error);
   EXPECT_THROW(modlr::MetricSuite(modlr::Task::classification, {"top5"}), modlr::Error);
 }
+
+TEST(MetricSuite, StateRoundTripContinuesExactly) {
+  modlr::MetricSuite a(modlr::Task::classification, {"accuracy", "auc_roc"});
+  a.update(torch::tensor({{2.0f, 1.0f}, {0.0f, 3.0f}}), torch::tensor({0, 0}));
+  modlr::MetricSuite b(modlr::Task::classification, {"accuracy", "auc_roc"});
+  b.restore(a.state());
+  const auto more_logits = torch::tensor({{0.5f, 1.0f}, {4.0f, 3.0f}});
+  const auto more_targets = torch::tensor({1, 1});
+  a.update(more_logits, more_targets);
+  b.update(more_logits, more_targets);
+  EXPECT_EQ(a.compute(), b.compute());
+  modlr::MetricSuite r(modlr::Task::regression, {"r2"}), s(modlr::Task::regression, {"r2"});
+  r.update(torch::tensor({1.0f, 2.0f}), torch::tensor({1.5f, 2.0f}));
+  s.restore(r.state());
+  r.update(torch::tensor({3.0f}), torch::tensor({2.5f}));
+  s.update(torch::tensor({3.0f}), torch::tensor({2.5f}));
+  EXPECT_EQ(r.compute(), s.compute());
+}

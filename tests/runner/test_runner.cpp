@@ -33,6 +33,7 @@ std::vector<std::string> epoch_events(int batches, bool validate) {
                            "after_step", "batch_end"});
   out.push_back("epoch_end");
   if (validate) out.insert(out.end(), {"evaluation_start", "evaluation_end"});
+  out.push_back("epoch_complete");
   return out;
 }
 
@@ -116,7 +117,45 @@ TEST(Runner, NonFiniteObjectiveStopsBeforeTheUpdate) {
     runner.fit(*train, nullptr);
     FAIL() << "no error";
   } catch (const modlr::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("step 3: objective 'loss' is nan"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("step 3: objective 'loss' or its gradient is nan"), std::string::npos) << e.what();
   }
   for (const auto& p : problem.models.only().parameters()) EXPECT_TRUE(torch::isfinite(p).all().item<bool>());
+}
+
+TEST(Runner, NonFiniteGradientBehindAFiniteLossIsCaught) {
+  fx::LinearProblem problem(8, 2);
+  problem.poison_gradient_at_call = 2;
+  modlr::Runner runner(problem.models, *problem.loss, problem.optimizers, problem.options(1));
+  auto train = problem.loader();
+  try {
+    runner.fit(*train, nullptr);
+    FAIL() << "no error";
+  } catch (const modlr::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("step 2: objective 'loss' or its gradient is nan"), std::string::npos)
+        << e.what();
+  }
+  for (const auto& p : problem.models.only().parameters()) EXPECT_TRUE(torch::isfinite(p).all().item<bool>());
+}
+
+TEST(Runner, SkipBatchOnNanSkipsUpToTheLimit) {
+  fx::LinearProblem problem(8, 2);
+  problem.poison_at_call = 3;
+  auto options = problem.options(2);
+  options.on_nan = "skip_batch";
+  options.max_skipped_batches = 1;
+  modlr::Runner runner(problem.models, *problem.loss, problem.optimizers, options);
+  auto train = problem.loader();
+  runner.fit(*train, nullptr);
+  EXPECT_EQ(runner.state().skipped_batches, 1);
+  EXPECT_EQ(runner.state().global_step, 8);
+  for (const auto& p : problem.models.only().parameters()) EXPECT_TRUE(torch::isfinite(p).all().item<bool>());
+
+  fx::LinearProblem strict(8, 2);
+  strict.poison_at_call = 3;
+  auto no_skips = strict.options(1);
+  no_skips.on_nan = "skip_batch";
+  no_skips.max_skipped_batches = 0;
+  modlr::Runner limited(strict.models, *strict.loss, strict.optimizers, no_skips);
+  auto loader = strict.loader();
+  EXPECT_THROW(limited.fit(*loader, nullptr), modlr::Error);
 }

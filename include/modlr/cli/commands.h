@@ -10,9 +10,12 @@ namespace modlr::cli {
 struct TrainArgs {
   std::string config;
   std::vector<std::string> overrides;  ///< "section.key=value"
+  std::string resume;                  ///< a run directory to continue ("" = a new run)
 };
 /// Trains, tests and writes the run record. A failure after the run directory exists
-/// leaves summary.json with "status": "failed" and the error.
+/// leaves summary.json with "status": "failed" and the error. SIGINT/SIGTERM stop at the
+/// next batch end with a checkpoint and "status": "interrupted" (exit 130 / 143); such a
+/// run, or one that was killed, continues with `resume` from its latest checkpoint.
 int train(const TrainArgs& args);
 
 struct EvalArgs {

@@ -43,8 +43,21 @@ class BatchLoader {
   /// The permutation of the current epoch (empty when not shuffling); for tests.
   const torch::Tensor& permutation() const { return permutation_; }
 
+  /// Where the loader stands, exactly: the shuffle generator's state (after drawing the
+  /// current epoch's permutation), that permutation and the next batch index.
+  struct State {
+    torch::Tensor generator;
+    torch::Tensor permutation;
+    int64_t next_batch = 0;
+  };
+  State state() const;
+  /// Continues the epoch a State describes at its next batch (without drawing a new
+  /// permutation); the following start_epoch() draws what the original run drew.
+  void resume_epoch(const State& state);
+
  private:
   Batch assemble(int64_t index) const;
+  void begin_at(int64_t first_batch);
   void stop_prefetch();
   void prefetch_loop(int64_t first, int64_t count);
 

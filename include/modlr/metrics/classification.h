@@ -41,6 +41,9 @@ class ConfusionMatrix {
 
   /// Copy of the matrix as num_classes rows of num_classes counts (row = target).
   std::vector<std::vector<int64_t>> rows() const;
+  /// Adds `count` (>= 0) examples of (target, predicted) at once, e.g. to restore a
+  /// checkpointed matrix from rows(). Throws like add().
+  void add_count(int64_t target, int64_t predicted, int64_t count);
 
   /// Examples whose target is `cls` (row sum). `cls` must be in range.
   int64_t target_count(int cls) const;

@@ -6,6 +6,7 @@
 /// (running mean + sum of squared deviations) rather than sum(y²) - (sum y)²/n, which
 /// cancels catastrophically when targets sit far from zero (e.g. many targets near 1e7).
 #include <cstddef>
+#include <vector>
 
 namespace modlr::metrics {
 
@@ -34,6 +35,11 @@ class RegressionAccumulator {
 
   /// Forgets every pair added.
   void reset();
+
+  /// The accumulator's exact internal state (for checkpoints), and its inverse: restoring a
+  /// saved state continues the stream bit for bit. Throws modlr::Error on a malformed state.
+  std::vector<double> state() const;
+  void restore(const std::vector<double>& state);
 
  private:
   void require_nonempty(const char* metric) const;

@@ -34,6 +34,10 @@ class MetricSuite {
   /// Rows of the confusion matrix if it was requested; empty otherwise.
   std::vector<std::vector<int64_t>> confusion_matrix() const;
 
+  /// The accumulated state, exactly, as named tensors (for checkpoints), and its inverse.
+  std::map<std::string, torch::Tensor> state() const;
+  void restore(const std::map<std::string, torch::Tensor>& state);
+
  private:
   bool wants(const std::string& name) const;
   void update_classification(const torch::Tensor& logits, const torch::Tensor& targets);

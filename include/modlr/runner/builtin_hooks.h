@@ -2,6 +2,7 @@
 /// The hooks every `modlr train` run installs. Each is an ordinary Hook: a user hook
 /// registered the same way can replace or extend any of them.
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <functional>
 
@@ -23,6 +24,8 @@ class TimingHook : public Hook {
   void on(Event event, const RunState& state, Control& control) override;
 
   double train_seconds() const { return train_seconds_; }
+  void save_state(HookState& out) const override;
+  void load_state(const HookState& in) override;
   /// Keys data, forward, loss, backward, step; seconds summed over the run.
   std::map<std::string, double> breakdown() const;
   /// Seconds of the last evaluation of `split` (0 if none).
@@ -35,6 +38,7 @@ class TimingHook : public Hook {
   double validation_in_fit_ = 0, train_seconds_ = 0;
   bool in_fit_ = false;
   double data_ = 0, forward_ = 0, loss_ = 0, backward_ = 0, step_ = 0;
+  double carried_seconds_ = 0;  ///< training seconds of the run before a resume
   std::map<std::string, double> evaluation_;
 };
 
@@ -65,22 +69,50 @@ class ValidationScheduleHook : public Hook {
   int64_t every_;
 };
 
-/// Saves the models to <dir>/epoch-NNNN.pt every `every` epochs and after the last one,
-/// keeping the newest `keep` files; with `save_initial`, also <dir>/initial.pt before the
-/// first step (never rotated away). `saved` lists the files kept (relative names).
+struct CheckpointOptions {
+  int64_t every_epochs = 1;  ///< and always after the last epoch
+  int64_t every_steps = 0;   ///< 0: only at epoch ends
+  int64_t keep = 3;          ///< newest resumable checkpoints kept
+  bool save_initial = false; ///< also initial.pt (weights only, never rotated away)
+};
+
+/// Writes resumable checkpoints (models + the runner's training state) into `dir`:
+/// epoch-NNNN.pt after every `every_epochs` epochs (after validation) and after the last,
+/// step-NNNNNNNN.pt every `every_steps` optimisation steps, and one when a hook stops the run
+/// mid-epoch (an interrupt). Each write is atomic, then `latest` is atomically pointed at it,
+/// then files beyond the newest `keep` are removed: a crash at any moment leaves `latest`
+/// naming a complete checkpoint.
 class CheckpointHook : public Hook {
  public:
-  CheckpointHook(std::string dir, int64_t every, int64_t keep, bool save_initial = false);
+  CheckpointHook(std::string dir, CheckpointOptions options);
   std::string name() const override { return "checkpoint"; }
-  std::vector<Event> events() const override { return {Event::fit_start, Event::epoch_end}; }
+  std::vector<Event> events() const override;
   void on(Event event, const RunState& state, Control& control) override;
+  /// Checkpoint files present (relative names), oldest first.
   std::vector<std::string> saved() const;
+  /// The checkpoint `latest` names in `dir` ("" if none).
+  static std::string latest(const std::string& dir);
 
  private:
+  void save(const RunState& state, const std::string& name);
   std::string dir_;
-  int64_t every_, keep_;
-  bool save_initial_;
-  std::vector<std::string> saved_;
+  CheckpointOptions options_;
+  std::vector<std::string> rotation_;  ///< resumable checkpoints, oldest first
+};
+
+/// Stops training cleanly at the next batch end once `*flag` is set (by a SIGINT/SIGTERM
+/// handler); the checkpoint hook then saves where the run stands.
+class InterruptHook : public Hook {
+ public:
+  explicit InterruptHook(const volatile std::sig_atomic_t* flag) : flag_(flag) {}
+  std::string name() const override { return "interrupt"; }
+  std::vector<Event> events() const override { return {Event::batch_end}; }
+  void on(Event, const RunState&, Control& control) override {
+    if (*flag_) control.stop = true;
+  }
+
+ private:
+  const volatile std::sig_atomic_t* flag_;
 };
 
 /// Appends every epoch's training metrics, learning rates and validation results to the
@@ -91,6 +123,9 @@ class TrackingHook : public Hook {
   std::string name() const override { return "tracking"; }
   std::vector<Event> events() const override { return {Event::epoch_end, Event::evaluation_end}; }
   void on(Event event, const RunState& state, Control& control) override;
+  /// metrics.csv's length: a resume cuts off rows written after the checkpoint.
+  void save_state(HookState& out) const override;
+  void load_state(const HookState& in) override;
 
  private:
   RunRecord& record_;

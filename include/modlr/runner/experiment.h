@@ -22,6 +22,7 @@ namespace modlr {
 struct TrackingOptions {
   std::string dir = "runs";
   int64_t checkpoint_every = 1;  ///< epochs
+  int64_t checkpoint_steps = 0;  ///< also every N optimisation steps; 0 = off
   int64_t keep_checkpoints = 3;
   bool save_initial = false;  ///< also checkpoint the initial weights (initial.pt)
 };

@@ -15,6 +15,7 @@ namespace modlr {
 
 class ModelSet;
 class Optimizer;
+class Runner;
 
 /// Events in the order a training step fires them. With several optimizers (a GAN),
 /// after_loss / after_backward / after_step fire once per optimizer stage, in order.
@@ -30,6 +31,7 @@ enum class Event {
   epoch_end,         ///< training metrics of the epoch are in RunState::train_metrics
   evaluation_start,  ///< RunState::split names the split being evaluated
   evaluation_end,    ///< RunState::evaluation holds the result
+  epoch_complete,    ///< after the epoch's validation: a consistent point to checkpoint
   fit_end,
 };
 const char* event_name(Event event);
@@ -56,8 +58,11 @@ struct RunState {
   std::map<std::string, double> train_metrics;    ///< at epoch_end: mean loss(es), metrics
   std::string split;           ///< at evaluation_start/_end
   const EvaluationResult* evaluation = nullptr;   ///< at evaluation_end
+  int64_t skipped_batches = 0;  ///< batches dropped for a non-finite objective (on_nan)
+  bool stopped_early = false;   ///< a hook stopped training before the last epoch ended
   const ModelSet* models = nullptr;
   const std::vector<std::unique_ptr<Optimizer>>* optimizers = nullptr;
+  const Runner* runner = nullptr;  ///< for hooks that checkpoint the training state
 };
 
 /// Requests a hook makes of the runner.
@@ -66,13 +71,21 @@ struct Control {
   bool evaluate = false;  ///< at epoch_end: evaluate the validation split now
 };
 
+/// Numbers a stateful hook must carry across a resume, by key.
+using HookState = std::map<std::string, double>;
+
 class Hook {
  public:
   virtual ~Hook() = default;
+  /// Unique among a runner's hooks (it keys the hook's checkpointed state).
   virtual std::string name() const = 0;
   /// The events this hook wants; it is called for no others.
   virtual std::vector<Event> events() const = 0;
   virtual void on(Event event, const RunState& state, Control& control) = 0;
+  /// Hooks whose behaviour depends on the past (timers, counters, files they append to)
+  /// write their state here for checkpoints and get it back on resume.
+  virtual void save_state(HookState&) const {}
+  virtual void load_state(const HookState&) {}
 };
 
 /// User hooks named in `runner.hooks` are created from this registry.

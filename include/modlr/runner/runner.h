@@ -24,6 +24,11 @@ struct RunnerOptions {
   torch::Device device = torch::kCPU;
   std::vector<std::string> train_metrics;  ///< computed on training batches, per epoch
   std::vector<std::string> eval_metrics;   ///< computed by evaluate()
+  /// A non-finite objective or gradient: "stop" the run (modlr::Error naming the step and
+  /// objective), or "skip_batch" (no update) up to max_skipped_batches times in a run.
+  std::string on_nan = "stop";
+  int64_t max_skipped_batches = 10;
+  bool check_gradients = true;  ///< also check gradients, not only objectives
 };
 
 class Runner {
@@ -35,20 +40,33 @@ class Runner {
   /// Hooks run in the order they were added, for the events they subscribe to.
   void add_hook(std::shared_ptr<Hook> hook);
 
-  /// Trains for options.epochs epochs over `train`; evaluates `validation` (may be null)
-  /// whenever a hook asks. Throws modlr::Error on a non-finite objective, naming the step.
+  /// Trains until options.epochs epochs are done over `train` (continuing from load_state()
+  /// if it was called); evaluates `validation` (may be null) whenever a hook asks. Throws
+  /// modlr::Error on a non-finite objective or gradient (see RunnerOptions::on_nan).
   void fit(BatchLoader& train, BatchLoader* validation);
   /// Evaluates on every batch of `loader` in inference mode; fires evaluation events.
   EvaluationResult evaluate(BatchLoader& loader, const std::string& split);
 
   const RunState& state() const { return state_; }
+
+  /// The training state beyond the models' weights: progress, the current epoch's partial
+  /// loss sums and metrics, the loader, the torch RNG, the optimizers and stateful hooks.
+  /// Valid during fit() at batch_end (resumes at the next batch) and epoch_complete
+  /// (resumes at the next epoch).
+  void save_state(torch::serialize::OutputArchive& archive) const;
+  /// Restores what save_state() wrote (with the same hooks added); the next fit() continues
+  /// from there, bit for bit. Throws modlr::Error if the archive does not fit this run.
+  void load_state(torch::serialize::InputArchive& archive);
   /// Seconds spent inside each hook, by hook name (dispatch overhead shows here).
   const std::map<std::string, double>& hook_seconds() const { return hook_seconds_; }
 
  private:
-  void train_epoch(BatchLoader& train, MetricSuite& metrics, Control& control);
-  void train_step(const Batch& batch, MetricSuite& metrics,
-                  std::map<std::string, double>& objective_sums, Control& control);
+  struct Progress;  // what load_state() restored, consumed by the next fit()
+  void start_epoch(BatchLoader& train);
+  void train_epoch(BatchLoader& train, Control& control);
+  void train_step(const Batch& batch, Control& control);
+  bool finite_or_skip(const std::string& objective, double value);
+  bool gradients_finite(const Optimizer& optimizer) const;
   Batch to_device(Batch batch) const;
   void fire(Event event, Control& control);
 
@@ -58,6 +76,11 @@ class Runner {
   RunnerOptions options_;
   RunState state_;
   std::vector<std::shared_ptr<Hook>> hooks_;
+  BatchLoader* train_loader_ = nullptr;          ///< during fit()
+  std::unique_ptr<MetricSuite> train_metrics_;   ///< the current epoch's training metrics
+  std::map<std::string, double> objective_sums_; ///< the current epoch's sum of value * batch
+  bool epoch_finished_ = false;                  ///< between epoch_end and the next epoch
+  std::shared_ptr<Progress> resume_;
   std::array<std::vector<Hook*>, static_cast<size_t>(Event::fit_end) + 1> subscribers_;
   std::map<std::string, double> hook_seconds_;
 };

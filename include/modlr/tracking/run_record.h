@@ -36,6 +36,8 @@ class RunRecord {
   /// the seed and, if needed, a counter that makes it unique. Throws naming the directory.
   static RunRecord create(const std::string& runs_dir, const std::string& experiment,
                           int64_t seed);
+  /// Opens an existing run directory to continue it (--resume); metrics.csv is appended to.
+  static RunRecord reopen(const std::string& dir);
   const std::string& dir() const { return dir_; }
   const std::string& run_id() const { return run_id_; }
   std::string checkpoint_dir() const { return dir_ + "/checkpoints"; }
@@ -44,6 +46,10 @@ class RunRecord {
   /// Appends a row "epoch,split,metric,value" to metrics.csv and flushes it.
   void append_metric(int64_t epoch, const std::string& split, const std::string& metric,
                      double value);
+  /// Current length of metrics.csv in bytes, and cutting it back to such a length (rows
+  /// written after a checkpoint are dropped when the run resumes from it).
+  uint64_t metrics_bytes() const;
+  void truncate_metrics(uint64_t bytes);
   /// Writes summary.json atomically (temporary file, then rename).
   void write_summary(const RunSummary& summary) const;
 
