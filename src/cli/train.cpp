@@ -9,6 +9,7 @@
 #include "modlr/core/build_info.h"
 #include "modlr/runner/builtin_hooks.h"
 #include "modlr/runner/experiment.h"
+#include "modlr/tracking/checkpoint.h"
 #include "modlr/tracking/run_record.h"
 
 namespace modlr::cli {
@@ -81,6 +82,9 @@ int train_and_record(Experiment& experiment, RunRecord& record, RunSummary& summ
   summary.test_metrics = test.metrics;
   summary.test_confusion_matrix = test.confusion_matrix;
   for (const auto& file : checkpoints->saved()) summary.checkpoints.push_back("checkpoints/" + file);
+  // The final weights in safetensors, loadable by PyTorch Python as they are.
+  save_safetensors(experiment.models(), record.dir() + "/model.safetensors");
+  summary.checkpoints.push_back("model.safetensors");
   summary.status = "finished";
   record.write_summary(summary);
   std::cout << "run record: " << record.dir() << std::endl;
