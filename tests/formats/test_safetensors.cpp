@@ -30,11 +30,11 @@ std::vector<uint8_t> bytes_of(const std::string& s) { return {s.begin(), s.end()
 
 // A file with the given header JSON (unpadded) followed by `data_size` zero bytes.
 std::vector<uint8_t> with_header(const std::string& json, size_t data_size) {
-  std::vector<uint8_t> out(8, 0);
-  for (int i = 0; i < 8; ++i) out[i] = static_cast<uint8_t>((uint64_t(json.size()) >> (8 * i)) & 0xff);
-  out.insert(out.end(), json.begin(), json.end());
-  out.resize(out.size() + data_size, 0);
-  return out;
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((uint64_t(json.size()) >> (8 * i)) & 0xff);
+  out += json;
+  out.append(data_size, '\0');
+  return bytes_of(out);
 }
 
 // Expects parse_safetensors to throw a one-line error containing every piece of `parts`.
