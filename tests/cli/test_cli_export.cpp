@@ -132,7 +132,7 @@ TEST_F(ExportTest, BadWeightsGiveOneLineErrorsAndWriteNothing) {
   EXPECT_EQ(std::count(cut.err.begin(), cut.err.end(), '\n'), 1);
   EXPECT_FALSE(mt::exists(work.file("x.onnx")));
   // A LeNet-5 config given MLP weights: names the first missing tensor.
-  const auto other = mt::run_modlr("eval " + CliTest::config + " --checkpoint " + run + "/model.safetensors");
+  const auto other = mt::run_modlr("eval " + work.file("small.yaml") + " --checkpoint " + run + "/model.safetensors");
   EXPECT_EQ(other.exit_code, 1);
   EXPECT_NE(other.err.find("missing tensor 'conv1.weight'"), std::string::npos) << other.err;
   const auto nothing = mt::run_modlr("export " + config + " --checkpoint " + run + "/model.safetensors");
