@@ -26,7 +26,9 @@ class ExportTest : public CliTest {
   std::string train_modlr() {
     const auto result = mt::run_modlr("train " + config);
     EXPECT_EQ(result.exit_code, 0) << result.err;
-    return runs().back();
+    const std::string marker = "run record: ";
+    const auto at = result.out.find(marker);
+    return at == std::string::npos ? "" : result.out.substr(at + marker.size(), result.out.find('\n', at) - at - marker.size());
   }
   std::string twin(const std::string& args) const {
     const auto result = mt::run_command("/usr/bin/python3 " + std::string(MODLR_SOURCE_DIR) +
@@ -96,6 +98,9 @@ TEST_F(ExportTest, PyTorchWeightsGiveTheSameAccuracyAndOutputsInModlr) {
   const auto ours = read_outputs(work.file("modlr.safetensors")), theirs = read_outputs(work.file("py.safetensors"));
   EXPECT_EQ(ours.accuracy(), twin_accuracy);
   EXPECT_LE(max_abs_diff(ours, theirs), 1e-6);
+  // Training is bitwise identical on both sides, and so are the two writers' files.
+  const auto modlr_run = train_modlr();
+  EXPECT_EQ(mt::read_text(modlr_run + "/model.safetensors"), mt::read_text(weights));
 }
 
 TEST_F(ExportTest, ExportWritesCheckedOnnxAndSafetensorsThatOnnxRuntimeReproduces) {
