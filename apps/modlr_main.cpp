@@ -1,4 +1,4 @@
-// The `modlr` command line: train, eval, summary.
+// The `modlr` command line: train, eval, summary, export.
 #include <CLI/CLI.hpp>
 
 #include "modlr/cli/commands.h"
@@ -19,10 +19,24 @@ int main(int argc, char** argv) {
   modlr::cli::EvalArgs eval;
   auto* eval_cmd = app.add_subcommand("eval", "evaluate a checkpoint on a split");
   eval_cmd->add_option("config", eval.config, "experiment config (YAML)")->required();
-  eval_cmd->add_option("--checkpoint", eval.checkpoint, "checkpoint file (.pt)")->required();
+  eval_cmd->add_option("--checkpoint", eval.checkpoint, "weights file (.pt or .safetensors)")->required();
   eval_cmd->add_option("--split", eval.split, "test | validation | train")
       ->check(CLI::IsMember({"test", "validation", "train"}));
   eval_cmd->add_option("--set", eval.overrides, set_help);
+  eval_cmd->add_option("--save-outputs", eval.save_outputs,
+                       "also write the split's input, output and target tensors here (.safetensors)"
+                       " and print the forward passes' time");
+
+  modlr::cli::ExportArgs export_args;
+  auto* export_cmd = app.add_subcommand("export", "export a checkpoint as ONNX and/or safetensors");
+  export_cmd->add_option("config", export_args.config, "experiment config (YAML)")->required();
+  export_cmd->add_option("--checkpoint", export_args.checkpoint, "weights file (.pt or .safetensors)")
+      ->required();
+  export_cmd->add_option("--onnx", export_args.onnx,
+                         "write an ONNX model (dynamic batch, checked by onnx) to this file");
+  export_cmd->add_option("--safetensors", export_args.safetensors,
+                         "write the weights (PyTorch state_dict names) to this file");
+  export_cmd->add_option("--set", export_args.overrides, set_help);
 
   modlr::cli::SummaryArgs summary;
   auto* summary_cmd =
@@ -34,9 +48,13 @@ int main(int argc, char** argv) {
   eval_cmd->footer(
       "example: modlr eval configs/lenet5-fashion-mnist.yaml --checkpoint runs/.../checkpoints/epoch-0010.pt");
   summary_cmd->footer("example: modlr summary configs/mlp-mnist.yaml");
+  export_cmd->footer(
+      "example: modlr export configs/lenet5-fashion-mnist.yaml --checkpoint runs/.../model.safetensors"
+      " --onnx lenet5.onnx");
 
   CLI11_PARSE(app, argc, argv);
   if (train_cmd->parsed()) return modlr::cli::train(train);
   if (eval_cmd->parsed()) return modlr::cli::eval(eval);
+  if (export_cmd->parsed()) return modlr::cli::export_model(export_args);
   return modlr::cli::summary(summary);
 }

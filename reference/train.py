@@ -4,6 +4,7 @@ overrides, the same training semantics, the same run record (run-id ends in "-py
 
 Usage: /usr/bin/python3 reference/train.py CONFIG [--set section.key=value ...]
                                           [--dump-initial PATH]
+       /usr/bin/python3 reference/train.py CONFIG --eval-weights W.safetensors [--save-outputs OUT]
 """
 import argparse
 import os
@@ -14,7 +15,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
 
 from modlr_twin.config import Config, ConfigError, config_stem  # noqa: E402
+from modlr_twin import safetensors  # noqa: E402
 from modlr_twin.environment import environment  # noqa: E402
+from modlr_twin.evaluate import evaluate_weights  # noqa: E402
 from modlr_twin.experiment import Experiment  # noqa: E402
 from modlr_twin.record import RunRecord, new_summary  # noqa: E402
 from modlr_twin.runner import Runner  # noqa: E402
@@ -27,6 +30,11 @@ def parse_args(argv):
                         help="override a config key, e.g. --set runner.epochs=1 (repeatable)")
     parser.add_argument("--dump-initial", metavar="PATH",
                         help="also save the state_dict right after model construction to PATH")
+    parser.add_argument("--eval-weights", metavar="FILE",
+                        help="no training: load these safetensors weights, evaluate the test split"
+                             " and print its metrics as JSON")
+    parser.add_argument("--save-outputs", metavar="OUT",
+                        help="with --eval-weights: write input, output, target tensors here")
     return parser.parse_args(argv)
 
 
@@ -68,6 +76,9 @@ def train_and_record(experiment, record, summary, args):
                    confusion=confusion,
                    checkpoints=["checkpoints/" + name for name in runner.checkpoints])
     torch.save(experiment.model.state_dict(), record.dir + "/weights.pt")
+    safetensors.save(experiment.model.state_dict(), record.dir + "/model.safetensors",
+                     {"format": "pt"})
+    summary["checkpoints"].append("model.safetensors")
     summary["status"] = "finished"
     record.write_summary(summary)
     print("run record: " + record.dir, flush=True)
@@ -76,6 +87,13 @@ def train_and_record(experiment, record, summary, args):
 
 def main(argv):
     args = parse_args(argv)
+    if args.eval_weights:
+        try:
+            return evaluate_weights(Experiment(Config.load(args.config, args.overrides)),
+                                    args.eval_weights, args.save_outputs)
+        except Exception as e:
+            print("train.py: error: " + str(e).split("\n")[0], file=sys.stderr)
+            return 1
     summary, record = new_summary(), None
     try:
         record = open_record(args, summary)

@@ -96,15 +96,32 @@ std::vector<std::string> list_files(const std::string& dir) {
 }
 
 CommandResult run_modlr(const std::string& args) {
+  return run_command(std::string(MODLR_BINARY) + " " + args);
+}
+
+CommandResult run_command(const std::string& command_line) {
   TempDir capture;
-  const std::string command = std::string(MODLR_BINARY) + " " + args + " >" + capture.file("out") +
-                              " 2>" + capture.file("err") + " </dev/null";
+  const std::string command = command_line + " >" + capture.file("out") + " 2>" +
+                              capture.file("err") + " </dev/null";
   CommandResult result;
   const int status = std::system(command.c_str());
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   result.out = read_text(capture.file("out"));
   result.err = read_text(capture.file("err"));
   return result;
+}
+
+bool python_torch_available() {
+  return std::system("/usr/bin/python3 -c 'import torch, yaml' >/dev/null 2>&1") == 0;
+}
+
+std::string onnxruntime_script() {
+  return std::string(MODLR_SOURCE_DIR) + "/tools/onnxruntime/check_onnx.js";
+}
+
+bool onnxruntime_available() {
+  return fs::exists(std::string(MODLR_SOURCE_DIR) + "/tools/onnxruntime/node_modules/onnxruntime-node") &&
+         std::system("node --version >/dev/null 2>&1") == 0;
 }
 
 std::string small_config(const std::string& data_dir, const std::string& runs_dir) {

@@ -44,6 +44,16 @@ struct CommandResult {
 /// Runs the built `modlr` binary with `args` (shell-quoted by the caller where needed).
 CommandResult run_modlr(const std::string& args);
 
+/// Runs `command_line` through the shell, capturing stdout and stderr.
+CommandResult run_command(const std::string& command_line);
+
+/// Whether Debian's /usr/bin/python3 can import torch and yaml (the PyTorch twin runs).
+bool python_torch_available();
+/// Whether node and the project-local onnxruntime-node (tools/onnxruntime) are installed.
+bool onnxruntime_available();
+/// tools/onnxruntime/check_onnx.js in the source tree.
+std::string onnxruntime_script();
+
 /// A small LeNet-5 config over the synthetic data set in `data_dir`, tracking in `runs_dir`.
 std::string small_config(const std::string& data_dir, const std::string& runs_dir);
 

@@ -1,3 +1,4 @@
+#include <chrono>
 #include <iomanip>
 #include <iostream>
 
@@ -6,6 +7,36 @@
 #include "modlr/tracking/checkpoint.h"
 
 namespace modlr::cli {
+namespace {
+
+// Runs the model over `split` once more, timing the forward passes only, and writes the
+// inputs, outputs and targets as safetensors.
+void save_outputs(Experiment& experiment, Split split, const std::string& path) {
+  auto& model = experiment.models().only();
+  model.eval();
+  torch::NoGradGuard no_grad;
+  const auto device = experiment.runner_options().device;
+  std::vector<torch::Tensor> inputs, outputs, targets;
+  double seconds = 0;
+  auto loader = experiment.dataset().loader(split);
+  loader->start_epoch();
+  for (Batch batch; loader->next(batch);) {
+    const auto x = batch.x.to(device);
+    const auto start = std::chrono::steady_clock::now();
+    auto y = model.forward(x);
+    if (device.is_cuda()) torch::cuda::synchronize();
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    inputs.push_back(batch.x.cpu());
+    outputs.push_back(y.cpu());
+    targets.push_back(batch.y.cpu());
+  }
+  save_tensors({{"input", torch::cat(inputs)}, {"output", torch::cat(outputs)}, {"target", torch::cat(targets)}},
+               path);
+  std::cout << std::left << std::setw(18) << "inference_seconds" << std::setprecision(6) << seconds << "\n"
+            << "outputs saved to " << path << "\n";
+}
+
+}  // namespace
 
 int eval(const EvalArgs& args) {
   return guarded([&] {
@@ -17,7 +48,7 @@ int eval(const EvalArgs& args) {
     dataset.load();
     if (dataset.data(split).size() == 0)
       throw Error("split '" + args.split + "' is empty (set dataset.validation for a validation split)");
-    load_checkpoint(experiment.models(), args.checkpoint);
+    load_weights(experiment.models(), args.checkpoint);
     Runner runner(experiment.models(), experiment.loss(), experiment.optimizers(),
                   experiment.runner_options());
     auto loader = dataset.loader(split);
@@ -32,6 +63,7 @@ int eval(const EvalArgs& args) {
         std::cout << "\n";
       }
     }
+    if (!args.save_outputs.empty()) save_outputs(experiment, split, args.save_outputs);
     return 0;
   });
 }

@@ -142,6 +142,9 @@ int train_and_record(Experiment& experiment, RunRecord& record, RunSummary& summ
   summary.test_seconds = hooks.timing->evaluation_seconds("test");
   summary.test_metrics = test.metrics;
   summary.test_confusion_matrix = test.confusion_matrix;
+  // The final weights in safetensors, loadable by PyTorch Python as they are.
+  save_safetensors(experiment.models(), record.dir() + "/model.safetensors");
+  summary.checkpoints.push_back("model.safetensors");
   summary.status = "finished";
   record.write_summary(summary);
   std::cout << "run record: " << record.dir() << std::endl;

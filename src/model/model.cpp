@@ -13,15 +13,20 @@ void SequentialModel::add_layer(const std::string& name, torch::nn::AnyModule la
   layers_.push_back({name, std::move(layer)});
 }
 
-namespace {
-// "torch::nn::Conv2dImpl" -> "Conv2d", for the summary table.
-std::string short_type_name(const std::string& full) {
+std::string layer_type_name(const torch::nn::Module& layer) {
+  const auto& full = layer.name();
   auto name = full.substr(full.rfind(':') == std::string::npos ? 0 : full.rfind(':') + 1);
   if (name.size() > 4 && name.compare(name.size() - 4, 4, "Impl") == 0)
     name.resize(name.size() - 4);
   return name;
 }
-}  // namespace
+
+std::vector<LayerView> SequentialModel::layers() const {
+  std::vector<LayerView> out;
+  for (const auto& layer : layers_)
+    out.push_back({layer.name, layer_type_name(*layer.module.ptr()), layer.module.ptr().get()});
+  return out;
+}
 
 torch::Tensor SequentialModel::forward(torch::Tensor x) {
   for (auto& layer : layers_) x = layer.module.forward(x);
@@ -31,7 +36,7 @@ torch::Tensor SequentialModel::forward(torch::Tensor x) {
 torch::Tensor SequentialModel::forward_observed(torch::Tensor x, const LayerObserver& observer) {
   for (auto& layer : layers_) {
     x = layer.module.forward(x);
-    observer(layer.name, short_type_name(layer.module.ptr()->name()), *layer.module.ptr(), x);
+    observer(layer.name, layer_type_name(*layer.module.ptr()), *layer.module.ptr(), x);
   }
   return x;
 }

@@ -1,8 +1,11 @@
 #include "modlr/tracking/checkpoint.h"
 
+#include <cstring>
+#include <set>
 #include <sstream>
 
 #include "modlr/formats/file_bytes.h"
+#include "modlr/formats/safetensors.h"
 
 namespace modlr {
 namespace {
@@ -21,7 +24,97 @@ std::vector<std::pair<std::string, torch::Tensor>> named_tensors(const Model& mo
   return out;
 }
 
+// torch dtypes <-> safetensors dtype names.
+const std::vector<std::pair<torch::Dtype, std::string>>& dtype_names() {
+  static const std::vector<std::pair<torch::Dtype, std::string>> names = {
+      {torch::kFloat32, "F32"}, {torch::kFloat64, "F64"}, {torch::kFloat16, "F16"},
+      {torch::kBFloat16, "BF16"}, {torch::kInt64, "I64"}, {torch::kInt32, "I32"},
+      {torch::kInt16, "I16"},    {torch::kInt8, "I8"},    {torch::kUInt8, "U8"},
+      {torch::kBool, "BOOL"}};
+  return names;
+}
+
+std::string safetensors_dtype(torch::Dtype dtype) {
+  for (const auto& [torch_dtype, name] : dtype_names())
+    if (torch_dtype == dtype) return name;
+  throw Error(std::string("no safetensors dtype for torch dtype ") + c10::toString(dtype));
+}
+
+// With one model, plain state_dict names (what PyTorch writes); with several, "<model>.".
+std::string tensor_key(const ModelSet& models, const std::string& model, const std::string& key) {
+  return models.size() == 1 ? key : model + "." + key;
+}
+
+std::string shape_text(c10::IntArrayRef shape) { return c10::str(shape); }
+
+// Checks `stored` against `target` (the model's tensor `key`) and returns it as a tensor.
+torch::Tensor to_tensor(const formats::SafeTensor& stored, const torch::Tensor& target,
+                        const std::string& path) {
+  const auto expected_dtype = safetensors_dtype(target.scalar_type());
+  if (stored.dtype != expected_dtype)
+    throw Error(path + ": tensor '" + stored.name + "' is " + stored.dtype + ", the model expects " +
+                expected_dtype);
+  if (c10::IntArrayRef(stored.shape) != target.sizes())
+    throw Error(path + ": tensor '" + stored.name + "' has shape " + shape_text(stored.shape) +
+                ", the model expects " + shape_text(target.sizes()));
+  auto tensor = torch::empty(target.sizes(), torch::TensorOptions().dtype(target.scalar_type()));
+  if (!stored.data.empty()) std::memcpy(tensor.data_ptr(), stored.data.data(), stored.data.size());
+  return tensor;
+}
+
 }  // namespace
+
+void save_tensors(const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
+                  const std::string& path, const std::map<std::string, std::string>& metadata) {
+  formats::SafetensorsContent content;
+  content.metadata = metadata;
+  for (const auto& [name, tensor] : tensors) {
+    auto cpu = tensor.detach().to(torch::kCPU).contiguous();
+    const auto* bytes = static_cast<const uint8_t*>(cpu.data_ptr());
+    content.tensors.push_back({name, safetensors_dtype(cpu.scalar_type()), cpu.sizes().vec(),
+                               {bytes, bytes + cpu.nbytes()}});
+  }
+  formats::write_safetensors(path, content);
+}
+
+void save_safetensors(const ModelSet& models, const std::string& path) {
+  std::vector<std::pair<std::string, torch::Tensor>> tensors;
+  for (const auto& name : models.names())
+    for (const auto& [key, tensor] : named_tensors(models.get(name)))
+      tensors.emplace_back(tensor_key(models, name, key), tensor);
+  save_tensors(tensors, path, {{"format", "pt"}});  // what PyTorch's safetensors writer records
+}
+
+void load_safetensors(ModelSet& models, const std::string& path) {
+  const auto content = formats::read_safetensors(path);
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> copies;
+  std::set<std::string> expected;
+  for (const auto& name : models.names()) {
+    for (const auto& [key, target] : named_tensors(models.get(name))) {
+      const auto full = tensor_key(models, name, key);
+      expected.insert(full);
+      const auto* stored = content.find(full);
+      if (!stored)
+        throw Error(path + ": missing tensor '" + full + "' (the model expects shape " +
+                    shape_text(target.sizes()) + "; another architecture?)");
+      copies.emplace_back(target, to_tensor(*stored, target, path));
+    }
+  }
+  for (const auto& stored : content.tensors)
+    if (!expected.count(stored.name))
+      throw Error(path + ": unexpected tensor '" + stored.name +
+                  "' (not a parameter or buffer of the model; another architecture?)");
+  torch::NoGradGuard no_grad;
+  for (auto& [target, tensor] : copies) target.copy_(tensor);
+}
+
+void load_weights(ModelSet& models, const std::string& path) {
+  const std::string extension = ".safetensors";
+  const bool safetensors = path.size() >= extension.size() &&
+                           path.compare(path.size() - extension.size(), extension.size(), extension) == 0;
+  if (safetensors) load_safetensors(models, path);
+  else load_checkpoint(models, path);
+}
 
 void save_checkpoint(const ModelSet& models, const std::string& path,
                      const std::function<void(torch::serialize::OutputArchive&)>& extra) {

@@ -14,8 +14,9 @@ TEST_F(CliTest, TrainWritesTheRunRecord) {
   const auto dir = runs().front();
   EXPECT_EQ(mt::list_files(dir), (std::vector<std::string>{"checkpoints/epoch-0001.pt", "checkpoints/epoch-0002.pt",
                                                             "checkpoints/latest", "config.yaml", "metrics.csv",
-                                                            "summary.json"}));
-  EXPECT_EQ(mt::read_text(dir + "/checkpoints/latest"), "epoch-0002.pt\n");
+                                                            "model.safetensors", "summary.json"}));
+  EXPECT_EQ(mt::read_text(dir + "/checkpoints/latest"), "epoch-0002.pt
+");
   const auto s = summary_of(dir);
   EXPECT_EQ(s["status"], "finished");
   EXPECT_EQ(s["experiment"], "small");
@@ -27,6 +28,7 @@ TEST_F(CliTest, TrainWritesTheRunRecord) {
   for (const char* key : {"loss", "f1_macro", "auc_roc", "precision_macro", "recall_macro"})
     EXPECT_TRUE(s["test"].contains(key)) << key;
   EXPECT_EQ(s["environment"]["threads"], 1);
+  EXPECT_EQ(s["checkpoints"].back(), "model.safetensors");
   EXPECT_EQ(s["data"].size(), 4u);
   EXPECT_EQ(s["data"][data_dir + "/train-images-idx3-ubyte.gz"].get<std::string>().size(), 64u);
   // The resolved config holds the defaults too, and is itself a valid config.

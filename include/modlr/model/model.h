@@ -30,12 +30,25 @@ class Model : public torch::nn::Module {
   virtual torch::Tensor forward_observed(torch::Tensor x, const LayerObserver& observer);
 };
 
+/// The type name a layer is reported (summary) and exported (ONNX) by: the module's C++
+/// class without namespace and "Impl" ("torch::nn::Conv2dImpl" -> "Conv2d").
+std::string layer_type_name(const torch::nn::Module& layer);
+
+/// A read-only view of one layer of a SequentialModel; valid while the model lives.
+struct LayerView {
+  std::string name;  ///< "conv1"
+  std::string type;  ///< layer_type_name(*module)
+  const torch::nn::Module* module;
+};
+
 /// A model that is an ordered list of named layers (conv1, relu1, pool1, ...). Subclasses
 /// add layers in their constructor; forward runs them in order.
 class SequentialModel : public Model {
  public:
   torch::Tensor forward(torch::Tensor x) override;
   torch::Tensor forward_observed(torch::Tensor x, const LayerObserver& observer) override;
+  /// The layers in forward order.
+  std::vector<LayerView> layers() const;
 
  protected:
   /// Registers `layer` under `name` (its parameters become "<name>.weight", ...).

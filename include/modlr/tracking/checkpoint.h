@@ -1,9 +1,13 @@
 #pragma once
 /// Model checkpoints: every model's parameters and buffers, by model name, in libtorch's
-/// archive format. Writes are atomic (temporary file, then rename); loads check every
-/// name and shape against the models before copying anything.
+/// archive format (.pt) or in safetensors (.safetensors, readable by PyTorch Python).
+/// Writes are atomic (temporary file, then rename); loads check every name, dtype and shape
+/// against the models before copying anything.
 #include <functional>
+#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "modlr/model/model_set.h"
 
@@ -21,5 +25,23 @@ void read_training_state(const std::string& path,
 /// Loads `path` into `models`. Throws modlr::Error naming the path and the first missing,
 /// unexpected or mis-shaped tensor; `models` are unchanged when it throws.
 void load_checkpoint(ModelSet& models, const std::string& path);
+
+/// Writes every model's parameters and buffers to `path` in safetensors, atomically.
+/// Tensor names are PyTorch's state_dict names ("conv1.weight"); with several models each
+/// name is prefixed by the model's name ("generator.fc1.weight"). Metadata: format=pt.
+void save_safetensors(const ModelSet& models, const std::string& path);
+/// Loads a safetensors file written by save_safetensors or by PyTorch for the same
+/// architecture. Throws modlr::Error naming `path` and the tensor for a corrupt file or a
+/// missing, unexpected, mis-typed or mis-shaped tensor; `models` are unchanged then.
+void load_safetensors(ModelSet& models, const std::string& path);
+
+/// Writes named tensors (any device, contiguous or not) to `path` in safetensors,
+/// atomically, with `metadata`. Used for weights and for saved model outputs.
+void save_tensors(const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
+                  const std::string& path, const std::map<std::string, std::string>& metadata = {});
+
+/// The one place that picks the weights format: load_safetensors for a path ending in
+/// ".safetensors", load_checkpoint otherwise.
+void load_weights(ModelSet& models, const std::string& path);
 
 }  // namespace modlr

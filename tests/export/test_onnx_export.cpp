@@ -1,0 +1,150 @@
+// ONNX export of every model kind: ONNX's checker (in C++) accepts the file, the batch
+// dimension is symbolic, and ONNX Runtime (onnxruntime-node, when installed) reproduces
+// modlr's outputs within 1e-5 with identical argmax accuracy.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+
+#include "modlr/core/error.h"
+#include "modlr/export/onnx.h"
+#include "modlr/tracking/checkpoint.h"
+#include "test_support.h"
+
+namespace mt = modlr::testing;
+
+namespace {
+
+struct Case {
+  std::string yaml;
+  std::vector<std::string> ops;
+};
+
+const std::vector<Case>& cases() {
+  static const std::vector<Case> all = {
+      {"name: mlp\nsizes: [784, 64, 10]", {"Flatten", "Gemm", "Relu", "Gemm"}},
+      {"name: mlp\nsizes: [784, 32, 16, 10]\nactivation: tanh\ndropout: 0.5",
+       {"Flatten", "Gemm", "Tanh", "Identity", "Gemm", "Tanh", "Identity", "Gemm"}},
+      {"name: lenet1", {"Conv", "Relu", "MaxPool", "Conv", "Relu", "MaxPool", "Flatten", "Gemm"}},
+      {"name: lenet5",
+       {"Conv", "Relu", "MaxPool", "Conv", "Relu", "MaxPool", "Flatten", "Gemm", "Relu", "Gemm", "Relu", "Gemm"}},
+      {"name: lenet5\nactivation: tanh\npool: avg",
+       {"Conv", "Tanh", "AveragePool", "Conv", "Tanh", "AveragePool", "Flatten", "Gemm", "Tanh", "Gemm", "Tanh",
+        "Gemm"}},
+  };
+  return all;
+}
+
+std::shared_ptr<modlr::Model> build(const std::string& yaml) {
+  torch::manual_seed(5);
+  return modlr::build_model(modlr::Config::parse(yaml, "m"));
+}
+
+onnx::ModelProto parse(const std::string& bytes) {
+  onnx::ModelProto proto;
+  EXPECT_TRUE(proto.ParseFromString(bytes));
+  return proto;
+}
+
+class WithElu : public modlr::SequentialModel {
+ public:
+  WithElu() {
+    add_layer("fc1", torch::nn::Linear(4, 3));
+    add_layer("elu1", torch::nn::ELU());
+  }
+};
+
+}  // namespace
+
+TEST(OnnxExport, EveryModelKindPassesTheCheckerWithADynamicBatch) {
+  for (const auto& c : cases()) {
+    SCOPED_TRACE(c.yaml);
+    auto model = build(c.yaml);
+    const auto proto = parse(modlr::export_onnx(*model, {1, 28, 28}));
+    EXPECT_NO_THROW(onnx::checker::check_model(proto));
+    std::vector<std::string> ops;
+    for (const auto& node : proto.graph().node()) ops.push_back(node.op_type());
+    EXPECT_EQ(ops, c.ops);
+    ASSERT_EQ(proto.graph().input_size(), 1);
+    const auto& input = proto.graph().input(0).type().tensor_type().shape();
+    EXPECT_EQ(input.dim(0).dim_param(), "batch");
+    EXPECT_EQ(input.dim(3).dim_value(), 28);
+    const auto& output = proto.graph().output(0).type().tensor_type().shape();
+    EXPECT_EQ(output.dim(0).dim_param(), "batch");
+    EXPECT_EQ(output.dim(1).dim_value(), 10);
+    // Initializers carry the state_dict names, so the ONNX file reads like the weights.
+    std::set<std::string> initializers;
+    for (const auto& t : proto.graph().initializer()) initializers.insert(t.name());
+    for (const auto& p : model->named_parameters()) EXPECT_TRUE(initializers.count(p.key())) << p.key();
+  }
+}
+
+TEST(OnnxExport, OnnxRuntimeReproducesModlrOutputs) {
+  if (!mt::onnxruntime_available()) GTEST_SKIP() << "node or tools/onnxruntime not installed (scripts/setup.sh)";
+  mt::TempDir dir;
+  for (const auto& c : cases()) {
+    SCOPED_TRACE(c.yaml);
+    auto model = build(c.yaml);
+    modlr::write_onnx(*model, {1, 28, 28}, dir.file("m.onnx"));
+    torch::manual_seed(9);
+    const auto input = torch::randn({37, 1, 28, 28});
+    const auto output = model->forward(input).detach();
+    const auto target = torch::randint(0, 10, {37}, torch::kInt64);
+    modlr::save_tensors({{"input", input}, {"output", output}, {"target", target}}, dir.file("d.safetensors"));
+    // Batches of 16 leave a last batch of 5: the batch dimension really is dynamic.
+    const auto run = mt::run_command("node " + mt::onnxruntime_script() + " " + dir.file("m.onnx") + " " +
+                                     dir.file("d.safetensors") + " --batch 16");
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const auto result = nlohmann::json::parse(run.out);
+    EXPECT_LE(result["max_abs_diff"].get<double>(), 1e-5);
+    EXPECT_EQ(result["argmax_agreement"].get<double>(), 1.0);
+    EXPECT_EQ(result["accuracy_onnx"].get<double>(), result["accuracy_reference"].get<double>());
+    EXPECT_EQ(result["examples"].get<int>(), 37);
+  }
+}
+
+TEST(OnnxExport, UnsupportedLayerIsNamedAndNothingIsWritten) {
+  mt::TempDir dir;
+  WithElu model;
+  try {
+    modlr::write_onnx(model, {4}, dir.file("elu.onnx"));
+    ADD_FAILURE() << "exported an unsupported layer";
+  } catch (const modlr::Error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("layer 'elu1' of type 'ELU'"), std::string::npos) << message;
+    EXPECT_NE(message.find("Conv2d"), std::string::npos) << message;  // lists what is exportable
+  }
+  EXPECT_TRUE(mt::list_files(dir.path()).empty());
+}
+
+TEST(OnnxExport, ANewLayerIsOneRegistration) {
+  if (!modlr::onnx_exporters().contains("ELU"))
+    modlr::onnx_exporters().add("ELU", [](modlr::OnnxGraph& g, const modlr::LayerView& layer, const std::string& x) {
+      return g.add_node("Elu", {x}, layer.name, {{"alpha", 1.0f}});
+    });
+  WithElu model;
+  const auto proto = parse(modlr::export_onnx(model, {4}));
+  EXPECT_EQ(proto.graph().node(1).op_type(), "Elu");
+}
+
+TEST(OnnxExport, InexpressibleOptionsAndNonSequentialModelsAreRefused) {
+  struct Reflect : modlr::SequentialModel {
+    Reflect() { add_layer("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 2, 3).padding(1).padding_mode(torch::kReflect))); }
+  } reflect;
+  EXPECT_THROW(
+      {
+        try {
+          modlr::export_onnx(reflect, {1, 8, 8});
+        } catch (const modlr::Error& e) {
+          EXPECT_NE(std::string(e.what()).find("layer 'conv1'"), std::string::npos) << e.what();
+          throw;
+        }
+      },
+      modlr::Error);
+  struct Plain : modlr::Model {
+    torch::Tensor forward(torch::Tensor x) override { return x; }
+  } plain;
+  EXPECT_THROW(modlr::export_onnx(plain, {4}), modlr::Error);
+  auto mlp = build("name: mlp\nsizes: [784, 10]");
+  EXPECT_THROW(modlr::export_onnx(*mlp, {3, 5}), modlr::Error);  // wrong input shape
+}
