@@ -15,8 +15,7 @@ TEST_F(CliTest, TrainWritesTheRunRecord) {
   EXPECT_EQ(mt::list_files(dir), (std::vector<std::string>{"checkpoints/epoch-0001.pt", "checkpoints/epoch-0002.pt",
                                                             "checkpoints/latest", "config.yaml", "metrics.csv",
                                                             "model.safetensors", "summary.json"}));
-  EXPECT_EQ(mt::read_text(dir + "/checkpoints/latest"), "epoch-0002.pt
-");
+  EXPECT_EQ(mt::read_text(dir + "/checkpoints/latest"), "epoch-0002.pt\n");
   const auto s = summary_of(dir);
   EXPECT_EQ(s["status"], "finished");
   EXPECT_EQ(s["experiment"], "small");
