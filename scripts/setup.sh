@@ -10,6 +10,7 @@ PACKAGES=(
   libgtest-dev zlib1g-dev
   dataset-fashion-mnist          # the default experiment's data
   python3-torch python3-yaml     # the PyTorch twins in reference/
+  chromium                       # the browser test of `modlr report` (headless)
 )
 
 missing=()

@@ -22,7 +22,7 @@ h3 { font-size: 14px; margin: 16px 0 6px; } .meta { color: #666; font-size: 13px
 .plots { display: flex; flex-wrap: wrap; gap: 12px; }
 .plots svg { border: 1px solid #ddd; background: #fff; font-family: inherit; }
 table { border-collapse: collapse; font-size: 12px; margin: 4px 0 12px; background: #fff; }
-th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; white-space: nowrap; }
+th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; }
 th { background: #f0f0f0; } .notes li { font-size: 13px; color: #8a4b00; }
 )";
 
@@ -46,18 +46,19 @@ std::string html_table(const compare::Table& t) {
 }
 
 // Seeds as thin lines, then the group's mean with a min-max band on top.
-void add_curve_series(const RunGroup& g, const std::string& color, const std::string& key, LinePlot& plot) {
+void add_curve_series(const RunGroup& g, const std::string& color, const std::string& dash, const std::string& key,
+                      LinePlot& plot) {
   std::vector<std::vector<double>> curves;
   std::vector<double> epochs;
   for (const auto& run : g.runs) {
     const auto found = run.curves.find(key);
     if (found == run.curves.end()) return;
     plot.series.push_back({g.label + " seed " + std::to_string(run.seed), color, found->second.epochs,
-                           found->second.values, {}, {}, 1, 0.35, false});
+                           found->second.values, {}, {}, 1, 0.35, false, dash});
     curves.push_back(found->second.values);
     if (epochs.empty() || found->second.epochs.size() < epochs.size()) epochs = found->second.epochs;
   }
-  Series mean{g.label + " (mean, min-max)", color, epochs, {}, {}, {}, 2.5, 1, true};
+  Series mean{g.label + " (mean, min-max)", color, epochs, {}, {}, {}, 2.5, 1, true, dash};
   for (size_t e = 0; e < epochs.size(); ++e) {
     double sum = 0, lo = INFINITY, hi = -INFINITY;
     for (const auto& c : curves) sum += c[e], lo = std::min(lo, c[e]), hi = std::max(hi, c[e]);
@@ -73,8 +74,11 @@ std::string curves_section(const std::vector<RunGroup>& groups, const Indices& m
   for (const char* split : {"train", "validation"})
     for (const char* metric : {"accuracy", "loss"}) {
       const std::string key = std::string(split) + "/" + metric;
-      LinePlot plot{std::string(split) + " " + metric, "epoch", metric, {}};
-      for (size_t g : members) add_curve_series(groups[g], color_of(groups, g), key, plot);
+      LinePlot plot{std::string(split) + " " + metric, "epoch", metric, {}, 460, 300, true};
+      // Later groups dashed: curves that coincide (a twin's bitwise-equal run) stay visible.
+      const char* dashes[] = {"", "7 4", "2 3", "9 3 2 3"};
+      for (size_t i = 0; i < members.size(); ++i)
+        add_curve_series(groups[members[i]], color_of(groups, members[i]), dashes[i % 4], key, plot);
       if (!plot.series.empty()) out += line_plot_svg(plot);
     }
   return out + "</div>\n";
@@ -138,7 +142,11 @@ std::string environment_section(const std::vector<RunGroup>& groups) {
       };
       std::vector<std::string> row = {g.label, run.run_id, std::to_string(run.seed), std::to_string(run.epochs),
                                       value("train.seconds"), value("test.seconds"), value("test.accuracy")};
-      for (const auto& key : keys) row.push_back(run.environment.count(key) ? run.environment.at(key) : "-");
+      for (const auto& key : keys) {
+        std::string text = run.environment.count(key) ? run.environment.at(key) : "-";
+        if (key == "git_commit" && text.size() > 12) text = text.substr(0, 12) + "...";  // enough to find it
+        row.push_back(text);
+      }
       out += cell_row(row, "td");
     }
   return out + "</table>\n";

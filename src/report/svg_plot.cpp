@@ -108,7 +108,8 @@ std::string series_svg(const Frame& f, const Series& s) {
     out += "<polygon points=\"" + polyline(f, xs, ys) + "\" fill=\"" + color + "\" fill-opacity=\"0.18\" stroke=\"none\"/>\n";
   }
   out += "<polyline points=\"" + polyline(f, s.x, s.y) + "\" fill=\"none\" stroke=\"" + color +
-         "\" stroke-width=\"" + num(s.stroke_width) + "\" stroke-opacity=\"" + num(s.opacity) + "\"/>\n";
+         "\" stroke-width=\"" + num(s.stroke_width) + "\" stroke-opacity=\"" + num(s.opacity) + "\"" +
+         (s.dash.empty() ? "" : " stroke-dasharray=\"" + escape_xml(s.dash) + "\"") + "/>\n";
   if (s.x.size() <= 30 && s.opacity >= 1)  // markers help short curves (a few epochs)
     for (size_t i = 0; i < s.x.size(); ++i)
       if (std::isfinite(s.y[i]))
@@ -178,7 +179,11 @@ std::string line_plot_svg(const LinePlot& plot) {
   }
   const auto [x_lo, x_hi] = range_of(xs);
   const auto [y_lo, y_hi] = range_of(ys);
-  const auto x_ticks = nice_ticks(x_lo, x_hi, 6);
+  auto x_ticks = nice_ticks(x_lo, x_hi, 6);
+  if (plot.integer_x && x_ticks.size() > 1 && x_ticks[1] - x_ticks[0] < 1) {
+    x_ticks.clear();  // a few epochs: one tick per epoch
+    for (double x = std::floor(x_lo); x <= std::max(std::ceil(x_hi), std::floor(x_lo) + 1); ++x) x_ticks.push_back(x);
+  }
   f.x_lo = x_ticks.front();
   f.x_hi = x_ticks.back();
   std::string out = open_svg(f, plot.title) + y_axis(f, nice_ticks(y_lo, y_hi), plot.y_label);

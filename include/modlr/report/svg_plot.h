@@ -16,12 +16,14 @@ struct Series {
   double stroke_width = 2;
   double opacity = 1;
   bool in_legend = true;  ///< thin per-seed lines stay out of the legend
+  std::string dash{};     ///< SVG stroke-dasharray ("6 3"): keeps identical curves apart
 };
 
 struct LinePlot {
   std::string title, x_label, y_label;
   std::vector<Series> series;
   int width = 460, height = 300;
+  bool integer_x = false;  ///< x ticks on whole numbers only (epochs)
 };
 /// Throws modlr::Error if a series has x and y (or band) of different lengths.
 std::string line_plot_svg(const LinePlot& plot);
