@@ -19,9 +19,12 @@ int compare(const CompareArgs& args) {
   return guarded([&] {
     const auto groups = compare::load_groups(args.groups);
     const auto result = compare::compare_groups(groups, !args.allow_mixed_workloads);
-    if (args.format == "json") std::cout << compare::format_json(result);
-    else if (args.format == "markdown") std::cout << compare::format_markdown(result);
-    else std::cout << compare::format_text(result);
+    if (args.format == "json")
+      std::cout << compare::format_json(result);
+    else if (args.format == "markdown")
+      std::cout << compare::format_markdown(result);
+    else
+      std::cout << compare::format_text(result);
     if (!args.json_out.empty()) write_file(args.json_out, compare::format_json(result));
     if (!args.markdown_out.empty()) write_file(args.markdown_out, compare::format_markdown(result));
     if (args.format != "table")  // the table already lists the notes; keep stdout parseable

@@ -23,7 +23,7 @@ bool metric_values(const RunGroup& group, const std::string& metric, std::vector
 const std::vector<double>* curve_of(const RunData& run, const std::string& key) {
   const auto found = run.curves.find(key);
   return found == run.curves.end() || found->second.values.empty() ? nullptr
-                                                                    : &found->second.values;
+                                                                   : &found->second.values;
 }
 
 bool same_seeds(const RunGroup& a, const RunGroup& b) {
@@ -52,13 +52,14 @@ bool curve_distance(const RunGroup& a, const RunGroup& b, CurveDistance& out) {
   return true;
 }
 
-void add_tests(const std::vector<RunGroup>& groups, const std::vector<std::pair<size_t, size_t>>& pairs,
-               Comparison& c) {
+void add_tests(const std::vector<RunGroup>& groups,
+               const std::vector<std::pair<size_t, size_t>>& pairs, Comparison& c) {
   for (const auto& metric : compared_metrics()) {
     std::vector<PairTest> tests;
     for (const auto& [a, b] : pairs) {
       std::vector<double> xa, xb;
-      if (!metric_values(groups[a], metric.key, xa) || !metric_values(groups[b], metric.key, xb)) continue;
+      if (!metric_values(groups[a], metric.key, xa) || !metric_values(groups[b], metric.key, xb))
+        continue;
       PairTest t;
       t.metric = metric.key;
       t.a = a;
@@ -80,8 +81,8 @@ void add_tests(const std::vector<RunGroup>& groups, const std::vector<std::pair<
 
 const std::vector<MetricInfo>& compared_metrics() {
   static const std::vector<MetricInfo> metrics = {
-      {"test.accuracy", "test accuracy"},   {"test.f1_macro", "test F1 (macro)"},
-      {"test.auc_roc", "test AUC-ROC"},     {"test.r2", "test R^2"},
+      {"test.accuracy", "test accuracy"},    {"test.f1_macro", "test F1 (macro)"},
+      {"test.auc_roc", "test AUC-ROC"},      {"test.r2", "test R^2"},
       {"train.seconds", "training seconds"}, {"test.seconds", "inference seconds"}};
   return metrics;
 }
@@ -117,9 +118,11 @@ Comparison compare_groups(const std::vector<RunGroup>& groups, bool require_same
         pairs.emplace_back(a, b);
         continue;
       }
-      const std::string what = "groups '" + groups[a].label + "' (" + groups[a].workload() + ") and '" +
-                               groups[b].label + "' (" + groups[b].workload() + ") are different workloads";
-      if (require_same_workload) throw Error(what + "; compare runs of one workload (model / data)");
+      const std::string what = "groups '" + groups[a].label + "' (" + groups[a].workload() +
+                               ") and '" + groups[b].label + "' (" + groups[b].workload() +
+                               ") are different workloads";
+      if (require_same_workload)
+        throw Error(what + "; compare runs of one workload (model / data)");
       c.notes.push_back(what + ": not tested against each other");
     }
   for (const auto& metric : compared_metrics())
@@ -141,7 +144,8 @@ Comparison compare_groups(const std::vector<RunGroup>& groups, bool require_same
     if (na != nb)
       c.notes.push_back("groups '" + groups[a].label + "' and '" + groups[b].label +
                         "' have training curves of different lengths (" + std::to_string(na) +
-                        " vs " + std::to_string(nb) + " epochs): DTW aligns them, the other metrics "
+                        " vs " + std::to_string(nb) +
+                        " epochs): DTW aligns them, the other metrics "
                         "compare runs of different lengths");
   }
   return c;

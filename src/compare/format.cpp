@@ -22,13 +22,14 @@ std::string pair_label(const Comparison& c, size_t a, size_t b) {
 Table groups_table(const Comparison& c) {
   Table t{"groups", {"group", "framework", "workload", "runs"}, {}};
   for (size_t g = 0; g < c.labels.size(); ++g)
-    t.rows.push_back({c.labels[g], c.frameworks[g], c.workloads[g], std::to_string(c.run_counts[g])});
+    t.rows.push_back(
+        {c.labels[g], c.frameworks[g], c.workloads[g], std::to_string(c.run_counts[g])});
   return t;
 }
 
 Table stats_table(const Comparison& c) {
-  Table t{"per-group statistics",
-          {"metric", "group", "n", "mean", "median", "std", "min", "max"}, {}};
+  Table t{
+      "per-group statistics", {"metric", "group", "n", "mean", "median", "std", "min", "max"}, {}};
   for (const auto& s : c.stats) {
     const auto& m = s.summary;
     t.rows.push_back({metric_label(s.metric), c.labels[s.group], std::to_string(m.n),
@@ -39,10 +40,11 @@ Table stats_table(const Comparison& c) {
 }
 
 Table tests_table(const Comparison& c) {
-  Table t{"Mann-Whitney U (two-sided; p Bonferroni-corrected over each metric's pairs) and "
-          "Cliff's delta",
-          {"metric", "groups", "U", "p", "method", "p (Bonferroni)", "Cliff's delta", "magnitude"},
-          {}};
+  Table t{
+      "Mann-Whitney U (two-sided; p Bonferroni-corrected over each metric's pairs) and "
+      "Cliff's delta",
+      {"metric", "groups", "U", "p", "method", "p (Bonferroni)", "Cliff's delta", "magnitude"},
+      {}};
   for (const auto& x : c.tests)
     t.rows.push_back({metric_label(x.metric), pair_label(c, x.a, x.b), format_number(x.u.u_x, 1),
                       format_number(x.u.p), x.u.exact ? "exact" : "normal",
@@ -52,7 +54,8 @@ Table tests_table(const Comparison& c) {
 
 Table curves_table(const Comparison& c) {
   Table t{"training-accuracy curves: normalised DTW (mean |gap| per aligned epoch)",
-          {"groups", "mean curves", "seed pairs: mean", "max", "pairs"}, {}};
+          {"groups", "mean curves", "seed pairs: mean", "max", "pairs"},
+          {}};
   for (const auto& d : c.curves)
     t.rows.push_back({pair_label(c, d.a, d.b), format_number(d.mean_curves),
                       format_number(d.pairs_mean), format_number(d.pairs_max),
@@ -99,7 +102,8 @@ std::string render_text(const Table& table) {
   auto line = [&](const std::vector<std::string>& cells) {
     std::string text;
     for (size_t i = 0; i < cells.size(); ++i)
-      text += cells[i] + (i + 1 < cells.size() ? std::string(widths[i] - cells[i].size() + 2, ' ') : "");
+      text += cells[i] +
+              (i + 1 < cells.size() ? std::string(widths[i] - cells[i].size() + 2, ' ') : "");
     out << text << "\n";
   };
   out << table.title << "\n";
@@ -127,32 +131,54 @@ std::string render_markdown(const Table& table) {
 }
 
 std::string format_text(const Comparison& c) { return render_all(c, render_text, "note: "); }
-std::string format_markdown(const Comparison& c) { return render_all(c, render_markdown, "- note: "); }
+std::string format_markdown(const Comparison& c) {
+  return render_all(c, render_markdown, "- note: ");
+}
 
 std::string format_json(const Comparison& c) {
   nlohmann::ordered_json j;
   for (size_t g = 0; g < c.labels.size(); ++g)
-    j["groups"].push_back({{"label", c.labels[g]}, {"framework", c.frameworks[g]}, {"workload", c.workloads[g]},
+    j["groups"].push_back({{"label", c.labels[g]},
+                           {"framework", c.frameworks[g]},
+                           {"workload", c.workloads[g]},
                            {"runs", c.run_counts[g]}});
   j["statistics"] = nlohmann::ordered_json::array();
   for (const auto& s : c.stats) {
     const auto& m = s.summary;
-    j["statistics"].push_back({{"metric", s.metric}, {"group", c.labels[s.group]}, {"n", m.n},
-                               {"mean", m.mean}, {"median", m.median}, {"std", number(m.stddev)},
-                               {"min", m.min}, {"max", m.max}, {"q1", m.q1}, {"q3", m.q3},
+    j["statistics"].push_back({{"metric", s.metric},
+                               {"group", c.labels[s.group]},
+                               {"n", m.n},
+                               {"mean", m.mean},
+                               {"median", m.median},
+                               {"std", number(m.stddev)},
+                               {"min", m.min},
+                               {"max", m.max},
+                               {"q1", m.q1},
+                               {"q3", m.q3},
                                {"values", s.values}});
   }
   j["tests"] = nlohmann::ordered_json::array();
   for (const auto& t : c.tests)
-    j["tests"].push_back({{"metric", t.metric}, {"a", c.labels[t.a]}, {"b", c.labels[t.b]},
-                          {"u", t.u.u_x}, {"p", t.u.p}, {"exact", t.u.exact}, {"z", t.u.z},
-                          {"comparisons", t.comparisons}, {"p_bonferroni", t.p_corrected},
-                          {"cliffs_delta", t.delta}, {"magnitude", t.magnitude}});
+    j["tests"].push_back({{"metric", t.metric},
+                          {"a", c.labels[t.a]},
+                          {"b", c.labels[t.b]},
+                          {"u", t.u.u_x},
+                          {"p", t.u.p},
+                          {"exact", t.u.exact},
+                          {"z", t.u.z},
+                          {"comparisons", t.comparisons},
+                          {"p_bonferroni", t.p_corrected},
+                          {"cliffs_delta", t.delta},
+                          {"magnitude", t.magnitude}});
   j["curves"] = nlohmann::ordered_json::array();
   for (const auto& d : c.curves)
-    j["curves"].push_back({{"curve", "train/accuracy"}, {"a", c.labels[d.a]}, {"b", c.labels[d.b]},
-                           {"dtw_mean_curves", d.mean_curves}, {"dtw_pairs_mean", d.pairs_mean},
-                           {"dtw_pairs_max", d.pairs_max}, {"pairs", d.pairs},
+    j["curves"].push_back({{"curve", "train/accuracy"},
+                           {"a", c.labels[d.a]},
+                           {"b", c.labels[d.b]},
+                           {"dtw_mean_curves", d.mean_curves},
+                           {"dtw_pairs_mean", d.pairs_mean},
+                           {"dtw_pairs_max", d.pairs_max},
+                           {"pairs", d.pairs},
                            {"pairing", d.by_seed ? "seed" : "all"}});
   j["notes"] = c.notes;
   return j.dump(2) + "\n";

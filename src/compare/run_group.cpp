@@ -95,8 +95,10 @@ std::string read_workload(const std::string& path, const std::string& fallback) 
   try {
     const auto root = YAML::LoadFile(path);
     std::string model = "?", data = "?";
-    if (root["model"] && root["model"]["name"]) model = root["model"]["name"].as<std::string>();
-    else if (root["model"]) model = "multi-model";
+    if (root["model"] && root["model"]["name"])
+      model = root["model"]["name"].as<std::string>();
+    else if (root["model"])
+      model = "multi-model";
     if (root["dataset"] && root["dataset"]["path"]) {
       auto dataset = fs::path(root["dataset"]["path"].as<std::string>());
       data = (dataset.filename().empty() ? dataset.parent_path() : dataset).filename().string();
@@ -117,9 +119,9 @@ void check_consistent(const RunGroup& group) {
       throw Error("group '" + group.spec + "' mixes workloads: " + first.dir + " is " +
                   first.workload + ", " + run.dir + " is " + run.workload);
     if (curve_length(run) != curve_length(first))
-      throw Error("group '" + group.spec + "': training curves of different lengths (" +
-                  first.dir + ": " + std::to_string(curve_length(first)) + " epochs, " +
-                  run.dir + ": " + std::to_string(curve_length(run)) +
+      throw Error("group '" + group.spec + "': training curves of different lengths (" + first.dir +
+                  ": " + std::to_string(curve_length(first)) + " epochs, " + run.dir + ": " +
+                  std::to_string(curve_length(run)) +
                   " epochs); a group holds repeats of one experiment");
   }
 }
@@ -158,8 +160,10 @@ RunGroup load_group(const std::string& spec) {
   }
   const auto dirs = find_run_dirs(group.spec);
   if (dirs.empty())
-    throw Error(group.spec + ": no runs found (no directory with a summary.json there or up to "
-                "three levels below" + (fs::exists(group.spec) ? "" : "; the path does not exist") + ")");
+    throw Error(group.spec +
+                ": no runs found (no directory with a summary.json there or up to "
+                "three levels below" +
+                (fs::exists(group.spec) ? "" : "; the path does not exist") + ")");
   for (const auto& dir : dirs) {
     if (!fs::exists(dir + "/summary.json")) {
       group.skipped.push_back(dir + ": no summary.json (unfinished or killed run), skipped");

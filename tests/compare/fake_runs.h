@@ -22,7 +22,8 @@ struct FakeRun {
 
 /// Writes `run` into <parent>/<run-id> and returns that directory.
 inline std::string write_fake_run(const std::string& parent, const FakeRun& run) {
-  const std::string id = "20250101-000000-seed" + std::to_string(run.seed) + (run.python ? "-python" : "");
+  const std::string id =
+      "20250101-000000-seed" + std::to_string(run.seed) + (run.python ? "-python" : "");
   const std::string dir = parent + "/" + id;
   std::filesystem::create_directories(dir);
   nlohmann::ordered_json s;
@@ -32,10 +33,17 @@ inline std::string write_fake_run(const std::string& parent, const FakeRun& run)
   s["status"] = run.status;
   if (run.status == "failed") s["error"] = "loss is NaN at epoch 2";
   s["train"] = {{"epochs", run.train_accuracy.size()}, {"seconds", run.train_seconds}};
-  s["test"] = {{"seconds", run.test_seconds}, {"loss", 0.4}, {"accuracy", run.accuracy},
-               {"f1_macro", run.accuracy - 0.01}, {"auc_roc", 0.98}};
-  s["environment"] = {{"modlr_version", run.python ? "reference-python" : "0.1.0"}, {"torch_version", "1.13.1"},
-                      {"device", "cpu"}, {"cpu", "Fake CPU"}, {"git_commit", "abc123"}, {"threads", 1}};
+  s["test"] = {{"seconds", run.test_seconds},
+               {"loss", 0.4},
+               {"accuracy", run.accuracy},
+               {"f1_macro", run.accuracy - 0.01},
+               {"auc_roc", 0.98}};
+  s["environment"] = {{"modlr_version", run.python ? "reference-python" : "0.1.0"},
+                      {"torch_version", "1.13.1"},
+                      {"device", "cpu"},
+                      {"cpu", "Fake CPU"},
+                      {"git_commit", "abc123"},
+                      {"threads", 1}};
   write_text(dir + "/summary.json", s.dump(2));
   std::ostringstream csv;
   csv << "epoch,split,metric,value\n";
@@ -44,12 +52,14 @@ inline std::string write_fake_run(const std::string& parent, const FakeRun& run)
     csv << e + 1 << ",train,accuracy," << run.train_accuracy[e] << "\n";
   }
   write_text(dir + "/metrics.csv", csv.str());
-  write_text(dir + "/config.yaml", "experiment: fake\nmodel:\n  name: " + run.model + "\ndataset:\n  path: " + run.data + "\n");
+  write_text(dir + "/config.yaml", "experiment: fake\nmodel:\n  name: " + run.model +
+                                       "\ndataset:\n  path: " + run.data + "\n");
   return dir;
 }
 
 /// Five seeds of one framework with accuracy base + 0.001 * seed and the given times.
-inline void write_fake_group(const std::string& parent, bool python, double base_accuracy, double train_seconds) {
+inline void write_fake_group(const std::string& parent, bool python, double base_accuracy,
+                             double train_seconds) {
   for (int seed = 1; seed <= 5; ++seed) {
     FakeRun run;
     run.seed = seed;

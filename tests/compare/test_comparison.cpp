@@ -1,10 +1,10 @@
 // Comparing groups: statistics per group, tests per pair, DTW of curves, renderings.
-#include "modlr/compare/comparison.h"
-
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "fake_runs.h"
+#include "modlr/compare/comparison.h"
 #include "modlr/compare/format.h"
 #include "modlr/core/error.h"
 
@@ -61,7 +61,8 @@ TEST(Comparison, BonferroniOverThePairsOfEachMetric) {
   mt::write_fake_group(dir.file("a"), false, 0.80, 10);
   mt::write_fake_group(dir.file("b"), false, 0.85, 20);
   mt::write_fake_group(dir.file("c"), false, 0.90, 30);
-  const auto c = mc::compare_groups(mc::load_groups({dir.file("a"), dir.file("b"), dir.file("c")}), true);
+  const auto c =
+      mc::compare_groups(mc::load_groups({dir.file("a"), dir.file("b"), dir.file("c")}), true);
   size_t time_tests = 0;
   for (const auto& t : c.tests)
     if (t.metric == "train.seconds") {
@@ -87,8 +88,10 @@ TEST(Comparison, DifferentWorkloadsAreAnErrorOrANote) {
     mc::compare_groups(groups, true);
     FAIL() << "expected an error";
   } catch (const modlr::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("(lenet5 / fashion-mnist) and"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("(mlp / fashion-mnist) are different workloads"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("(lenet5 / fashion-mnist) and"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("(mlp / fashion-mnist) are different workloads"),
+              std::string::npos);
   }
   const auto c = mc::compare_groups(groups, false);
   EXPECT_TRUE(c.tests.empty());
@@ -119,11 +122,12 @@ TEST(Format, TextMarkdownAndJson) {
   mt::write_fake_group(dir.file("b"), true, 0.86, 20);
   const auto c = mc::compare_groups(mc::load_groups({dir.file("a"), dir.file("b")}), true);
   const auto text = mc::format_text(c);
-  for (const char* needle : {"per-group statistics", "training seconds", "modlr vs pytorch", "0.0079", "exact",
-                             "large", "normalised DTW", "5 (same seed)"})
+  for (const char* needle : {"per-group statistics", "training seconds", "modlr vs pytorch",
+                             "0.0079", "exact", "large", "normalised DTW", "5 (same seed)"})
     EXPECT_NE(text.find(needle), std::string::npos) << needle << "\n" << text;
   const auto markdown = mc::format_markdown(c);
-  EXPECT_NE(markdown.find("### per-group statistics\n\n| metric | group | n |"), std::string::npos) << markdown;
+  EXPECT_NE(markdown.find("### per-group statistics\n\n| metric | group | n |"), std::string::npos)
+      << markdown;
   EXPECT_NE(markdown.find("| --- |"), std::string::npos);
   const auto j = nlohmann::json::parse(mc::format_json(c));
   EXPECT_EQ(j["groups"].size(), 2u);

@@ -1,10 +1,9 @@
 // DTW on hand-worked sequences (cost |a_i - b_j|, normalised by the path's cell count).
-#include "modlr/compare/dtw.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 
+#include "modlr/compare/dtw.h"
 #include "modlr/core/error.h"
 
 namespace mc = modlr::compare;

@@ -1,9 +1,8 @@
 // Loading groups of runs from directories and globs, and the errors for bad groups.
-#include "modlr/compare/run_group.h"
-
 #include <gtest/gtest.h>
 
 #include "fake_runs.h"
+#include "modlr/compare/run_group.h"
 #include "modlr/core/error.h"
 
 namespace mc = modlr::compare;
@@ -56,7 +55,7 @@ TEST(RunGroup, GlobsAndLabels) {
   EXPECT_EQ(twin.framework(), "pytorch");
   auto groups = mc::load_groups({dir.file("runs/*seed?"), dir.file("runs/*-python")});
   EXPECT_EQ(groups[0].runs.size(), 5u);
-  EXPECT_EQ(groups[0].label, "modlr");   // the framework tells the groups apart
+  EXPECT_EQ(groups[0].label, "modlr");  // the framework tells the groups apart
   EXPECT_EQ(groups[1].label, "pytorch");
   groups = mc::load_groups({dir.file("runs/*seed?"), dir.file("runs/*seed[12]")});
   EXPECT_EQ(groups[1].label, dir.file("runs/*seed[12]"));  // same framework: the spec
@@ -74,14 +73,16 @@ TEST(RunGroup, FailedAndUnfinishedRunsAreSkippedWithAMessage) {
   const auto g = mc::load_group(dir.path());
   EXPECT_EQ(g.runs.size(), 5u);
   ASSERT_EQ(g.skipped.size(), 2u);
-  EXPECT_NE(g.skipped[0].find("run failed (loss is NaN at epoch 2), skipped"), std::string::npos) << g.skipped[0];
+  EXPECT_NE(g.skipped[0].find("run failed (loss is NaN at epoch 2), skipped"), std::string::npos)
+      << g.skipped[0];
   EXPECT_NE(g.skipped[1].find("killed: no summary.json"), std::string::npos) << g.skipped[1];
 }
 
 TEST(RunGroup, BadGroupsAreErrorsNamingTheGroup) {
   mt::TempDir dir;
   std::filesystem::create_directories(dir.file("empty"));
-  EXPECT_NE(error_of(dir.file("empty")).find("empty: no runs found"), std::string::npos) << error_of(dir.file("empty"));
+  EXPECT_NE(error_of(dir.file("empty")).find("empty: no runs found"), std::string::npos)
+      << error_of(dir.file("empty"));
   EXPECT_NE(error_of(dir.file("missing")).find("the path does not exist"), std::string::npos);
   EXPECT_NE(error_of(dir.file("nothing-*")).find("no runs found"), std::string::npos);
 
@@ -96,7 +97,8 @@ TEST(RunGroup, BadGroupsAreErrorsNamingTheGroup) {
   mlp.model = "mlp";
   mt::write_fake_run(dir.file("mixed"), lenet);
   mt::write_fake_run(dir.file("mixed"), mlp);
-  EXPECT_NE(error_of(dir.file("mixed")).find("mixes workloads"), std::string::npos) << error_of(dir.file("mixed"));
+  EXPECT_NE(error_of(dir.file("mixed")).find("mixes workloads"), std::string::npos)
+      << error_of(dir.file("mixed"));
   EXPECT_NE(error_of(dir.file("mixed")).find("mlp / fashion-mnist"), std::string::npos);
 
   mt::FakeRun short_run;
@@ -104,12 +106,14 @@ TEST(RunGroup, BadGroupsAreErrorsNamingTheGroup) {
   short_run.train_accuracy = {0.5, 0.6};
   mt::write_fake_run(dir.file("lengths"), lenet);
   mt::write_fake_run(dir.file("lengths"), short_run);
-  EXPECT_NE(error_of(dir.file("lengths")).find("training curves of different lengths"), std::string::npos)
+  EXPECT_NE(error_of(dir.file("lengths")).find("training curves of different lengths"),
+            std::string::npos)
       << error_of(dir.file("lengths"));
 
   const auto bad = mt::write_fake_run(dir.file("bad-json"), lenet);
   mt::write_text(bad + "/summary.json", "{\"experiment\": ");
-  EXPECT_NE(error_of(dir.file("bad-json")).find("summary.json: not a run summary"), std::string::npos);
+  EXPECT_NE(error_of(dir.file("bad-json")).find("summary.json: not a run summary"),
+            std::string::npos);
   const auto bad_csv = mt::write_fake_run(dir.file("bad-csv"), lenet);
   mt::write_text(bad_csv + "/metrics.csv", "epoch,split,metric,value\n1,train,accuracy,abc\n");
   EXPECT_NE(error_of(dir.file("bad-csv")).find("metrics.csv:2: not a number"), std::string::npos)

@@ -1,10 +1,9 @@
 // Statistics pinned to textbook values and to SciPy 1.10 (tests/compare/make_stats_fixtures.py).
-#include "modlr/compare/stats.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 
+#include "modlr/compare/stats.h"
 #include "modlr/core/error.h"
 
 namespace mc = modlr::compare;

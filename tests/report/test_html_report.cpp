@@ -1,9 +1,8 @@
 // The report page: sections, self-containment (no scripts, no fetches), escaping.
-#include "modlr/report/html_report.h"
-
 #include <gtest/gtest.h>
 
 #include "../compare/fake_runs.h"
+#include "modlr/report/html_report.h"
 
 namespace mc = modlr::compare;
 namespace mt = modlr::testing;
@@ -23,17 +22,21 @@ TEST(HtmlReport, HasEverySectionAndIsSelfContained) {
   mt::FakeRun mlp;
   mlp.model = "mlp";
   mt::write_fake_run(dir.file("c"), mlp);
-  const auto groups = mc::load_groups({"modlr <fast>=" + dir.file("a"), dir.file("b"), dir.file("c")});
-  const auto html = modlr::report::html_report(groups, mc::compare_groups(groups, false), "LeNet & MLP");
+  const auto groups =
+      mc::load_groups({"modlr <fast>=" + dir.file("a"), dir.file("b"), dir.file("c")});
+  const auto html =
+      modlr::report::html_report(groups, mc::compare_groups(groups, false), "LeNet & MLP");
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_NE(html.find("<title>LeNet &amp; MLP</title>"), std::string::npos);
-  for (const char* needle : {"lenet5 / fashion-mnist: training curves", "mlp / fashion-mnist: training curves",
-                             ">train accuracy</text>", ">train loss</text>", ">training time</text>",
-                             ">inference time (test set)</text>", ">test accuracy per workload</text>",
-                             "per-group statistics", "Mann-Whitney U", "normalised DTW", "Runs and environment",
-                             "not tested against each other", "modlr &lt;fast&gt;", "Fake CPU", "reference-python"})
+  for (const char* needle :
+       {"lenet5 / fashion-mnist: training curves", "mlp / fashion-mnist: training curves",
+        ">train accuracy</text>", ">train loss</text>", ">training time</text>",
+        ">inference time (test set)</text>", ">test accuracy per workload</text>",
+        "per-group statistics", "Mann-Whitney U", "normalised DTW", "Runs and environment",
+        "not tested against each other", "modlr &lt;fast&gt;", "Fake CPU", "reference-python"})
     EXPECT_NE(html.find(needle), std::string::npos) << needle;
-  EXPECT_EQ(count(html, "<svg "), 2u * (2 + 2) + 1);  // per workload 2 curves + 2 boxes; 1 bar chart
+  EXPECT_EQ(count(html, "<svg "),
+            2u * (2 + 2) + 1);  // per workload 2 curves + 2 boxes; 1 bar chart
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_EQ(html.find("<link"), std::string::npos);
   EXPECT_EQ(html.find("<img"), std::string::npos);

@@ -22,20 +22,20 @@ struct MetricInfo {
 const std::vector<MetricInfo>& compared_metrics();
 
 struct GroupStats {
-  std::string metric;  ///< MetricInfo::key
-  size_t group = 0;    ///< index into the groups
+  std::string metric;          ///< MetricInfo::key
+  size_t group = 0;            ///< index into the groups
   std::vector<double> values;  ///< one per run, in the group's run order
   Summary summary;
 };
 
 struct PairTest {
   std::string metric;
-  size_t a = 0, b = 0;      ///< group indices, a < b
-  MannWhitney u;            ///< of group a's values against group b's
-  size_t comparisons = 0;   ///< tests of this metric (the Bonferroni factor)
-  double p_corrected = 1;   ///< bonferroni(u.p, comparisons)
-  double delta = 0;         ///< Cliff's delta of a against b (> 0: a larger)
-  std::string magnitude;    ///< cliffs_magnitude(delta)
+  size_t a = 0, b = 0;     ///< group indices, a < b
+  MannWhitney u;           ///< of group a's values against group b's
+  size_t comparisons = 0;  ///< tests of this metric (the Bonferroni factor)
+  double p_corrected = 1;  ///< bonferroni(u.p, comparisons)
+  double delta = 0;        ///< Cliff's delta of a against b (> 0: a larger)
+  std::string magnitude;   ///< cliffs_magnitude(delta)
 };
 
 /// Normalised DTW (see dtw.h) between two groups' training-accuracy curves.

@@ -39,10 +39,10 @@ struct RunData {
 };
 
 struct RunGroup {
-  std::string label;  ///< name in tables and legends
-  std::string spec;   ///< the directory or glob it was loaded from
-  std::vector<RunData> runs;          ///< finished runs, ordered by seed, then run id
-  std::vector<std::string> skipped;   ///< one message per run left out
+  std::string label;                 ///< name in tables and legends
+  std::string spec;                  ///< the directory or glob it was loaded from
+  std::vector<RunData> runs;         ///< finished runs, ordered by seed, then run id
+  std::vector<std::string> skipped;  ///< one message per run left out
   const std::string& workload() const { return runs.front().workload; }
   const std::string& framework() const { return runs.front().framework; }
 };

@@ -29,9 +29,9 @@ double quantile(std::vector<double> values, double q);
 
 /// Result of a two-sided Mann-Whitney U test of samples x (size n1) and y (size n2).
 struct MannWhitney {
-  double u_x = 0;  ///< U of x: pairs (x_i, y_j) with x_i > y_j, ties counting 1/2
-  double u_y = 0;  ///< n1 * n2 - u_x
-  double p = 1;    ///< two-sided p-value, in [0, 1]
+  double u_x = 0;      ///< U of x: pairs (x_i, y_j) with x_i > y_j, ties counting 1/2
+  double u_y = 0;      ///< n1 * n2 - u_x
+  double p = 1;        ///< two-sided p-value, in [0, 1]
   bool exact = false;  ///< exact null distribution (else normal approximation)
   double z = 0;        ///< standardised statistic of the normal approximation (0 if exact)
 };
