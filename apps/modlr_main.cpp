@@ -1,4 +1,4 @@
-// The `modlr` command line: train, eval, summary, export.
+// The `modlr` command line: train, eval, summary, export, compare, report.
 #include <CLI/CLI.hpp>
 
 #include "modlr/cli/commands.h"
@@ -15,6 +15,9 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--set", train.overrides, set_help);
   train_cmd->add_option("--resume", train.resume,
                         "continue the run in this directory from its latest checkpoint");
+  train_cmd->add_option("--seeds", train.seeds,
+                        "run once per seed, e.g. 1,2,3,4,5 or 1-5, grouped under "
+                        "<tracking.dir>/<experiment>/group-<time>/");
 
   modlr::cli::EvalArgs eval;
   auto* eval_cmd = app.add_subcommand("eval", "evaluate a checkpoint on a split");
@@ -44,6 +47,29 @@ int main(int argc, char** argv) {
   summary_cmd->add_option("config", summary.config, "experiment config (YAML)")->required();
   summary_cmd->add_option("--set", summary.overrides, set_help);
 
+  modlr::cli::CompareArgs compare;
+  auto* compare_cmd = app.add_subcommand(
+      "compare", "compare groups of runs: statistics, Mann-Whitney U, Cliff's delta, curve DTW");
+  compare_cmd->add_option("groups", compare.groups,
+                          "groups of runs: directories or quoted globs, optionally LABEL=DIR")
+      ->required();
+  compare_cmd->add_option("--format", compare.format, "stdout format: table | markdown | json")
+      ->check(CLI::IsMember({"table", "markdown", "json"}));
+  compare_cmd->add_option("--json", compare.json_out, "also write the comparison as JSON here");
+  compare_cmd->add_option("--markdown", compare.markdown_out, "also write it as Markdown here");
+  compare_cmd->add_flag("--allow-mixed-workloads", compare.allow_mixed_workloads,
+                        "accept groups of different workloads (they are not tested against each other)");
+
+  modlr::cli::ReportArgs report;
+  auto* report_cmd = app.add_subcommand(
+      "report", "write a self-contained HTML report (curves, times, metrics, statistics)");
+  report_cmd->add_option("groups", report.groups,
+                         "groups of runs: directories or quoted globs, optionally LABEL=DIR")
+      ->required();
+  report_cmd->add_option("--out", report.out_dir, "output directory (index.html, comparison.json/.md)")
+      ->required();
+  report_cmd->add_option("--title", report.title, "page title");
+
   train_cmd->footer("example: modlr train configs/lenet5-fashion-mnist.yaml --set runner.epochs=1");
   eval_cmd->footer(
       "example: modlr eval configs/lenet5-fashion-mnist.yaml --checkpoint runs/.../checkpoints/epoch-0010.pt");
@@ -51,10 +77,15 @@ int main(int argc, char** argv) {
   export_cmd->footer(
       "example: modlr export configs/lenet5-fashion-mnist.yaml --checkpoint runs/.../model.safetensors"
       " --onnx lenet5.onnx");
+  compare_cmd->footer(
+      "example: modlr compare runs/lenet5-fashion-mnist/group-20250101-120000 'twin=runs-py/*/*-python*'");
+  report_cmd->footer("example: modlr report runs/lenet5-fashion-mnist/group-* --out report/");
 
   CLI11_PARSE(app, argc, argv);
   if (train_cmd->parsed()) return modlr::cli::train(train);
   if (eval_cmd->parsed()) return modlr::cli::eval(eval);
   if (export_cmd->parsed()) return modlr::cli::export_model(export_args);
+  if (compare_cmd->parsed()) return modlr::cli::compare(compare);
+  if (report_cmd->parsed()) return modlr::cli::report(report);
   return modlr::cli::summary(summary);
 }

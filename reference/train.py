@@ -3,12 +3,13 @@
 overrides, the same training semantics, the same run record (run-id ends in "-python").
 
 Usage: /usr/bin/python3 reference/train.py CONFIG [--set section.key=value ...]
-                                          [--dump-initial PATH]
+                                          [--dump-initial PATH] [--seeds 1-5]
        /usr/bin/python3 reference/train.py CONFIG --eval-weights W.safetensors [--save-outputs OUT]
 """
 import argparse
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -35,11 +36,14 @@ def parse_args(argv):
                              " and print its metrics as JSON")
     parser.add_argument("--save-outputs", metavar="OUT",
                         help="with --eval-weights: write input, output, target tensors here")
+    parser.add_argument("--seeds", help="run once per seed (1,2,3 or 1-5), grouped like modlr's "
+                        "under <tracking.dir>/<experiment>/group-<time>-python/")
     return parser.parse_args(argv)
 
 
-def open_record(args, summary):
-    """The run record, placed leniently (a config that fails to load still gets one)."""
+def record_place(args):
+    """(tracking dir, experiment, seed), read leniently (a config that fails to load still
+    gets a record)."""
     directory, name, seed = "runs", config_stem(args.config), 0
     try:
         peek = Config.load(args.config, args.overrides)
@@ -51,7 +55,15 @@ def open_record(args, summary):
             directory = peek.section("tracking").get("dir", str, directory)
     except ConfigError:
         pass
+    return directory, name, seed
+
+
+def open_record(args, summary, group=None):
+    """The run record: <dir>/<experiment>/[<group>/]<run-id>, as modlr places it."""
+    directory, name, seed = record_place(args)
     summary.update(experiment=name, seed=seed)
+    if group:
+        return RunRecord(directory + "/" + name, group, seed)
     return RunRecord(directory, name, seed)
 
 
@@ -85,18 +97,10 @@ def train_and_record(experiment, record, summary, args):
     return 0
 
 
-def main(argv):
-    args = parse_args(argv)
-    if args.eval_weights:
-        try:
-            return evaluate_weights(Experiment(Config.load(args.config, args.overrides)),
-                                    args.eval_weights, args.save_outputs)
-        except Exception as e:
-            print("train.py: error: " + str(e).split("\n")[0], file=sys.stderr)
-            return 1
+def train_one(args, group=None):
     summary, record = new_summary(), None
     try:
-        record = open_record(args, summary)
+        record = open_record(args, summary, group)
         summary["run_id"] = record.run_id
         experiment = Experiment(Config.load(args.config, args.overrides))
         summary.update(experiment=experiment.name, seed=experiment.seed)
@@ -109,6 +113,60 @@ def main(argv):
             record.write_summary(summary)
             print("train.py: failed run recorded in " + record.dir, file=sys.stderr)
         return 1
+
+
+def parse_seeds(text):
+    """modlr's --seeds syntax: "1,2,3", "1-5", "1-3,7"; no repeats."""
+    seeds = []
+    for item in text.split(","):
+        first, dash, last = item.partition("-") if not item.startswith("-") else (item, "", "")
+        try:
+            lo, hi = int(first), int(last) if dash else int(first)
+        except ValueError:
+            sys.exit(f"train.py: error: --seeds '{text}': expected seeds and ranges like 1,2,3 or 1-5")
+        if hi < lo:
+            sys.exit(f"train.py: error: --seeds '{text}': reversed range '{item}'")
+        seeds.extend(range(lo, hi + 1))
+    if len(set(seeds)) != len(seeds):
+        sys.exit(f"train.py: error: --seeds '{text}': a seed is repeated")
+    return seeds
+
+
+def train_seeds(args):
+    seeds = parse_seeds(args.seeds)
+    if any(o.startswith("seed=") for o in args.overrides):
+        sys.exit("train.py: error: --seeds and --set seed=... both set the seed; use one")
+    directory, name, _ = record_place(args)
+    stamp, attempt = time.strftime("%Y%m%d-%H%M%S", time.gmtime()), 1
+    while True:  # mkdir is the atomic claim, as for run ids
+        group = "group-%s-python%s" % (stamp, "" if attempt == 1 else "-%d" % attempt)
+        os.makedirs(directory + "/" + name, exist_ok=True)
+        try:
+            os.mkdir(directory + "/" + name + "/" + group)
+            break
+        except FileExistsError:
+            attempt += 1
+    base, failed = list(args.overrides), []
+    for seed in seeds:
+        print("seed %d" % seed, flush=True)
+        args.overrides = base + ["seed=%d" % seed]
+        if train_one(args, group) != 0:
+            failed.append(seed)
+    print("run group: %s/%s/%s (%d of %d runs finished)"
+          % (directory, name, group, len(seeds) - len(failed), len(seeds)), flush=True)
+    return 1 if failed else 0
+
+
+def main(argv):
+    args = parse_args(argv)
+    if args.eval_weights:
+        try:
+            return evaluate_weights(Experiment(Config.load(args.config, args.overrides)),
+                                    args.eval_weights, args.save_outputs)
+        except Exception as e:
+            print("train.py: error: " + str(e).split("\n")[0], file=sys.stderr)
+            return 1
+    return train_seeds(args) if args.seeds else train_one(args)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev    # ONNX export (protobuf types, checker)
   dataset-fashion-mnist          # the default experiment's data
   python3-torch python3-yaml     # the PyTorch twins in reference/
+  chromium                       # the browser test of `modlr report` (headless)
 )
 
 missing=()

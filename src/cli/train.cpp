@@ -1,9 +1,13 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
+#include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <torch/version.h>
 
 #include "modlr/cli/commands.h"
@@ -51,18 +55,31 @@ void record_environment(RunSummary& summary, const Experiment& experiment) {
 // Where the run record goes, read leniently so that a config that parses but fails to
 // validate still gets a failed run record where it asks for one. A config that does not
 // parse at all names no place, so it gets no record (its error still goes to stderr).
-RunRecord open_record(const Config& config, RunSummary& summary) {
-  std::string dir = "runs", name = config_stem(config.source());
+struct RecordPlace {
+  std::string dir = "runs", name;
   int64_t seed = 0;
+};
+
+RecordPlace record_place(const Config& config) {
+  RecordPlace place;
+  place.name = config_stem(config.source());
   try {
-    if (config.has("experiment")) name = config.get<std::string>("experiment");
-    if (config.has("seed")) seed = config.get<int64_t>("seed");
-    if (config.has("tracking")) dir = config.section("tracking").get<std::string>("dir", dir);
+    if (config.has("experiment")) place.name = config.get<std::string>("experiment");
+    if (config.has("seed")) place.seed = config.get<int64_t>("seed");
+    if (config.has("tracking")) place.dir = config.section("tracking").get<std::string>("dir", place.dir);
   } catch (const Error&) {
   }
-  summary.experiment = name;
-  summary.seed = seed;
-  return RunRecord::create(dir, name, seed);
+  return place;
+}
+
+// A run of a seed group lives in <dir>/<experiment>/<group>/<run-id>; otherwise in
+// <dir>/<experiment>/<run-id>.
+RunRecord open_record(const Config& config, const std::string& group, RunSummary& summary) {
+  const auto place = record_place(config);
+  summary.experiment = place.name;
+  summary.seed = place.seed;
+  if (!group.empty()) return RunRecord::create(place.dir + "/" + place.name, group, place.seed);
+  return RunRecord::create(place.dir, place.name, place.seed);
 }
 
 // A resumed run uses the config its directory recorded (plus any --set, e.g. more epochs).
@@ -162,16 +179,14 @@ void record_failure(RunRecord& record, RunSummary& summary, const std::string& m
   }
 }
 
-}  // namespace
 
-int train(const TrainArgs& args) {
-  install_signal_handlers();
+int train_one(const TrainArgs& args, const std::string& group) {
   RunSummary summary;
   std::optional<RunRecord> record;
   try {
     const bool resume = !args.resume.empty();
     auto config = resume ? resume_config(args) : Config::load(args.config, args.overrides);
-    record = resume ? RunRecord::reopen(args.resume) : open_record(config, summary);
+    record = resume ? RunRecord::reopen(args.resume) : open_record(config, group, summary);
     summary.run_id = record->run_id();
     Experiment experiment(std::move(config));
     summary.experiment = experiment.name();
@@ -183,6 +198,85 @@ int train(const TrainArgs& args) {
     if (record) record_failure(*record, summary, message);
     return 1;
   }
+}
+
+// Claims a fresh group directory <dir>/<experiment>/group-<UTC time>[-N] (mkdir is the
+// atomic claim, as for run ids) and returns its name.
+std::string claim_group(const RecordPlace& place) {
+  const std::string parent = place.dir + "/" + place.name;
+  std::error_code error;
+  std::filesystem::create_directories(parent, error);
+  if (error) throw Error(parent + ": cannot create directory: " + error.message());
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &utc);
+  for (int attempt = 1;; ++attempt) {
+    const std::string group = std::string("group-") + stamp + (attempt == 1 ? "" : "-" + std::to_string(attempt));
+    if (std::filesystem::create_directory(parent + "/" + group, error)) return group;
+    if (error) throw Error(parent + "/" + group + ": cannot create directory: " + error.message());
+  }
+}
+
+int train_seeds(const TrainArgs& args) {
+  const auto seeds = parse_seeds(args.seeds);
+  if (!args.resume.empty()) throw Error("--seeds and --resume can not be combined; resume each run on its own");
+  for (const auto& o : args.overrides)
+    if (o.rfind("seed=", 0) == 0) throw Error("--seeds and --set " + o + " both set the seed; use one");
+  const auto place = record_place(Config::load(args.config, args.overrides));
+  const auto group = claim_group(place);
+  std::vector<std::string> failed;
+  for (size_t i = 0; i < seeds.size(); ++i) {
+    std::cout << "seed " << seeds[i] << " (" << i + 1 << "/" << seeds.size() << ")" << std::endl;
+    auto run = args;
+    run.overrides.push_back("seed=" + std::to_string(seeds[i]));
+    if (train_one(run, group) != 0) failed.push_back(std::to_string(seeds[i]));
+    if (g_stop_signal) break;  // an interrupt stops the whole group
+  }
+  std::cout << "run group: " << place.dir << "/" << place.name << "/" << group << " ("
+            << seeds.size() - failed.size() << " of " << seeds.size() << " runs finished)" << std::endl;
+  if (failed.empty()) return 0;
+  std::string list;
+  for (const auto& seed : failed) list += (list.empty() ? "" : ", ") + seed;
+  std::cerr << "modlr: error: seeds " << list << " failed (their runs say why)" << std::endl;
+  return 1;
+}
+
+}  // namespace
+
+std::vector<int64_t> parse_seeds(const std::string& text) {
+  std::vector<int64_t> seeds;
+  std::stringstream items(text);
+  for (std::string item; std::getline(items, item, ',');) {
+    size_t used = 0;
+    try {
+      const auto dash = item.find('-', 1);  // from 1: a leading '-' is a sign
+      const int64_t first = std::stoll(item.substr(0, dash), &used);
+      if (used != item.substr(0, dash).size()) throw Error("");
+      int64_t last = first;
+      if (dash != std::string::npos) {
+        last = std::stoll(item.substr(dash + 1), &used);
+        if (used != item.size() - dash - 1) throw Error("");
+      }
+      if (last < first) throw Error("");
+      for (int64_t s = first; s <= last; ++s) seeds.push_back(s);
+    } catch (const std::exception&) {
+      throw Error("--seeds '" + text + "': expected seeds and ranges like 1,2,3 or 1-5, got '" + item + "'");
+    }
+  }
+  if (seeds.empty()) throw Error("--seeds '" + text + "': no seeds");
+  auto sorted = seeds;
+  std::sort(sorted.begin(), sorted.end());
+  const auto repeated = std::adjacent_find(sorted.begin(), sorted.end());
+  if (repeated != sorted.end()) throw Error("--seeds '" + text + "': seed " + std::to_string(*repeated) + " repeated");
+  return seeds;
+}
+
+int train(const TrainArgs& args) {
+  install_signal_handlers();
+  if (args.seeds.empty()) return train_one(args, "");
+  return guarded([&] { return train_seeds(args); });
 }
 
 }  // namespace modlr::cli

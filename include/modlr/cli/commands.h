@@ -1,6 +1,7 @@
 #pragma once
 /// The `modlr` subcommands. Each returns the process exit code: 0 on success, 1 on a
 /// modlr::Error (printed as one line "modlr: error: ..." on stderr).
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -11,12 +12,44 @@ struct TrainArgs {
   std::string config;
   std::vector<std::string> overrides;  ///< "section.key=value"
   std::string resume;                  ///< a run directory to continue ("" = a new run)
+  /// "1,2,3", "1-5" or a mix ("1-3,7"); empty: one run with the config's seed.
+  std::string seeds;
 };
 /// Trains, tests and writes the run record. A failure after the run directory exists
 /// leaves summary.json with "status": "failed" and the error. SIGINT/SIGTERM stop at the
 /// next batch end with a checkpoint and "status": "interrupted" (exit 130 / 143); such a
 /// run, or one that was killed, continues with `resume` from its latest checkpoint.
+///
+/// With `seeds`, runs the experiment once per seed (each its own run record, seed set as
+/// by `--set seed=N`) under one group directory <tracking.dir>/<experiment>/group-<UTC
+/// time>/, printed at the end: that directory is the group `modlr compare` takes. A seed
+/// that fails does not stop the others; the exit code is 1 if any failed.
 int train(const TrainArgs& args);
+
+/// The seeds of a `--seeds` value, in order. Throws modlr::Error on a malformed list, a
+/// reversed range or a repeated seed.
+std::vector<int64_t> parse_seeds(const std::string& text);
+
+struct CompareArgs {
+  std::vector<std::string> groups;  ///< directories or quoted globs, optionally LABEL=...
+  std::string format = "table";     ///< table | markdown | json (stdout)
+  std::string json_out, markdown_out;  ///< also write these files, if set
+  bool allow_mixed_workloads = false;
+};
+/// Loads each group, compares them (compare/comparison.h) and prints the result.
+/// Skipped runs are listed as notes. Errors: a group with no (finished) runs, mixed
+/// workloads or curve lengths inside a group, groups of different workloads (unless
+/// allowed).
+int compare(const CompareArgs& args);
+
+struct ReportArgs {
+  std::vector<std::string> groups;
+  std::string out_dir;   ///< receives index.html (self-contained) and comparison.json
+  std::string title = "modlr report";
+};
+/// Writes the HTML report (report/html_report.h) for the groups; groups of different
+/// workloads are allowed (each workload gets its own curves; tests only within one).
+int report(const ReportArgs& args);
 
 struct EvalArgs {
   std::string config;

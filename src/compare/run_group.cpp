@@ -1,0 +1,205 @@
+#include "modlr/compare/run_group.h"
+
+#include <glob.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "modlr/core/error.h"
+
+namespace fs = std::filesystem;
+
+namespace modlr::compare {
+namespace {
+
+bool is_run_dir(const fs::path& dir) {
+  return fs::exists(dir / "summary.json") || fs::exists(dir / "metrics.csv") ||
+         fs::exists(dir / "config.yaml");
+}
+
+void collect_runs(const fs::path& dir, int depth, std::set<std::string>& out) {
+  std::error_code error;
+  if (!fs::is_directory(dir, error)) return;
+  if (is_run_dir(dir)) {
+    out.insert(fs::weakly_canonical(dir).string());
+    return;
+  }
+  if (depth == 0) return;
+  for (const auto& entry : fs::directory_iterator(dir, error))
+    if (entry.is_directory(error)) collect_runs(entry.path(), depth - 1, out);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw Error(path + ": cannot read");
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+void read_summary(const std::string& path, RunData& run) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_file(path));
+    run.experiment = j.at("experiment").get<std::string>();
+    run.run_id = j.at("run_id").get<std::string>();
+    run.seed = j.at("seed").get<int64_t>();
+    run.status = j.at("status").get<std::string>();
+    run.error = j.value("error", "");
+    const auto& train = j.at("train");
+    run.epochs = train.value("epochs", int64_t{0});
+    if (train.contains("seconds")) run.values["train.seconds"] = train.at("seconds").get<double>();
+    const auto test = j.value("test", nlohmann::json::object());
+    for (const auto& [key, value] : test.items())
+      if (value.is_number()) run.values["test." + key] = value.get<double>();
+    const auto environment = j.value("environment", nlohmann::json::object());
+    for (const auto& [key, value] : environment.items())
+      run.environment[key] = value.is_string() ? value.get<std::string>() : value.dump();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path + ": not a run summary: " + e.what());
+  }
+  run.framework = run.environment.count("modlr_version") &&
+                          run.environment.at("modlr_version") == "reference-python"
+                      ? "pytorch"
+                      : "modlr";
+}
+
+void read_curves(const std::string& path, RunData& run) {
+  std::ifstream file(path);
+  if (!file) return;  // a run that never got to write metrics has no curves
+  std::string line;
+  std::getline(file, line);  // header
+  for (int number = 2; std::getline(file, line); ++number) {
+    std::stringstream row(line);
+    std::string epoch, split, metric, value;
+    if (!std::getline(row, epoch, ',') || !std::getline(row, split, ',') ||
+        !std::getline(row, metric, ',') || !std::getline(row, value))
+      throw Error(path + ":" + std::to_string(number) + ": expected epoch,split,metric,value");
+    try {
+      auto& curve = run.curves[split + "/" + metric];
+      curve.epochs.push_back(std::stod(epoch));
+      curve.values.push_back(std::stod(value));
+    } catch (const std::exception&) {
+      throw Error(path + ":" + std::to_string(number) + ": not a number in '" + line + "'");
+    }
+  }
+}
+
+std::string read_workload(const std::string& path, const std::string& fallback) {
+  if (!fs::exists(path)) return fallback;
+  try {
+    const auto root = YAML::LoadFile(path);
+    std::string model = "?", data = "?";
+    if (root["model"] && root["model"]["name"])
+      model = root["model"]["name"].as<std::string>();
+    else if (root["model"])
+      model = "multi-model";
+    if (root["dataset"] && root["dataset"]["path"]) {
+      auto dataset = fs::path(root["dataset"]["path"].as<std::string>());
+      data = (dataset.filename().empty() ? dataset.parent_path() : dataset).filename().string();
+    }
+    return model + " / " + data;
+  } catch (const YAML::Exception& e) {
+    throw Error(path + ": " + e.what());
+  }
+}
+
+void check_consistent(const RunGroup& group) {
+  const auto& first = group.runs.front();
+  const auto curve_length = [](const RunData& run) {
+    return run.curves.count("train/accuracy") ? run.curves.at("train/accuracy").values.size() : 0;
+  };
+  for (const auto& run : group.runs) {
+    if (run.workload != first.workload)
+      throw Error("group '" + group.spec + "' mixes workloads: " + first.dir + " is " +
+                  first.workload + ", " + run.dir + " is " + run.workload);
+    if (curve_length(run) != curve_length(first))
+      throw Error("group '" + group.spec + "': training curves of different lengths (" + first.dir +
+                  ": " + std::to_string(curve_length(first)) + " epochs, " + run.dir + ": " +
+                  std::to_string(curve_length(run)) +
+                  " epochs); a group holds repeats of one experiment");
+  }
+}
+
+}  // namespace
+
+RunData load_run(const std::string& dir) {
+  RunData run;
+  run.dir = dir;
+  read_summary(dir + "/summary.json", run);
+  read_curves(dir + "/metrics.csv", run);
+  run.workload = read_workload(dir + "/config.yaml", run.experiment);
+  return run;
+}
+
+std::vector<std::string> find_run_dirs(const std::string& spec) {
+  std::set<std::string> found;
+  if (spec.find_first_of("*?[") == std::string::npos) {
+    collect_runs(spec, 3, found);
+    return {found.begin(), found.end()};
+  }
+  glob_t matches{};
+  if (::glob(spec.c_str(), GLOB_TILDE, nullptr, &matches) == 0)
+    for (size_t i = 0; i < matches.gl_pathc; ++i) collect_runs(matches.gl_pathv[i], 3, found);
+  ::globfree(&matches);
+  return {found.begin(), found.end()};
+}
+
+RunGroup load_group(const std::string& spec) {
+  RunGroup group;
+  group.spec = spec;
+  const auto equals = spec.find('=');
+  if (equals != std::string::npos && spec.substr(0, equals).find('/') == std::string::npos) {
+    group.label = spec.substr(0, equals);
+    group.spec = spec.substr(equals + 1);
+  }
+  const auto dirs = find_run_dirs(group.spec);
+  if (dirs.empty())
+    throw Error(group.spec +
+                ": no runs found (no directory with a summary.json there or up to "
+                "three levels below" +
+                (fs::exists(group.spec) ? "" : "; the path does not exist") + ")");
+  for (const auto& dir : dirs) {
+    if (!fs::exists(dir + "/summary.json")) {
+      group.skipped.push_back(dir + ": no summary.json (unfinished or killed run), skipped");
+      continue;
+    }
+    auto run = load_run(dir);
+    if (run.status != "finished") {
+      group.skipped.push_back(dir + ": run " + run.status +
+                              (run.error.empty() ? "" : " (" + run.error + ")") + ", skipped");
+      continue;
+    }
+    group.runs.push_back(std::move(run));
+  }
+  if (group.runs.empty())
+    throw Error(group.spec + ": no finished runs among " + std::to_string(dirs.size()) +
+                " (first: " + group.skipped.front() + ")");
+  std::sort(group.runs.begin(), group.runs.end(), [](const RunData& a, const RunData& b) {
+    return a.seed != b.seed ? a.seed < b.seed : a.run_id < b.run_id;
+  });
+  check_consistent(group);
+  return group;
+}
+
+void label_groups(std::vector<RunGroup>& groups) {
+  std::map<std::string, int> framework_count;
+  for (const auto& g : groups) ++framework_count[g.framework() + "|" + g.workload()];
+  for (auto& g : groups)
+    if (g.label.empty())
+      g.label = framework_count[g.framework() + "|" + g.workload()] == 1 ? g.framework() : g.spec;
+}
+
+std::vector<RunGroup> load_groups(const std::vector<std::string>& specs) {
+  std::vector<RunGroup> groups;
+  for (const auto& spec : specs) groups.push_back(load_group(spec));
+  label_groups(groups);
+  return groups;
+}
+
+}  // namespace modlr::compare
