@@ -18,6 +18,7 @@ Experiment::Experiment(Config config) : config_(std::move(config)) {
   threads_ = resolve_threads(thread_spec_, blas_thread_spec_, config_.section("runner").path("threads"),
                              auto_intra_op_threads());
   apply_threads(threads_);
+  dataset_->resolve_prefetch(threads_.intra_op + threads_.blas - 1 < available_cores());
   loss_ = build_loss(config_.section("loss"));
   build_optimizers(config_);
   read_metrics(config_.section("metrics"));

@@ -7,7 +7,9 @@
 ///   path: /usr/share/datasets/fashion-mnist   # where the files are (source-specific)
 ///   limit: 0                  # use only the first N training examples (0 = all)
 ///   validation: 0.0           # fraction of the training examples held out, seeded
-///   batch_size: 64, eval_batch_size: 1000, shuffle: true, drop_last: false, prefetch: 2
+///   batch_size: 64, eval_batch_size: 1000, shuffle: true, drop_last: false,
+///   prefetch: auto            # batches assembled ahead on a background thread (a count),
+///                             # auto: 2 when a core is left free by the compute threads, else 0
 /// plus the source's own keys (e.g. scale, mean, std for images).
 #include <memory>
 #include <string>
@@ -52,6 +54,10 @@ class Dataset {
   /// Reads the `dataset` section; the source is created now, data is read by load().
   Dataset(const Config& section, uint64_t seed);
 
+  /// Settles `prefetch: auto`: a background thread only helps on a core the compute threads
+  /// leave free; on a busy core it stalls OpenMP's barriers (measured: 2 intra-op threads
+  /// plus a prefetch thread on 2 cores ran LeNet-5 1.6x slower).
+  void resolve_prefetch(bool spare_core);
   /// Reads the data (once), applies `limit` and the validation split.
   void load();
   bool has_validation() const { return validation_.size() > 0; }
@@ -66,6 +72,7 @@ class Dataset {
   std::unique_ptr<DataSource> source_;
   int64_t limit_ = 0;
   double validation_fraction_ = 0;
+  std::string prefetch_spec_;
   LoaderOptions train_options_;
   LoaderOptions eval_options_;
   uint64_t seed_ = 0;

@@ -16,6 +16,10 @@ namespace modlr::formats {
 /// non-gzip garbage after the last member).
 std::vector<uint8_t> read_file_bytes(const std::string& path);
 
+/// The in-memory half of read_file_bytes: `bytes` unchanged, or decompressed if they start
+/// with the gzip magic. Errors name `source_name`. (The fuzz target for gzip enters here.)
+std::vector<uint8_t> decode_bytes(std::vector<uint8_t> bytes, const std::string& source_name);
+
 /// Returns `dir/stem.gz` if that path exists, else `dir/stem` if it exists.
 /// Throws modlr::Error naming both tried paths if neither exists.
 /// An empty `dir` means the current directory (the stem is returned unprefixed).

@@ -1,0 +1,31 @@
+"""Writes small valid seed inputs for the fuzz targets into OUT/seeds/<target>/."""
+import gzip
+import json
+import os
+import shutil
+import struct
+import sys
+
+out = os.path.join(sys.argv[1], "seeds")
+
+
+def put(target, name, data):
+    os.makedirs(os.path.join(out, target), exist_ok=True)
+    with open(os.path.join(out, target, name), "wb") as file:
+        file.write(data)
+
+
+images = bytes([0, 0, 8, 3]) + struct.pack(">III", 2, 3, 3) + bytes(range(18))
+labels = bytes([0, 0, 8, 1]) + struct.pack(">I", 2) + bytes([1, 7])
+put("idx", "images", images)
+put("idx", "labels", labels)
+put("gzip", "images.gz", gzip.compress(images))
+put("gzip", "two-members.gz", gzip.compress(labels) + gzip.compress(images))
+header = json.dumps({"__metadata__": {"format": "pt"},
+                     "w": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]},
+                     "b": {"dtype": "I64", "shape": [1], "data_offsets": [16, 24]}}).encode()
+put("safetensors", "small.safetensors", struct.pack("<Q", len(header)) + header + bytes(24))
+for name in sorted(os.listdir("configs")):
+    os.makedirs(os.path.join(out, "config"), exist_ok=True)
+    shutil.copy(os.path.join("configs", name), os.path.join(out, "config", name))
+put("config", "override", b"seed: 1\nrunner: {epochs: 2}\n\0runner.epochs=[1, {a: 2}]")
