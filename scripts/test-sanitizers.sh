@@ -2,10 +2,12 @@
 # Builds modlr with AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/ and runs the
 # unit tests under it (the CLI end-to-end and PyTorch-parity tests spawn whole training runs
 # and are left to the normal build: under ASan they only repeat the same code, 5x slower).
+# -Werror is off here: GCC 12 reports false maybe-uninitialized warnings inside std::regex
+# when sanitizers are on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMODLR_SANITIZE=ON \
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMODLR_SANITIZE=ON -DMODLR_WERROR=OFF \
       -DMODLR_BUILD_BENCH=OFF >/dev/null
 cmake --build build-asan -j 2
 # libtorch is not instrumented: its one-time allocations at start-up look like leaks, and

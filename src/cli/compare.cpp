@@ -4,17 +4,9 @@
 #include "modlr/cli/commands.h"
 #include "modlr/compare/format.h"
 #include "modlr/core/error.h"
+#include "modlr/formats/file_bytes.h"
 
 namespace modlr::cli {
-namespace {
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream file(path, std::ios::binary);
-  if (!(file << text) || !file.flush()) throw Error(path + ": cannot write");
-}
-
-}  // namespace
-
 int compare(const CompareArgs& args) {
   return guarded([&] {
     const auto groups = compare::load_groups(args.groups);
@@ -25,8 +17,8 @@ int compare(const CompareArgs& args) {
       std::cout << compare::format_markdown(result);
     else
       std::cout << compare::format_text(result);
-    if (!args.json_out.empty()) write_file(args.json_out, compare::format_json(result));
-    if (!args.markdown_out.empty()) write_file(args.markdown_out, compare::format_markdown(result));
+    if (!args.json_out.empty()) formats::write_file_atomic(args.json_out, compare::format_json(result));
+    if (!args.markdown_out.empty()) formats::write_file_atomic(args.markdown_out, compare::format_markdown(result));
     if (args.format != "table")  // the table already lists the notes; keep stdout parseable
       for (const auto& note : result.notes) std::cerr << "modlr: note: " << note << "\n";
     return 0;

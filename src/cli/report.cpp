@@ -5,18 +5,10 @@
 #include "modlr/cli/commands.h"
 #include "modlr/compare/format.h"
 #include "modlr/core/error.h"
+#include "modlr/formats/file_bytes.h"
 #include "modlr/report/html_report.h"
 
 namespace modlr::cli {
-namespace {
-
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream file(path, std::ios::binary);
-  if (!(file << text) || !file.flush()) throw Error(path + ": cannot write");
-}
-
-}  // namespace
-
 int report(const ReportArgs& args) {
   return guarded([&] {
     const auto groups = compare::load_groups(args.groups);
@@ -24,9 +16,9 @@ int report(const ReportArgs& args) {
     std::error_code error;
     std::filesystem::create_directories(args.out_dir, error);
     if (error) throw Error(args.out_dir + ": cannot create directory: " + error.message());
-    write_file(args.out_dir + "/index.html", report::html_report(groups, comparison, args.title));
-    write_file(args.out_dir + "/comparison.json", compare::format_json(comparison));
-    write_file(args.out_dir + "/comparison.md", compare::format_markdown(comparison));
+    formats::write_file_atomic(args.out_dir + "/index.html", report::html_report(groups, comparison, args.title));
+    formats::write_file_atomic(args.out_dir + "/comparison.json", compare::format_json(comparison));
+    formats::write_file_atomic(args.out_dir + "/comparison.md", compare::format_markdown(comparison));
     for (const auto& note : comparison.notes) std::cerr << "modlr: note: " << note << "\n";
     std::cout << "report: " << args.out_dir << "/index.html" << std::endl;
     return 0;

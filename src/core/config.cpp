@@ -45,6 +45,14 @@ YAML::Node walk(YAML::Node node, const std::vector<std::string>& parts) {
   return node;
 }
 
+// map[key] without yaml-cpp's trap: for a missing key it returns an invalid node whose
+// IsSequence()/IsMap() throw YAML::InvalidNode. This returns a plain undefined node instead.
+YAML::Node lookup(const YAML::Node& map, const std::string& key) {
+  if (!map.IsDefined() || !map.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  const YAML::Node child = map[key];
+  return child.IsDefined() ? child : YAML::Node(YAML::NodeType::Undefined);
+}
+
 size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<size_t> row(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -167,9 +175,7 @@ void Config::fail(const std::string& key, const std::string& what) const {
 }
 
 bool Config::has(const std::string& key) const {
-  const YAML::Node node = walk(root_->document, path_);
-  if (!node.IsMap()) return false;
-  const YAML::Node child = node[key];
+  const YAML::Node child = lookup(walk(root_->document, path_), key);
   return child.IsDefined() && !child.IsNull();
 }
 
@@ -179,7 +185,7 @@ template <typename T>
 T Config::get(const std::string& key) const {
   if (!has(key)) fail(key, std::string("is required (") + type_name<T>() + ")");
   mark_used(key);
-  const YAML::Node node = walk(root_->document, path_)[key];
+  const YAML::Node node = lookup(walk(root_->document, path_), key);
   T value{};
   if (!convert(node, value))
     fail(key, std::string("expected ") + type_name<T>() + ", got " + describe(node));
@@ -251,12 +257,11 @@ Config Config::section(const std::string& key) const {
 }
 
 bool Config::is_list(const std::string& key) const {
-  const YAML::Node node = walk(root_->document, path_);
-  return node.IsMap() && node[key].IsSequence();
+  return lookup(walk(root_->document, path_), key).IsSequence();
 }
 
 std::vector<Config> Config::list_sections(const std::string& key) const {
-  const YAML::Node node = walk(root_->document, path_)[key];
+  const YAML::Node node = lookup(walk(root_->document, path_), key);
   if (!node.IsSequence()) fail(key, "expected a list of sections, got " + describe(node));
   mark_used(key);
   std::vector<Config> out;

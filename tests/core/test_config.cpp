@@ -135,3 +135,14 @@ TEST(Config, SectionOfScalarIsAnError) {
   auto c = Config::parse("model: lenet5\n", "x.yaml");
   EXPECT_NE(error_of([&] { c.section("model"); }).find("expected a section"), std::string::npos);
 }
+
+// Found by fuzz/fuzz_config.cpp: yaml-cpp throws its own InvalidNode for a missing key's
+// IsSequence(); a config without the key must read as "no list" / a modlr::Error naming it.
+TEST(Config, MissingKeysAreNeverYamlCppExceptions) {
+  auto c = Config::parse("seed: 1\nrunner: {epochs: 2}\n", "x.yaml");
+  EXPECT_FALSE(c.is_list("optimizer"));
+  EXPECT_FALSE(c.section("runner").is_list("hooks"));
+  EXPECT_NE(error_of([&] { c.list_sections("optimizer"); }).find("config key 'optimizer'"), std::string::npos);
+  EXPECT_NE(error_of([&] { c.section("optimizer").get<std::string>("name"); }).find("optimizer.name"),
+            std::string::npos);
+}
