@@ -53,6 +53,15 @@ YAML::Node lookup(const YAML::Node& map, const std::string& key) {
   return child.IsDefined() ? child : YAML::Node(YAML::NodeType::Undefined);
 }
 
+// A mapping key as a name. YAML allows lists and maps as keys ("? [a, b] : 1"); no config
+// key is one, and yaml-cpp would throw its own BadConversion on them (found by fuzzing).
+std::string key_name(const YAML::Node& key, const std::string& source, const std::string& where) {
+  if (!key.IsScalar())
+    throw Error(source + ": config key under '" + (where.empty() ? "(top level)" : where) +
+                "' is not a plain name");
+  return key.Scalar();
+}
+
 size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<size_t> row(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -280,7 +289,7 @@ std::vector<std::string> Config::keys() const {
   std::vector<std::string> out;
   auto node = walk(root_->document, path_);
   if (node.IsMap())
-    for (const auto& entry : node) out.push_back(entry.first.as<std::string>());
+    for (const auto& entry : node) out.push_back(key_name(entry.first, root_->source, join_path(path_)));
   return out;
 }
 
@@ -288,23 +297,24 @@ namespace {
 
 // Depth-first search for the first mapping key whose path was never read.
 void find_unknown(const YAML::Node& node, const std::vector<std::string>& parts,
-                  const std::set<std::string>& used, std::vector<std::string>& unknown) {
+                  const std::set<std::string>& used, std::vector<std::string>& unknown,
+                  const std::string& source) {
   if (!unknown.empty()) return;
   if (node.IsMap()) {
     for (const auto& entry : node) {
       auto child = parts;
-      child.push_back(entry.first.as<std::string>());
+      child.push_back(key_name(entry.first, source, join_path(parts)));
       if (!used.count(join_path(child))) {
         unknown = child;
         return;
       }
-      find_unknown(entry.second, child, used, unknown);
+      find_unknown(entry.second, child, used, unknown, source);
     }
   } else if (node.IsSequence()) {
     for (size_t i = 0; i < node.size(); ++i) {
       auto child = parts;
       child.push_back("[" + std::to_string(i) + "]");
-      if (used.count(join_path(child))) find_unknown(node[i], child, used, unknown);
+      if (used.count(join_path(child))) find_unknown(node[i], child, used, unknown, source);
     }
   }
 }
@@ -313,7 +323,7 @@ void find_unknown(const YAML::Node& node, const std::vector<std::string>& parts,
 
 void Config::check_no_unknown_keys() const {
   std::vector<std::string> unknown;
-  find_unknown(root_->document, {}, root_->used, unknown);
+  find_unknown(root_->document, {}, root_->used, unknown, root_->source);
   if (unknown.empty()) return;
   const std::string name = unknown.back();
   unknown.pop_back();

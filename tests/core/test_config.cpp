@@ -146,3 +146,18 @@ TEST(Config, MissingKeysAreNeverYamlCppExceptions) {
   EXPECT_NE(error_of([&] { c.section("optimizer").get<std::string>("name"); }).find("optimizer.name"),
             std::string::npos);
 }
+
+// Found by fuzz/fuzz_config.cpp: a list or map used as a mapping key made yaml-cpp throw its
+// own BadConversion from the unknown-key check.
+TEST(Config, NonScalarKeysAreAConfigError) {
+  auto c = Config::parse("seed: 1\n? [a, b]\n: 1\n", "x.yaml");
+  c.get<int64_t>("seed");
+  EXPECT_NE(error_of([&] { c.check_no_unknown_keys(); }).find("x.yaml: config key under '(top level)' is not a plain name"),
+            std::string::npos);
+  auto nested = Config::parse("model:\n  ? {a: 1}\n  : 2\n", "y.yaml");
+  EXPECT_NE(error_of([&] { nested.section("model").keys(); }).find("under 'model'"), std::string::npos);
+  // The fuzzer's own input, verbatim.
+  auto crash = Config::parse("# seM=36\nmodel:\n[ name:h:\n ]", "crash.yaml");
+  EXPECT_NO_THROW(crash.get<std::string>("experiment", "x"));
+  EXPECT_THROW(crash.check_no_unknown_keys(), modlr::Error);
+}
