@@ -73,6 +73,12 @@ void write_synthetic_idx(const std::string& dir, uint32_t n_train, uint32_t n_te
   write_idx(dir + "/t10k-labels-idx1-ubyte.gz", {n_test}, labels, true);
 }
 
+size_t count(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
 std::string read_text(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   std::stringstream text;

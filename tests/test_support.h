@@ -31,6 +31,8 @@ void write_synthetic_idx(const std::string& dir, uint32_t n_train, uint32_t n_te
                          uint32_t seed = 1);
 
 std::string read_text(const std::string& path);
+/// Occurrences of `needle` in `text` (overlapping ones counted).
+size_t count(const std::string& text, const std::string& needle);
 void write_text(const std::string& path, const std::string& text);
 bool exists(const std::string& path);
 /// Files below `dir`, recursively, relative names sorted.

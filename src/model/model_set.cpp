@@ -37,15 +37,12 @@ Model& ModelSet::only() const {
 }
 
 torch::Tensor ModelSet::forward(const std::string& name, const torch::Tensor& x) {
-  auto& model = get(name);
-  const auto start = std::chrono::steady_clock::now();
-  auto y = model.forward(x);
-  forward_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return y;
+  return timed_forward(get(name), x);
 }
 
-torch::Tensor ModelSet::forward(const torch::Tensor& x) {
-  auto& model = only();
+torch::Tensor ModelSet::forward(const torch::Tensor& x) { return timed_forward(only(), x); }
+
+torch::Tensor ModelSet::timed_forward(Model& model, const torch::Tensor& x) {
   const auto start = std::chrono::steady_clock::now();
   auto y = model.forward(x);
   forward_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -2,18 +2,13 @@
 #include <gtest/gtest.h>
 
 #include "../compare/fake_runs.h"
+#include "test_support.h"
 #include "modlr/report/html_report.h"
 
 namespace mc = modlr::compare;
 namespace mt = modlr::testing;
 
-namespace {
-size_t count(const std::string& text, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-  return n;
-}
-}  // namespace
+using modlr::testing::count;
 
 TEST(HtmlReport, HasEverySectionAndIsSelfContained) {
   mt::TempDir dir;

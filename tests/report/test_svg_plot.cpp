@@ -2,17 +2,12 @@
 #include <gtest/gtest.h>
 
 #include "modlr/core/error.h"
+#include "test_support.h"
 #include "modlr/report/svg_plot.h"
 
 namespace mr = modlr::report;
 
-namespace {
-size_t count(const std::string& text, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-  return n;
-}
-}  // namespace
+using modlr::testing::count;
 
 TEST(SvgPlot, NiceTicks) {
   EXPECT_EQ(mr::nice_ticks(0, 1), (std::vector<double>{0, 0.2, 0.4, 0.6, 0.8, 1.0}));

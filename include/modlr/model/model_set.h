@@ -38,6 +38,7 @@ class ModelSet {
   void to(const torch::Device& device);
 
  private:
+  torch::Tensor timed_forward(Model& model, const torch::Tensor& x);
   std::vector<std::pair<std::string, std::shared_ptr<Model>>> models_;
   double forward_seconds_ = 0;
 };
