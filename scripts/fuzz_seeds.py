@@ -29,3 +29,10 @@ for name in sorted(os.listdir("configs")):
     os.makedirs(os.path.join(out, "config"), exist_ok=True)
     shutil.copy(os.path.join("configs", name), os.path.join(out, "config", name))
 put("config", "override", b"seed: 1\nrunner: {epochs: 2}\n\0runner.epochs=[1, {a: 2}]")
+put("csv", "table.csv", b"x,price,size,kind\n1,100,10,b\n1000,200,,\"a, b\"\n-2.5e3,+.5,7.,\"say \"\"hi\"\"\"\n")
+put("csv", "crlf.csv", b"\xef\xbb\xbfa,b\r\n\r\n1,\"two\r\nlines\"\r\n,\r\n")
+put("csv", "housing-head.csv",
+    b"longitude,latitude,housing_median_age,total_rooms,total_bedrooms,population,households,"
+    b"median_income,median_house_value,ocean_proximity\n"
+    b"-122.23,37.88,41.0,880.0,129.0,322.0,126.0,8.3252,452600.0,NEAR BAY\n"
+    b"-122.16,37.77,47.0,1256.0,,570.0,218.0,4.375,161900.0,NEAR BAY\n")

@@ -3,6 +3,9 @@ import torch
 
 from .config import ConfigError
 from .data import IdxSource, split_off, take_first
+from .tabular import CsvSource
+
+SOURCES = {"idx": IdxSource, "csv": CsvSource}
 
 
 class BatchLoader:
@@ -52,9 +55,10 @@ class Dataset:
     def __init__(self, section, seed):
         self.seed = seed
         name = section.get("name", str, "idx")
-        if name != "idx":
-            section.fail("name", "the Python twin reads only the idx source, got '%s'" % name)
-        self.source = IdxSource(section)
+        if name not in SOURCES:
+            section.fail("name", "the Python twin reads only the %s sources, got '%s'"
+                         % (", ".join(sorted(SOURCES)), name))
+        self.source = SOURCES[name](section)
         self.limit = section.get_count("limit", 0, allow_zero=True)
         self.validation_fraction = section.get("validation", float, 0.0)
         if self.validation_fraction < 0 or self.validation_fraction >= 1:
@@ -68,15 +72,18 @@ class Dataset:
 
     def load(self):
         train, test, self.files = self.source.load()
-        train = take_first(train, self.limit)
+        train, validation = take_first(train, self.limit), None
         if self.validation_fraction > 0:
             train, validation = split_off(train, self.validation_fraction, self.seed)
-            self.splits["validation"] = validation
-        self.splits["train"], self.splits["test"] = train, test
         if train[0].size(0) == 0:
             raise ConfigError("dataset: the training split is empty")
         if test[0].size(0) == 0:
             raise ConfigError("dataset: the test split is empty")
+        if hasattr(self.source, "fit_on_train"):  # as DataSource::fit_on_train
+            train, validation, test = self.source.fit_on_train(train, validation, test)
+        if validation is not None:
+            self.splits["validation"] = validation
+        self.splits["train"], self.splits["test"] = train, test
 
     def has_validation(self):
         return "validation" in self.splits and self.splits["validation"][0].size(0) > 0

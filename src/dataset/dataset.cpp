@@ -65,6 +65,7 @@ void Dataset::load() {
   test_ = std::move(data.test);
   if (train_.size() == 0) throw Error("dataset: the training split is empty");
   if (test_.size() == 0) throw Error("dataset: the test split is empty");
+  source_->fit_on_train(train_, validation_, test_);
   loaded_ = true;
 }
 

@@ -2,7 +2,7 @@
 
 namespace modlr {
 
-Mlp::Mlp(const MlpOptions& options) {
+Mlp::Mlp(const MlpOptions& options) : inputs_(options.sizes.empty() ? 0 : options.sizes.front()) {
   const auto& sizes = options.sizes;
   add_layer("flatten", Flatten());
   for (size_t i = 0; i + 1 < sizes.size(); ++i) {
@@ -12,6 +12,24 @@ Mlp::Mlp(const MlpOptions& options) {
     add_layer(options.activation + index, make_activation(options.activation));
     if (options.dropout > 0) add_layer("dropout" + index, torch::nn::Dropout(options.dropout));
   }
+}
+
+void Mlp::check_input(const torch::Tensor& x) const {
+  if (x.dim() < 2 || x.size(0) == 0) return;  // flatten(1) reports a 0-d/1-d input itself
+  const int64_t values = x.numel() / x.size(0);
+  if (values != inputs_)
+    throw Error("mlp: each example has " + std::to_string(values) + " input values, but model.sizes[0] is " +
+                std::to_string(inputs_));
+}
+
+torch::Tensor Mlp::forward(torch::Tensor x) {
+  check_input(x);
+  return SequentialModel::forward(std::move(x));
+}
+
+torch::Tensor Mlp::forward_observed(torch::Tensor x, const LayerObserver& observer) {
+  check_input(x);
+  return SequentialModel::forward_observed(std::move(x), observer);
 }
 
 namespace {

@@ -5,6 +5,7 @@
 // Debian's python3-torch is not installed (scripts/setup.sh installs it).
 #include <gtest/gtest.h>
 
+#include "csv_fixture.h"
 #include "test_support.h"
 
 namespace mt = modlr::testing;
@@ -70,4 +71,22 @@ TEST_F(ParityTest, LeNet5OnRealFashionMnist) {
   if (!mt::exists(dir + "/train-images-idx3-ubyte.gz")) GTEST_SKIP() << "dataset-fashion-mnist not installed";
   expect_identical(check_parity("configs/lenet5-fashion-mnist.yaml",
                                 "--set runner.epochs=1 --set dataset.limit=2000", runs));
+}
+
+// The csv source: median imputation, one-hot, standardisation fitted on the training rows
+// after the validation split, CRLF and quoted cells; then the MLP regressor and mse.
+TEST_F(ParityTest, CsvRegressorOnASyntheticTable) {
+  const auto csv = data.file("table.csv");
+  mt::write_synthetic_csv(csv, 300);
+  expect_identical(check_parity("configs/mlp-california-housing.yaml",
+                                "--set dataset.path=" + csv + " --set dataset.target=y --set dataset.categorical=[kind]"
+                                " --set dataset.target_scale=2.5 --set model.sizes=[5,16,16,1] --set runner.epochs=3",
+                                runs));
+}
+
+TEST_F(ParityTest, MlpOnRealCaliforniaHousing) {
+  if (!mt::exists(MODLR_SOURCE_DIR "/../shared/data/california-housing/housing.csv.gz"))
+    GTEST_SKIP() << "../shared/data/california-housing not present";
+  expect_identical(check_parity("configs/mlp-california-housing.yaml",
+                                "--set runner.epochs=2 --set dataset.limit=3000 --set dataset.missing=mean", runs));
 }

@@ -41,6 +41,11 @@ class DataSource {
  public:
   virtual ~DataSource() = default;
   virtual SourceData load() = 0;
+  /// Called by Dataset::load once the splits are final (after `limit` and `validation`):
+  /// preprocessing whose statistics must come from the training rows alone (imputation,
+  /// standardisation) is fitted on `train` here and applied to all three splits in place.
+  /// `validation` has size 0 when there is no validation split. Default: nothing.
+  virtual void fit_on_train(TensorData& train, TensorData& validation, TensorData& test) {}
 };
 
 using DataSourceRegistry = Registry<std::unique_ptr<DataSource>, const Config&>;

@@ -19,6 +19,14 @@ struct MlpOptions {
 class Mlp : public SequentialModel {
  public:
   explicit Mlp(const MlpOptions& options);
+  /// Both throw modlr::Error when an example does not have sizes[0] values (e.g. a CSV
+  /// source whose feature count after one-hot encoding differs from the config's sizes).
+  torch::Tensor forward(torch::Tensor x) override;
+  torch::Tensor forward_observed(torch::Tensor x, const LayerObserver& observer) override;
+
+ private:
+  void check_input(const torch::Tensor& x) const;
+  int64_t inputs_;
 };
 
 }  // namespace modlr

@@ -1,0 +1,55 @@
+#pragma once
+/// Comma-separated values (RFC 4180, with the tolerances real files need), parsed into text
+/// cells; no torch. Every failure throws modlr::Error with one line naming the source and
+/// the line (and the column where there is one).
+///
+/// Rules:
+///   - The first record is the header: the column names (must be distinct).
+///   - Records end at LF or CRLF outside quotes; a CR not followed by LF outside quotes is
+///     an error. A UTF-8 byte-order mark before the header is skipped. Blank lines (no
+///     character at all before the line end) are skipped, as Python's csv.DictReader does.
+///   - A field that starts with `"` is quoted: it runs to the next `"` not doubled (`""`
+///     stands for one `"`) and may hold commas, CR and LF. After its closing quote only a
+///     comma or the record's end may follow. A quote inside an unquoted field is an
+///     ordinary character (as Python's csv module reads it).
+///   - No trimming: spaces belong to the cell.
+///   - Every data record has as many fields as the header ("ragged" rows are errors).
+/// The twin (reference/modlr_twin/tabular.py) reads with Python's csv module (strict=True),
+/// which agrees with these rules on every file they accept.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace modlr::formats {
+
+struct CsvTable {
+  std::vector<std::string> header;
+  /// The 1-based line of the header (1 unless blank lines precede it).
+  int64_t header_line = 1;
+  /// rows[i][j]: column j of data row i (unquoted text); rows[i].size() == header.size().
+  std::vector<std::vector<std::string>> rows;
+  /// lines[i]: the 1-based line of the file on which data row i starts.
+  std::vector<int64_t> lines;
+  /// Index of the column named `name`, or -1 when the header has none.
+  int64_t column(const std::string& name) const;
+};
+
+/// Parses `text` (the whole file). Errors ("<source_name>: line L: ...") for: no header
+/// (empty input or only blank lines), duplicate column names, a ragged row, a quoted field
+/// that never closes (naming the line it opened on), a character after a closing quote, a
+/// bare CR. A header without data rows parses (rows empty); callers decide if that is bad.
+CsvTable parse_csv(const std::string& text, const std::string& source_name);
+
+/// parse_csv of read_file_bytes(path) (so gzipped or raw), errors naming `path`.
+CsvTable read_csv(const std::string& path);
+
+/// A numeric cell: `[+-]?(D+(.D*)?|.D+)([eE][+-]?D+)?` with D a decimal digit, nothing else
+/// (no spaces, no inf/nan, no hex), converted correctly rounded to the nearest double (as
+/// Python's float() does). False for anything else, including values that overflow.
+bool parse_number(const std::string& cell, double& value);
+
+/// `cell` fit for a one-line message: quoted, control bytes and non-ASCII escaped as \xNN,
+/// cut after 40 bytes with "...".
+std::string quote_cell(const std::string& cell);
+
+}  // namespace modlr::formats

@@ -1,0 +1,292 @@
+// The CSV data source: one table (formats/csv.h), one example per row, split here into
+// train and test; Dataset then splits validation off the training rows as for any source.
+//
+// Config (dataset section), read in this order:
+//   name: csv
+//   path: FILE               # raw or gzipped CSV with a header row
+//   target: COLUMN           # required: the regression target
+//   features: []             # feature columns in this order; [] = every column but the
+//                            # target, in header order
+//   categorical: []          # features one-hot encoded: one 0/1 column per category, the
+//                            # categories being the sorted (bytewise) distinct non-empty
+//                            # values of the whole file (the schema, not a statistic: the
+//                            # input width never depends on the split, and a category with
+//                            # no training row just gets a column of zeros in training)
+//   missing: error           # an empty cell is: error | mean | median (numeric features:
+//                            # filled with the training split's mean/median) | drop (rows
+//                            # with any empty cell are left out before splitting)
+//   test_fraction: 0.2       # rows held out as the test split, chosen by split_off
+//   split_seed: 0            # seeds the test split; not the run seed, so every seed of a
+//                            # --seeds group is tested on the same rows (as with IDX's fixed
+//                            # test files). The validation split follows the run seed.
+//   standardize: false       # numeric features -> (x - mean) / std, both of the training
+//                            # split (population std; a constant column keeps std 1);
+//                            # one-hot columns stay 0/1
+//   target_scale: 1.0        # targets are divided by this: losses and metrics are in
+//                            # units of target_scale (100000: $100k for house prices)
+//
+// Inputs: float32 [N, F], features in `features` order, a categorical one expanding in place
+// into its category columns. Targets: float32 [N, 1]. Until fit_on_train the inputs are
+// float64 with NaN for cells still to impute. Imputation and standardisation are computed
+// in double, summing in row order, then rounded to float32 once; the twin
+// (reference/modlr_twin/tabular.py) does the same arithmetic in the same order.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "modlr/dataset/dataset.h"
+#include "modlr/formats/csv.h"
+#include "modlr/formats/sha256.h"
+
+namespace modlr {
+namespace {
+
+// One configured feature: its table column and, when categorical, its categories.
+struct Feature {
+  std::string name;
+  size_t column = 0;
+  bool categorical = false;
+  std::vector<std::string> categories;
+};
+
+bool contains(const std::vector<std::string>& values, const std::string& value) {
+  return std::find(values.begin(), values.end(), value) != values.end();
+}
+
+void require_distinct(const Config& c, const std::string& key, const std::vector<std::string>& values) {
+  for (size_t i = 0; i < values.size(); ++i)
+    if (std::find(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(i), values[i]) !=
+        values.begin() + static_cast<std::ptrdiff_t>(i))
+      c.fail(key, "lists '" + values[i] + "' twice");
+}
+
+double mean_of(const std::vector<double>& values) {
+  double sum = 0;
+  for (double v : values) sum += v;
+  return sum / static_cast<double>(values.size());
+}
+
+double median_of(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const size_t half = values.size() / 2;
+  return values.size() % 2 ? values[half] : (values[half - 1] + values[half]) / 2;
+}
+
+// Population standard deviation about `mean`; 1 for a constant column (nothing to scale).
+double std_of(const std::vector<double>& values, double mean) {
+  double sum = 0;
+  for (double v : values) sum += (v - mean) * (v - mean);
+  const double deviation = std::sqrt(sum / static_cast<double>(values.size()));
+  return deviation > 0 ? deviation : 1.0;
+}
+
+// Column `j` of a contiguous float64 [n, width] tensor.
+std::vector<double> column_values(const torch::Tensor& x, int64_t j) {
+  const auto n = x.size(0), width = x.size(1);
+  const double* data = x.data_ptr<double>();
+  std::vector<double> out(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) out[static_cast<size_t>(i)] = data[i * width + j];
+  return out;
+}
+
+// Applies `f` to every value of column `j` of a contiguous float64 [n, width] tensor.
+template <typename F>
+void map_column(torch::Tensor& x, int64_t j, F f) {
+  if (!x.defined()) return;
+  const auto n = x.size(0), width = x.size(1);
+  double* data = x.data_ptr<double>();
+  for (int64_t i = 0; i < n; ++i) data[i * width + j] = f(data[i * width + j]);
+}
+
+class CsvSource : public DataSource {
+ public:
+  explicit CsvSource(const Config& c);
+  SourceData load() override;
+  void fit_on_train(TensorData& train, TensorData& validation, TensorData& test) override;
+
+ private:
+  std::vector<Feature> resolve_features(const formats::CsvTable& table) const;
+  size_t find_column(const formats::CsvTable& table, const std::string& name, const std::string& key) const;
+  bool read_row(const formats::CsvTable& table, size_t r, const std::vector<Feature>& features,
+                size_t target, std::vector<double>& x, std::vector<double>& y) const;
+  double read_number(const formats::CsvTable& table, size_t r, size_t column) const;
+  [[noreturn]] void fail_cell(const formats::CsvTable& table, size_t r, size_t column,
+                              const std::string& what) const;
+
+  Config config_;
+  std::string path_, target_;
+  std::vector<std::string> features_, categorical_;
+  std::string missing_;
+  double test_fraction_;
+  uint64_t split_seed_;
+  bool standardize_;
+  double target_scale_;
+  std::vector<std::string> column_names_;  // per input column, set by load()
+  std::vector<bool> numeric_;              // per input column: false for one-hot columns
+};
+
+CsvSource::CsvSource(const Config& c)
+    : config_(c),
+      path_(c.get<std::string>("path")),
+      target_(c.get<std::string>("target")),
+      features_(c.get<std::vector<std::string>>("features", {})),
+      categorical_(c.get<std::vector<std::string>>("categorical", {})),
+      missing_(c.get_choice("missing", "error", {"error", "mean", "median", "drop"})),
+      test_fraction_(c.get<double>("test_fraction", 0.2)),
+      split_seed_(static_cast<uint64_t>(c.get_count("split_seed", 0, /*allow_zero=*/true))),
+      standardize_(c.get<bool>("standardize", false)),
+      target_scale_(c.get_positive("target_scale", 1.0)) {
+  if (!(test_fraction_ > 0 && test_fraction_ < 1)) c.fail("test_fraction", "must be a fraction in (0, 1)");
+  require_distinct(c, "features", features_);
+  require_distinct(c, "categorical", categorical_);
+  if (contains(features_, target_)) c.fail("features", "lists the target '" + target_ + "'");
+  for (const auto& name : categorical_) {
+    if (name == target_) c.fail("categorical", "lists the target '" + target_ + "'");
+    if (!features_.empty() && !contains(features_, name))
+      c.fail("categorical", "'" + name + "' is not one of dataset.features");
+  }
+}
+
+size_t CsvSource::find_column(const formats::CsvTable& table, const std::string& name,
+                              const std::string& key) const {
+  const auto column = table.column(name);
+  if (column >= 0) return static_cast<size_t>(column);
+  std::string names;  // quoted: a header cell may hold any byte, a message is one line
+  for (const auto& h : table.header) names += (names.empty() ? "" : ", ") + formats::quote_cell(h);
+  throw Error(path_ + ": line " + std::to_string(table.header_line) + ": no column " + formats::quote_cell(name) +
+              " (named by " + config_.path(key) + "); the header has: " + names);
+}
+
+std::vector<Feature> CsvSource::resolve_features(const formats::CsvTable& table) const {
+  auto names = features_;
+  if (names.empty())
+    for (const auto& h : table.header)
+      if (h != target_) names.push_back(h);
+  std::vector<Feature> features;
+  for (const auto& name : names) {
+    Feature f{name, find_column(table, name, "features"), contains(categorical_, name), {}};
+    if (f.categorical) {
+      for (const auto& row : table.rows)
+        if (!row[f.column].empty()) f.categories.push_back(row[f.column]);
+      std::sort(f.categories.begin(), f.categories.end());
+      f.categories.erase(std::unique(f.categories.begin(), f.categories.end()), f.categories.end());
+    }
+    features.push_back(std::move(f));
+  }
+  for (const auto& name : categorical_)
+    if (!contains(names, name)) find_column(table, name, "categorical");
+  return features;
+}
+
+void CsvSource::fail_cell(const formats::CsvTable& table, size_t r, size_t column, const std::string& what) const {
+  throw Error(path_ + ": line " + std::to_string(table.lines[r]) + ", column " +
+              formats::quote_cell(table.header[column]) + ": " + what);
+}
+
+double CsvSource::read_number(const formats::CsvTable& table, size_t r, size_t column) const {
+  double value = 0;
+  const auto& cell = table.rows[r][column];
+  if (!formats::parse_number(cell, value)) fail_cell(table, r, column, "not a number: " + formats::quote_cell(cell));
+  return value;
+}
+
+// Appends row r's inputs to x and its target to y; false (nothing appended) when the row is
+// dropped for a missing value. Every cell is checked, so a bad cell is an error even in a
+// row that `missing: drop` leaves out.
+bool CsvSource::read_row(const formats::CsvTable& table, size_t r, const std::vector<Feature>& features,
+                         size_t target, std::vector<double>& x, std::vector<double>& y) const {
+  const auto& row = table.rows[r];
+  const size_t start = x.size();
+  bool missing = false;
+  auto on_missing = [&](size_t column, bool imputable) {
+    missing = true;
+    if (missing_ == "error")
+      fail_cell(table, r, column, "empty cell (a missing value; dataset.missing is 'error')");
+    if (missing_ != "drop" && !imputable)
+      fail_cell(table, r, column, "empty cell: dataset.missing '" + missing_ +
+                                      "' fills numeric features only (use 'drop' for this column)");
+  };
+  for (const auto& f : features) {
+    const auto& cell = row[f.column];
+    if (f.categorical) {
+      if (cell.empty()) on_missing(f.column, false);
+      for (const auto& category : f.categories) x.push_back(cell == category ? 1.0 : 0.0);
+    } else if (cell.empty()) {
+      on_missing(f.column, true);
+      x.push_back(std::numeric_limits<double>::quiet_NaN());
+    } else {
+      x.push_back(read_number(table, r, f.column));
+    }
+  }
+  if (row[target].empty()) {
+    on_missing(target, false);
+  } else {
+    y.push_back(read_number(table, r, target) / target_scale_);
+  }
+  if (missing && missing_ == "drop") {
+    x.resize(start);
+    if (!row[target].empty()) y.pop_back();
+    return false;
+  }
+  return true;
+}
+
+SourceData CsvSource::load() {
+  const auto table = formats::read_csv(path_);
+  if (table.rows.empty()) throw Error(path_ + ": a header but no data rows");
+  const size_t target = find_column(table, target_, "target");
+  const auto features = resolve_features(table);
+  column_names_.clear();
+  numeric_.clear();
+  for (const auto& f : features) {
+    if (!f.categorical) column_names_.push_back(f.name);
+    for (const auto& category : f.categories) column_names_.push_back(f.name + "=" + category);
+    numeric_.resize(column_names_.size(), !f.categorical);
+  }
+  std::vector<double> x, y;
+  for (size_t r = 0; r < table.rows.size(); ++r) read_row(table, r, features, target, x, y);
+  if (y.empty()) throw Error(path_ + ": no rows left after dropping those with missing values");
+  const auto n = static_cast<int64_t>(y.size()), width = static_cast<int64_t>(column_names_.size());
+  TensorData all{torch::tensor(x, torch::kFloat64).view({n, width}),
+                 torch::tensor(y, torch::kFloat64).to(torch::kFloat32).view({n, 1})};
+  SourceData out;
+  std::tie(out.train, out.test) = split_off(all, test_fraction_, split_seed_);
+  out.files.push_back({path_, formats::sha256_file_hex(path_)});
+  return out;
+}
+
+void CsvSource::fit_on_train(TensorData& train, TensorData& validation, TensorData& test) {
+  std::vector<TensorData*> splits{&train, &validation, &test};
+  for (auto* split : splits)
+    if (split->inputs.defined()) split->inputs = split->inputs.contiguous();
+  for (int64_t j = 0; j < static_cast<int64_t>(numeric_.size()); ++j) {
+    if (!numeric_[static_cast<size_t>(j)]) continue;
+    auto values = column_values(train.inputs, j);
+    if (missing_ == "mean" || missing_ == "median") {
+      std::vector<double> present;
+      for (double v : values)
+        if (!std::isnan(v)) present.push_back(v);
+      if (present.empty())
+        throw Error(path_ + ": column " + formats::quote_cell(column_names_[static_cast<size_t>(j)]) +
+                    " has no value in the training split to impute from");
+      const double fill = missing_ == "mean" ? mean_of(present) : median_of(present);
+      for (auto* split : splits) map_column(split->inputs, j, [fill](double v) { return std::isnan(v) ? fill : v; });
+      for (auto& v : values) v = std::isnan(v) ? fill : v;
+    }
+    if (standardize_) {
+      const double mean = mean_of(values), deviation = std_of(values, mean);
+      for (auto* split : splits)
+        map_column(split->inputs, j, [mean, deviation](double v) { return (v - mean) / deviation; });
+    }
+  }
+  for (auto* split : splits)
+    if (split->inputs.defined()) split->inputs = split->inputs.to(torch::kFloat32);
+}
+
+}  // namespace
+
+MODLR_REGISTER(data_source_registry, "csv", [](const Config& c) -> std::unique_ptr<DataSource> {
+  return std::make_unique<CsvSource>(c);
+});
+
+}  // namespace modlr

@@ -1,0 +1,196 @@
+#include "modlr/formats/csv.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <unordered_map>
+
+#include "modlr/core/error.h"
+#include "modlr/formats/file_bytes.h"
+
+namespace modlr::formats {
+namespace {
+
+// A cursor over the text that hands out one record (its fields) at a time.
+class RecordReader {
+ public:
+  RecordReader(const std::string& text, const std::string& source) : text_(text), source_(source) {
+    if (text_.compare(0, 3, "\xEF\xBB\xBF") == 0) pos_ = 3;  // UTF-8 byte-order mark
+  }
+
+  /// The next record's fields and the line it starts on; false at the end of the text.
+  bool next(std::vector<std::string>& fields, int64_t& start_line) {
+    skip_blank_lines();
+    if (at_end()) return false;
+    start_line = line_;
+    fields.clear();
+    for (;;) {
+      std::string field;
+      if (!at_end() && text_[pos_] == '"') {
+        read_quoted(field);
+      } else {
+        read_plain(field);
+      }
+      fields.push_back(std::move(field));
+      if (at_end()) return true;
+      if (text_[pos_] != ',') break;
+      ++pos_;
+    }
+    end_line();
+    return true;
+  }
+
+  [[noreturn]] void fail(int64_t line, const std::string& what) const {
+    throw Error(source_ + ": line " + std::to_string(line) + ": " + what);
+  }
+
+ private:
+  bool at_end() const { return pos_ >= text_.size(); }
+  bool at_crlf() const { return text_[pos_] == '\r' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '\n'; }
+
+  void skip_blank_lines() {
+    while (!at_end()) {
+      if (text_[pos_] == '\n') {
+        pos_ += 1;
+      } else if (at_crlf()) {
+        pos_ += 2;
+      } else {
+        return;
+      }
+      ++line_;
+    }
+  }
+
+  // At a record's end (not the text's): consumes LF or CRLF; anything else is a bare CR.
+  void end_line() {
+    if (text_[pos_] == '\n') {
+      pos_ += 1;
+    } else if (at_crlf()) {
+      pos_ += 2;
+    } else {
+      fail(line_, "carriage return without a line feed (only LF and CRLF line ends are read)");
+    }
+    ++line_;
+  }
+
+  void read_plain(std::string& field) {
+    const size_t start = pos_;
+    while (!at_end() && text_[pos_] != ',' && text_[pos_] != '\n' && text_[pos_] != '\r') ++pos_;
+    field.assign(text_, start, pos_ - start);
+  }
+
+  void read_quoted(std::string& field) {
+    const int64_t opened = line_;
+    ++pos_;  // the opening quote
+    for (;;) {
+      if (at_end()) fail(opened, "quoted field never closed (a '\"' is missing)");
+      const char c = text_[pos_++];
+      if (c == '"') {
+        if (at_end() || text_[pos_] != '"') break;
+        ++pos_;  // "" stands for one quote
+      } else if (c == '\n') {
+        ++line_;
+      }
+      field += c;
+    }
+    if (!at_end() && text_[pos_] != ',' && text_[pos_] != '\n' && text_[pos_] != '\r')
+      fail(line_, "character " + quote_cell(std::string(1, text_[pos_])) +
+                      " after a closing quote (expected ',' or the line end)");
+  }
+
+  const std::string& text_;
+  const std::string& source_;
+  size_t pos_ = 0;
+  int64_t line_ = 1;
+};
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Advances `i` over digits; returns how many there were.
+size_t skip_digits(const std::string& s, size_t& i) {
+  const size_t start = i;
+  while (i < s.size() && is_digit(s[i])) ++i;
+  return i - start;
+}
+
+bool has_number_syntax(const std::string& s) {
+  size_t i = 0;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+  size_t digits = skip_digits(s, i);
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    digits += skip_digits(s, i);
+  }
+  if (digits == 0) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (skip_digits(s, i) == 0) return false;
+  }
+  return i == s.size();
+}
+
+}  // namespace
+
+int64_t CsvTable::column(const std::string& name) const {
+  for (size_t i = 0; i < header.size(); ++i)
+    if (header[i] == name) return static_cast<int64_t>(i);
+  return -1;
+}
+
+CsvTable parse_csv(const std::string& text, const std::string& source_name) {
+  RecordReader reader(text, source_name);
+  CsvTable table;
+  int64_t line = 0;
+  if (!reader.next(table.header, line)) throw Error(source_name + ": empty file (no header row)");
+  table.header_line = line;
+  std::unordered_map<std::string, size_t> seen;
+  for (size_t i = 0; i < table.header.size(); ++i) {
+    const auto [it, fresh] = seen.emplace(table.header[i], i);
+    if (!fresh)
+      reader.fail(line, "column name " + quote_cell(table.header[i]) + " appears twice in the header (columns " +
+                            std::to_string(it->second + 1) + " and " + std::to_string(i + 1) + ")");
+  }
+  std::vector<std::string> fields;
+  while (reader.next(fields, line)) {
+    if (fields.size() != table.header.size())
+      reader.fail(line, std::to_string(fields.size()) + " fields, but the header has " +
+                            std::to_string(table.header.size()) + " columns");
+    table.rows.push_back(fields);
+    table.lines.push_back(line);
+  }
+  return table;
+}
+
+CsvTable read_csv(const std::string& path) {
+  const auto bytes = read_file_bytes(path);
+  return parse_csv(std::string(bytes.begin(), bytes.end()), path);
+}
+
+bool parse_number(const std::string& cell, double& value) {
+  if (!has_number_syntax(cell)) return false;
+  // strtod rounds correctly (glibc) and, since modlr never calls setlocale, reads '.' as
+  // the decimal point. Underflow gives the correctly rounded tiny value or 0, as float().
+  const double parsed = std::strtod(cell.c_str(), nullptr);
+  if (!std::isfinite(parsed)) return false;
+  value = parsed;
+  return true;
+}
+
+std::string quote_cell(const std::string& cell) {
+  constexpr size_t kMax = 40;
+  std::string out = "'";
+  for (size_t i = 0; i < cell.size() && i < kMax; ++i) {
+    const auto c = static_cast<unsigned char>(cell[i]);
+    if (c < 0x20 || c >= 0x7f) {
+      char buffer[8];
+      std::snprintf(buffer, sizeof buffer, "\\x%02x", c);
+      out += buffer;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + (cell.size() > kMax ? "'..." : "'");
+}
+
+}  // namespace modlr::formats
