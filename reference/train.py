@@ -87,6 +87,9 @@ def train_and_record(experiment, record, summary, args):
     summary.update(test_seconds=runner.evaluation_seconds["test"], test_metrics=test_metrics,
                    confusion=confusion,
                    checkpoints=["checkpoints/" + name for name in runner.checkpoints])
+    for name, _ in dataset.extra_tests:  # a source's extra test splits, as modlr's train
+        metrics, matrix = runner.evaluate(dataset.extra_test_loader(name), name)
+        summary["extra_tests"].append((name, runner.evaluation_seconds[name], metrics, matrix))
     torch.save(experiment.model.state_dict(), record.dir + "/weights.pt")
     safetensors.save(experiment.model.state_dict(), record.dir + "/model.safetensors",
                      {"format": "pt"})

@@ -21,6 +21,9 @@ put("idx", "images", images)
 put("idx", "labels", labels)
 put("gzip", "images.gz", gzip.compress(images))
 put("gzip", "two-members.gz", gzip.compress(labels) + gzip.compress(images))
+cifar = bytes([3]) + bytes(i % 256 for i in range(3072)) + bytes([9]) + bytes(3072)
+put("cifar", "two-records.bin", cifar)
+put("cifar", "two-records.bin.gz", gzip.compress(cifar))
 header = json.dumps({"__metadata__": {"format": "pt"},
                      "w": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]},
                      "b": {"dtype": "I64", "shape": [1], "data_offsets": [16, 24]}}).encode()

@@ -1,23 +1,28 @@
 """Dataset (splits) and BatchLoader, as src/dataset/dataset.cpp and loader.cpp."""
 import torch
 
+from .cifar import BatchAugmenter, Cifar10Source, read_augment
 from .config import ConfigError
 from .data import IdxSource, split_off, take_first
 from .tabular import CsvSource
 
 SOURCES = {"idx": IdxSource, "csv": CsvSource}
 
+SOURCES = {"idx": IdxSource, "cifar10": Cifar10Source}
+
 
 class BatchLoader:
     """Batches (inputs, targets); when shuffling, each epoch draws its permutation from the
     loader's own generator (seeded once), and batches are cut with index_select."""
 
-    def __init__(self, data, batch_size, shuffle, drop_last, seed):
+    def __init__(self, data, batch_size, shuffle, drop_last, seed, augment=None):
         self.inputs, self.targets = data
         self.batch_size, self.shuffle, self.drop_last = batch_size, shuffle, drop_last
         self.generator = torch.Generator()
         self.generator.manual_seed(seed)
         self.permutation = None
+        # (crop_padding, hflip) when augmenting: applied in next(), as modlr's BatchLoader
+        self.augmenter = BatchAugmenter(*augment, seed) if augment and (augment[0] > 0 or augment[1]) else None
 
     def examples(self):
         return self.inputs.size(0)
@@ -46,7 +51,8 @@ class BatchLoader:
         if self._next >= self._batches:
             return None
         self._next += 1
-        return self._assemble(self._next - 1)
+        x, y = self._assemble(self._next - 1)
+        return (self.augmenter(x), y) if self.augmenter else (x, y)
 
 
 class Dataset:
@@ -68,10 +74,12 @@ class Dataset:
         self.drop_last = section.get("drop_last", bool, False)
         self.prefetch = section.get("prefetch", str, "auto")  # no numeric effect
         self.eval_batch_size = section.get_count("eval_batch_size", 1000)
-        self.splits, self.files = {}, []
+        self.augment = read_augment(section.section("augment")) if section.has("augment") else None
+        self.splits, self.files, self.extra_tests = {}, [], []
 
     def load(self):
-        train, test, self.files = self.source.load()
+        train, test, self.files, *extra = self.source.load()
+        self.extra_tests = extra[0] if extra else []  # [(name, (inputs, targets))]
         train, validation = take_first(train, self.limit), None
         if self.validation_fraction > 0:
             train, validation = split_off(train, self.validation_fraction, self.seed)
@@ -84,6 +92,9 @@ class Dataset:
         if validation is not None:
             self.splits["validation"] = validation
         self.splits["train"], self.splits["test"] = train, test
+        if self.augment and (self.augment[0] > 0 or self.augment[1]) and train[0].dim() != 4:
+            raise ConfigError("dataset.augment: needs image inputs [N, C, H, W], but this source "
+                              "gives %d-dimensional inputs" % train[0].dim())
 
     def has_validation(self):
         return "validation" in self.splits and self.splits["validation"][0].size(0) > 0
@@ -91,5 +102,9 @@ class Dataset:
     def loader(self, split):
         if split == "train":
             return BatchLoader(self.splits[split], self.batch_size, self.shuffle, self.drop_last,
-                               self.seed)
+                               self.seed, self.augment)
         return BatchLoader(self.splits[split], self.eval_batch_size, False, False, self.seed)
+
+    def extra_test_loader(self, name):
+        data = dict(self.extra_tests)[name]
+        return BatchLoader(data, self.eval_batch_size, False, False, self.seed)

@@ -1,4 +1,4 @@
-"""The models, as src/model/mlp.cpp and lenet.cpp: the same layers, created in the same
+"""The models, as src/model/mlp.cpp, lenet.cpp and cifar_nets.cpp: the same layers, created in the same
 order (so default initialisation draws the same numbers) with the same state_dict names."""
 from collections import OrderedDict
 
@@ -80,7 +80,63 @@ def build_lenet5(c):
     return nn.Sequential(OrderedDict(layers))
 
 
-MODELS = {"lenet1": build_lenet1, "lenet5": build_lenet5, "mlp": build_mlp}
+# ---- CIFAR-10 networks, as src/model/cifar_nets.cpp ------------------------------------
+
+def read_cifar_net_options(c, pools):
+    o = {"in_channels": c.get_count("in_channels", 3),
+         "input_size": c.get_count("input_size", 32),
+         "classes": c.get_count("classes", 10),
+         "dropout": c.get("dropout", float, 0.5)}
+    if o["dropout"] < 0 or o["dropout"] >= 1:
+        c.fail("dropout", "must be in [0, 1)")
+    if o["input_size"] >> pools <= 0:
+        c.fail("input_size", "too small for %d 2x2 pools (needs >= %d)" % (pools, 1 << pools))
+    return o
+
+
+def conv3x3(inputs, outputs):
+    return nn.Conv2d(inputs, outputs, 3, padding=1)
+
+
+def build_cnn_cifar(c):
+    o = read_cifar_net_options(c, 3)
+    layers, inputs = [], o["in_channels"]
+    for block, width in enumerate((32, 64, 128), start=1):
+        layers += [("conv%d" % block, conv3x3(inputs, width)), ("relu%d" % block, nn.ReLU()),
+                   ("pool%d" % block, nn.MaxPool2d(2))]
+        inputs = width
+    side = o["input_size"] >> 3
+    layers += [("flatten", nn.Flatten()), ("fc1", nn.Linear(128 * side * side, 256)),
+               ("relu4", nn.ReLU())]
+    if o["dropout"] > 0:
+        layers.append(("dropout", nn.Dropout(o["dropout"])))
+    layers.append(("fc2", nn.Linear(256, o["classes"])))
+    return nn.Sequential(OrderedDict(layers))
+
+
+VGG16_STAGES = ((64, 64), (128, 128), (256, 256, 256), (512, 512, 512), (512, 512, 512))
+
+
+def build_vgg16(c):
+    o = read_cifar_net_options(c, 5)
+    layers, inputs = [], o["in_channels"]
+    for stage, widths in enumerate(VGG16_STAGES, start=1):
+        for layer, width in enumerate(widths, start=1):
+            index = "%d_%d" % (stage, layer)
+            layers += [("conv" + index, conv3x3(inputs, width)), ("bn" + index, nn.BatchNorm2d(width)),
+                       ("relu" + index, nn.ReLU())]
+            inputs = width
+        layers.append(("pool%d" % stage, nn.MaxPool2d(2)))
+    side = o["input_size"] >> 5
+    layers.append(("flatten", nn.Flatten()))
+    if o["dropout"] > 0:
+        layers.append(("dropout", nn.Dropout(o["dropout"])))
+    layers.append(("fc", nn.Linear(512 * side * side, o["classes"])))
+    return nn.Sequential(OrderedDict(layers))
+
+
+MODELS = {"lenet1": build_lenet1, "lenet5": build_lenet5, "mlp": build_mlp,
+          "cnn_cifar": build_cnn_cifar, "vgg16": build_vgg16}
 
 
 def build_model(section):

@@ -100,7 +100,7 @@ def new_summary():
     return {"experiment": "", "run_id": "", "seed": 0, "status": "running", "error": "",
             "train_epochs": 0, "train_seconds": 0.0, "breakdown": {}, "train_metrics": {},
             "test_seconds": 0.0, "test_metrics": {}, "confusion": [], "environment": {},
-            "threads": 0, "data_files": [], "checkpoints": []}
+            "threads": 0, "data_files": [], "checkpoints": [], "extra_tests": []}
 
 
 def summary_json(s):
@@ -115,8 +115,18 @@ def summary_json(s):
     test.update({k: _number(v) for k, v in sorted(s["test_metrics"].items())})
     if s["confusion"]:
         test["confusion_matrix"] = s["confusion"]
+    extra_tests = {}
+    for name, seconds, metrics, confusion in s.get("extra_tests", []):
+        split = {"seconds": seconds}
+        split.update({k: _number(v) for k, v in sorted(metrics.items())})
+        if confusion:
+            split["confusion_matrix"] = confusion
+        extra_tests[name] = split
     environment = dict(sorted(s["environment"].items()))
     environment["threads"] = s["threads"]
-    j.update({"train": train, "test": test, "environment": environment,
+    j.update({"train": train, "test": test})
+    if extra_tests:
+        j["extra_tests"] = extra_tests
+    j.update({"environment": environment,
               "data": dict(s["data_files"]), "checkpoints": s["checkpoints"]})
     return json.dumps(j, indent=2, ensure_ascii=False) + "\n"

@@ -11,14 +11,13 @@ namespace {
 
 // Runs the model over `split` once more, timing the forward passes only, and writes the
 // inputs, outputs and targets as safetensors.
-void save_outputs(Experiment& experiment, Split split, const std::string& path) {
+void save_outputs(Experiment& experiment, const std::unique_ptr<BatchLoader>& loader, const std::string& path) {
   auto& model = experiment.models().only();
   model.eval();
   torch::NoGradGuard no_grad;
   const auto device = experiment.runner_options().device;
   std::vector<torch::Tensor> inputs, outputs, targets;
   double seconds = 0;
-  auto loader = experiment.dataset().loader(split);
   loader->start_epoch();
   for (Batch batch; loader->next(batch);) {
     const auto x = batch.x.to(device);
@@ -36,22 +35,32 @@ void save_outputs(Experiment& experiment, Split split, const std::string& path) 
             << "outputs saved to " << path << "\n";
 }
 
+// train, validation, test, or one of the data set's extra test splits.
+std::unique_ptr<BatchLoader> split_loader(const Dataset& dataset, const std::string& name) {
+  std::string known = "train, validation, test";
+  for (const auto& extra : dataset.extra_tests()) {
+    if (extra.name == name) return dataset.extra_test_loader(name);
+    known += ", " + extra.name;
+  }
+  if (name != "train" && name != "validation" && name != "test")
+    throw Error("--split '" + name + "': not a split of this data set (" + known + ")");
+  const Split split = name == "train" ? Split::train : name == "validation" ? Split::validation : Split::test;
+  if (dataset.data(split).size() == 0)
+    throw Error("split '" + name + "' is empty (set dataset.validation for a validation split)");
+  return dataset.loader(split);
+}
+
 }  // namespace
 
 int eval(const EvalArgs& args) {
   return guarded([&] {
     Experiment experiment(Config::load(args.config, args.overrides));
-    const Split split = args.split == "train"        ? Split::train
-                        : args.split == "validation" ? Split::validation
-                                                     : Split::test;
     auto& dataset = experiment.dataset();
     dataset.load();
-    if (dataset.data(split).size() == 0)
-      throw Error("split '" + args.split + "' is empty (set dataset.validation for a validation split)");
+    auto loader = split_loader(dataset, args.split);
     load_weights(experiment.models(), args.checkpoint);
     Runner runner(experiment.models(), experiment.loss(), experiment.optimizers(),
                   experiment.runner_options());
-    auto loader = dataset.loader(split);
     const auto result = runner.evaluate(*loader, args.split);
     std::cout << "split " << args.split << " (" << result.examples << " examples)\n";
     for (const auto& [name, value] : result.metrics)
@@ -63,7 +72,7 @@ int eval(const EvalArgs& args) {
         std::cout << "\n";
       }
     }
-    if (!args.save_outputs.empty()) save_outputs(experiment, split, args.save_outputs);
+    if (!args.save_outputs.empty()) save_outputs(experiment, loader, args.save_outputs);
     return 0;
   });
 }

@@ -159,6 +159,12 @@ int train_and_record(Experiment& experiment, RunRecord& record, RunSummary& summ
   summary.test_seconds = hooks.timing->evaluation_seconds("test");
   summary.test_metrics = test.metrics;
   summary.test_confusion_matrix = test.confusion_matrix;
+  for (const auto& extra : dataset.extra_tests()) {
+    auto extra_loader = dataset.extra_test_loader(extra.name);
+    const auto result = runner.evaluate(*extra_loader, extra.name);
+    summary.extra_tests.push_back({extra.name, hooks.timing->evaluation_seconds(extra.name), result.metrics,
+                                   result.confusion_matrix});
+  }
   // The final weights in safetensors, loadable by PyTorch Python as they are.
   save_safetensors(experiment.models(), record.dir() + "/model.safetensors");
   summary.checkpoints.push_back("model.safetensors");

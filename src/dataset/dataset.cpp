@@ -2,6 +2,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace modlr {
@@ -45,6 +46,8 @@ Dataset::Dataset(const Config& section, uint64_t seed) : seed_(seed) {
   eval_options_.batch_size = section.get_count("eval_batch_size", 1000);
   eval_options_.shuffle = false;
   eval_options_.drop_last = false;
+  // Read only when present, so configs without augmentation resolve as before.
+  if (section.has("augment")) train_options_.augment = AugmentOptions::from_config(section.section("augment"));
 }
 
 void Dataset::resolve_prefetch(bool spare_core) {
@@ -63,10 +66,26 @@ void Dataset::load() {
     train_ = std::move(train);
   }
   test_ = std::move(data.test);
+  extra_tests_ = std::move(data.extra_tests);
   if (train_.size() == 0) throw Error("dataset: the training split is empty");
   if (test_.size() == 0) throw Error("dataset: the test split is empty");
+  check_extra_tests();
   source_->fit_on_train(train_, validation_, test_);
+  if (train_options_.augment.enabled() && train_.inputs.dim() != 4)
+    throw Error("dataset.augment: needs image inputs [N, C, H, W], but this source gives " +
+                std::to_string(train_.inputs.dim()) + "-dimensional inputs");
   loaded_ = true;
+}
+
+// The names become metrics.csv splits and summary.json keys: distinct and not a main split.
+void Dataset::check_extra_tests() const {
+  std::vector<std::string> seen{"train", "validation", "test"};
+  for (const auto& extra : extra_tests_) {
+    if (std::find(seen.begin(), seen.end(), extra.name) != seen.end())
+      throw Error("dataset: extra test split name '" + extra.name + "' is used twice or names a main split");
+    seen.push_back(extra.name);
+    if (extra.data.size() == 0) throw Error("dataset: the extra test split '" + extra.name + "' is empty");
+  }
 }
 
 const TensorData& Dataset::data(Split split) const {
@@ -82,6 +101,13 @@ const TensorData& Dataset::data(Split split) const {
 std::unique_ptr<BatchLoader> Dataset::loader(Split split) const {
   const auto& options = split == Split::train ? train_options_ : eval_options_;
   return std::make_unique<BatchLoader>(data(split), options);
+}
+
+std::unique_ptr<BatchLoader> Dataset::extra_test_loader(const std::string& name) const {
+  if (!loaded_) throw Error("dataset: load() must run before data is read");
+  for (const auto& extra : extra_tests_)
+    if (extra.name == name) return std::make_unique<BatchLoader>(extra.data, eval_options_);
+  throw Error("dataset: no extra test split '" + name + "'");
 }
 
 TensorData take_first(const TensorData& data, int64_t limit) {

@@ -11,6 +11,8 @@ BatchLoader::BatchLoader(TensorData data, LoaderOptions options)
       options_(options),
       generator_(at::make_generator<at::CPUGeneratorImpl>(options.seed)) {
   TORCH_CHECK(options_.batch_size > 0, "batch_size must be > 0");
+  if (options_.augment.enabled())
+    augmenter_ = std::make_unique<BatchAugmenter>(options_.augment, augment_seed(options_.seed));
 }
 
 BatchLoader::~BatchLoader() { stop_prefetch(); }
@@ -48,11 +50,17 @@ void BatchLoader::begin_at(int64_t first_batch) {
 }
 
 BatchLoader::State BatchLoader::state() const {
-  return {generator_.get_state(), permutation_.defined() ? permutation_ : torch::Tensor(), next_index_};
+  return {generator_.get_state(), permutation_.defined() ? permutation_ : torch::Tensor(), next_index_,
+          augmenter_ ? augmenter_->generator_state() : torch::Tensor()};
 }
 
 void BatchLoader::resume_epoch(const State& state) {
   stop_prefetch();
+  if (state.augment_generator.defined() != (augmenter_ != nullptr))
+    throw Error(std::string("loader state ") + (augmenter_ ? "lacks" : "has") +
+                " an augmentation generator but this loader " + (augmenter_ ? "augments" : "does not augment") +
+                " (dataset.augment differs from the checkpointed run's)");
+  if (augmenter_) augmenter_->set_generator_state(state.augment_generator);
   generator_.set_state(state.generator);
   if (state.next_batch == 0) return start_epoch();  // a new epoch: draw from the generator
   permutation_ = state.permutation;
@@ -82,6 +90,12 @@ void BatchLoader::prefetch_loop(int64_t first, int64_t count) {
 }
 
 bool BatchLoader::next(Batch& out) {
+  if (!take_next(out)) return false;
+  if (augmenter_) out.x = augmenter_->apply(out.x);
+  return true;
+}
+
+bool BatchLoader::take_next(Batch& out) {
   if (next_index_ >= batches_) return false;
   if (!worker_.joinable()) {
     out = assemble(next_index_++);

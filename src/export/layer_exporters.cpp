@@ -90,6 +90,23 @@ std::string export_avg_pool2d(OnnxGraph& graph, const LayerView& layer, const st
                          {"ceil_mode", int64_t{o.ceil_mode()}}});
 }
 
+// Inference-mode batch norm: (x - running_mean) / sqrt(running_var + eps) * weight + bias.
+std::string export_batch_norm2d(OnnxGraph& graph, const LayerView& layer, const std::string& x) {
+  const auto& bn = as<torch::nn::BatchNorm2dImpl>(layer);
+  const auto& o = bn.options;
+  if (!o.track_running_stats() || !bn.running_mean.defined())
+    unsupported(layer, "without running statistics it normalises with batch statistics at inference");
+  const int64_t features = o.num_features();
+  const auto scale = o.affine() ? bn.weight : torch::ones({features});
+  const auto shift = o.affine() ? bn.bias : torch::zeros({features});
+  return graph.add_node("BatchNormalization",
+                        {x, graph.add_initializer(layer.name + ".weight", scale),
+                         graph.add_initializer(layer.name + ".bias", shift),
+                         graph.add_initializer(layer.name + ".running_mean", bn.running_mean),
+                         graph.add_initializer(layer.name + ".running_var", bn.running_var)},
+                        layer.name, {{"epsilon", static_cast<float>(o.eps())}});
+}
+
 // modlr's Flatten is x.flatten(1); torch::nn::Flatten only with its default dims.
 std::string export_flatten(OnnxGraph& graph, const LayerView& layer, const std::string& x) {
   if (const auto* flatten = dynamic_cast<const torch::nn::FlattenImpl*>(layer.module)) {
@@ -114,6 +131,7 @@ MODLR_REGISTER(onnx_exporters, "MaxPool2d", export_max_pool2d);
 MODLR_REGISTER(onnx_exporters, "MaxPool2x2", export_max_pool_2x2);
 MODLR_REGISTER(onnx_exporters, "AvgPool2d", export_avg_pool2d);
 MODLR_REGISTER(onnx_exporters, "Flatten", export_flatten);
+MODLR_REGISTER(onnx_exporters, "BatchNorm2d", export_batch_norm2d);
 MODLR_REGISTER(onnx_exporters, "ReLU", unary("Relu"));
 MODLR_REGISTER(onnx_exporters, "Tanh", unary("Tanh"));
 MODLR_REGISTER(onnx_exporters, "Sigmoid", unary("Sigmoid"));

@@ -233,6 +233,7 @@ void Runner::save_state(torch::serialize::OutputArchive& archive) const {
   archive.write("rng", at::detail::getDefaultCPUGenerator().get_state());
   archive.write("loader_generator", loader.generator);
   if (loader.permutation.defined()) archive.write("loader_permutation", loader.permutation);
+  if (loader.augment_generator.defined()) archive.write("loader_augment_generator", loader.augment_generator);
   Archive metrics;
   for (const auto& [name, tensor] : train_metrics_->state()) metrics.write(name, tensor);
   archive.write("metrics", metrics);
@@ -262,6 +263,7 @@ void Runner::load_state(torch::serialize::InputArchive& archive) {
   resume->examples_seen = progress[4].item<int64_t>();
   resume->loader.generator = read_tensor(archive, "loader_generator");
   archive.try_read("loader_permutation", resume->loader.permutation);
+  archive.try_read("loader_augment_generator", resume->loader.augment_generator);
   auto metrics = read_archive(archive, "metrics");
   for (const auto& name : metrics.keys()) resume->metrics[name] = read_tensor(metrics, name);
   resume->objective_sums = read_numbers(archive, "objective_sums");

@@ -120,6 +120,12 @@ std::string summary_json(const RunSummary& s) {
   j["test"]["seconds"] = s.test_seconds;
   for (const auto& [name, value] : s.test_metrics) j["test"][name] = value;
   if (!s.test_confusion_matrix.empty()) j["test"]["confusion_matrix"] = s.test_confusion_matrix;
+  for (const auto& extra : s.extra_tests) {
+    auto& split = j["extra_tests"][extra.name];
+    split["seconds"] = extra.seconds;
+    for (const auto& [name, value] : extra.metrics) split[name] = value;
+    if (!extra.confusion_matrix.empty()) split["confusion_matrix"] = extra.confusion_matrix;
+  }
   for (const auto& [key, value] : s.environment) j["environment"][key] = value;
   j["environment"]["threads"] = s.threads;
   j["data"] = nlohmann::ordered_json::object();

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "csv_fixture.h"
+#include "cifar_fixture.h"
 #include "test_support.h"
 
 namespace mt = modlr::testing;
@@ -89,4 +90,40 @@ TEST_F(ParityTest, MlpOnRealCaliforniaHousing) {
     GTEST_SKIP() << "../shared/data/california-housing not present";
   expect_identical(check_parity("configs/mlp-california-housing.yaml",
                                 "--set runner.epochs=2 --set dataset.limit=3000 --set dataset.missing=mean", runs));
+}
+
+namespace {
+
+// CIFAR-10 workloads: augmentation (crop + flip, its own generator), dropout (the global
+// generator) and batch norm (the final-weights comparison covers every state_dict entry,
+// so the running means, variances and num_batches_tracked must match too).
+class CifarParityTest : public ParityTest {
+ protected:
+  void SetUp() override {
+    ParityTest::SetUp();
+    mt::write_synthetic_cifar(cifar.path(), 40, 20);
+  }
+  std::string synthetic_cifar(int64_t limit) const {
+    return "--set dataset.path=" + cifar.path() + " --set dataset.limit=" + std::to_string(limit) +
+           " --set runner.epochs=1 --set dataset.batch_size=16 --set dataset.eval_batch_size=25";
+  }
+  mt::TempDir cifar;
+};
+
+}  // namespace
+
+TEST_F(CifarParityTest, CnnCifarWithAugmentationAndDropout) {
+  expect_identical(check_parity("configs/cnn-cifar10.yaml", synthetic_cifar(100), runs));
+}
+
+TEST_F(CifarParityTest, Vgg16BatchNormIncludingRunningStatistics) {
+  expect_identical(check_parity("configs/vgg16-cifar10.yaml", synthetic_cifar(40) + " --set dataset.validation=0.2", runs));
+}
+
+TEST_F(CifarParityTest, CnnCifarOnRealCifar10) {
+  const std::string file = MODLR_SOURCE_DIR "/../shared/data/cifar-10/cifar-10-batches-bin/data_batch_1.bin.gz";
+  if (!mt::exists(file)) GTEST_SKIP() << "../shared/data/cifar-10 not present";
+  expect_identical(check_parity("configs/cnn-cifar10.yaml",
+                                "--set runner.epochs=1 --set dataset.limit=512 --set dataset.train_files=[data_batch_1]",
+                                runs));
 }

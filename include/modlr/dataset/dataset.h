@@ -10,6 +10,7 @@
 ///   batch_size: 64, eval_batch_size: 1000, shuffle: true, drop_last: false,
 ///   prefetch: auto            # batches assembled ahead on a background thread (a count),
 ///                             # auto: 2 when a core is left free by the compute threads, else 0
+///   augment: {crop_padding: 4, hflip: true}   # optional, training batches only (augment.h)
 /// plus the source's own keys (e.g. scale, mean, std for images).
 #include <memory>
 #include <string>
@@ -28,10 +29,20 @@ struct DataFile {
   std::string sha256;  ///< of the bytes on disk (compressed if the file is)
 };
 
-/// What a DataSource reads: train and test splits plus the files they came from.
+/// A further labelled split a source provides for evaluation only, under its own name
+/// (e.g. CIFAR-10's 1,000 official test images beside the held-out test split). A run
+/// evaluates it after `test` and records its metrics under `name`.
+struct NamedSplit {
+  std::string name;  ///< [a-z][a-z0-9_]*, not train, validation or test
+  TensorData data;
+};
+
+/// What a DataSource reads: train and test splits, any extra test splits, and the files
+/// they came from.
 struct SourceData {
   TensorData train;
   TensorData test;
+  std::vector<NamedSplit> extra_tests;
   std::vector<DataFile> files;
 };
 
@@ -68,12 +79,19 @@ class Dataset {
   bool has_validation() const { return validation_.size() > 0; }
   const TensorData& data(Split split) const;
   const std::vector<DataFile>& files() const { return files_; }
+  /// The source's extra test splits, in the source's order (empty for most sources).
+  const std::vector<NamedSplit>& extra_tests() const { return extra_tests_; }
 
   /// A loader over `split`: the training split shuffles (if configured) with batch_size,
   /// the others keep their order with eval_batch_size.
   std::unique_ptr<BatchLoader> loader(Split split) const;
+  /// An evaluation loader (eval_batch_size, in order) over the extra test split `name`;
+  /// throws modlr::Error if there is none of that name.
+  std::unique_ptr<BatchLoader> extra_test_loader(const std::string& name) const;
 
  private:
+  void check_extra_tests() const;
+
   std::unique_ptr<DataSource> source_;
   int64_t limit_ = 0;
   double validation_fraction_ = 0;
@@ -83,6 +101,7 @@ class Dataset {
   uint64_t seed_ = 0;
   bool loaded_ = false;
   TensorData train_, validation_, test_;
+  std::vector<NamedSplit> extra_tests_;
   std::vector<DataFile> files_;
 };
 

@@ -9,9 +9,11 @@
 /// never assembled example by example.
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <thread>
 
+#include "modlr/dataset/augment.h"
 #include "modlr/dataset/batch.h"
 
 namespace modlr {
@@ -21,7 +23,8 @@ struct LoaderOptions {
   bool shuffle = false;
   bool drop_last = false;    ///< drop a final batch smaller than batch_size
   int64_t prefetch = 2;      ///< batches assembled ahead on a background thread; 0 = inline
-  uint64_t seed = 0;         ///< seeds the shuffle generator
+  uint64_t seed = 0;         ///< seeds the shuffle generator (and, via augment_seed, the augmenter)
+  AugmentOptions augment;    ///< applied in next() to every batch handed out, when enabled
 };
 
 class BatchLoader {
@@ -38,17 +41,21 @@ class BatchLoader {
   /// Starts an epoch: draws the next permutation (when shuffling) and starts prefetching.
   /// Abandons any batches left from the previous epoch.
   void start_epoch();
-  /// Moves the next batch of this epoch into `out`; false when the epoch is exhausted.
+  /// Moves the next batch of this epoch into `out` (augmented here, on the caller's thread,
+  /// so the augmentation draws follow the batches handed out); false when the epoch is
+  /// exhausted.
   bool next(Batch& out);
   /// The permutation of the current epoch (empty when not shuffling); for tests.
   const torch::Tensor& permutation() const { return permutation_; }
 
   /// Where the loader stands, exactly: the shuffle generator's state (after drawing the
-  /// current epoch's permutation), that permutation and the next batch index.
+  /// current epoch's permutation), that permutation, the next batch index and, when
+  /// augmenting, the augmentation generator's state (after the batches handed out so far).
   struct State {
     torch::Tensor generator;
     torch::Tensor permutation;
     int64_t next_batch = 0;
+    torch::Tensor augment_generator;  ///< undefined when the loader does not augment
   };
   State state() const;
   /// Continues the epoch a State describes at its next batch (without drawing a new
@@ -57,6 +64,7 @@ class BatchLoader {
 
  private:
   Batch assemble(int64_t index) const;
+  bool take_next(Batch& out);
   void begin_at(int64_t first_batch);
   void stop_prefetch();
   void prefetch_loop(int64_t first, int64_t count);
@@ -64,6 +72,7 @@ class BatchLoader {
   TensorData data_;
   LoaderOptions options_;
   torch::Generator generator_;
+  std::unique_ptr<BatchAugmenter> augmenter_;  ///< null when options.augment is off
   torch::Tensor permutation_;
   int64_t next_index_ = 0;
   int64_t batches_ = 0;

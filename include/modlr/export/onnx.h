@@ -57,7 +57,7 @@ class OnnxGraph {
 using OnnxExporterRegistry =
     Registry<std::string, OnnxGraph&, const LayerView&, const std::string&>;
 /// The exporters by layer type name (built-ins: Linear, Conv2d, ReLU, Tanh, Sigmoid,
-/// MaxPool2d, AvgPool2d, Flatten, Dropout, Identity).
+/// MaxPool2d, MaxPool2x2, AvgPool2d, BatchNorm2d, Flatten, Dropout, Identity).
 OnnxExporterRegistry& onnx_exporters();
 
 /// The ONNX model for `model` as serialised protobuf bytes. `example_shape` is one

@@ -10,6 +10,14 @@
 
 namespace modlr {
 
+/// One evaluated split beside the main test split (a source's extra test split).
+struct SplitSummary {
+  std::string name;
+  double seconds = 0;
+  std::map<std::string, double> metrics;
+  std::vector<std::vector<int64_t>> confusion_matrix;
+};
+
 /// Everything summary.json holds. Metrics maps are flattened into their section.
 struct RunSummary {
   std::string experiment;
@@ -24,6 +32,9 @@ struct RunSummary {
   double test_seconds = 0;
   std::map<std::string, double> test_metrics;  ///< loss, accuracy, f1_macro, auc_roc, ...
   std::vector<std::vector<int64_t>> test_confusion_matrix;
+  /// Extra test splits, written as "extra_tests": {name: {seconds, metrics..., confusion_matrix}}
+  /// after "test" (the key is absent when there are none).
+  std::vector<SplitSummary> extra_tests;
   std::map<std::string, std::string> environment;
   int64_t threads = 0;
   std::vector<std::pair<std::string, std::string>> data_files;  ///< path, sha256
