@@ -77,8 +77,8 @@ def train_and_record(experiment, record, summary, args):
     dataset = experiment.dataset
     dataset.load()
     summary["data_files"] = list(dataset.files)
-    runner = Runner(experiment.model, experiment.loss, experiment.optimizers, experiment.options,
-                    record)
+    runner = Runner(experiment.models, experiment.loss, experiment.optimizers, experiment.options,
+                    record, experiment.hooks)
     validation = dataset.loader("validation") if dataset.has_validation() else None
     runner.fit(dataset.loader("train"), validation)
     summary.update(train_epochs=runner.epoch, train_seconds=runner.train_seconds,
@@ -87,9 +87,9 @@ def train_and_record(experiment, record, summary, args):
     summary.update(test_seconds=runner.evaluation_seconds["test"], test_metrics=test_metrics,
                    confusion=confusion,
                    checkpoints=["checkpoints/" + name for name in runner.checkpoints])
-    torch.save(experiment.model.state_dict(), record.dir + "/weights.pt")
-    safetensors.save(experiment.model.state_dict(), record.dir + "/model.safetensors",
-                     {"format": "pt"})
+    weights = experiment.models.tensors()  # "<model>." prefixed names with several models
+    torch.save(weights, record.dir + "/weights.pt")
+    safetensors.save(weights, record.dir + "/model.safetensors", {"format": "pt"})
     summary["checkpoints"].append("model.safetensors")
     summary["status"] = "finished"
     record.write_summary(summary)
