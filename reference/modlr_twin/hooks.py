@@ -56,6 +56,8 @@ class SampleGridHook:
         section = root.section("runner").section("sample_grid")
         self.model = section.get("model", str, "generator")
         self.rows = section.get_count("rows", 8)
+        if self.rows > 32:
+            section.fail("rows", "at most 32 (a grid of 1024 samples)")
         self.every = section.get_count("every", 1)
         self.seed = root.get_count("seed", 0, allow_zero=True)
         self.noise = None

@@ -41,6 +41,9 @@ void save_outputs(Experiment& experiment, Split split, const std::string& path) 
 int eval(const EvalArgs& args) {
   return guarded([&] {
     Experiment experiment(Config::load(args.config, args.overrides));
+    if (!args.save_outputs.empty() && experiment.models().size() != 1)
+      throw Error("--save-outputs needs an experiment with one model; this one has " +
+                  std::to_string(experiment.models().size()) + " (export one with `modlr export --model`)");
     const Split split = args.split == "train"        ? Split::train
                         : args.split == "validation" ? Split::validation
                                                      : Split::test;

@@ -20,13 +20,13 @@ void add_predictions(LossOutput& out, const torch::Tensor& d_real, const torch::
 }  // namespace
 
 torch::Tensor GanLoss::noise(ModelSet& models, int64_t batch_size) const {
-  auto shape = models.get("generator").input_shape();
+  const Model& generator = models.get("generator");
+  auto shape = generator.input_shape();
   if (shape.empty())
     throw Error("gan loss: the generator model declares no input shape, so it cannot be fed noise");
   shape.insert(shape.begin(), batch_size);
-  const auto device = models.get("generator").parameters().empty()
-                          ? torch::Device(torch::kCPU)
-                          : models.get("generator").parameters().front().device();
+  const auto parameters = generator.parameters();
+  const auto device = parameters.empty() ? torch::Device(torch::kCPU) : parameters.front().device();
   return torch::randn(shape, torch::TensorOptions().device(device));  // torch's global generator
 }
 

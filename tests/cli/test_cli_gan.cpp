@@ -74,6 +74,10 @@ TEST_F(GanCli, TrainRecordsBothLossesMetricsAndSampleGrids) {
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
   for (const char* name : {"discriminator", "generator", "d_real", "d_fake"})
     EXPECT_NE(eval.out.find(name), std::string::npos) << eval.out;
+  const auto outputs = mt::run_modlr("eval " + config + " --checkpoint " + run + "/model.safetensors --save-outputs " +
+                                     work.file("o.safetensors"));
+  EXPECT_EQ(outputs.exit_code, 1);
+  EXPECT_NE(outputs.err.find("--save-outputs needs an experiment with one model"), std::string::npos) << outputs.err;
 }
 
 TEST_F(GanCli, ResumingExtendsTheRunBitwise) {
@@ -119,6 +123,7 @@ TEST_F(GanCli, BadGanConfigsAreOneLineErrorsNamingTheKey) {
   for (const auto& [set, key] : std::vector<std::pair<std::string, std::string>>{
            {"loss.label_smoothing=1.5", "loss.label_smoothing"},
            {"runner.sample_grid.rows=0", "runner.sample_grid.rows"},
+           {"runner.sample_grid.rows=33", "runner.sample_grid.rows"},
            {"runner.sample_grid.colour=red", "runner.sample_grid.colour"},
            {"model.generator.image_size=30", "model.generator.image_size"},
            {"runner.hooks=[sample_grids]", "runner.hooks"}}) {

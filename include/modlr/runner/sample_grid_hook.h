@@ -8,8 +8,8 @@
 /// dropout) under no_grad and is put back in its previous mode: training is unaffected
 /// (no global RNG draws, no buffer updates).
 ///
-/// Config: runner.sample_grid: {model: generator, rows: 8, every: 1}; the grid holds
-/// rows x rows samples, each image framed by 2 white pixels. The model must declare its
+/// Config: runner.sample_grid: {model: generator, rows: 8 (1..32), every: 1}; the grid
+/// holds rows x rows samples, each image framed by 2 white pixels. The model must declare its
 /// input shape (Model::input_shape) and return images [N, C, H, W] with values in
 /// [-1, 1] (C = 1 gray or 3 RGB).
 #include <torch/torch.h>
