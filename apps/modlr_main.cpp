@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
   export_cmd->add_option("--safetensors", export_args.safetensors,
                          "write the weights (PyTorch state_dict names) to this file");
   export_cmd->add_option("--set", export_args.overrides, set_help);
+  export_cmd->add_option("--model", export_args.model,
+                         "export only this model of a multi-model experiment (e.g. generator)");
 
   modlr::cli::SummaryArgs summary;
   auto* summary_cmd =

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Runs `modlr train` and its Python twin on one config with the same overrides (threads
 # pinned to 1 unless given), then compares metrics.csv row by row (bitwise), config.yaml,
-# and the final weights (modlr's last checkpoint vs the twin's weights.pt).
+# the final weights (modlr's last checkpoint vs the twin's weights.pt, every model) and
+# the sample grids (samples/*.png, byte for byte) when the run writes them.
 #
 # Usage: reference/check_parity.sh CONFIG [--set key=value ...]
 # Env:   MODLR (default build/modlr), PARITY_DIR (default: a fresh directory under /tmp)
@@ -25,8 +26,18 @@ status=0
 if diff -u "$A/config.yaml" "$B/config.yaml"; then echo "config.yaml identical"; else status=1; fi
 "$PYTHON" - "$A" "$B" <<'EOF' || status=1
 import glob, os, sys
-import torch
+import torch, yaml
 modlr_run, twin_run = sys.argv[1:]
+# The models, from the resolved config: one ("model") or a mapping of named ones (a GAN).
+section = yaml.safe_load(open(modlr_run + "/config.yaml"))["model"]
+names = ["model"] if "name" in section else list(section)
+
+def archive(path):
+    """A checkpoint's tensors, named as the twin's weights.pt ("<model>." with several)."""
+    stored = torch.jit.load(path)
+    if len(names) == 1:
+        return dict(getattr(stored, names[0]))
+    return {n + "." + k: v for n in names for k, v in getattr(stored, n).items()}
 
 def differing(ours, twin):
     return sorted(k for k in set(ours) | set(twin)
@@ -35,13 +46,19 @@ def differing(ours, twin):
 status = 0
 initial = modlr_run + "/checkpoints/initial.pt"
 if os.path.exists(initial):
-    differ = differing(torch.jit.load(initial).model,
-                       torch.jit.load(twin_run + "/checkpoints/initial.pt").model)
+    differ = differing(archive(initial), archive(twin_run + "/checkpoints/initial.pt"))
     print("initial weights: " + ("bitwise identical" if not differ else "differ in " + ", ".join(differ)))
     status |= bool(differ)
 checkpoint = sorted(glob.glob(modlr_run + "/checkpoints/epoch-*.pt"))[-1]
-differ = differing(torch.jit.load(checkpoint).model, torch.load(twin_run + "/weights.pt"))
+differ = differing(archive(checkpoint), torch.load(twin_run + "/weights.pt"))
 print("final weights: " + ("bitwise identical" if not differ else "differ in " + ", ".join(differ)))
 sys.exit(1 if status or differ else 0)
 EOF
+if [ -d "$A/samples" ] || [ -d "$B/samples" ]; then
+  if diff -r "$A/samples" "$B/samples" >/dev/null 2>&1; then
+    echo "sample grids: byte identical ($(ls "$A/samples" | wc -l) files)"
+  else
+    echo "sample grids: differ"; status=1
+  fi
+fi
 exit $status

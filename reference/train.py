@@ -77,8 +77,8 @@ def train_and_record(experiment, record, summary, args):
     dataset = experiment.dataset
     dataset.load()
     summary["data_files"] = list(dataset.files)
-    runner = Runner(experiment.model, experiment.loss, experiment.optimizers, experiment.options,
-                    record)
+    runner = Runner(experiment.models, experiment.loss, experiment.optimizers, experiment.options,
+                    record, experiment.hooks)
     validation = dataset.loader("validation") if dataset.has_validation() else None
     runner.fit(dataset.loader("train"), validation)
     summary.update(train_epochs=runner.epoch, train_seconds=runner.train_seconds,
@@ -90,9 +90,9 @@ def train_and_record(experiment, record, summary, args):
     for name, _ in dataset.extra_tests:  # a source's extra test splits, as modlr's train
         metrics, matrix = runner.evaluate(dataset.extra_test_loader(name), name)
         summary["extra_tests"].append((name, runner.evaluation_seconds[name], metrics, matrix))
-    torch.save(experiment.model.state_dict(), record.dir + "/weights.pt")
-    safetensors.save(experiment.model.state_dict(), record.dir + "/model.safetensors",
-                     {"format": "pt"})
+    weights = experiment.models.tensors()  # "<model>." prefixed names with several models
+    torch.save(weights, record.dir + "/weights.pt")
+    safetensors.save(weights, record.dir + "/model.safetensors", {"format": "pt"})
     summary["checkpoints"].append("model.safetensors")
     summary["status"] = "finished"
     record.write_summary(summary)

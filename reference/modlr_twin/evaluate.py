@@ -32,14 +32,15 @@ def save_outputs(model, loader, path):
 
 
 def evaluate_weights(experiment, weights, outputs_path=None):
-    safetensors.load_into(experiment.model, weights)
+    safetensors.load_into(experiment.models.only(), weights)
     dataset = experiment.dataset
     dataset.load()
-    runner = Runner(experiment.model, experiment.loss, experiment.optimizers, experiment.options)
+    runner = Runner(experiment.models, experiment.loss, experiment.optimizers, experiment.options)
     metrics, confusion = runner.evaluate(dataset.loader("test"), "test")
     result = {"split": "test", "weights": weights, "metrics": metrics, "confusion_matrix": confusion}
     if outputs_path:
-        result["inference_seconds"] = save_outputs(experiment.model, dataset.loader("test"), outputs_path)
+        result["inference_seconds"] = save_outputs(experiment.models.only(), dataset.loader("test"),
+                                                   outputs_path)
         result["outputs"] = outputs_path
     print(json.dumps(result), flush=True)
     return 0

@@ -1,10 +1,13 @@
 """The composition root, as src/runner/experiment.cpp. Keys are read in modlr's order (so
 the resolved config records defaults in the same places), the global RNG is seeded after
-the dataset object exists and before the model is built, then loss and optimizers."""
+the dataset object exists and before the models are built (in config order), then loss,
+optimizers and user hooks."""
 import torch
 
 from .config import config_stem
+from .hooks import build_hook
 from .loader import Dataset
+from .model_set import ModelSet
 from .models import build_model
 from .optim import Optimizer, build_loss
 from .suite import MetricSuite
@@ -14,6 +17,7 @@ DEFAULT_METRICS = {
     "classification": (["accuracy"], ["accuracy", "precision_macro", "recall_macro", "f1_macro",
                                       "auc_roc", "confusion_matrix"]),
     "regression": (["rmse"], ["mse", "rmse", "mae", "r2"]),
+    "generative": (["d_real", "d_fake"], ["d_real", "d_fake"]),
 }
 
 
@@ -26,12 +30,12 @@ class Experiment:
         self._read_runner(config.section("runner"))
         self.dataset = Dataset(config.section("dataset"), self.seed)
         torch.manual_seed(self.seed)
-        self.model = self._build_model(config.section("model"))
+        self.models = self._build_models(config.section("model"))
         self.threads = resolve_threads(self._thread_specs[0], self._thread_specs[1],
                                        config.section("runner").path("threads"),
                                        self._auto_intra_op_threads())
         apply_threads(*self.threads)
-        self.initial_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        self.initial_state = {k: v.detach().clone() for k, v in self.models.tensors().items()}
         self.loss = build_loss(config.section("loss"))
         self.optimizers = self._build_optimizers(config)
         self._read_metrics(config.section("metrics"))
@@ -41,9 +45,8 @@ class Experiment:
         self.options["checkpoint_steps"] = tracking.get_count("checkpoint_steps", 0, allow_zero=True)
         self.options["keep_checkpoints"] = tracking.get_count("keep_checkpoints", 3)
         self.options["save_initial"] = tracking.get("save_initial", bool, False)
-        runner = config.section("runner")
-        if runner.get("hooks", [str], []):
-            runner.fail("hooks", "user hooks are not supported by the Python twin")
+        self.hooks = [build_hook(name, config)
+                      for name in config.section("runner").get("hooks", [str], [])]
         config.check_no_unknown_keys()
 
     def _read_runner(self, runner):
@@ -63,27 +66,37 @@ class Experiment:
 
     def _auto_intra_op_threads(self):
         """As Experiment::auto_intra_op_threads: all cores for convolutional models, else 1."""
-        convolutional = any(isinstance(m, (torch.nn.Conv1d, torch.nn.Conv2d)) for m in self.model.modules())
+        convolutional = any(isinstance(m, (torch.nn.Conv1d, torch.nn.Conv2d))
+                            for model in self.models.values() for m in model.modules())
         return available_cores() if convolutional else 1
 
-    def _build_model(self, section):
-        if not section.has("name"):
-            section.fail("", "the Python twin builds one model (a section with a name)")
-        return build_model(section)
+    def _build_models(self, section):
+        """One model spec (it has a `name`) or a mapping of named specs, as build_models."""
+        models = ModelSet()
+        if section.has("name"):
+            models.add("model", build_model(section))
+        else:
+            for key in section.keys():
+                models.add(key, build_model(section.section(key)))
+        if not models.names():
+            section.fail("", "defines no model")
+        return models
 
     def _build_optimizers(self, root):
         if root.is_list("optimizer"):
             sections = root.list_sections("optimizer")
         else:
             sections = [root.section("optimizer")]
-        optimizers = []
+        optimizers, names, objectives = [], self.models.names(), self.loss.objectives
         for section in sections:
-            if section.get("model", str, "model") != "model":
+            model = section.get("model", str, names[0] if len(names) == 1 else "")
+            if model not in names:
                 section.fail("model", "names no model of this experiment")
-            if section.get("objective", str, "loss") != "loss":
+            objective = section.get("objective", str, objectives[0] if len(objectives) == 1 else "")
+            if objective not in objectives:
                 section.fail("objective", "names no objective of the loss")
-            optimizers.append(Optimizer(section, self.model.parameters(), self.options["epochs"],
-                                        "model", "loss"))
+            optimizers.append(Optimizer(section, self.models.get(model).parameters(),
+                                        self.options["epochs"], model, objective))
         return optimizers
 
     def _read_metrics(self, section):

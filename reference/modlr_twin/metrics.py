@@ -7,6 +7,7 @@ import math
 CLASSIFICATION = ["accuracy", "precision_macro", "recall_macro", "f1_macro", "auc_roc",
                   "confusion_matrix"]
 REGRESSION = ["mse", "rmse", "mae", "r2"]
+GENERATIVE = ["d_real", "d_fake"]
 
 
 def _ratio(num, den):

@@ -1,7 +1,8 @@
-"""The models, as src/model/mlp.cpp, lenet.cpp and cifar_nets.cpp: the same layers, created in the same
+"""The models, as src/model/mlp.cpp, lenet.cpp, cifar_nets.cpp and dcgan.cpp: the same layers, created in the same
 order (so default initialisation draws the same numbers) with the same state_dict names."""
 from collections import OrderedDict
 
+import torch
 from torch import nn
 
 
@@ -135,8 +136,68 @@ def build_vgg16(c):
     return nn.Sequential(OrderedDict(layers))
 
 
+def _read_dcgan_options(c, generator):
+    """As read_options in src/model/dcgan.cpp (same keys, same order)."""
+    o = {}
+    if generator:
+        o["latent_size"] = c.get_count("latent_size", 100)
+    o["features"] = c.get_count("features", 64)
+    o["channels"] = c.get_count("channels", 1)
+    o["image_size"] = c.get_count("image_size", 28)
+    if o["image_size"] % 4 != 0:
+        c.fail("image_size", "must be a multiple of 4 (two stride-2 stages)")
+    if not generator:
+        o["dropout"] = c.get("dropout", float, 0.0)
+        if o["dropout"] < 0 or o["dropout"] >= 1:
+            c.fail("dropout", "must be in [0, 1)")
+    return o
+
+
+def _dcgan_init(model):
+    """The DCGAN paper's initialisation, layer by layer, after the default init."""
+    with torch.no_grad():
+        for layer in model.children():
+            if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d)):
+                nn.init.normal_(layer.weight, 0.0, 0.02)
+            elif isinstance(layer, nn.BatchNorm2d):
+                nn.init.normal_(layer.weight, 1.0, 0.02)
+                nn.init.zeros_(layer.bias)
+    return model
+
+
+def build_dcgan_generator(c):
+    o = _read_dcgan_options(c, True)
+    side, f, latent = o["image_size"] // 4, o["features"], o["latent_size"]
+    model = nn.Sequential(OrderedDict([
+        ("unflatten", nn.Unflatten(1, (latent, 1, 1))),
+        ("deconv1", nn.ConvTranspose2d(latent, 2 * f, side, 1, 0, bias=False)),
+        ("bn1", nn.BatchNorm2d(2 * f)), ("relu1", nn.ReLU()),
+        ("deconv2", nn.ConvTranspose2d(2 * f, f, 4, 2, 1, bias=False)),
+        ("bn2", nn.BatchNorm2d(f)), ("relu2", nn.ReLU()),
+        ("deconv3", nn.ConvTranspose2d(f, o["channels"], 4, 2, 1)),
+        ("tanh", nn.Tanh())]))
+    model.input_shape = [latent]  # Model::input_shape: fed noise, not data
+    return _dcgan_init(model)
+
+
+def build_dcgan_discriminator(c):
+    o = _read_dcgan_options(c, False)
+    side, f = o["image_size"] // 4, o["features"]
+    layers = [("conv1", nn.Conv2d(o["channels"], f, 4, 2, 1)), ("act1", nn.LeakyReLU(0.2))]
+    if o["dropout"] > 0:
+        layers.append(("dropout1", nn.Dropout(o["dropout"])))
+    layers += [("conv2", nn.Conv2d(f, 2 * f, 4, 2, 1, bias=False)), ("bn2", nn.BatchNorm2d(2 * f)),
+               ("act2", nn.LeakyReLU(0.2))]
+    if o["dropout"] > 0:
+        layers.append(("dropout2", nn.Dropout(o["dropout"])))
+    layers += [("flatten", nn.Flatten()), ("fc", nn.Linear(2 * f * side * side, 1))]
+    return _dcgan_init(nn.Sequential(OrderedDict(layers)))
+
+
 MODELS = {"lenet1": build_lenet1, "lenet5": build_lenet5, "mlp": build_mlp,
-          "cnn_cifar": build_cnn_cifar, "vgg16": build_vgg16}
+          "cnn_cifar": build_cnn_cifar, "vgg16": build_vgg16,
+          "dcgan_generator": build_dcgan_generator,
+          "dcgan_discriminator": build_dcgan_discriminator}
 
 
 def build_model(section):

@@ -1,11 +1,21 @@
-"""Losses (src/loss/supervised_losses.cpp), optimizers and LR schedules (src/optimizer/*)."""
+"""Losses (src/loss/supervised_losses.cpp, gan_loss.cpp), optimizers and LR schedules (src/optimizer/*)."""
 import math
 
 import torch
 import torch.nn.functional as F
 
 
-class CrossEntropyLoss:
+class SupervisedLoss:
+    """One model, one objective "loss" (src/loss/supervised_losses.cpp)."""
+    objectives = ["loss"]
+
+    def compute(self, models, x, y, objective, training):
+        """({objective name: scalar}, predictions, targets), as Loss::compute."""
+        loss, predictions, targets = self(models.forward(x), y)
+        return {"loss": loss}, predictions, targets
+
+
+class CrossEntropyLoss(SupervisedLoss):
     task = "classification"
 
     def __init__(self, c):
@@ -20,7 +30,7 @@ class CrossEntropyLoss:
         return F.cross_entropy(outputs, y), outputs, y
 
 
-class MseLoss:
+class MseLoss(SupervisedLoss):
     task = "regression"
 
     def __init__(self, c):
@@ -31,7 +41,53 @@ class MseLoss:
         return F.mse_loss(outputs, targets), outputs, targets
 
 
-LOSSES = {"cross_entropy": CrossEntropyLoss, "mse": MseLoss}
+class GanLoss:
+    """src/loss/gan_loss.cpp (semantics in include/modlr/loss/gan.h): each training call
+    computes only the requested objective from its own noise drawn from the global
+    generator; evaluation computes both from one draw."""
+    task = "generative"
+    objectives = ["discriminator", "generator"]
+
+    def __init__(self, c):
+        smoothing = c.get("label_smoothing", float, 0.0)
+        if smoothing < 0 or smoothing >= 1:
+            c.fail("label_smoothing", "must be in [0, 1)")
+        self.real_target = 1.0 - smoothing
+
+    @staticmethod
+    def _bce(logits, target):
+        return F.binary_cross_entropy_with_logits(logits, torch.full_like(logits, target))
+
+    @staticmethod
+    def _predictions(d_real, d_fake):
+        p = torch.cat([d_real.detach().reshape(-1), d_fake.detach().reshape(-1)])
+        return p, torch.cat([torch.ones(d_real.numel()), torch.zeros(d_fake.numel())])
+
+    def compute(self, models, x, y, objective, training):
+        generator = models.get("generator")
+        z = torch.randn([x.size(0)] + list(generator.input_shape))
+        if objective == "discriminator":
+            with torch.no_grad():
+                fake = models.forward("generator", z)
+            d_real = models.forward("discriminator", x)
+            d_fake = models.forward("discriminator", fake)
+            loss = self._bce(d_real, self.real_target) + self._bce(d_fake, 0.0)
+            return ({"discriminator": loss},) + self._predictions(d_real, d_fake)
+        if objective == "generator":
+            d_fake = models.forward("discriminator", models.forward("generator", z))
+            return {"generator": self._bce(d_fake, 1.0)}, None, None
+        if objective == "" and not training:
+            fake = models.forward("generator", z)
+            d_real = models.forward("discriminator", x)
+            d_fake = models.forward("discriminator", fake)
+            objectives = {"discriminator": self._bce(d_real, self.real_target) + self._bce(d_fake, 0.0),
+                          "generator": self._bce(d_fake, 1.0)}
+            return (objectives,) + self._predictions(d_real, d_fake)
+        raise ValueError("gan loss: unknown objective '%s' (known: discriminator, generator)"
+                         % objective)
+
+
+LOSSES = {"cross_entropy": CrossEntropyLoss, "gan": GanLoss, "mse": MseLoss}
 
 
 def build_loss(section):

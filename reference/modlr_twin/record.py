@@ -73,18 +73,18 @@ class RunRecord:
         self._metrics.write("%d,%s,%s,%s\n" % (epoch, split, metric, format_value(value)))
         self._metrics.flush()
 
-    def save_checkpoint(self, model, epoch, keep):
+    def save_checkpoint(self, models, epoch, keep):
         """Saves checkpoints/epoch-NNNN.pt, drops the oldest beyond `keep`; the kept names."""
         name = "epoch-%04d.pt" % epoch
-        save_archive({"model": model_tensors(model)}, self.checkpoint_dir + "/" + name)
+        save_archive({n: model_tensors(m) for n, m in models.items()}, self.checkpoint_dir + "/" + name)
         self._saved.append(name)
         while len(self._saved) > keep:
             os.remove(self.checkpoint_dir + "/" + self._saved.pop(0))
         return (["initial.pt"] if getattr(self, "_initial", False) else []) + list(self._saved)
 
-    def save_initial(self, model):
+    def save_initial(self, models):
         """Saves checkpoints/initial.pt (outside the rotation), as modlr's save_initial."""
-        save_archive({"model": model_tensors(model)}, self.checkpoint_dir + "/initial.pt")
+        save_archive({n: model_tensors(m) for n, m in models.items()}, self.checkpoint_dir + "/initial.pt")
         self._initial = True
 
     def write_summary(self, summary):

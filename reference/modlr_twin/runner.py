@@ -1,8 +1,11 @@
 """The training loop, as src/runner/runner.cpp plus its built-in hooks (timing, progress,
 validation schedule, tracking, checkpoints; src/runner/builtin_hooks.cpp).
 
-One step: zero_grad -> forward -> loss -> backward -> loss.item() (must be finite) -> step,
-then the loss sum (value * batch size, in double) and the training metrics."""
+One step, for each optimizer in configured order: zero_grad -> loss.compute(models, batch,
+the optimizer's objective) -> backward -> item() (must be finite) -> step, then the
+objective's sum (value * batch size, in double) and, from the first stage that returns
+predictions, the training metrics. `models` is a ModelSet (model_set.py); `hooks` are
+user hooks (hooks.py) called at fit start and epoch end."""
 import math
 import time
 
@@ -21,8 +24,9 @@ def format_metrics(metrics):
 
 
 class Runner:
-    def __init__(self, model, loss, optimizers, options, record=None):
-        self.model, self.loss, self.optimizers = model, loss, optimizers
+    def __init__(self, models, loss, optimizers, options, record=None, hooks=()):
+        self.models, self.loss, self.optimizers = models, loss, optimizers
+        self.hooks = list(hooks)
         self.options, self.record = options, record  # options: epochs, validate_every, metrics...
         self.epoch, self.global_step = 0, 0
         self.train_metrics = {}
@@ -34,7 +38,9 @@ class Runner:
         metrics = MetricSuite(self.loss.task, self.options["train_metrics"])
         fit_start, validation_seconds = now(), 0.0
         if self.record is not None and self.options["save_initial"]:
-            self.record.save_initial(self.model)
+            self.record.save_initial(self.models)
+        for hook in self.hooks:
+            hook.fit_start(self)
         for epoch in range(1, self.options["epochs"] + 1):
             self.epoch = epoch
             self.train_epoch(train, metrics)
@@ -48,7 +54,7 @@ class Runner:
     def train_epoch(self, train, metrics):
         for optimizer in self.optimizers:
             optimizer.start_epoch(self.epoch - 1)
-        self.model.train(True)
+        self.models.train(True)
         metrics.reset()
         sums, examples = {}, 0
         train.start_epoch()
@@ -72,11 +78,14 @@ class Runner:
         for optimizer in self.optimizers:
             t1 = now()
             optimizer.zero_grad()
-            f0 = now()
-            outputs = self.model(x)
-            forward = now() - f0
-            loss, predictions, targets = self.loss(outputs, y)
+            self.models.forward_seconds = 0.0
+            objectives, predictions, targets = self.loss.compute(self.models, x, y,
+                                                                 optimizer.objective, True)
+            forward = self.models.forward_seconds
             t2 = now()
+            if optimizer.objective not in objectives:
+                raise RuntimeError("the loss returned no objective '%s'" % optimizer.objective)
+            loss = objectives[optimizer.objective]
             self.breakdown["forward"] += forward
             self.breakdown["loss"] += (t2 - t1) - forward
             loss.backward()
@@ -91,11 +100,13 @@ class Runner:
             self.breakdown["step"] += now() - t3
             objective = optimizer.objective
             sums[objective] = sums.get(objective, 0.0) + value * float(x.size(0))
-            if not metrics_updated:
+            if not metrics_updated and predictions is not None:
                 metrics.update(predictions, targets)
                 metrics_updated = True
 
     def epoch_end(self):
+        for hook in self.hooks:
+            hook.epoch_end(self)
         seconds = now() - self.epoch_start
         print("epoch %d/%d%s  (%.1f s)" % (self.epoch, self.options["epochs"],
                                            format_metrics(self.train_metrics), seconds), flush=True)
@@ -109,27 +120,30 @@ class Runner:
         every, epochs = self.options["checkpoint_every"], self.options["epochs"]
         if self.epoch % every == 0 or self.epoch == epochs:
             keep = self.options["keep_checkpoints"]
-            self.checkpoints = self.record.save_checkpoint(self.model, self.epoch, keep)
+            self.checkpoints = self.record.save_checkpoint(self.models, self.epoch, keep)
 
     def evaluate(self, loader, split):
-        """(metrics, confusion matrix rows); metrics include the mean loss."""
+        """(metrics, confusion matrix rows); metrics include each objective's mean."""
         start = now()
         with torch.inference_mode():
-            self.model.train(False)
+            self.models.train(False)
             metrics = MetricSuite(self.loss.task, self.options["eval_metrics"])
-            total, examples = 0.0, 0
+            sums, examples = {}, 0
             loader.start_epoch()
             while True:
                 batch = loader.next()
                 if batch is None:
                     break
-                loss, predictions, targets = self.loss(self.model(batch[0]), batch[1])
-                total += loss.item() * float(batch[0].size(0))
-                metrics.update(predictions, targets)
+                objectives, predictions, targets = self.loss.compute(self.models, batch[0], batch[1],
+                                                                     "", False)
+                for name, value in objectives.items():
+                    sums[name] = sums.get(name, 0.0) + value.item() * float(batch[0].size(0))
+                if predictions is not None:
+                    metrics.update(predictions, targets)
                 examples += batch[0].size(0)
             result = metrics.compute()
-            if examples:  # modlr has no loss entry when no batch ran
-                result["loss"] = total / examples
+            for name, total in sums.items():  # none when no batch ran, as modlr
+                result[name] = total / max(examples, 1)
             confusion = metrics.confusion_matrix()
         self.evaluation_seconds[split] = now() - start
         print("  %s%s" % (split, format_metrics(result)), flush=True)

@@ -3,11 +3,13 @@ import math
 
 import torch
 
-from .metrics import CLASSIFICATION, MACRO, REGRESSION, auc_roc_ovr_macro, macro_mean
+from .metrics import (CLASSIFICATION, GENERATIVE, MACRO, REGRESSION, auc_roc_ovr_macro,
+                      macro_mean)
 
 
 def metric_names(task):
-    return {"classification": CLASSIFICATION, "regression": REGRESSION}.get(task, [])
+    return {"classification": CLASSIFICATION, "regression": REGRESSION,
+            "generative": GENERATIVE}.get(task, [])
 
 
 class RegressionAccumulator:
@@ -52,6 +54,7 @@ class MetricSuite:
         self.confusion, self.classes = None, 0
         self.scores, self.targets = [], []
         self.regression = RegressionAccumulator()
+        self.probability_sums, self.probability_counts = [0.0, 0.0], [0, 0]  # real, generated
 
     def update(self, predictions, targets):
         if not self.names:
@@ -59,6 +62,8 @@ class MetricSuite:
         with torch.no_grad():
             if self.task == "classification":
                 return self._update_classification(predictions, targets)
+            if self.task == "generative":
+                return self._update_generative(predictions, targets)
             p = predictions.detach().to(torch.float32).reshape(-1).tolist()
             t = targets.to(torch.float32).reshape(-1).tolist()
             self.regression.add(p, t)
@@ -77,6 +82,15 @@ class MetricSuite:
             self.scores.append(torch.softmax(logits.to(torch.float32), 1).detach().clone())
             self.targets += actual.tolist()
 
+    def _update_generative(self, logits, targets):
+        """Sequential double sums of float32 sigmoid(logit), as MetricSuite::update_generative."""
+        p = torch.sigmoid(logits.detach().to(torch.float32)).reshape(-1).tolist()
+        t = targets.to(torch.float32).reshape(-1).tolist()
+        for probability, target in zip(p, t):
+            kind = 0 if target > 0.5 else 1
+            self.probability_sums[kind] += probability
+            self.probability_counts[kind] += 1
+
     def confusion_rows(self):
         k = self.classes
         flat = self.confusion.tolist()
@@ -85,6 +99,11 @@ class MetricSuite:
     def compute(self):
         out = {}
         for name in self.names:
+            if self.task == "generative":
+                kind = 0 if name == "d_real" else 1
+                if self.probability_counts[kind]:
+                    out[name] = self.probability_sums[kind] / float(self.probability_counts[kind])
+                continue
             if self.task == "regression":
                 if self.regression.count:
                     out[name] = self.regression.value(name)

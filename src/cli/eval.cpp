@@ -55,6 +55,9 @@ std::unique_ptr<BatchLoader> split_loader(const Dataset& dataset, const std::str
 int eval(const EvalArgs& args) {
   return guarded([&] {
     Experiment experiment(Config::load(args.config, args.overrides));
+    if (!args.save_outputs.empty() && experiment.models().size() != 1)
+      throw Error("--save-outputs needs an experiment with one model; this one has " +
+                  std::to_string(experiment.models().size()) + " (export one with `modlr export --model`)");
     auto& dataset = experiment.dataset();
     dataset.load();
     auto loader = split_loader(dataset, args.split);

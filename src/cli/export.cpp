@@ -9,12 +9,28 @@
 namespace modlr::cli {
 namespace {
 
-// One example's shape (no batch dimension), from the test split the model is evaluated on.
-std::vector<int64_t> example_shape(Experiment& experiment) {
+// One example's shape (no batch dimension): the shape the model declares for its input (a
+// generator's noise), else that of the test split the model is evaluated on.
+std::vector<int64_t> example_shape(Experiment& experiment, const Model& model) {
+  if (!model.input_shape().empty()) return model.input_shape();
   auto& dataset = experiment.dataset();
   dataset.load();
   const auto& inputs = dataset.data(Split::test).inputs;
   return std::vector<int64_t>(inputs.sizes().begin() + 1, inputs.sizes().end());
+}
+
+// The models to export: all of them, or the one --model names (then alone, so its
+// safetensors names are its plain state_dict names).
+ModelSet selected_models(const ModelSet& models, const std::string& name) {
+  if (name.empty()) return models;
+  if (!models.contains(name)) {
+    std::string known;
+    for (const auto& n : models.names()) known += (known.empty() ? "" : ", ") + n;
+    throw Error("--model '" + name + "': the experiment has no such model (models: " + known + ")");
+  }
+  ModelSet one;
+  one.add(name, models.shared(name));
+  return one;
 }
 
 }  // namespace
@@ -24,14 +40,18 @@ int export_model(const ExportArgs& args) {
     if (args.onnx.empty() && args.safetensors.empty())
       throw Error("nothing to export: give --onnx OUT.onnx and/or --safetensors OUT.safetensors");
     Experiment experiment(Config::load(args.config, args.overrides));
-    auto& models = experiment.models();
-    load_weights(models, args.checkpoint);
+    load_weights(experiment.models(), args.checkpoint);
+    auto models = selected_models(experiment.models(), args.model);
     std::string onnx_bytes;
     if (!args.onnx.empty()) {
-      if (models.size() != 1)
-        throw Error("ONNX export of an experiment with several models is not supported");
+      if (models.size() != 1) {
+        std::string known;
+        for (const auto& n : models.names()) known += (known.empty() ? "" : ", ") + n;
+        throw Error("ONNX export needs one model and this experiment has several (" + known +
+                    "); choose one with --model NAME");
+      }
       // Built and checked before anything is written, so a failure leaves no file.
-      onnx_bytes = export_onnx(models.only(), example_shape(experiment));
+      onnx_bytes = export_onnx(models.only(), example_shape(experiment, models.only()));
     }
     if (!args.safetensors.empty()) {
       save_safetensors(models, args.safetensors);

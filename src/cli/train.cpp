@@ -136,7 +136,9 @@ int train_and_record(Experiment& experiment, RunRecord& record, RunSummary& summ
   dataset.load();
   for (const auto& file : dataset.files()) summary.data_files.emplace_back(file.path, file.sha256);
 
-  Runner runner(experiment.models(), experiment.loss(), experiment.optimizers(), experiment.runner_options());
+  auto options = experiment.runner_options();
+  options.run_dir = record.dir();  // for user hooks that write files (sample grids)
+  Runner runner(experiment.models(), experiment.loss(), experiment.optimizers(), options);
   const auto hooks = add_hooks(runner, experiment, record);
   if (resume) restore_latest(runner, experiment, record);
   auto train_loader = dataset.loader(Split::train);

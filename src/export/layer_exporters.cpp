@@ -116,6 +116,40 @@ std::string export_flatten(OnnxGraph& graph, const LayerView& layer, const std::
   return graph.add_node("Flatten", {x}, layer.name, {{"axis", int64_t{1}}});
 }
 
+// torch's transposed-convolution weight [in, out / groups, kH, kW] is ONNX's layout too.
+std::string export_conv_transpose2d(OnnxGraph& graph, const LayerView& layer, const std::string& x) {
+  const auto& conv = as<torch::nn::ConvTranspose2dImpl>(layer);
+  const auto& o = conv.options;
+  if (!c10::holds_alternative<torch::enumtype::kZeros>(o.padding_mode()))
+    unsupported(layer, "only zero padding_mode is supported");
+  const auto* padding = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
+  if (!padding) unsupported(layer, "only explicit padding is supported");
+  std::vector<std::string> inputs{x, graph.add_initializer(layer.name + ".weight", conv.weight)};
+  if (conv.bias.defined()) inputs.push_back(graph.add_initializer(layer.name + ".bias", conv.bias));
+  return graph.add_node("ConvTranspose", inputs, layer.name,
+                        {{"kernel_shape", ints(o.kernel_size())},
+                         {"strides", ints(o.stride())},
+                         {"pads", pads(*padding)},
+                         {"output_padding", ints(o.output_padding())},
+                         {"dilations", ints(o.dilation())},
+                         {"group", o.groups()}});
+}
+
+std::string export_leaky_relu(OnnxGraph& graph, const LayerView& layer, const std::string& x) {
+  const auto& o = as<torch::nn::LeakyReLUImpl>(layer).options;
+  return graph.add_node("LeakyRelu", {x}, layer.name, {{"alpha", static_cast<float>(o.negative_slope())}});
+}
+
+// [N, d] -> [N, sizes...] (dim 1 of a 2-D input: ONNX Reshape with 0 = keep the batch).
+std::string export_unflatten(OnnxGraph& graph, const LayerView& layer, const std::string& x) {
+  const auto& o = as<torch::nn::UnflattenImpl>(layer).options;
+  if (o.dim() != 1 || o.sizes().empty()) unsupported(layer, "only unflattening dim 1 is supported");
+  std::vector<int64_t> shape{0};
+  shape.insert(shape.end(), o.sizes().begin(), o.sizes().end());
+  const auto shape_name = graph.add_initializer(layer.name + ".shape", torch::tensor(shape, torch::kInt64));
+  return graph.add_node("Reshape", {x, shape_name}, layer.name);
+}
+
 // Element-wise layers and those that are the identity at inference.
 OnnxExporterRegistry::Factory unary(const std::string& op_type) {
   return [op_type](OnnxGraph& graph, const LayerView& layer, const std::string& x) {
@@ -137,5 +171,8 @@ MODLR_REGISTER(onnx_exporters, "Tanh", unary("Tanh"));
 MODLR_REGISTER(onnx_exporters, "Sigmoid", unary("Sigmoid"));
 MODLR_REGISTER(onnx_exporters, "Dropout", unary("Identity"));  // inference: no dropout
 MODLR_REGISTER(onnx_exporters, "Identity", unary("Identity"));
+MODLR_REGISTER(onnx_exporters, "ConvTranspose2d", export_conv_transpose2d);
+MODLR_REGISTER(onnx_exporters, "LeakyReLU", export_leaky_relu);
+MODLR_REGISTER(onnx_exporters, "Unflatten", export_unflatten);
 
 }  // namespace modlr

@@ -10,7 +10,7 @@ std::vector<std::string> metric_names(Task task) {
       return {"accuracy", "precision_macro", "recall_macro", "f1_macro", "auc_roc",
               "confusion_matrix"};
     case Task::regression: return {"mse", "rmse", "mae", "r2"};
-    case Task::generative: return {};
+    case Task::generative: return {"d_real", "d_fake"};
   }
   return {};
 }
@@ -38,12 +38,15 @@ void MetricSuite::reset() {
   scores_.clear();
   targets_.clear();
   regression_.reset();
+  probability_sums_ = {};
+  probability_counts_ = {};
 }
 
 void MetricSuite::update(const torch::Tensor& predictions, const torch::Tensor& targets) {
   if (names_.empty() || !predictions.defined()) return;
   torch::NoGradGuard no_grad;
   if (task_ == Task::classification) return update_classification(predictions, targets);
+  if (task_ == Task::generative) return update_generative(predictions, targets);
   auto p = predictions.detach().to(torch::kCPU, torch::kFloat32).contiguous();
   auto t = targets.to(torch::kCPU, torch::kFloat32).contiguous();
   if (p.numel() != t.numel()) throw Error("metrics: predictions and targets differ in size");
@@ -67,9 +70,28 @@ void MetricSuite::update_classification(const torch::Tensor& logits, const torch
                   actual.data_ptr<int64_t>() + actual.numel());
 }
 
+// Sequential double sums over float32 probabilities (the twin sums in the same order).
+void MetricSuite::update_generative(const torch::Tensor& logits, const torch::Tensor& targets) {
+  auto p = torch::sigmoid(logits.detach().to(torch::kFloat32)).to(torch::kCPU).contiguous().reshape({-1});
+  auto t = targets.to(torch::kCPU, torch::kFloat32).contiguous().reshape({-1});
+  if (p.numel() != t.numel()) throw Error("metrics: predictions and targets differ in size");
+  const float* probability = p.data_ptr<float>();
+  const float* target = t.data_ptr<float>();
+  for (int64_t i = 0; i < p.numel(); ++i) {
+    const size_t kind = target[i] > 0.5f ? 0 : 1;
+    probability_sums_[kind] += static_cast<double>(probability[i]);
+    probability_counts_[kind] += 1.0;
+  }
+}
+
 std::map<std::string, double> MetricSuite::compute() const {
   std::map<std::string, double> out;
   for (const auto& name : names_) {
+    if (task_ == Task::generative) {
+      const size_t kind = name == "d_real" ? 0 : 1;
+      if (probability_counts_[kind] > 0) out[name] = probability_sums_[kind] / probability_counts_[kind];
+      continue;
+    }
     if (task_ == Task::regression) {
       if (regression_.count() == 0) continue;
       if (name == "mse") out[name] = regression_.mse();
@@ -93,6 +115,8 @@ std::map<std::string, torch::Tensor> MetricSuite::state() const {
   std::map<std::string, torch::Tensor> out;
   const auto regression = regression_.state();
   out["regression"] = torch::tensor(regression, torch::kFloat64);
+  out["generative"] = torch::tensor({probability_sums_[0], probability_counts_[0], probability_sums_[1],
+                                     probability_counts_[1]}, torch::kFloat64);
   if (confusion_) {
     std::vector<int64_t> counts;
     for (const auto& row : confusion_->rows()) counts.insert(counts.end(), row.begin(), row.end());
@@ -107,6 +131,12 @@ void MetricSuite::restore(const std::map<std::string, torch::Tensor>& state) {
   reset();
   auto regression = state.at("regression").contiguous();
   regression_.restore({regression.data_ptr<double>(), regression.data_ptr<double>() + regression.numel()});
+  const auto generative = state.find("generative");  // absent in checkpoints of older builds
+  if (generative != state.end() && generative->second.numel() == 4) {
+    const auto g = generative->second.to(torch::kFloat64).contiguous();
+    probability_sums_ = {g[0].item<double>(), g[2].item<double>()};
+    probability_counts_ = {g[1].item<double>(), g[3].item<double>()};
+  }
   auto found = state.find("confusion");
   if (found == state.end()) return;
   const auto counts = found->second.contiguous();

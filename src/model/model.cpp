@@ -8,6 +8,13 @@ torch::Tensor Model::forward_observed(torch::Tensor x, const LayerObserver& obse
   return y;
 }
 
+torch::Tensor example_input(const Model& model, const torch::Tensor& data_batch) {
+  auto shape = model.input_shape();
+  if (shape.empty()) return data_batch;
+  shape.insert(shape.begin(), data_batch.size(0));
+  return torch::zeros(shape, data_batch.options().dtype(torch::kFloat32));
+}
+
 void SequentialModel::add_layer(const std::string& name, torch::nn::AnyModule layer) {
   register_module(name, layer.ptr());
   layers_.push_back({name, std::move(layer)});

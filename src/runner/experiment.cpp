@@ -103,7 +103,9 @@ void Experiment::read_metrics(const Config& section) {
       train_default = {"rmse"};
       eval_default = {"mse", "rmse", "mae", "r2"};
       break;
-    case Task::generative: break;
+    case Task::generative:
+      train_default = eval_default = {"d_real", "d_fake"};
+      break;
   }
   runner_options_.train_metrics = section.get<std::vector<std::string>>("train", train_default);
   runner_options_.eval_metrics = section.get<std::vector<std::string>>("eval", eval_default);

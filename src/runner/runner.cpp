@@ -41,6 +41,7 @@ Runner::Runner(ModelSet& models, Loss& loss, std::vector<std::unique_ptr<Optimiz
   state_.models = &models_;
   state_.optimizers = &optimizers_;
   state_.runner = this;
+  state_.run_dir = options_.run_dir;
 }
 
 void Runner::add_hook(std::shared_ptr<Hook> hook) {

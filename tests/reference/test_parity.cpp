@@ -126,4 +126,17 @@ TEST_F(CifarParityTest, CnnCifarOnRealCifar10) {
   expect_identical(check_parity("configs/cnn-cifar10.yaml",
                                 "--set runner.epochs=1 --set dataset.limit=512 --set dataset.train_files=[data_batch_1]",
                                 runs));
+
+// Two models, two Adam optimizers bound to two objectives, noise from the global generator,
+// a validation split (evaluation draws noise too) and the sample grids, byte for byte.
+TEST_F(ParityTest, DcganTwoModelsTwoOptimizersAndSampleGrids) {
+  const auto result = check_parity(
+      "configs/gan-fashion-mnist.yaml",
+      synthetic() + " --set dataset.limit=160 --set dataset.validation=0.2 --set dataset.batch_size=32"
+                    " --set model.generator.features=8 --set model.discriminator.features=8"
+                    " --set runner.sample_grid.rows=4",
+      runs);
+  expect_identical(result);
+  EXPECT_NE(result.output.find("sample grids: byte identical (2 files)"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("d_fake"), std::string::npos) << result.output;  // its rows were compared
 }

@@ -66,9 +66,10 @@ PngImage read_png(const std::string& path) {
   image.width = be32(bytes, 16);
   image.height = be32(bytes, 20);
   const int depth = bytes[24], color = bytes[25], interlace = bytes[28];
-  if (depth != 8 || (color != 2 && color != 6) || interlace != 0)
-    throw std::runtime_error(path + ": only 8-bit RGB(A), non-interlaced PNG supported");
-  const size_t bpp = color == 6 ? 4 : 3;
+  if (depth != 8 || (color != 0 && color != 2 && color != 6) || interlace != 0)
+    throw std::runtime_error(path + ": only 8-bit gray, RGB or RGBA, non-interlaced PNG supported");
+  const size_t bpp = color == 6 ? 4 : color == 2 ? 3 : 1;
+  image.channels = static_cast<int>(bpp);
   std::string compressed;
   for (size_t at = 8; at + 8 <= bytes.size();) {
     const uint32_t length = be32(bytes, at);
@@ -86,7 +87,7 @@ PngImage read_png(const std::string& path) {
   for (uint32_t y = 0; y < image.height; ++y)
     for (uint32_t x = 0; x < image.width; ++x)
       for (size_t k = 0; k < 3; ++k)
-        image.rgb.push_back(data[y * (image.width * bpp + 1) + 1 + x * bpp + k]);
+        image.rgb.push_back(data[y * (image.width * bpp + 1) + 1 + x * bpp + (bpp == 1 ? 0 : k)]);
   return image;
 }
 

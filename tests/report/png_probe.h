@@ -1,6 +1,7 @@
 #pragma once
-// A minimal PNG reader for checking screenshots: 8-bit RGB or RGBA, not interlaced (what
-// Chromium writes). Enough to tell a rendered page from a blank one.
+// A minimal PNG reader for checking screenshots and modlr's own PNGs: 8-bit gray, RGB or
+// RGBA, not interlaced (what Chromium and formats/png.h write). Enough to tell a rendered
+// page from a blank one and to read back every pixel modlr wrote.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -9,7 +10,8 @@ namespace modlr::testing {
 
 struct PngImage {
   uint32_t width = 0, height = 0;
-  std::vector<uint8_t> rgb;  ///< width * height * 3, row-major (alpha dropped)
+  int channels = 3;          ///< as stored: 1 gray, 3 RGB, 4 RGBA
+  std::vector<uint8_t> rgb;  ///< width * height * 3, row-major (alpha dropped, gray repeated)
 };
 
 /// Decodes `path`; throws std::runtime_error on anything it does not support.

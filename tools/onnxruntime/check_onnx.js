@@ -60,7 +60,7 @@ async function runAll(session, input, batch) {
     seconds += Number(process.hrtime.bigint() - started) / 1e9;
     chunks.push(result.output);
   }
-  const width = chunks[0].dims[1];
+  const width = chunks[0].dims.slice(1).reduce((a, b) => a * b, 1);  // [N, ...] rows, e.g. images
   const data = new Float32Array(n * width);
   let offset = 0;
   for (const chunk of chunks) { data.set(chunk.data, offset); offset += chunk.data.length; }

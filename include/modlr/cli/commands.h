@@ -69,7 +69,9 @@ struct SummaryArgs {
   std::string config;
   std::vector<std::string> overrides;
 };
-/// Prints each layer's output shape and parameter count from one dry-run batch.
+/// Prints each layer's output shape and parameter count from one dry-run batch, for every
+/// model of the experiment: each is fed example_input() (the data batch, or zeros of the
+/// input shape the model declares, e.g. a GAN generator's noise).
 int summary(const SummaryArgs& args);
 
 struct ExportArgs {
@@ -78,9 +80,12 @@ struct ExportArgs {
   std::string checkpoint;   ///< weights to export (.pt or .safetensors)
   std::string onnx;         ///< if set: write the ONNX model here
   std::string safetensors;  ///< if set: write the weights here in safetensors
+  std::string model;        ///< export only this model (required for ONNX with several)
 };
-/// Exports a checkpoint's model as ONNX and/or its weights as safetensors. The example
-/// shape for ONNX comes from the configured dataset's test split. Everything is built and
+/// Exports a checkpoint's model as ONNX and/or its weights as safetensors. With several
+/// models (a GAN), ONNX needs `model`; safetensors holds all of them ("<model>." prefixed
+/// names) or only `model` (plain names). The example shape for ONNX is the model's own
+/// input shape (a generator's noise) or else the configured dataset's test split. Everything is built and
 /// checked before the first file is written; each file is written atomically.
 int export_model(const ExportArgs& args);
 

@@ -56,8 +56,9 @@ class OnnxGraph {
 /// exporter) cannot express.
 using OnnxExporterRegistry =
     Registry<std::string, OnnxGraph&, const LayerView&, const std::string&>;
-/// The exporters by layer type name (built-ins: Linear, Conv2d, ReLU, Tanh, Sigmoid,
-/// MaxPool2d, MaxPool2x2, AvgPool2d, BatchNorm2d, Flatten, Dropout, Identity).
+/// The exporters by layer type name (built-ins: Linear, Conv2d, ConvTranspose2d, BatchNorm2d,
+/// ReLU, LeakyReLU, Tanh, Sigmoid, MaxPool2d, MaxPool2x2, AvgPool2d, Flatten, Unflatten,
+/// Dropout, Identity).
 OnnxExporterRegistry& onnx_exporters();
 
 /// The ONNX model for `model` as serialised protobuf bytes. `example_shape` is one

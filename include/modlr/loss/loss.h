@@ -28,8 +28,9 @@ struct LossRequest {
 struct LossOutput {
   /// Named scalar objectives; in training, each requested one must require grad.
   std::map<std::string, torch::Tensor> objectives;
-  /// What metrics compare with `targets`: class logits [B, K], regression values [B, ...];
-  /// undefined when the task has no per-example metric (a GAN).
+  /// What metrics compare with `targets`: class logits [B, K], regression values [B, ...],
+  /// a GAN's discriminator logits [N] vs 1 = real / 0 = generated (loss/gan.h); undefined
+  /// when a stage has nothing to measure (a GAN's generator stage).
   torch::Tensor predictions;
   torch::Tensor targets;
 };

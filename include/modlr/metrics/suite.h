@@ -4,6 +4,9 @@
 /// Classification names: accuracy, precision_macro, recall_macro, f1_macro, auc_roc
 ///   (macro one-vs-rest over softmax probabilities), confusion_matrix.
 /// Regression names: mse, rmse, mae, r2.
+/// Generative (a GAN's discriminator outputs): d_real, d_fake: the mean discriminator
+///   probability sigmoid(logit) over real (target 1) and generated (target 0) examples.
+#include <array>
 #include <map>
 #include <string>
 #include <vector>
@@ -28,6 +31,7 @@ class MetricSuite {
   void reset();
   /// Classification: predictions = logits [B, K], targets = class indices [B].
   /// Regression: predictions and targets of the same number of elements.
+  /// Generative: discriminator logits [N] and targets [N] (1 = real, 0 = generated).
   void update(const torch::Tensor& predictions, const torch::Tensor& targets);
   /// Scalar metrics by name (confusion_matrix excluded; see confusion_matrix()).
   std::map<std::string, double> compute() const;
@@ -41,6 +45,7 @@ class MetricSuite {
  private:
   bool wants(const std::string& name) const;
   void update_classification(const torch::Tensor& logits, const torch::Tensor& targets);
+  void update_generative(const torch::Tensor& logits, const torch::Tensor& targets);
 
   Task task_;
   std::vector<std::string> names_;
@@ -50,6 +55,8 @@ class MetricSuite {
   std::vector<float> scores_;    ///< softmax probabilities, row-major [n, classes]
   std::vector<int64_t> targets_; ///< kept for auc_roc
   metrics::RegressionAccumulator regression_;
+  /// Generative: sum of sigmoid(logit) and count, for real [0] and generated [1] examples.
+  std::array<double, 2> probability_sums_{}, probability_counts_{};
 };
 
 }  // namespace modlr

@@ -28,7 +28,16 @@ class Model : public torch::nn::Module {
   /// forward() that reports every layer's output to `observer`; the default reports the
   /// whole model as one layer.
   virtual torch::Tensor forward_observed(torch::Tensor x, const LayerObserver& observer);
+  /// One example's input shape (no batch dimension) when the model defines its input itself,
+  /// e.g. a generator's latent vector {latent_size}; empty (the default) when the data set
+  /// defines it. Losses draw noise of this shape; summary and export use it for dry runs.
+  virtual std::vector<int64_t> input_shape() const { return {}; }
 };
+
+/// An input batch `model` accepts, for dry runs (summary, export): zeros of shape
+/// [B, model.input_shape()...] on data_batch's device when the model defines its input,
+/// else `data_batch` itself. B = data_batch.size(0).
+torch::Tensor example_input(const Model& model, const torch::Tensor& data_batch);
 
 /// The type name a layer is reported (summary) and exported (ONNX) by: the module's C++
 /// class without namespace and "Impl" ("torch::nn::Conv2dImpl" -> "Conv2d").

@@ -63,6 +63,7 @@ struct RunState {
   const ModelSet* models = nullptr;
   const std::vector<std::unique_ptr<Optimizer>>* optimizers = nullptr;
   const Runner* runner = nullptr;  ///< for hooks that checkpoint the training state
+  std::string run_dir;  ///< the run record's directory ("" if none; RunnerOptions::run_dir)
 };
 
 /// Requests a hook makes of the runner.

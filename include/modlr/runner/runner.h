@@ -29,6 +29,9 @@ struct RunnerOptions {
   std::string on_nan = "stop";
   int64_t max_skipped_batches = 10;
   bool check_gradients = true;  ///< also check gradients, not only objectives
+  /// The run record's directory, for hooks that write files there (RunState::run_dir);
+  /// "" when the run is not recorded.
+  std::string run_dir;
 };
 
 class Runner {

@@ -1,0 +1,118 @@
+// ONNX export of the DCGAN models: the new layer exporters (ConvTranspose2d, BatchNorm2d,
+// LeakyReLU, Unflatten) pass ONNX's checker, the generator's input is its noise, and ONNX
+// Runtime (where installed) reproduces modlr's outputs, batch-norm statistics included.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+
+#include "modlr/core/error.h"
+#include "modlr/export/onnx.h"
+#include "modlr/model/dcgan.h"
+#include "modlr/tracking/checkpoint.h"
+#include "test_support.h"
+
+namespace mt = modlr::testing;
+
+namespace {
+
+std::shared_ptr<modlr::Model> build(const std::string& yaml) {
+  torch::manual_seed(5);
+  auto model = modlr::build_model(modlr::Config::parse(yaml, "m"));
+  // Move the batch-norm running statistics away from (0, 1) so the export must carry them.
+  model->train();
+  torch::NoGradGuard no_grad;
+  const auto shape = model->input_shape().empty() ? std::vector<int64_t>{16, 1, 28, 28}
+                                                  : std::vector<int64_t>{16, model->input_shape()[0]};
+  for (int i = 0; i < 3; ++i) model->forward(torch::randn(shape) * 2 + 0.5);
+  model->eval();
+  return model;
+}
+
+std::vector<std::string> op_types(const onnx::ModelProto& proto) {
+  std::vector<std::string> ops;
+  for (const auto& node : proto.graph().node()) ops.push_back(node.op_type());
+  return ops;
+}
+
+onnx::ModelProto exported(modlr::Model& model, const std::vector<int64_t>& shape) {
+  onnx::ModelProto proto;
+  EXPECT_TRUE(proto.ParseFromString(modlr::export_onnx(model, shape)));
+  EXPECT_NO_THROW(onnx::checker::check_model(proto));
+  return proto;
+}
+
+}  // namespace
+
+TEST(OnnxGan, GeneratorTakesNoiseAndReturnsImages) {
+  auto generator = build("name: dcgan_generator\nlatent_size: 10\nfeatures: 8");
+  const auto proto = exported(*generator, generator->input_shape());
+  EXPECT_EQ(op_types(proto), (std::vector<std::string>{"Reshape", "ConvTranspose", "BatchNormalization", "Relu",
+                                                       "ConvTranspose", "BatchNormalization", "Relu",
+                                                       "ConvTranspose", "Tanh"}));
+  const auto& input = proto.graph().input(0).type().tensor_type().shape();
+  ASSERT_EQ(input.dim_size(), 2);
+  EXPECT_EQ(input.dim(0).dim_param(), "batch");
+  EXPECT_EQ(input.dim(1).dim_value(), 10);
+  const auto& output = proto.graph().output(0).type().tensor_type().shape();
+  ASSERT_EQ(output.dim_size(), 4);
+  EXPECT_EQ(output.dim(2).dim_value(), 28);
+  std::set<std::string> initializers;
+  for (const auto& t : proto.graph().initializer()) initializers.insert(t.name());
+  for (const auto* name : {"deconv1.weight", "bn1.running_mean", "bn1.running_var", "deconv3.bias"})
+    EXPECT_TRUE(initializers.count(name)) << name;
+}
+
+TEST(OnnxGan, DiscriminatorWithLeakyReluBatchNormAndDropout) {
+  auto discriminator = build("name: dcgan_discriminator\nfeatures: 8\ndropout: 0.3");
+  const auto proto = exported(*discriminator, {1, 28, 28});
+  EXPECT_EQ(op_types(proto), (std::vector<std::string>{"Conv", "LeakyRelu", "Identity", "Conv", "BatchNormalization",
+                                                       "LeakyRelu", "Identity", "Flatten", "Gemm"}));
+  EXPECT_FLOAT_EQ(proto.graph().node(1).attribute(0).f(), 0.2f);
+}
+
+TEST(OnnxGan, OnnxRuntimeReproducesBothModels) {
+  if (!mt::onnxruntime_available()) GTEST_SKIP() << "node or tools/onnxruntime not installed (scripts/setup.sh)";
+  mt::TempDir dir;
+  for (const std::string yaml : {"name: dcgan_generator\nlatent_size: 10\nfeatures: 8",
+                                 "name: dcgan_discriminator\nfeatures: 8"}) {
+    SCOPED_TRACE(yaml);
+    auto model = build(yaml);
+    const bool generator = !model->input_shape().empty();
+    modlr::write_onnx(*model, generator ? model->input_shape() : std::vector<int64_t>{1, 28, 28}, dir.file("m.onnx"));
+    torch::manual_seed(9);
+    const auto input = generator ? torch::randn({21, 10}) : torch::rand({21, 1, 28, 28}) * 2 - 1;
+    const auto output = model->forward(input).detach();
+    modlr::save_tensors({{"input", input}, {"output", output}}, dir.file("d.safetensors"));
+    const auto run = mt::run_command("node " + mt::onnxruntime_script() + " " + dir.file("m.onnx") + " " +
+                                     dir.file("d.safetensors") + " --batch 8");
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const auto result = nlohmann::json::parse(run.out);
+    EXPECT_LE(result["max_abs_diff"].get<double>(), 1e-5);
+    EXPECT_EQ(result["examples"].get<int>(), 21);
+  }
+}
+
+TEST(OnnxGan, InexpressibleOptionsAreRefusedNamingTheLayer) {
+  struct Odd : modlr::SequentialModel {
+    Odd() {
+      add_layer("unflatten", torch::nn::Unflatten(torch::nn::UnflattenOptions(2, {2, 2})));
+      add_layer("bn", torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(3).affine(false)));
+    }
+  } odd;
+  try {
+    modlr::export_onnx(odd, {3, 4});
+    FAIL();
+  } catch (const modlr::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("layer 'unflatten'"), std::string::npos) << e.what();
+  }
+  struct NoAffine : modlr::SequentialModel {
+    NoAffine() { add_layer("bn", torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(3).affine(false))); }
+  } no_affine;
+  try {
+    modlr::export_onnx(no_affine, {3, 4, 4});
+    FAIL();
+  } catch (const modlr::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("layer 'bn'"), std::string::npos) << e.what();
+  }
+}
