@@ -6,9 +6,8 @@ from .config import ConfigError
 from .data import IdxSource, split_off, take_first
 from .tabular import CsvSource
 
-SOURCES = {"idx": IdxSource, "csv": CsvSource}
 
-SOURCES = {"idx": IdxSource, "cifar10": Cifar10Source}
+SOURCES = {"idx": IdxSource, "cifar10": Cifar10Source, "csv": CsvSource}
 
 
 class BatchLoader:

@@ -126,6 +126,7 @@ TEST_F(CifarParityTest, CnnCifarOnRealCifar10) {
   expect_identical(check_parity("configs/cnn-cifar10.yaml",
                                 "--set runner.epochs=1 --set dataset.limit=512 --set dataset.train_files=[data_batch_1]",
                                 runs));
+}
 
 // Two models, two Adam optimizers bound to two objectives, noise from the global generator,
 // a validation split (evaluation draws noise too) and the sample grids, byte for byte.
