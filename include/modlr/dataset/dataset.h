@@ -33,6 +33,9 @@ struct SourceData {
   TensorData train;
   TensorData test;
   std::vector<DataFile> files;
+  /// Files the run record keeps beside the run, as (file name, contents): a text source's
+  /// vocabulary (vocab.txt), so a run shows what its token ids mean.
+  std::vector<std::pair<std::string, std::string>> artifacts;
 };
 
 /// Reads one data format (IDX, CIFAR-10, CSV, ...) and applies its preprocessing.
@@ -63,6 +66,7 @@ class Dataset {
   bool has_validation() const { return validation_.size() > 0; }
   const TensorData& data(Split split) const;
   const std::vector<DataFile>& files() const { return files_; }
+  const std::vector<std::pair<std::string, std::string>>& artifacts() const { return artifacts_; }
 
   /// A loader over `split`: the training split shuffles (if configured) with batch_size,
   /// the others keep their order with eval_batch_size.
@@ -79,6 +83,7 @@ class Dataset {
   bool loaded_ = false;
   TensorData train_, validation_, test_;
   std::vector<DataFile> files_;
+  std::vector<std::pair<std::string, std::string>> artifacts_;
 };
 
 /// First `limit` rows of `data` (all when limit is 0 or >= size).
