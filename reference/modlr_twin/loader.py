@@ -3,6 +3,9 @@ import torch
 
 from .config import ConfigError
 from .data import IdxSource, split_off, take_first
+from .imdb import ImdbSource
+
+SOURCES = {"idx": IdxSource, "imdb": ImdbSource}
 
 
 class BatchLoader:
@@ -52,9 +55,10 @@ class Dataset:
     def __init__(self, section, seed):
         self.seed = seed
         name = section.get("name", str, "idx")
-        if name != "idx":
-            section.fail("name", "the Python twin reads only the idx source, got '%s'" % name)
-        self.source = IdxSource(section)
+        if name not in SOURCES:
+            section.fail("name", "the Python twin reads the %s sources, got '%s'"
+                         % (", ".join(sorted(SOURCES)), name))
+        self.source = SOURCES[name](section)
         self.limit = section.get_count("limit", 0, allow_zero=True)
         self.validation_fraction = section.get("validation", float, 0.0)
         if self.validation_fraction < 0 or self.validation_fraction >= 1:
@@ -65,9 +69,11 @@ class Dataset:
         self.prefetch = section.get("prefetch", str, "auto")  # no numeric effect
         self.eval_batch_size = section.get_count("eval_batch_size", 1000)
         self.splits, self.files = {}, []
+        self.artifacts = []  # (file name, bytes) the run record keeps, e.g. vocab.txt
 
     def load(self):
         train, test, self.files = self.source.load()
+        self.artifacts = getattr(self.source, "artifacts", [])
         train = take_first(train, self.limit)
         if self.validation_fraction > 0:
             train, validation = split_off(train, self.validation_fraction, self.seed)

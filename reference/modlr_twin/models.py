@@ -4,6 +4,8 @@ from collections import OrderedDict
 
 from torch import nn
 
+from .rnn_models import build_rnn_classifier
+
 
 def make_activation(name):
     return {"relu": nn.ReLU, "tanh": nn.Tanh}[name]()
@@ -80,7 +82,9 @@ def build_lenet5(c):
     return nn.Sequential(OrderedDict(layers))
 
 
-MODELS = {"lenet1": build_lenet1, "lenet5": build_lenet5, "mlp": build_mlp}
+MODELS = {"lenet1": build_lenet1, "lenet5": build_lenet5, "mlp": build_mlp,
+          "lstm_classifier": lambda c: build_rnn_classifier(c, "lstm"),
+          "gru_classifier": lambda c: build_rnn_classifier(c, "gru")}
 
 
 def build_model(section):
