@@ -1,10 +1,12 @@
 """Writes small valid seed inputs for the fuzz targets into OUT/seeds/<target>/."""
 import gzip
+import io
 import json
 import os
 import shutil
 import struct
 import sys
+import tarfile
 
 out = os.path.join(sys.argv[1], "seeds")
 
@@ -29,3 +31,24 @@ for name in sorted(os.listdir("configs")):
     os.makedirs(os.path.join(out, "config"), exist_ok=True)
     shutil.copy(os.path.join("configs", name), os.path.join(out, "config", name))
 put("config", "override", b"seed: 1\nrunner: {epochs: 2}\n\0runner.epochs=[1, {a: 2}]")
+
+
+def tar_bytes(files, form):
+    """An uncompressed tar archive holding `files` ({name: bytes}) in tarfile's `form`."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=form) as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+reviews = {"aclImdb/%s/%s/%d_%d.txt" % (split, label, i, 8 if label == "pos" else 2):
+           b"A <br /><br />Don't GREAT film, caf\xc3\xa9! 10/10" for split in ("train", "test")
+           for label in ("pos", "neg") for i in (0, 1)}
+put("imdb", "gnu.tar", tar_bytes(reviews, tarfile.GNU_FORMAT))
+put("imdb", "pax.tar", tar_bytes(dict(reviews, **{"aclImdb/" + "d" * 120 + "/notes.txt": b"long"}),
+                                 tarfile.PAX_FORMAT))
+put("imdb", "ustar.tar", tar_bytes({"aclImdb/train/pos/3_9.txt": b"x"}, tarfile.USTAR_FORMAT))
+put("imdb", "text", b"It's <br />NOT bad: \xe2\x80\x94 rock''n roll (90's)")
