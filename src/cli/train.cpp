@@ -136,7 +136,8 @@ int train_and_record(Experiment& experiment, RunRecord& record, RunSummary& summ
   auto& dataset = experiment.dataset();
   dataset.load();
   for (const auto& file : dataset.files()) summary.data_files.emplace_back(file.path, file.sha256);
-  for (const auto& [name, contents] : dataset.artifacts()) formats::write_file_atomic(record.dir() + "/" + name, contents);
+  for (const auto& [name, contents] : dataset.artifacts())
+    formats::write_file_atomic(record.dir() + "/" + name, contents);
 
   Runner runner(experiment.models(), experiment.loss(), experiment.optimizers(), experiment.runner_options());
   const auto hooks = add_hooks(runner, experiment, record);

@@ -26,11 +26,13 @@ const char* const kLabels[] = {"neg", "pos"};  // index = label
 bool review_path(const std::string& relative, std::string& split, int& label, std::string& file) {
   const auto first = relative.find('/');
   const auto second = first == std::string::npos ? first : relative.find('/', first + 1);
-  if (second == std::string::npos || relative.find('/', second + 1) != std::string::npos) return false;
+  if (second == std::string::npos || relative.find('/', second + 1) != std::string::npos)
+    return false;
   split = relative.substr(0, first);
   const auto folder = relative.substr(first + 1, second - first - 1);
   file = relative.substr(second + 1);
-  if ((split != "train" && split != "test") || (folder != "pos" && folder != "neg") || file.empty()) return false;
+  if ((split != "train" && split != "test") || (folder != "pos" && folder != "neg") || file.empty())
+    return false;
   label = folder == "pos" ? 1 : 0;
   return true;
 }
@@ -39,13 +41,15 @@ bool review_path(const std::string& relative, std::string& split, int& label, st
 bool parse_file_name(const std::string& file, int64_t& id, int& rating) {
   const auto underscore = file.find('_');
   const auto dot = file.size() >= 4 ? file.size() - 4 : std::string::npos;
-  if (underscore == std::string::npos || dot == std::string::npos || file.compare(dot, 4, ".txt") != 0 ||
-      underscore == 0 || underscore + 1 >= dot || underscore > 18 || dot - underscore - 1 > 2)
+  if (underscore == std::string::npos || dot == std::string::npos ||
+      file.compare(dot, 4, ".txt") != 0 || underscore == 0 || underscore + 1 >= dot ||
+      underscore > 18 || dot - underscore - 1 > 2)
     return false;
   const auto digits = [](const std::string& s) {
     return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
   };
-  const auto id_text = file.substr(0, underscore), rating_text = file.substr(underscore + 1, dot - underscore - 1);
+  const auto id_text = file.substr(0, underscore),
+             rating_text = file.substr(underscore + 1, dot - underscore - 1);
   if (!digits(id_text) || !digits(rating_text)) return false;
   id = std::stoll(id_text);
   rating = std::stoi(rating_text);
@@ -53,7 +57,8 @@ bool parse_file_name(const std::string& file, int64_t& id, int& rating) {
 }
 
 // Adds the review at `relative` (a review_path) with bytes `text`; `where` names it in errors.
-void add_review(Reviews& reviews, const std::string& relative, std::string text, const std::string& where) {
+void add_review(Reviews& reviews, const std::string& relative, std::string text,
+                const std::string& where) {
   std::string split, file;
   Review review;
   review_path(relative, split, review.label, file);
@@ -101,7 +106,8 @@ std::string manifest_sha256(const Reviews& reviews) {
   for (const auto* split : {&reviews.train, &reviews.test})
     for (const auto& review : *split) {
       const std::string line =
-          formats::sha256_hex(std::vector<uint8_t>(review.text.begin(), review.text.end())) + "  " + review.name + "\n";
+          formats::sha256_hex(std::vector<uint8_t>(review.text.begin(), review.text.end())) + "  " +
+          review.name + "\n";
       manifest.update(line.data(), line.size());
     }
   return manifest.hex_digest();
@@ -109,18 +115,22 @@ std::string manifest_sha256(const Reviews& reviews) {
 
 Reviews read_directory(const std::string& path) {
   std::string root = path + (path.back() == '/' ? "" : "/");
-  if (!fs::is_directory(root + "train") && fs::is_directory(root + "aclImdb/train")) root += "aclImdb/";
+  if (!fs::is_directory(root + "train") && fs::is_directory(root + "aclImdb/train"))
+    root += "aclImdb/";
   Reviews reviews;
   for (const auto* split : kSplits)
     for (const auto* label : kLabels) {
       const std::string folder = root + split + "/" + label;
       if (!fs::is_directory(folder))
-        throw Error(folder + ": missing folder (expected an aclImdb directory with {train,test}/{pos,neg}/)");
+        throw Error(
+            folder +
+            ": missing folder (expected an aclImdb directory with {train,test}/{pos,neg}/)");
       for (const auto& entry : fs::directory_iterator(folder)) {
         const auto file = entry.path().string();
         if (entry.is_directory()) continue;
         if (!entry.is_regular_file()) throw Error(file + ": not a regular file");
-        add_review(reviews, std::string(split) + "/" + label + "/" + entry.path().filename().string(),
+        add_review(reviews,
+                   std::string(split) + "/" + label + "/" + entry.path().filename().string(),
                    read_raw(file), file);
       }
     }
@@ -142,9 +152,12 @@ Reviews parse_archive(const std::vector<uint8_t>& tar_bytes, const std::string& 
     int label = 0;
     if (!review_path(relative, split, label, file)) continue;
     const auto where = archive_name + ": member '" + member.name + "'";
-    if (!member.is_file()) throw Error(where + ": not a regular file (tar type '" + std::string(1, member.type) + "')");
-    add_review(reviews, relative,
-               std::string(reinterpret_cast<const char*>(tar_bytes.data() + member.offset), member.size), where);
+    if (!member.is_file())
+      throw Error(where + ": not a regular file (tar type '" + std::string(1, member.type) + "')");
+    add_review(
+        reviews, relative,
+        std::string(reinterpret_cast<const char*>(tar_bytes.data() + member.offset), member.size),
+        where);
   }
   finish(reviews, archive_name, "aclImdb/");
   return reviews;

@@ -28,17 +28,22 @@ class ImdbSource : public DataSource {
         max_size_(c.get_count("max_size", 20000)),
         min_freq_(c.get_count("min_freq", 1)),
         max_length_(c.get_count("max_length", 400)),
-        keep_(c.get_choice("keep", "first", {"first", "last"}) == "first" ? text::Keep::first : text::Keep::last),
+        keep_(c.get_choice("keep", "first", {"first", "last"}) == "first" ? text::Keep::first
+                                                                          : text::Keep::last),
         limit_(c.get_count("limit", 0, /*allow_zero=*/true)) {
-    if (max_size_ < 2) c.fail("max_size", "must be >= 2 (<pad> and <unk> are entries), got " + std::to_string(max_size_));
+    if (max_size_ < 2)
+      c.fail("max_size",
+             "must be >= 2 (<pad> and <unk> are entries), got " + std::to_string(max_size_));
   }
 
   SourceData load() override {
     const auto reviews = imdb::read(path_);
-    const auto train_count = limit_ > 0 ? std::min<size_t>(reviews.train.size(), static_cast<size_t>(limit_))
-                                        : reviews.train.size();
+    const auto train_count =
+        limit_ > 0 ? std::min<size_t>(reviews.train.size(), static_cast<size_t>(limit_))
+                   : reviews.train.size();
     text::WordCounts counts;
-    for (size_t i = 0; i < train_count; ++i) text::count_words(text::tokenize(reviews.train[i].text), counts);
+    for (size_t i = 0; i < train_count; ++i)
+      text::count_words(text::tokenize(reviews.train[i].text), counts);
     const auto vocabulary = text::Vocabulary::build(counts, max_size_, min_freq_);
     SourceData out;
     out.train = encode(reviews.train, train_count, vocabulary, reviews.source);
@@ -50,8 +55,8 @@ class ImdbSource : public DataSource {
 
  private:
   // The first `count` reviews as id rows [count, max_length] and labels [count].
-  TensorData encode(const std::vector<imdb::Review>& reviews, size_t count, const text::Vocabulary& vocabulary,
-                    const std::string& source) const {
+  TensorData encode(const std::vector<imdb::Review>& reviews, size_t count,
+                    const text::Vocabulary& vocabulary, const std::string& source) const {
     const auto n = static_cast<int64_t>(count);
     auto inputs = torch::empty({n, max_length_}, torch::kLong);
     auto targets = torch::empty({n}, torch::kLong);
@@ -60,7 +65,8 @@ class ImdbSource : public DataSource {
     for (int64_t i = 0; i < n; ++i) {
       const auto& review = reviews[static_cast<size_t>(i)];
       const auto tokens = text::tokenize(review.text);
-      if (tokens.empty()) throw Error(source + ": review " + review.name + " has no tokens (only spaces and <br />)");
+      if (tokens.empty())
+        throw Error(source + ": review " + review.name + " has no tokens (only spaces and <br />)");
       text::encode(tokens, vocabulary, max_length_, keep_, rows + i * max_length_);
       labels[i] = review.label;
     }

@@ -21,25 +21,30 @@ constexpr size_t kPrefix = 345, kPrefixSize = 155;
 /// Walks the archive block by block; errors name the archive, offset and member.
 class TarParser {
  public:
-  TarParser(const std::vector<uint8_t>& bytes, const std::string& archive) : bytes_(bytes), archive_(archive) {}
+  TarParser(const std::vector<uint8_t>& bytes, const std::string& archive)
+      : bytes_(bytes), archive_(archive) {}
 
   std::vector<TarMember> parse() {
     std::vector<TarMember> members;
     std::string long_name;  // from a GNU 'L' or pax 'x' header, for the next member
     for (size_t at = 0;;) {
-      if (at >= bytes_.size()) truncated("it ends at offset " + std::to_string(at) + " without the end-of-archive block");
-      if (bytes_.size() - at < kBlock) truncated("the header at offset " + std::to_string(at) + " is cut off");
+      if (at >= bytes_.size())
+        truncated("it ends at offset " + std::to_string(at) + " without the end-of-archive block");
+      if (bytes_.size() - at < kBlock)
+        truncated("the header at offset " + std::to_string(at) + " is cut off");
       const uint8_t* header = bytes_.data() + at;
       if (std::all_of(header, header + kBlock, [](uint8_t b) { return b == 0; })) {
-        if (!long_name.empty()) corrupt(at, long_name, "a long-name header is not followed by its member");
+        if (!long_name.empty())
+          corrupt(at, long_name, "a long-name header is not followed by its member");
         return members;
       }
       TarMember member = read_header(header, at, long_name);
       at += kBlock;
       member.offset = at;
       if (member.size > bytes_.size() - at)
-        truncated("member '" + member.name + "' needs " + std::to_string(member.size) + " bytes of data at offset " +
-                  std::to_string(at) + " but only " + std::to_string(bytes_.size() - at) + " remain");
+        truncated("member '" + member.name + "' needs " + std::to_string(member.size) +
+                  " bytes of data at offset " + std::to_string(at) + " but only " +
+                  std::to_string(bytes_.size() - at) + " remain");
       at += member.size + (kBlock - member.size % kBlock) % kBlock;
       if (member.type == 'L') {
         long_name = field(bytes_.data() + member.offset, member.size);
@@ -92,17 +97,20 @@ class TarParser {
 
   void check_checksum(const uint8_t* header, size_t at, const std::string& name) const {
     uint64_t stored = 0;
-    if (!number(header + kChecksum, kChecksumSize, stored)) corrupt(at, name, "checksum field is not an octal number");
+    if (!number(header + kChecksum, kChecksumSize, stored))
+      corrupt(at, name, "checksum field is not an octal number");
     uint64_t unsigned_sum = 0;
     int64_t signed_sum = 0;
     for (size_t i = 0; i < kBlock; ++i) {
-      const uint8_t b = (i >= kChecksum && i < kChecksum + kChecksumSize) ? uint8_t{' '} : header[i];
+      const uint8_t b =
+          (i >= kChecksum && i < kChecksum + kChecksumSize) ? uint8_t{' '} : header[i];
       unsigned_sum += b;
       signed_sum += static_cast<int8_t>(b);
     }
     if (stored != unsigned_sum && static_cast<int64_t>(stored) != signed_sum)
-      corrupt(at, name, "checksum mismatch (stored " + std::to_string(stored) + ", computed " +
-                            std::to_string(unsigned_sum) + ")");
+      corrupt(at, name,
+              "checksum mismatch (stored " + std::to_string(stored) + ", computed " +
+                  std::to_string(unsigned_sum) + ")");
   }
 
   TarMember read_header(const uint8_t* header, size_t at, const std::string& long_name) const {
@@ -110,37 +118,44 @@ class TarParser {
     member.header_offset = at;
     member.name = field(header + kName, kNameSize);
     check_checksum(header, at, member.name);
-    if (std::memcmp(header + kMagic, "ustar", 5) != 0) corrupt(at, member.name, "no ustar magic (not a tar archive?)");
+    if (std::memcmp(header + kMagic, "ustar", 5) != 0)
+      corrupt(at, member.name, "no ustar magic (not a tar archive?)");
     const bool posix = header[kMagic + 5] == 0;  // "ustar\0": the prefix field holds a path
     const std::string prefix = posix ? field(header + kPrefix, kPrefixSize) : "";
     if (!prefix.empty()) member.name = prefix + "/" + member.name;
     if (!long_name.empty()) member.name = long_name;
     member.type = static_cast<char>(header[kType]);
     uint64_t size = 0;
-    if (!number(header + kSize, kSizeSize, size)) corrupt(at, member.name, "size field is not a number");
+    if (!number(header + kSize, kSizeSize, size))
+      corrupt(at, member.name, "size field is not a number");
     member.size = static_cast<size_t>(size);
-    if (member.size != size) corrupt(at, member.name, "size " + std::to_string(size) + " is too large");
+    if (member.size != size)
+      corrupt(at, member.name, "size " + std::to_string(size) + " is too large");
     return member;
   }
 
   // The `path` of a pax extended header (records "LEN key=value\n"), else `fallback`.
   std::string pax_path(const TarMember& member, const std::string& fallback) const {
     std::string path = fallback;
-    const std::string data(reinterpret_cast<const char*>(bytes_.data() + member.offset), member.size);
+    const std::string data(reinterpret_cast<const char*>(bytes_.data() + member.offset),
+                           member.size);
     for (size_t at = 0; at < data.size();) {
       if (data[at] == '\0') break;  // NUL padding after the last record
       size_t digits = at;
       uint64_t length = 0;
-      while (digits < data.size() && data[digits] >= '0' && data[digits] <= '9' && length < data.size())
+      while (digits < data.size() && data[digits] >= '0' && data[digits] <= '9' &&
+             length < data.size())
         length = length * 10 + static_cast<uint64_t>(data[digits++] - '0');
       const size_t end = at + static_cast<size_t>(length);
-      if (digits == at || digits >= data.size() || data[digits] != ' ' || length > data.size() - at ||
-          end <= digits + 1 || data[end - 1] != '\n')
-        corrupt(member.header_offset, member.name, "malformed pax record at byte " + std::to_string(at));
+      if (digits == at || digits >= data.size() || data[digits] != ' ' ||
+          length > data.size() - at || end <= digits + 1 || data[end - 1] != '\n')
+        corrupt(member.header_offset, member.name,
+                "malformed pax record at byte " + std::to_string(at));
       const std::string record = data.substr(digits + 1, end - digits - 2);
       const auto equals = record.find('=');
       if (equals == std::string::npos)
-        corrupt(member.header_offset, member.name, "malformed pax record at byte " + std::to_string(at));
+        corrupt(member.header_offset, member.name,
+                "malformed pax record at byte " + std::to_string(at));
       if (record.compare(0, equals, "path") == 0 && equals == 4) path = record.substr(equals + 1);
       at = end;
     }
@@ -153,7 +168,8 @@ class TarParser {
 
 }  // namespace
 
-std::vector<TarMember> parse_tar(const std::vector<uint8_t>& bytes, const std::string& archive_name) {
+std::vector<TarMember> parse_tar(const std::vector<uint8_t>& bytes,
+                                 const std::string& archive_name) {
   return TarParser(bytes, archive_name).parse();
 }
 

@@ -11,7 +11,8 @@ TEST(Tokenizer, LowerCasesAndSplitsPunctuation) {
   EXPECT_EQ(modlr::text::tokenize("This movie was GREAT!!! 10/10."),
             (Tokens{"this", "movie", "was", "great", "!", "!", "!", "10", "/", "10", "."}));
   EXPECT_EQ(modlr::text::tokenize("(Really) \"bad\": a 2-hour mess; why?"),
-            (Tokens{"(", "really", ")", "\"", "bad", "\"", ":", "a", "2", "-", "hour", "mess", ";", "why", "?"}));
+            (Tokens{"(", "really", ")", "\"", "bad", "\"", ":", "a", "2", "-", "hour", "mess", ";",
+                    "why", "?"}));
   EXPECT_EQ(modlr::text::tokenize(""), Tokens{});
   EXPECT_EQ(modlr::text::tokenize(" \t\r\n\x01\x7f "), Tokens{});
 }
@@ -24,8 +25,9 @@ TEST(Tokenizer, RemovesLineBreakTagsExactly) {
 }
 
 TEST(Tokenizer, ApostrophesInsideWordsOnly) {
-  EXPECT_EQ(modlr::text::tokenize("Don't like the 90's 'classics' o'neil's films'"),
-            (Tokens{"don't", "like", "the", "90's", "'", "classics", "'", "o'neil's", "films", "'"}));
+  EXPECT_EQ(
+      modlr::text::tokenize("Don't like the 90's 'classics' o'neil's films'"),
+      (Tokens{"don't", "like", "the", "90's", "'", "classics", "'", "o'neil's", "films", "'"}));
   EXPECT_EQ(modlr::text::tokenize("rock''n"), (Tokens{"rock", "'", "'", "n"}));
 }
 
@@ -40,15 +42,16 @@ TEST(Utf8, AcceptsWellFormedRejectsTheRest) {
   using modlr::text::invalid_utf8_offset;
   const auto ok = std::string::npos;
   EXPECT_EQ(invalid_utf8_offset("plain ascii"), ok);
-  EXPECT_EQ(invalid_utf8_offset("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf"), ok);  // é € 😀 U+10FFFF
+  EXPECT_EQ(invalid_utf8_offset("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf"),
+            ok);  // é € 😀 U+10FFFF
   EXPECT_EQ(invalid_utf8_offset("ab\xff"), 2u);
-  EXPECT_EQ(invalid_utf8_offset("a\xc3"), 1u);               // cut short
-  EXPECT_EQ(invalid_utf8_offset("a\xc3(b"), 1u);             // bad continuation
-  EXPECT_EQ(invalid_utf8_offset("\xc0\xaf"), 0u);            // overlong '/'
-  EXPECT_EQ(invalid_utf8_offset("\xe0\x80\xaf"), 0u);        // overlong
-  EXPECT_EQ(invalid_utf8_offset("x\xed\xa0\x80"), 1u);       // surrogate U+D800
-  EXPECT_EQ(invalid_utf8_offset("\xf4\x90\x80\x80"), 0u);    // above U+10FFFF
-  EXPECT_EQ(invalid_utf8_offset("ok\x80"), 2u);              // lone continuation byte
+  EXPECT_EQ(invalid_utf8_offset("a\xc3"), 1u);             // cut short
+  EXPECT_EQ(invalid_utf8_offset("a\xc3(b"), 1u);           // bad continuation
+  EXPECT_EQ(invalid_utf8_offset("\xc0\xaf"), 0u);          // overlong '/'
+  EXPECT_EQ(invalid_utf8_offset("\xe0\x80\xaf"), 0u);      // overlong
+  EXPECT_EQ(invalid_utf8_offset("x\xed\xa0\x80"), 1u);     // surrogate U+D800
+  EXPECT_EQ(invalid_utf8_offset("\xf4\x90\x80\x80"), 0u);  // above U+10FFFF
+  EXPECT_EQ(invalid_utf8_offset("ok\x80"), 2u);            // lone continuation byte
   EXPECT_EQ(invalid_utf8_offset(std::string("nul\0ok", 6)), ok);
 }
 
@@ -56,7 +59,8 @@ namespace {
 
 modlr::text::WordCounts counts_of(const std::vector<std::string>& documents) {
   modlr::text::WordCounts counts;
-  for (const auto& document : documents) modlr::text::count_words(modlr::text::tokenize(document), counts);
+  for (const auto& document : documents)
+    modlr::text::count_words(modlr::text::tokenize(document), counts);
   return counts;
 }
 

@@ -14,7 +14,8 @@ std::shared_ptr<modlr::Model> build(const std::string& yaml) {
 }
 
 std::string small(const std::string& cell, const std::string& extra = "") {
-  return "name: " + cell + "_classifier\nvocab_size: 50\nembedding_dim: 8\nhidden_size: 6\n" + extra;
+  return "name: " + cell + "_classifier\nvocab_size: 50\nembedding_dim: 8\nhidden_size: 6\n" +
+         extra;
 }
 
 int64_t count_parameters(const modlr::Model& model) {
@@ -28,7 +29,9 @@ torch::Tensor batch(const std::vector<int64_t>& lengths, int64_t width, uint64_t
   torch::manual_seed(seed);
   auto x = torch::zeros({static_cast<int64_t>(lengths.size()), width}, torch::kLong);
   for (size_t i = 0; i < lengths.size(); ++i)
-    x[static_cast<int64_t>(i)].narrow(0, 0, lengths[i]).copy_(torch::randint(2, 50, {lengths[i]}, torch::kLong));
+    x[static_cast<int64_t>(i)]
+        .narrow(0, 0, lengths[i])
+        .copy_(torch::randint(2, 50, {lengths[i]}, torch::kLong));
   return x;
 }
 
@@ -46,26 +49,32 @@ TEST(RnnClassifier, ParameterNamesAndCounts) {
   EXPECT_EQ(count_parameters(*lstm), 2154);
   EXPECT_EQ(count_parameters(*build(small("gru", "layers: 2\nbidirectional: true\n"))), 1722);
   std::vector<std::string> names;
-  for (const auto& item : build(small("gru", "bidirectional: true\n"))->named_parameters()) names.push_back(item.key());
-  EXPECT_EQ(names, (std::vector<std::string>{"embedding.weight", "rnn.weight_ih_l0", "rnn.weight_hh_l0",
-                                             "rnn.bias_ih_l0", "rnn.bias_hh_l0", "rnn.weight_ih_l0_reverse",
-                                             "rnn.weight_hh_l0_reverse", "rnn.bias_ih_l0_reverse",
-                                             "rnn.bias_hh_l0_reverse", "fc.weight", "fc.bias"}));
-  EXPECT_TRUE(torch::equal(lstm->named_parameters()["embedding.weight"][0], torch::zeros({8})));  // padding_idx
+  for (const auto& item : build(small("gru", "bidirectional: true\n"))->named_parameters())
+    names.push_back(item.key());
+  EXPECT_EQ(names,
+            (std::vector<std::string>{
+                "embedding.weight", "rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0",
+                "rnn.bias_hh_l0", "rnn.weight_ih_l0_reverse", "rnn.weight_hh_l0_reverse",
+                "rnn.bias_ih_l0_reverse", "rnn.bias_hh_l0_reverse", "fc.weight", "fc.bias"}));
+  EXPECT_TRUE(torch::equal(lstm->named_parameters()["embedding.weight"][0],
+                           torch::zeros({8})));  // padding_idx
 }
 
 TEST(RnnClassifier, ObservedLayersAndShapes) {
-  auto model = build(small("lstm", "bidirectional: true\nembedding_dropout: 0.1\ndropout: 0.5\npooling: mean\n"));
+  auto model = build(
+      small("lstm", "bidirectional: true\nembedding_dropout: 0.1\ndropout: 0.5\npooling: mean\n"));
   std::vector<std::string> layers;
   std::vector<std::vector<int64_t>> shapes;
   const auto x = batch(kLengths, 14);
-  const auto y = model->forward_observed(x, [&](const std::string& name, const std::string& type,
-                                                const torch::nn::Module&, const torch::Tensor& out) {
-    layers.push_back(name + ":" + type);
-    shapes.push_back(out.sizes().vec());
-  });
-  EXPECT_EQ(layers, (std::vector<std::string>{"embedding:Embedding", "embed_dropout:Dropout", "rnn:LSTM",
-                                              "pool:SequencePool", "dropout:Dropout", "fc:Linear"}));
+  const auto y =
+      model->forward_observed(x, [&](const std::string& name, const std::string& type,
+                                     const torch::nn::Module&, const torch::Tensor& out) {
+        layers.push_back(name + ":" + type);
+        shapes.push_back(out.sizes().vec());
+      });
+  EXPECT_EQ(layers,
+            (std::vector<std::string>{"embedding:Embedding", "embed_dropout:Dropout", "rnn:LSTM",
+                                      "pool:SequencePool", "dropout:Dropout", "fc:Linear"}));
   EXPECT_EQ(shapes[0], (std::vector<int64_t>{6, 9, 8}));  // cut to the longest row
   EXPECT_EQ(shapes[2], (std::vector<int64_t>{6, 9, 12}));
   EXPECT_EQ(shapes[3], (std::vector<int64_t>{6, 12}));
@@ -86,8 +95,10 @@ TEST(RnnClassifier, PaddingNeverChangesTheResult) {
         const auto wider = torch::cat({x, torch::zeros({6, 23}, torch::kLong)}, 1);
         EXPECT_TRUE(torch::equal(model->forward(wider), y)) << cell << " " << shape << pooling;
         for (int64_t row = 0; row < 6; ++row) {
-          const auto alone = model->forward(x.narrow(0, row, 1).narrow(1, 0, kLengths[static_cast<size_t>(row)]));
-          EXPECT_LE((alone - y.narrow(0, row, 1)).abs().max().item<double>(), 1e-6) << cell << " " << pooling;
+          const auto alone =
+              model->forward(x.narrow(0, row, 1).narrow(1, 0, kLengths[static_cast<size_t>(row)]));
+          EXPECT_LE((alone - y.narrow(0, row, 1)).abs().max().item<double>(), 1e-6)
+              << cell << " " << pooling;
         }
       }
 }
@@ -105,7 +116,8 @@ TEST(RnnClassifier, EqualsThePackedModule) {
     const auto packed = rnn::pack_padded_sequence(embedded, torch::tensor(kLengths), true, false);
     torch::Tensor h_n;
     if (cell == "lstm") {
-      h_n = std::get<0>(std::get<1>(children["rnn"]->as<torch::nn::LSTM>()->forward_with_packed_input(packed)));
+      h_n = std::get<0>(
+          std::get<1>(children["rnn"]->as<torch::nn::LSTM>()->forward_with_packed_input(packed)));
     } else {
       h_n = std::get<1>(children["rnn"]->as<torch::nn::GRU>()->forward_with_packed_input(packed));
     }
@@ -144,7 +156,8 @@ TEST(RnnClassifier, BadInputsAndConfigs) {
     ADD_FAILURE() << "no error";
   } catch (const modlr::Error& e) {
     EXPECT_EQ(std::string(e.what()),
-              "model 'lstm_classifier': token id 50 is outside [0, model.vocab_size = 50): set model.vocab_size to "
+              "model 'lstm_classifier': token id 50 is outside [0, model.vocab_size = 50): set "
+              "model.vocab_size to "
               "at least the vocabulary size (dataset.max_size)");
   }
   EXPECT_THROW(model->forward(torch::zeros({2, 3})), modlr::Error);
@@ -153,5 +166,6 @@ TEST(RnnClassifier, BadInputsAndConfigs) {
   EXPECT_THROW(build(small("gru", "dropout: 1.0\n")), modlr::Error);
   EXPECT_THROW(build("name: gru_classifier\nvocab_size: 1\n"), modlr::Error);
   // An all-padding row reads as one padding token instead of failing.
-  EXPECT_EQ(model->forward(torch::zeros({2, 4}, torch::kLong)).sizes(), (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(model->forward(torch::zeros({2, 4}, torch::kLong)).sizes(),
+            (std::vector<int64_t>{2, 2}));
 }

@@ -26,9 +26,9 @@ namespace modlr::formats {
 
 /// One member of a tar archive. Data is not copied: it is bytes[offset, offset + size).
 struct TarMember {
-  std::string name;  ///< path as stored, long names resolved ("aclImdb/train/pos/0_9.txt")
-  char type = '0';   ///< '0' regular file (also for '\0' and '7'), '5' directory, '1' hard
-                     ///< link, '2' symlink, ... (the header's type flag)
+  std::string name;          ///< path as stored, long names resolved ("aclImdb/train/pos/0_9.txt")
+  char type = '0';           ///< '0' regular file (also for '\0' and '7'), '5' directory, '1' hard
+                             ///< link, '2' symlink, ... (the header's type flag)
   size_t header_offset = 0;  ///< of the member's (last) header block
   size_t offset = 0;         ///< of the data
   size_t size = 0;           ///< data bytes
