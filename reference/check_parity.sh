@@ -24,6 +24,9 @@ B=$(sed -n 's/^run record: //p' "$DIR/twin.log")
 status=0
 "$PYTHON" reference/compare_runs.py "$A" "$B" || status=1
 if diff -u "$A/config.yaml" "$B/config.yaml"; then echo "config.yaml identical"; else status=1; fi
+if [ -f "$A/vocab.txt" ] || [ -f "$B/vocab.txt" ]; then  # text sources keep their vocabulary
+  if cmp -s "$A/vocab.txt" "$B/vocab.txt"; then echo "vocab.txt identical"; else echo "vocab.txt differs"; status=1; fi
+fi
 "$PYTHON" - "$A" "$B" <<'EOF' || status=1
 import glob, os, sys
 import torch, yaml

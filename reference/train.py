@@ -77,6 +77,9 @@ def train_and_record(experiment, record, summary, args):
     dataset = experiment.dataset
     dataset.load()
     summary["data_files"] = list(dataset.files)
+    for name, contents in dataset.artifacts:
+        with open(record.dir + "/" + name, "wb") as f:
+            f.write(contents)
     runner = Runner(experiment.models, experiment.loss, experiment.optimizers, experiment.options,
                     record, experiment.hooks)
     validation = dataset.loader("validation") if dataset.has_validation() else None

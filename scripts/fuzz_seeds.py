@@ -1,10 +1,12 @@
 """Writes small valid seed inputs for the fuzz targets into OUT/seeds/<target>/."""
 import gzip
+import io
 import json
 import os
 import shutil
 import struct
 import sys
+import tarfile
 
 out = os.path.join(sys.argv[1], "seeds")
 
@@ -39,3 +41,24 @@ put("csv", "housing-head.csv",
     b"median_income,median_house_value,ocean_proximity\n"
     b"-122.23,37.88,41.0,880.0,129.0,322.0,126.0,8.3252,452600.0,NEAR BAY\n"
     b"-122.16,37.77,47.0,1256.0,,570.0,218.0,4.375,161900.0,NEAR BAY\n")
+
+
+def tar_bytes(files, form):
+    """An uncompressed tar archive holding `files` ({name: bytes}) in tarfile's `form`."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=form) as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+reviews = {"aclImdb/%s/%s/%d_%d.txt" % (split, label, i, 8 if label == "pos" else 2):
+           b"A <br /><br />Don't GREAT film, caf\xc3\xa9! 10/10" for split in ("train", "test")
+           for label in ("pos", "neg") for i in (0, 1)}
+put("imdb", "gnu.tar", tar_bytes(reviews, tarfile.GNU_FORMAT))
+put("imdb", "pax.tar", tar_bytes(dict(reviews, **{"aclImdb/" + "d" * 120 + "/notes.txt": b"long"}),
+                                 tarfile.PAX_FORMAT))
+put("imdb", "ustar.tar", tar_bytes({"aclImdb/train/pos/3_9.txt": b"x"}, tarfile.USTAR_FORMAT))
+put("imdb", "text", b"It's <br />NOT bad: \xe2\x80\x94 rock''n roll (90's)")

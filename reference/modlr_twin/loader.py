@@ -4,10 +4,11 @@ import torch
 from .cifar import BatchAugmenter, Cifar10Source, read_augment
 from .config import ConfigError
 from .data import IdxSource, split_off, take_first
+from .imdb import ImdbSource
 from .tabular import CsvSource
 
 
-SOURCES = {"idx": IdxSource, "cifar10": Cifar10Source, "csv": CsvSource}
+SOURCES = {"idx": IdxSource, "cifar10": Cifar10Source, "csv": CsvSource, "imdb": ImdbSource}
 
 
 class BatchLoader:
@@ -61,7 +62,7 @@ class Dataset:
         self.seed = seed
         name = section.get("name", str, "idx")
         if name not in SOURCES:
-            section.fail("name", "the Python twin reads only the %s sources, got '%s'"
+            section.fail("name", "the Python twin reads the %s sources, got '%s'"
                          % (", ".join(sorted(SOURCES)), name))
         self.source = SOURCES[name](section)
         self.limit = section.get_count("limit", 0, allow_zero=True)
@@ -75,10 +76,12 @@ class Dataset:
         self.eval_batch_size = section.get_count("eval_batch_size", 1000)
         self.augment = read_augment(section.section("augment")) if section.has("augment") else None
         self.splits, self.files, self.extra_tests = {}, [], []
+        self.artifacts = []  # (file name, bytes) the run record keeps, e.g. vocab.txt
 
     def load(self):
         train, test, self.files, *extra = self.source.load()
         self.extra_tests = extra[0] if extra else []  # [(name, (inputs, targets))]
+        self.artifacts = getattr(self.source, "artifacts", [])
         train, validation = take_first(train, self.limit), None
         if self.validation_fraction > 0:
             train, validation = split_off(train, self.validation_fraction, self.seed)

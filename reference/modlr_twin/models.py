@@ -5,6 +5,8 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
+from .rnn_models import build_rnn_classifier
+
 
 def make_activation(name):
     return {"relu": nn.ReLU, "tanh": nn.Tanh}[name]()
@@ -197,7 +199,9 @@ def build_dcgan_discriminator(c):
 MODELS = {"lenet1": build_lenet1, "lenet5": build_lenet5, "mlp": build_mlp,
           "cnn_cifar": build_cnn_cifar, "vgg16": build_vgg16,
           "dcgan_generator": build_dcgan_generator,
-          "dcgan_discriminator": build_dcgan_discriminator}
+          "dcgan_discriminator": build_dcgan_discriminator,
+          "lstm_classifier": lambda c: build_rnn_classifier(c, "lstm"),
+          "gru_classifier": lambda c: build_rnn_classifier(c, "gru")}
 
 
 def build_model(section):

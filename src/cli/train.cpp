@@ -12,6 +12,7 @@
 
 #include "modlr/cli/commands.h"
 #include "modlr/core/build_info.h"
+#include "modlr/formats/file_bytes.h"
 #include "modlr/runner/builtin_hooks.h"
 #include "modlr/runner/experiment.h"
 #include "modlr/tracking/checkpoint.h"
@@ -135,6 +136,8 @@ int train_and_record(Experiment& experiment, RunRecord& record, RunSummary& summ
   auto& dataset = experiment.dataset();
   dataset.load();
   for (const auto& file : dataset.files()) summary.data_files.emplace_back(file.path, file.sha256);
+  for (const auto& [name, contents] : dataset.artifacts())
+    formats::write_file_atomic(record.dir() + "/" + name, contents);
 
   auto options = experiment.runner_options();
   options.run_dir = record.dir();  // for user hooks that write files (sample grids)

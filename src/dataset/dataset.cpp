@@ -59,6 +59,7 @@ void Dataset::load() {
   if (loaded_) return;
   SourceData data = source_->load();
   files_ = std::move(data.files);
+  artifacts_ = std::move(data.artifacts);
   TensorData train = take_first(data.train, limit_);
   if (validation_fraction_ > 0) {
     std::tie(train_, validation_) = split_off(train, validation_fraction_, seed_);

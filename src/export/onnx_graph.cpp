@@ -124,9 +124,17 @@ OnnxExporterRegistry& onnx_exporters() {
 
 std::string export_onnx(Model& model, const std::vector<int64_t>& example_shape) {
   auto* sequential = dynamic_cast<SequentialModel*>(&model);
-  if (!sequential)
+  if (!sequential) {
+    // Name the layers that keep it from export (e.g. a recurrent layer), not only the model.
+    std::string blocking;
+    for (const auto& child : model.named_children())
+      if (!onnx_exporters().contains(layer_type_name(*child.value())))
+        blocking += (blocking.empty() ? "" : ", ") + std::string("layer '") + child.key() + "' of type '" +
+                    layer_type_name(*child.value()) + "'";
     throw Error("cannot export model of type '" + layer_type_name(model) +
-                "' to ONNX: only sequential models (named layers) are supported");
+                "' to ONNX: only sequential models (named layers) are supported" +
+                (blocking.empty() ? "" : "; no ONNX exporter for its " + blocking));
+  }
   const auto layers = sequential->layers();
   for (const auto& layer : layers)
     if (!onnx_exporters().contains(layer.type)) {

@@ -7,6 +7,7 @@
 
 #include "csv_fixture.h"
 #include "cifar_fixture.h"
+#include "dataset/imdb_fixture.h"
 #include "test_support.h"
 
 namespace mt = modlr::testing;
@@ -140,4 +141,46 @@ TEST_F(ParityTest, DcganTwoModelsTwoOptimizersAndSampleGrids) {
   expect_identical(result);
   EXPECT_NE(result.output.find("sample grids: byte identical (2 files)"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("d_fake"), std::string::npos) << result.output;  // its rows were compared
+
+// IMDb: a generated aclImdb archive (the twin reads it with Python's tarfile), a tiny
+// vocabulary and model, one epoch with embedding dropout and dropout on.
+class ImdbParityTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!twin_available()) GTEST_SKIP() << "/usr/bin/python3 with torch and yaml not installed";
+    archive = data.file("aclImdb.tar.gz");
+    mt::write_imdb_archive(archive, mt::synthetic_reviews(30));
+  }
+  std::string sets() const {
+    return "--set dataset.path=" + archive +
+           " --set dataset.limit=48 --set dataset.max_size=300 --set model.vocab_size=300"
+           " --set dataset.max_length=40 --set model.embedding_dim=16 --set model.hidden_size=12"
+           " --set runner.epochs=1 --set dataset.batch_size=8 --set dataset.eval_batch_size=16";
+  }
+  mt::TempDir data, runs;
+  std::string archive;
+};
+
+TEST_F(ImdbParityTest, BidirectionalLstmMaxPoolingWithValidation) {
+  const auto result = check_parity("configs/lstm-imdb.yaml", sets() + " --set dataset.validation=0.25", runs);
+  expect_identical(result);
+  EXPECT_NE(result.output.find("vocab.txt identical"), std::string::npos) << result.output;
+}
+
+TEST_F(ImdbParityTest, TwoLayerGruMeanPoolingKeepLast) {
+  expect_identical(check_parity("configs/gru-imdb.yaml",
+                                sets() + " --set model.layers=2 --set model.pooling=mean --set dataset.keep=last"
+                                         " --set model.bidirectional=false",
+                                runs));
+}
+
+TEST_F(ImdbParityTest, LstmLastStateOnRealImdb) {
+  const std::string real = MODLR_SOURCE_DIR "/../shared/data/imdb/aclImdb_labelled.tar.gz";
+  if (!mt::exists(real)) GTEST_SKIP() << real << " not present";
+  expect_identical(check_parity("configs/lstm-imdb.yaml",
+                                "--set dataset.path=" + real +
+                                    " --set dataset.limit=64 --set dataset.max_length=16 --set runner.epochs=1"
+                                    " --set model.pooling=last --set model.hidden_size=8 --set model.embedding_dim=8"
+                                    " --set dataset.eval_batch_size=2500",
+                                runs));
 }

@@ -44,6 +44,9 @@ struct SourceData {
   TensorData test;
   std::vector<NamedSplit> extra_tests;
   std::vector<DataFile> files;
+  /// Files the run record keeps beside the run, as (file name, contents): a text source's
+  /// vocabulary (vocab.txt), so a run shows what its token ids mean.
+  std::vector<std::pair<std::string, std::string>> artifacts;
 };
 
 /// Reads one data format (IDX, CIFAR-10, CSV, ...) and applies its preprocessing.
@@ -81,6 +84,7 @@ class Dataset {
   const std::vector<DataFile>& files() const { return files_; }
   /// The source's extra test splits, in the source's order (empty for most sources).
   const std::vector<NamedSplit>& extra_tests() const { return extra_tests_; }
+  const std::vector<std::pair<std::string, std::string>>& artifacts() const { return artifacts_; }
 
   /// A loader over `split`: the training split shuffles (if configured) with batch_size,
   /// the others keep their order with eval_batch_size.
@@ -103,6 +107,7 @@ class Dataset {
   TensorData train_, validation_, test_;
   std::vector<NamedSplit> extra_tests_;
   std::vector<DataFile> files_;
+  std::vector<std::pair<std::string, std::string>> artifacts_;
 };
 
 /// First `limit` rows of `data` (all when limit is 0 or >= size).
