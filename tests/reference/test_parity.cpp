@@ -141,6 +141,7 @@ TEST_F(ParityTest, DcganTwoModelsTwoOptimizersAndSampleGrids) {
   expect_identical(result);
   EXPECT_NE(result.output.find("sample grids: byte identical (2 files)"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("d_fake"), std::string::npos) << result.output;  // its rows were compared
+}
 
 // IMDb: a generated aclImdb archive (the twin reads it with Python's tarfile), a tiny
 // vocabulary and model, one epoch with embedding dropout and dropout on.
