@@ -79,6 +79,13 @@ size_t count(const std::string& text, const std::string& needle) {
   return n;
 }
 
+std::string squeeze_spaces(const std::string& text) {
+  std::string out;
+  for (char c : text)
+    if (c != ' ' || out.empty() || out.back() != ' ') out.push_back(c);
+  return out;
+}
+
 std::string read_text(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   std::stringstream text;

@@ -33,6 +33,8 @@ void write_synthetic_idx(const std::string& dir, uint32_t n_train, uint32_t n_te
 std::string read_text(const std::string& path);
 /// Occurrences of `needle` in `text` (overlapping ones counted).
 size_t count(const std::string& text, const std::string& needle);
+/// `text` with every run of spaces collapsed to one (compares tables whatever their widths).
+std::string squeeze_spaces(const std::string& text);
 void write_text(const std::string& path, const std::string& text);
 bool exists(const std::string& path);
 /// Files below `dir`, recursively, relative names sorted.
