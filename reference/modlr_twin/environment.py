@@ -62,4 +62,4 @@ def source_commit(start):
 def environment(device, blas_threads, start):
     return {"modlr_version": VERSION, "torch_version": torch.__version__, "device": device,
             "cpu": cpu_model(), "git_commit": source_commit(start),
-            "blas_threads": str(blas_threads)}
+            "blas_threads": str(blas_threads), "mode": "strict"}

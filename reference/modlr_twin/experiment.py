@@ -63,6 +63,9 @@ class Experiment:
         runner.get_choice("on_nan", "stop", ["stop", "skip_batch"])
         runner.get_count("max_skipped_batches", 10, allow_zero=True)
         runner.get("check_gradients", bool, True)
+        # modlr's fast mode swaps in its own kernels; the twin is PyTorch itself, so it reads
+        # the key (same resolved config) and always runs, and records, strict.
+        runner.get_choice("mode", "strict", ["strict", "fast"])
 
     def _auto_intra_op_threads(self):
         """As Experiment::auto_intra_op_threads: all cores for convolutional models, else 1."""

@@ -49,7 +49,8 @@ void record_environment(RunSummary& summary, const Experiment& experiment) {
                          {"device", experiment.runner_options().device.str()},
                          {"cpu", cpu_model()},
                          {"git_commit", source_commit()},
-                         {"blas_threads", std::to_string(experiment.threads().blas)}};
+                         {"blas_threads", std::to_string(experiment.threads().blas)},
+                         {"mode", experiment.mode()}};
   summary.threads = experiment.threads().intra_op;
 }
 

@@ -8,24 +8,28 @@
 namespace modlr {
 namespace {
 
-// Window positions 0..3 in row-major order: (0,0) (0,1) (1,0) (1,1).
+// Window positions 0..3 in row-major order: (0,0) (0,1) (1,0) (1,1). Branch-free so that
+// the compiler vectorises the loop over a row; the selects keep the first maximum and let
+// a NaN win, exactly as ATen's `if (val > max || isnan(val))` scan does.
 void pool_plane(const float* in, float* out, uint8_t* where, int64_t width, int64_t out_h,
                 int64_t out_w) {
   for (int64_t oh = 0; oh < out_h; ++oh) {
     const float* row0 = in + 2 * oh * width;
     const float* row1 = row0 + width;
+    float* out_row = out + oh * out_w;
+    uint8_t* where_row = where ? where + oh * out_w : nullptr;
     for (int64_t ow = 0; ow < out_w; ++ow) {
       const float candidates[4] = {row0[2 * ow], row0[2 * ow + 1], row1[2 * ow], row1[2 * ow + 1]};
       float best = -std::numeric_limits<float>::infinity();
-      uint8_t position = 0;
-      for (uint8_t k = 0; k < 4; ++k) {
-        if (candidates[k] > best || std::isnan(candidates[k])) {
-          best = candidates[k];
-          position = k;
-        }
+      int32_t position = 0;
+      for (int32_t k = 0; k < 4; ++k) {
+        const float c = candidates[k];
+        const bool take = (c > best) | (c != c);
+        best = take ? c : best;
+        position = take ? k : position;
       }
-      out[oh * out_w + ow] = best;
-      if (where) where[oh * out_w + ow] = position;
+      out_row[ow] = best;
+      if (where_row) where_row[ow] = static_cast<uint8_t>(position);
     }
   }
 }

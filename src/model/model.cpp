@@ -17,7 +17,7 @@ torch::Tensor example_input(const Model& model, const torch::Tensor& data_batch)
 
 void SequentialModel::add_layer(const std::string& name, torch::nn::AnyModule layer) {
   register_module(name, layer.ptr());
-  layers_.push_back({name, std::move(layer)});
+  layers_.push_back({name, std::move(layer), torch::nn::AnyModule()});
 }
 
 std::string layer_type_name(const torch::nn::Module& layer) {
@@ -36,16 +36,32 @@ std::vector<LayerView> SequentialModel::layers() const {
 }
 
 torch::Tensor SequentialModel::forward(torch::Tensor x) {
-  for (auto& layer : layers_) x = layer.module.forward(x);
+  for (auto& layer : layers_) x = layer.runs().forward(x);
   return x;
 }
 
 torch::Tensor SequentialModel::forward_observed(torch::Tensor x, const LayerObserver& observer) {
   for (auto& layer : layers_) {
-    x = layer.module.forward(x);
+    x = layer.runs().forward(x);
     observer(layer.name, layer_type_name(*layer.module.ptr()), *layer.module.ptr(), x);
   }
   return x;
+}
+
+int64_t SequentialModel::use_fast_kernels() {
+  int64_t switched = 0;
+  for (auto& layer : layers_) {
+    const auto type = layer_type_name(*layer.module.ptr());
+    if (!fast_layer_registry().contains(type)) continue;
+    layer.fast = fast_layer_registry().create(type, layer.name, layer.module.ptr());
+    switched += layer.fast.is_empty() ? 0 : 1;
+  }
+  return switched;
+}
+
+FastLayerRegistry& fast_layer_registry() {
+  static FastLayerRegistry registry("fast layer");
+  return registry;
 }
 
 torch::nn::AnyModule make_activation(const std::string& name) {

@@ -7,6 +7,11 @@ OptimizerRegistry& optimizer_registry() {
   return registry;
 }
 
+OptimizerRegistry& fast_optimizer_registry() {
+  static OptimizerRegistry registry("optimizer");
+  return registry;
+}
+
 ScheduleRegistry& schedule_registry() {
   static ScheduleRegistry registry("schedule");
   return registry;
@@ -41,7 +46,8 @@ double Optimizer::lr() const { return impl_->param_groups().front().options().ge
 
 std::unique_ptr<Optimizer> build_optimizer(const Config& section,
                                            std::vector<torch::Tensor> parameters, int64_t epochs,
-                                           std::string model, std::string objective) {
+                                           std::string model, std::string objective,
+                                           bool fast) {
   const auto name = section.get<std::string>("name");
   const double lr = section.get_positive("lr", 1e-3);
   const double clip = section.get_positive("clip_grad_norm", 0.0, /*allow_zero=*/true);
@@ -49,8 +55,9 @@ std::unique_ptr<Optimizer> build_optimizer(const Config& section,
   const auto schedule_name = schedule_section.get<std::string>("name", "constant");
   auto schedule = schedule_registry().create(schedule_name, schedule_section.path("name"),
                                              schedule_section, epochs);
-  auto impl = optimizer_registry().create(name, section.path("name"), section,
-                                          std::move(parameters));
+  const auto& registry = fast && fast_optimizer_registry().contains(name)
+                             ? fast_optimizer_registry() : optimizer_registry();
+  auto impl = registry.create(name, section.path("name"), section, std::move(parameters));
   return std::make_unique<Optimizer>(std::move(impl), std::move(schedule), lr, clip,
                                      std::move(model), std::move(objective));
 }

@@ -15,6 +15,8 @@ Experiment::Experiment(Config config) : config_(std::move(config)) {
   dataset_ = std::make_unique<Dataset>(config_.section("dataset"), static_cast<uint64_t>(seed_));
   torch::manual_seed(static_cast<uint64_t>(seed_));
   build_models(config_.section("model"));
+  if (fast_mode_)
+    for (const auto& name : models_.names()) models_.get(name).use_fast_kernels();
   threads_ = resolve_threads(thread_spec_, blas_thread_spec_, config_.section("runner").path("threads"),
                              auto_intra_op_threads());
   apply_threads(threads_);
@@ -45,6 +47,7 @@ void Experiment::read_runner(const Config& runner) {
   runner_options_.on_nan = runner.get_choice("on_nan", "stop", {"stop", "skip_batch"});
   runner_options_.max_skipped_batches = runner.get_count("max_skipped_batches", 10, /*allow_zero=*/true);
   runner_options_.check_gradients = runner.get<bool>("check_gradients", true);
+  fast_mode_ = runner.get_choice("mode", "strict", {"strict", "fast"}) == "fast";
 }
 
 // What runner.threads: auto means. Measured on 2-core machines (bench/compare): convolutions
@@ -87,7 +90,7 @@ void Experiment::build_optimizers(const Config& root) {
     if (std::find(objectives.begin(), objectives.end(), objective) == objectives.end())
       section.fail("objective", "names no objective of the loss");
     optimizers_.push_back(build_optimizer(section, models_.get(model).parameters(),
-                                          runner_options_.epochs, model, objective));
+                                          runner_options_.epochs, model, objective, fast_mode_));
   }
 }
 

@@ -93,6 +93,7 @@ TEST_F(BadInputTest, UnknownConfigKey) {
   expect_failure("train " + replace_in_config("  epochs: 2", "  epoch: 2"),
                  {"unknown config key 'runner.epoch'", "did you mean 'epochs'"});
   expect_failure("train " + config + " --set runner.epocs=3", {"runner.epocs"});
+  expect_failure("train " + config + " --set runner.mode=turbo", {"runner.mode", "strict", "fast"});
 }
 
 TEST_F(BadInputTest, MistypedConfigValue) {

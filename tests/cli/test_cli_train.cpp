@@ -124,3 +124,22 @@ TEST_F(CliTest, LeNet5LearnsRealFashionMnist) {
   EXPECT_EQ(s["data"].size(), 4u);
   EXPECT_GT(s["test"]["accuracy"].get<double>(), 0.65);  // 188 SGD steps (momentum 0.9) from scratch
 }
+
+TEST_F(CliTest, FastModeIsLabelledReproducibleAndCloseToStrict) {
+  ASSERT_EQ(train().exit_code, 0);
+  ASSERT_EQ(train("--set runner.mode=fast").exit_code, 0);
+  ASSERT_EQ(train("--set runner.mode=fast").exit_code, 0);
+  std::vector<std::string> strict, fast;
+  for (const auto& dir : runs())
+    (summary_of(dir)["environment"]["mode"] == "fast" ? fast : strict).push_back(dir);
+  ASSERT_EQ(strict.size(), 1u);
+  ASSERT_EQ(fast.size(), 2u);
+  EXPECT_EQ(summary_of(strict[0])["environment"]["mode"], "strict");
+  EXPECT_NE(mt::read_text(fast[0] + "/config.yaml").find("mode: fast"), std::string::npos);
+  // Fast mode is still a pure function of config, seed and threads...
+  EXPECT_EQ(mt::read_text(fast[0] + "/metrics.csv"), mt::read_text(fast[1] + "/metrics.csv"));
+  // ...but sums in another order than strict mode (LeNet-5's first convolution), to rounding.
+  EXPECT_NE(mt::read_text(fast[0] + "/metrics.csv"), mt::read_text(strict[0] + "/metrics.csv"));
+  EXPECT_NEAR(summary_of(fast[0])["test"]["loss"].get<double>(),
+              summary_of(strict[0])["test"]["loss"].get<double>(), 1e-3);
+}

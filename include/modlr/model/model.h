@@ -32,6 +32,10 @@ class Model : public torch::nn::Module {
   /// e.g. a generator's latent vector {latent_size}; empty (the default) when the data set
   /// defines it. Losses draw noise of this shape; summary and export use it for dry runs.
   virtual std::vector<int64_t> input_shape() const { return {}; }
+  /// Fast mode (runner.mode: fast): lets layers run faster kernels that keep their
+  /// parameters but not PyTorch's floating-point summation order. Returns how many layers
+  /// switched; the default switches none.
+  virtual int64_t use_fast_kernels() { return 0; }
 };
 
 /// An input batch `model` accepts, for dry runs (summary, export): zeros of shape
@@ -58,6 +62,8 @@ class SequentialModel : public Model {
   torch::Tensor forward_observed(torch::Tensor x, const LayerObserver& observer) override;
   /// The layers in forward order.
   std::vector<LayerView> layers() const;
+  /// Gives each layer the forward fast_layer_registry() has for its type, if any.
+  int64_t use_fast_kernels() override;
 
  protected:
   /// Registers `layer` under `name` (its parameters become "<name>.weight", ...).
@@ -71,6 +77,8 @@ class SequentialModel : public Model {
   struct Layer {
     std::string name;
     torch::nn::AnyModule module;
+    torch::nn::AnyModule fast;  ///< runs instead of `module` once set (fast mode)
+    torch::nn::AnyModule& runs() { return fast.is_empty() ? module : fast; }
   };
   std::vector<Layer> layers_;
 };
@@ -81,6 +89,14 @@ class FlattenImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x) { return x.flatten(1); }
 };
 TORCH_MODULE(Flatten);
+
+/// Fast-mode forwards by layer type name ("Conv2d"): (the layer) -> a module whose forward
+/// computes the same function with the layer's own parameters, or an empty AnyModule when
+/// the layer's options are outside what it covers. The layer stays registered in its model,
+/// so parameter names, checkpoints, summary and export are unchanged.
+using FastLayerRegistry =
+    Registry<torch::nn::AnyModule, const std::shared_ptr<torch::nn::Module>&>;
+FastLayerRegistry& fast_layer_registry();
 
 /// Builds the activation named `name` ("relu" or "tanh").
 torch::nn::AnyModule make_activation(const std::string& name);

@@ -57,12 +57,17 @@ class Optimizer {
 using OptimizerRegistry =
     Registry<std::unique_ptr<torch::optim::Optimizer>, const Config&, std::vector<torch::Tensor>>;
 OptimizerRegistry& optimizer_registry();
+/// Fast mode's update rules by the same names (fused Adam/AdamW); a name missing here runs
+/// its optimizer_registry() rule in fast mode too.
+OptimizerRegistry& fast_optimizer_registry();
 using ScheduleRegistry = Registry<std::shared_ptr<LrSchedule>, const Config&, int64_t>;
 ScheduleRegistry& schedule_registry();
 
-/// Builds one optimizer from `section` over `parameters`; `epochs` sizes default schedules.
+/// Builds one optimizer from `section` over `parameters`; `epochs` sizes default schedules;
+/// `fast` picks fast_optimizer_registry()'s rule where it has one.
 std::unique_ptr<Optimizer> build_optimizer(const Config& section,
                                            std::vector<torch::Tensor> parameters, int64_t epochs,
-                                           std::string model, std::string objective);
+                                           std::string model, std::string objective,
+                                           bool fast = false);
 
 }  // namespace modlr

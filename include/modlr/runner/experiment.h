@@ -41,6 +41,9 @@ class Experiment {
   const RunnerOptions& runner_options() const { return runner_options_; }
   const TrackingOptions& tracking() const { return tracking_; }
   const ThreadSettings& threads() const { return threads_; }
+  /// runner.mode: "strict" (bitwise PyTorch parity) or "fast" (faster kernels, fused
+  /// optimizers; summation order differs). Recorded in summary.json environment.mode.
+  const char* mode() const { return fast_mode_ ? "fast" : "strict"; }
   int64_t validate_every() const { return validate_every_; }
   /// User hooks listed in runner.hooks, created from the hook registry.
   const std::vector<std::shared_ptr<Hook>>& user_hooks() const { return user_hooks_; }
@@ -62,6 +65,7 @@ class Experiment {
   RunnerOptions runner_options_;
   TrackingOptions tracking_;
   ThreadSettings threads_;
+  bool fast_mode_ = false;
   std::string thread_spec_, blas_thread_spec_;
   int64_t validate_every_ = 1;
   std::vector<std::shared_ptr<Hook>> user_hooks_;

@@ -1,0 +1,50 @@
+#pragma once
+/// A hand-written direct convolution for the small 5x5 convolutions of LeNet-1/5, used in
+/// fast mode (runner.mode: fast). Forward, gradient w.r.t. the input and w.r.t. the weight
+/// and bias are register-blocked loops vectorised along the output row (8 floats; AVX2+FMA
+/// where the CPU has it, SSE otherwise, chosen at load time).
+///
+/// Why it exists: for a few input/output channels, oneDNN's convolution spends most of its
+/// time outside arithmetic (LeNet-5's 1->6 convolution ran at ~26 GFLOP/s of ~90 possible).
+/// Why only in fast mode: it sums in a different order than oneDNN, so results are not
+/// bitwise equal to PyTorch's; they agree to float rounding (tests/model/test_direct_conv2d).
+///
+/// Deterministic for any thread count: the forward and input gradient parallelise over
+/// images, the weight gradient over (input channel, kernel row, output-channel block), and
+/// every output element is summed by one thread in a fixed order.
+///
+/// Contract: input [N, Ci, H, W] float32 CPU, weight [Co, Ci, K, K] with K in {3, 5},
+/// bias [Co] or undefined, stride 1, dilation 1, groups 1, zero padding 0 <= p < K.
+/// Output [N, Co, H + 2p - K + 1, W + 2p - K + 1]. Other cases throw (use `supported`).
+#include <torch/torch.h>
+
+namespace modlr {
+
+/// Whether direct_conv2d covers these arguments.
+bool direct_conv2d_supported(const torch::Tensor& input, const torch::Tensor& weight,
+                             int64_t padding);
+
+/// The functional form (autograd-aware: gradients for input, weight and bias).
+torch::Tensor direct_conv2d(const torch::Tensor& input, const torch::Tensor& weight,
+                            const torch::Tensor& bias, int64_t padding);
+
+/// Whether a Conv2d layer's options fall in the kernel's range and it has few enough input
+/// channels (<= 4) that the kernel beats oneDNN: bench/conv_kernels measured 1.2-3x for
+/// 1-4 input channels and 0.45-0.7x from 6 on (oneDNN uses AVX-512 there).
+bool direct_conv2d_pays_off(const torch::nn::detail::ConvNdOptions<2>& options);
+
+/// Runs an existing Conv2d's parameters through direct_conv2d. Holds the Conv2d (which stays
+/// registered in its model, so parameter names, initialisation, checkpoints and export are
+/// those of the Conv2d); registers nothing itself.
+class DirectConv2dImpl : public torch::nn::Module {
+ public:
+  explicit DirectConv2dImpl(torch::nn::Conv2d conv);
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  torch::nn::Conv2d conv_;
+  int64_t padding_;
+};
+TORCH_MODULE(DirectConv2d);
+
+}  // namespace modlr

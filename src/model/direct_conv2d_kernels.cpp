@@ -1,0 +1,172 @@
+// Register-blocked direct convolution kernels (see direct_conv2d_kernels.h). Vectors run
+// along output rows; each inner step loads R input vectors and updates CB x R accumulators
+// held in registers, so a load feeds CB multiply-adds.
+#include "direct_conv2d_kernels.h"
+
+#include <cstring>
+
+namespace modlr::direct_conv {
+namespace {
+
+typedef float Vec __attribute__((vector_size(32)));
+
+#define MODLR_INLINE inline __attribute__((always_inline))
+
+MODLR_INLINE Vec load(const float* p) {
+  Vec v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+MODLR_INLINE void store(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
+MODLR_INLINE Vec splat(float x) { return Vec{x, x, x, x, x, x, x, x}; }
+// Fixed order, so a sum never depends on which thread computed it.
+MODLR_INLINE float lanes_sum(Vec v) {
+  return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+}
+int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+// out rows y of channels [co0, co0 + CB), vectors [x0, x0 + R * 8) of the row, into scratch
+// [CB][R * 8].
+template <int K, int CB, int R>
+MODLR_INLINE void forward_block(const float* padded, const float* weight, const float* bias,
+                                const Geometry& g, int64_t co0, int64_t y, int64_t x0,
+                                float* scratch) {
+  Vec acc[CB][R];
+  for (int c = 0; c < CB; ++c)
+    for (int r = 0; r < R; ++r) acc[c][r] = splat(bias ? bias[co0 + c] : 0.0f);
+  const int64_t weight_stride = g.in_channels * K * K;
+  for (int64_t ci = 0; ci < g.in_channels; ++ci) {
+    for (int ky = 0; ky < K; ++ky) {
+      const float* row = padded + (ci * g.padded_h + y + ky) * g.padded_stride + x0;
+      const float* w = weight + co0 * weight_stride + (ci * K + ky) * K;
+      for (int kx = 0; kx < K; ++kx) {
+        Vec in[R];
+        for (int r = 0; r < R; ++r) in[r] = load(row + kx + r * kLanes);
+        for (int c = 0; c < CB; ++c) {
+          const Vec wv = splat(w[c * weight_stride + kx]);
+          for (int r = 0; r < R; ++r) acc[c][r] += wv * in[r];
+        }
+      }
+    }
+  }
+  for (int c = 0; c < CB; ++c)
+    for (int r = 0; r < R; ++r) store(scratch + (c * R + r) * kLanes, acc[c][r]);
+}
+
+template <int K, int R>
+void forward_chunk(const float* padded, const float* weight, const float* bias, const Geometry& g,
+                   int64_t out_channels, int64_t y, int64_t x0, float* out) {
+  constexpr int CB = R <= 2 ? 4 : 2;
+  float scratch[CB * R * kLanes];
+  const int64_t valid = min64(R * kLanes, g.out_w - x0);
+  auto copy_out = [&](int64_t co0, int count) {
+    for (int c = 0; c < count; ++c)
+      std::memcpy(out + ((co0 + c) * g.out_h + y) * g.out_w + x0, scratch + c * R * kLanes,
+                  valid * sizeof(float));
+  };
+  int64_t co0 = 0;
+  for (; co0 + CB <= out_channels; co0 += CB) {
+    forward_block<K, CB, R>(padded, weight, bias, g, co0, y, x0, scratch);
+    copy_out(co0, CB);
+  }
+  for (; co0 < out_channels; ++co0) {
+    forward_block<K, 1, R>(padded, weight, bias, g, co0, y, x0, scratch);
+    copy_out(co0, 1);
+  }
+}
+
+template <int K>
+void forward_image_k(const float* padded, const float* weight, const float* bias,
+                     const Geometry& g, int64_t out_channels, float* out) {
+  for (int64_t y = 0; y < g.out_h; ++y) {
+    for (int64_t x0 = 0; x0 < g.out_w_padded;) {
+      const int64_t vectors = min64(4, (g.out_w_padded - x0) / kLanes);
+      switch (vectors) {
+        case 1: forward_chunk<K, 1>(padded, weight, bias, g, out_channels, y, x0, out); break;
+        case 2: forward_chunk<K, 2>(padded, weight, bias, g, out_channels, y, x0, out); break;
+        case 3: forward_chunk<K, 3>(padded, weight, bias, g, out_channels, y, x0, out); break;
+        default: forward_chunk<K, 4>(padded, weight, bias, g, out_channels, y, x0, out); break;
+      }
+      x0 += vectors * kLanes;
+    }
+  }
+}
+
+template <int K, int CB>
+void weight_grad_block(const float* padded_in, const float* grad_rows, const Geometry& g,
+                       int64_t images, int64_t out_channels, int64_t ci, int64_t ky, int64_t co0,
+                       float* grad_weight) {
+  Vec acc[CB][K];
+  for (int c = 0; c < CB; ++c)
+    for (int kx = 0; kx < K; ++kx) acc[c][kx] = splat(0.0f);
+  const int64_t vectors = g.out_w_padded / kLanes;
+  for (int64_t n = 0; n < images; ++n) {
+    for (int64_t y = 0; y < g.out_h; ++y) {
+      const float* in_row =
+          padded_in + (n * g.in_channels + ci) * g.padded_plane() + (y + ky) * g.padded_stride;
+      const float* grad_row = grad_rows + ((n * out_channels + co0) * g.out_h + y) * g.out_w_padded;
+      for (int64_t r = 0; r < vectors; ++r) {
+        Vec gv[CB];
+        for (int c = 0; c < CB; ++c) gv[c] = load(grad_row + c * g.out_h * g.out_w_padded + r * kLanes);
+        for (int kx = 0; kx < K; ++kx) {
+          const Vec in = load(in_row + r * kLanes + kx);
+          for (int c = 0; c < CB; ++c) acc[c][kx] += gv[c] * in;
+        }
+      }
+    }
+  }
+  for (int c = 0; c < CB; ++c)
+    for (int kx = 0; kx < K; ++kx)
+      grad_weight[((co0 + c) * g.in_channels + ci) * K * K + ky * K + kx] = lanes_sum(acc[c][kx]);
+}
+
+}  // namespace
+
+void pad_image(const float* image, const Geometry& g, float* padded) {
+  std::memset(padded, 0, g.in_channels * g.padded_plane() * sizeof(float));
+  for (int64_t c = 0; c < g.in_channels; ++c)
+    for (int64_t y = 0; y < g.height; ++y)
+      std::memcpy(padded + c * g.padded_plane() + (y + g.padding) * g.padded_stride + g.padding,
+                  image + (c * g.height + y) * g.width, g.width * sizeof(float));
+}
+
+void forward_image(const float* padded, const float* weight, const float* bias, const Geometry& g,
+                   int64_t out_channels, float* out) {
+  if (g.kernel == 3) forward_image_k<3>(padded, weight, bias, g, out_channels, out);
+  if (g.kernel == 5) forward_image_k<5>(padded, weight, bias, g, out_channels, out);
+}
+
+void pad_rows(const float* grad_out, const Geometry& g, int64_t out_channels, float* padded_rows) {
+  for (int64_t row = 0; row < out_channels * g.out_h; ++row) {
+    float* dst = padded_rows + row * g.out_w_padded;
+    std::memcpy(dst, grad_out + row * g.out_w, g.out_w * sizeof(float));
+    std::memset(dst + g.out_w, 0, (g.out_w_padded - g.out_w) * sizeof(float));
+  }
+}
+
+void weight_grad_task(const float* padded_in, const float* grad_rows, const Geometry& g,
+                      int64_t images, int64_t out_channels, int64_t ci, int64_t ky, int64_t co0,
+                      int64_t count, float* grad_weight) {
+  const bool pair = count == 2;
+  if (g.kernel == 3 && pair)
+    weight_grad_block<3, 2>(padded_in, grad_rows, g, images, out_channels, ci, ky, co0, grad_weight);
+  if (g.kernel == 3 && !pair)
+    weight_grad_block<3, 1>(padded_in, grad_rows, g, images, out_channels, ci, ky, co0, grad_weight);
+  if (g.kernel == 5 && pair)
+    weight_grad_block<5, 2>(padded_in, grad_rows, g, images, out_channels, ci, ky, co0, grad_weight);
+  if (g.kernel == 5 && !pair)
+    weight_grad_block<5, 1>(padded_in, grad_rows, g, images, out_channels, ci, ky, co0, grad_weight);
+}
+
+float bias_grad(const float* grad_rows, const Geometry& g, int64_t images, int64_t out_channels,
+                int64_t co) {
+  Vec acc = splat(0.0f);
+  const int64_t plane = g.out_h * g.out_w_padded;
+  for (int64_t n = 0; n < images; ++n) {
+    const float* rows = grad_rows + (n * out_channels + co) * plane;
+    for (int64_t i = 0; i < plane; i += kLanes) acc += load(rows + i);
+  }
+  return lanes_sum(acc);
+}
+
+}  // namespace modlr::direct_conv

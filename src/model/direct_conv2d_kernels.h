@@ -1,0 +1,57 @@
+#pragma once
+// The arithmetic of direct_conv2d on raw float arrays. Compiled with AVX2+FMA in its own
+// translation unit (direct_conv2d_kernels.cpp) that includes no torch or standard-library
+// templates, so no AVX instruction can leak into code shared with the rest of the library;
+// callers check direct_conv::cpu_supported() first.
+#include <cstdint>
+
+namespace modlr::direct_conv {
+
+constexpr int64_t kLanes = 8;  // floats per vector
+
+/// Shapes of one convolution, and of the zero-padded buffers the kernels read.
+struct Geometry {
+  int64_t in_channels, height, width, kernel, padding;
+  int64_t out_h, out_w;
+  int64_t out_w_padded;   // out_w rounded up to whole vectors
+  int64_t padded_h;       // height + 2 * padding
+  int64_t padded_stride;  // row stride of a padded plane: out_w_padded + kernel - 1
+  int64_t padded_plane() const { return padded_h * padded_stride; }
+};
+
+inline Geometry make_geometry(int64_t in_channels, int64_t height, int64_t width, int64_t kernel,
+                              int64_t padding) {
+  Geometry g{in_channels, height, width, kernel, padding, 0, 0, 0, 0, 0};
+  g.out_h = height + 2 * padding - kernel + 1;
+  g.out_w = width + 2 * padding - kernel + 1;
+  g.out_w_padded = (g.out_w + kLanes - 1) / kLanes * kLanes;
+  g.padded_h = height + 2 * padding;
+  g.padded_stride = g.out_w_padded + kernel - 1;
+  return g;
+}
+
+/// Whether this CPU runs the kernels (AVX2 and FMA).
+bool cpu_supported();
+
+/// image [Ci, H, W] -> padded [Ci, padded_h, padded_stride], zeros around.
+void pad_image(const float* image, const Geometry& g, float* padded);
+
+/// One image: out [Co, out_h, out_w] = bias + correlation of `padded` with weight
+/// [Co, Ci, K, K]. bias may be null. K must be 3 or 5.
+void forward_image(const float* padded, const float* weight, const float* bias, const Geometry& g,
+                   int64_t out_channels, float* out);
+
+/// grad_out [Co, out_h, out_w] -> rows padded with zeros to out_w_padded.
+void pad_rows(const float* grad_out, const Geometry& g, int64_t out_channels, float* padded_rows);
+
+/// grad_weight[co][ci][ky][:] for co in [co0, co0 + count), count <= 2, summed over
+/// `images` images: padded_in [N, Ci, padded plane], grad_rows [N, Co, out_h, out_w_padded].
+void weight_grad_task(const float* padded_in, const float* grad_rows, const Geometry& g,
+                      int64_t images, int64_t out_channels, int64_t ci, int64_t ky, int64_t co0,
+                      int64_t count, float* grad_weight);
+
+/// grad_bias[co] = sum of grad_rows over images, rows and columns.
+float bias_grad(const float* grad_rows, const Geometry& g, int64_t images, int64_t out_channels,
+                int64_t co);
+
+}  // namespace modlr::direct_conv
