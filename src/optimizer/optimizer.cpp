@@ -32,7 +32,11 @@ void Optimizer::start_epoch(int64_t epoch) {
   for (auto& group : impl_->param_groups()) group.options().set_lr(lr);
 }
 
-void Optimizer::zero_grad() { impl_->zero_grad(); }
+void Optimizer::zero_grad() {
+  if (!grads_to_none_) return impl_->zero_grad();
+  for (auto& group : impl_->param_groups())
+    for (auto& p : group.params()) p.mutable_grad() = torch::Tensor();
+}
 
 void Optimizer::step() {
   if (clip_grad_norm_ > 0) {
@@ -58,8 +62,10 @@ std::unique_ptr<Optimizer> build_optimizer(const Config& section,
   const auto& registry = fast && fast_optimizer_registry().contains(name)
                              ? fast_optimizer_registry() : optimizer_registry();
   auto impl = registry.create(name, section.path("name"), section, std::move(parameters));
-  return std::make_unique<Optimizer>(std::move(impl), std::move(schedule), lr, clip,
-                                     std::move(model), std::move(objective));
+  auto optimizer = std::make_unique<Optimizer>(std::move(impl), std::move(schedule), lr, clip,
+                                               std::move(model), std::move(objective));
+  optimizer->set_grads_to_none(fast);
+  return optimizer;
 }
 
 }  // namespace modlr

@@ -1,5 +1,7 @@
 #include "modlr/runner/runner.h"
 
+#include <cstring>
+
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <chrono>
@@ -181,14 +183,38 @@ bool Runner::finite_or_skip(const std::string& objective, double value) {
   throw Error(message.str());
 }
 
-// One reduction per parameter and a single read-back: cheap next to the step itself.
+namespace {
+
+// True when no element of a contiguous float32 array is Inf or NaN (exponent bits all set).
+// Integer bit tests, so the loop vectorises; no allocation, no dispatch.
+bool all_finite(const float* data, int64_t n) {
+  uint32_t exponent_all_ones = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, data + i, sizeof bits);
+    exponent_all_ones |= static_cast<uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
+  }
+  return exponent_all_ones == 0;
+}
+
+}  // namespace
+
+// Float32 CPU gradients: one pass over each, no allocation. Others (CUDA, other dtypes): a
+// float64 sum per parameter and one read-back (a sum is finite iff every element is).
 bool Runner::gradients_finite(const Optimizer& optimizer) const {
   std::vector<torch::Tensor> sums;
-  for (const auto& group : const_cast<Optimizer&>(optimizer).impl().param_groups())
-    for (const auto& p : group.params())
-      if (p.grad().defined()) sums.push_back(p.grad().sum(torch::kFloat64));
-  if (sums.empty()) return true;
-  return std::isfinite(torch::stack(sums).sum().item<double>());
+  for (const auto& group : const_cast<Optimizer&>(optimizer).impl().param_groups()) {
+    for (const auto& p : group.params()) {
+      const auto& g = p.grad();
+      if (!g.defined()) continue;
+      if (g.device().is_cpu() && g.scalar_type() == torch::kFloat32 && g.is_contiguous()) {
+        if (!all_finite(g.data_ptr<float>(), g.numel())) return false;
+      } else {
+        sums.push_back(g.sum(torch::kFloat64));
+      }
+    }
+  }
+  return sums.empty() || std::isfinite(torch::stack(sums).sum().item<double>());
 }
 
 namespace {

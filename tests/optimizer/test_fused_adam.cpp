@@ -80,3 +80,18 @@ TEST(FusedAdam, AmsgradTakesLibtorchsStep) {
   const auto fused = train("name: adam\nlr: 0.01\namsgrad: true", true, 10);
   EXPECT_TRUE(torch::equal(fused[0], reference[0]));
 }
+
+TEST(FastOptimizer, ZeroGradDropsGradientsInsteadOfZeroingThem) {
+  for (const bool fast : {false, true}) {
+    auto w = torch::ones({3}, torch::requires_grad());
+    auto optimizer = modlr::build_optimizer(Config::parse("name: sgd\nlr: 0.1", "opt.yaml"), {w},
+                                            1, "model", "loss", fast);
+    (w * w).sum().backward();
+    optimizer->zero_grad();
+    EXPECT_EQ(w.grad().defined(), !fast);
+    (w * w).sum().backward();  // the next gradient is stored, not added: the same values
+    EXPECT_TRUE(torch::equal(w.grad(), torch::full({3}, 2.0f)));
+    optimizer->step();
+    EXPECT_TRUE(torch::allclose(w.detach(), torch::full({3}, 0.8f)));
+  }
+}

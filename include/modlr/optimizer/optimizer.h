@@ -37,7 +37,10 @@ class Optimizer {
 
   /// Sets the learning rate for the epoch about to start (`epoch` completed so far).
   void start_epoch(int64_t epoch);
+  /// Zeroes the gradients, or (fast mode) drops them, so that backward stores its gradients
+  /// instead of adding them to zeros: one pass over memory less per parameter and step.
   void zero_grad();
+  void set_grads_to_none(bool to_none) { grads_to_none_ = to_none; }
   /// Clips gradients (if configured), then applies the update rule.
   void step();
   double lr() const;
@@ -50,6 +53,7 @@ class Optimizer {
   std::shared_ptr<LrSchedule> schedule_;
   double base_lr_;
   double clip_grad_norm_;
+  bool grads_to_none_ = false;
   std::string model_;
   std::string objective_;
 };
