@@ -14,6 +14,7 @@ import tarfile
 import torch
 
 from .config import ConfigError
+from .data import sha256_file
 
 TOKEN = re.compile(rb"[a-z0-9\x80-\xff]+(?:'[a-z0-9\x80-\xff]+)*|[!-/:-@\[-`{-~]")
 FILE_NAME = re.compile(r"([0-9]{1,18})_([0-9]{1,2})\.txt", re.ASCII)
@@ -92,14 +93,6 @@ def read_archive(path):
             reviews.append(Review(relative[len("aclImdb/"):], found[0], found[1], found[2],
                                   archive.extractfile(member).read(), where))
     return finish(reviews, path, "aclImdb/")
-
-
-def sha256_file(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def read_directory(path):

@@ -3,18 +3,10 @@
 #include <ATen/Parallel.h>
 
 #include "direct_conv2d_kernels.h"
+#include "modlr/core/cpu_features.h"
 #include "modlr/model/model.h"
 
 namespace modlr {
-namespace direct_conv {
-
-bool cpu_supported() {
-  static const bool supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return supported;
-}
-
-}  // namespace direct_conv
-
 namespace {
 
 using direct_conv::Geometry;
@@ -128,7 +120,7 @@ class DirectConv2dFunction : public torch::autograd::Function<DirectConv2dFuncti
 bool direct_conv2d_supported(const torch::Tensor& input, const torch::Tensor& weight,
                              int64_t padding) {
   const int64_t kernel = weight.dim() == 4 ? weight.size(2) : 0;
-  return direct_conv::cpu_supported() && input.dim() == 4 && input.device().is_cpu() &&
+  return cpu_has_avx2_fma() && input.dim() == 4 && input.device().is_cpu() &&
          input.scalar_type() == torch::kFloat32 && weight.scalar_type() == torch::kFloat32 &&
          (kernel == 3 || kernel == 5) && weight.size(3) == kernel &&
          weight.size(1) == input.size(1) && padding >= 0 && padding < kernel &&
@@ -164,7 +156,7 @@ bool direct_conv2d_pays_off(const torch::nn::detail::ConvNdOptions<2>& o) {
   const auto& s = *o.stride();
   const auto& d = *o.dilation();
   const int64_t padding = square_padding(o);
-  return direct_conv::cpu_supported() && k[0] == k[1] && (k[0] == 3 || k[0] == 5) &&
+  return cpu_has_avx2_fma() && k[0] == k[1] && (k[0] == 3 || k[0] == 5) &&
          s[0] == 1 && s[1] == 1 && d[0] == 1 && d[1] == 1 && o.groups() == 1 &&
          c10::holds_alternative<torch::enumtype::kZeros>(o.padding_mode()) && padding >= 0 &&
          padding < k[0] && o.in_channels() <= 4;

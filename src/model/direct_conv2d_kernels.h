@@ -2,7 +2,7 @@
 // The arithmetic of direct_conv2d on raw float arrays. Compiled with AVX2+FMA in its own
 // translation unit (direct_conv2d_kernels.cpp) that includes no torch or standard-library
 // templates, so no AVX instruction can leak into code shared with the rest of the library;
-// callers check direct_conv::cpu_supported() first.
+// callers check modlr::cpu_has_avx2_fma() first.
 #include <cstdint>
 
 namespace modlr::direct_conv {
@@ -29,9 +29,6 @@ inline Geometry make_geometry(int64_t in_channels, int64_t height, int64_t width
   g.padded_stride = g.out_w_padded + kernel - 1;
   return g;
 }
-
-/// Whether this CPU runs the kernels (AVX2 and FMA).
-bool cpu_supported();
 
 /// image [Ci, H, W] -> padded [Ci, padded_h, padded_stride], zeros around.
 void pad_image(const float* image, const Geometry& g, float* padded);

@@ -1,7 +1,7 @@
 #pragma once
 // The element loop of fast mode's fused Adam/AdamW on raw arrays. Compiled with AVX2+FMA
 // and without errno-setting sqrt (so it vectorises) in its own translation unit, which
-// includes no torch or standard-library templates; callers check fused_adam::cpu_supported().
+// includes no torch or standard-library templates; callers check modlr::cpu_has_avx2_fma().
 #include <cstdint>
 
 namespace modlr::fused_adam {
@@ -14,9 +14,6 @@ struct Step {
   float decay;   // Adam: L2 term added to the gradient (0 = none)
   float shrink;  // AdamW: decoupled decay factor 1 - lr * weight_decay (1 = none)
 };
-
-/// Whether this CPU runs update() (AVX2 and FMA).
-bool cpu_supported();
 
 /// For i < n: g' = g + decay * p; m = b1 m + (1 - b1) g'; v = b2 v + (1 - b2) g'^2;
 /// p = shrink * p - step_size * m / (sqrt(v) * inv_sqrt_bc2 + eps).

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "fused_adam_kernel.h"
+#include "modlr/core/cpu_features.h"
 
 namespace modlr {
 namespace {
@@ -70,7 +71,7 @@ class FusedAdam : public Base {
 
  private:
   bool fusable() const {
-    if (!fused_adam::cpu_supported()) return false;
+    if (!cpu_has_avx2_fma()) return false;
     for (const auto& group : this->param_groups_) {
       if (static_cast<const Options&>(group.options()).amsgrad()) return false;
       for (const auto& p : group.params())
@@ -128,15 +129,6 @@ std::unique_ptr<torch::optim::Optimizer> make_fused_adamw(const Config& c, std::
 }
 
 }  // namespace
-
-namespace fused_adam {
-
-bool cpu_supported() {
-  static const bool supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return supported;
-}
-
-}  // namespace fused_adam
 
 MODLR_REGISTER(optimizer_registry, "sgd", make_sgd);
 MODLR_REGISTER(optimizer_registry, "adam", make_adam);

@@ -66,8 +66,7 @@ class RnnClassifier : public Model {
   explicit RnnClassifier(const RnnClassifierOptions& options);
   torch::Tensor forward(torch::Tensor x) override;
   /// Reports embedding, [embed_dropout], rnn (outputs [N, T', D], T' = the longest row),
-  /// pool,
-  /// [dropout], fc.
+  /// pool, [dropout], fc.
   torch::Tensor forward_observed(torch::Tensor x, const LayerObserver& observer) override;
 
  private:
