@@ -2,8 +2,10 @@
 #include <CLI/CLI.hpp>
 
 #include "modlr/cli/commands.h"
+#include "modlr/core/memory.h"
 
 int main(int argc, char** argv) {
+  modlr::keep_freed_memory();
   CLI::App app{"modlr: train, measure and ship deep-learning models (MODLR architecture)"};
   app.require_subcommand(1);
   std::vector<std::string> overrides;

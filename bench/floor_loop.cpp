@@ -9,6 +9,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "modlr/cli/commands.h"
+#include "modlr/core/memory.h"
 #include "modlr/runner/experiment.h"
 
 namespace {
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
     std::cerr << "usage: modlr_floor CONFIG [--set k=v ...]\n";
     return 2;
   }
+  modlr::keep_freed_memory();  // as the modlr CLI does
   std::vector<std::string> overrides;
   for (int i = 2; i + 1 < argc; i += 2) overrides.push_back(argv[i + 1]);
   return modlr::cli::guarded([&] {

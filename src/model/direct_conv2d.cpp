@@ -45,42 +45,51 @@ torch::Tensor input_grad(const torch::Tensor& grad_out, const torch::Tensor& wei
   return forward_all(grad_out, flipped, torch::Tensor(), weight.size(2) - 1 - padding);
 }
 
+// Images per weight-gradient chunk: as many as keep a chunk's padded input and gradient
+// rows (~256 KiB) in a core's L2 cache. Depends on the shapes only, never on the thread
+// count, so the chunk sums, added in chunk order, are the same for any number of threads.
+int64_t images_per_chunk(const Geometry& g, int64_t out_channels) {
+  const int64_t bytes = (g.in_channels * g.padded_plane() + out_channels * g.out_h * g.out_w_padded) *
+                        static_cast<int64_t>(sizeof(float));
+  return std::max<int64_t>(1, (int64_t{256} << 10) / bytes);
+}
+
 std::pair<torch::Tensor, torch::Tensor> weight_and_bias_grad(const torch::Tensor& input,
                                                              const torch::Tensor& grad_out,
                                                              const torch::Tensor& weight,
                                                              int64_t padding, bool with_bias) {
   const auto g = geometry_of(input, weight.size(2), padding);
-  const int64_t images = input.size(0), out_channels = weight.size(0), kernel = weight.size(2);
-  std::vector<float> padded_in(images * g.in_channels * g.padded_plane());
-  std::vector<float> grad_rows(images * out_channels * g.out_h * g.out_w_padded);
+  const int64_t images = input.size(0), out_channels = weight.size(0);
+  const int64_t chunk = images_per_chunk(g, out_channels);
+  const int64_t chunks = (images + chunk - 1) / chunk;
+  const int64_t weights = weight.numel(), partial_size = weights + out_channels;
+  std::vector<float> partials(chunks * partial_size);
   const float* in = input.data_ptr<float>();
   const float* go = grad_out.data_ptr<float>();
-  at::parallel_for(0, images, 8, [&](int64_t first, int64_t last) {
-    for (int64_t n = first; n < last; ++n) {
-      direct_conv::pad_image(in + n * g.in_channels * g.height * g.width, g,
-                             padded_in.data() + n * g.in_channels * g.padded_plane());
-      direct_conv::pad_rows(go + n * out_channels * g.out_h * g.out_w, g, out_channels,
-                            grad_rows.data() + n * out_channels * g.out_h * g.out_w_padded);
+  const int64_t in_image = g.in_channels * g.height * g.width, go_image = out_channels * g.out_h * g.out_w;
+  const int64_t padded_image = g.in_channels * g.padded_plane();
+  const int64_t rows_image = out_channels * g.out_h * g.out_w_padded;
+  at::parallel_for(0, chunks, 1, [&](int64_t first, int64_t last) {
+    std::vector<float> padded_in(chunk * padded_image), grad_rows(chunk * rows_image);
+    for (int64_t c = first; c < last; ++c) {
+      const int64_t n0 = c * chunk, count = std::min(chunk, images - n0);
+      for (int64_t i = 0; i < count; ++i) {
+        direct_conv::pad_image(in + (n0 + i) * in_image, g, padded_in.data() + i * padded_image);
+        direct_conv::pad_rows(go + (n0 + i) * go_image, g, out_channels,
+                              grad_rows.data() + i * rows_image);
+      }
+      direct_conv::weight_and_bias_grad_chunk(padded_in.data(), grad_rows.data(), g, count,
+                                              out_channels, partials.data() + c * partial_size);
     }
   });
+  for (int64_t c = 1; c < chunks; ++c)
+    for (int64_t i = 0; i < partial_size; ++i) partials[i] += partials[c * partial_size + i];
   auto grad_weight = torch::empty_like(weight);
-  float* gw = grad_weight.data_ptr<float>();
-  const int64_t co_blocks = (out_channels + 1) / 2;
-  const int64_t tasks = g.in_channels * kernel * co_blocks;
-  at::parallel_for(0, tasks, 1, [&](int64_t first, int64_t last) {
-    for (int64_t task = first; task < last; ++task) {
-      const int64_t co0 = 2 * (task % co_blocks), ky = task / co_blocks % kernel;
-      const int64_t ci = task / co_blocks / kernel;
-      direct_conv::weight_grad_task(padded_in.data(), grad_rows.data(), g, images, out_channels,
-                                    ci, ky, co0, std::min<int64_t>(2, out_channels - co0), gw);
-    }
-  });
+  std::copy_n(partials.data(), weights, grad_weight.data_ptr<float>());
   torch::Tensor grad_bias;
   if (with_bias) {
     grad_bias = torch::empty({out_channels}, weight.options());
-    float* gb = grad_bias.data_ptr<float>();
-    for (int64_t co = 0; co < out_channels; ++co)
-      gb[co] = direct_conv::bias_grad(grad_rows.data(), g, images, out_channels, co);
+    std::copy_n(partials.data() + weights, out_channels, grad_bias.data_ptr<float>());
   }
   return {grad_weight, grad_bias};
 }

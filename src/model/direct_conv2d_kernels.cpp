@@ -144,19 +144,7 @@ void pad_rows(const float* grad_out, const Geometry& g, int64_t out_channels, fl
   }
 }
 
-void weight_grad_task(const float* padded_in, const float* grad_rows, const Geometry& g,
-                      int64_t images, int64_t out_channels, int64_t ci, int64_t ky, int64_t co0,
-                      int64_t count, float* grad_weight) {
-  const bool pair = count == 2;
-  if (g.kernel == 3 && pair)
-    weight_grad_block<3, 2>(padded_in, grad_rows, g, images, out_channels, ci, ky, co0, grad_weight);
-  if (g.kernel == 3 && !pair)
-    weight_grad_block<3, 1>(padded_in, grad_rows, g, images, out_channels, ci, ky, co0, grad_weight);
-  if (g.kernel == 5 && pair)
-    weight_grad_block<5, 2>(padded_in, grad_rows, g, images, out_channels, ci, ky, co0, grad_weight);
-  if (g.kernel == 5 && !pair)
-    weight_grad_block<5, 1>(padded_in, grad_rows, g, images, out_channels, ci, ky, co0, grad_weight);
-}
+namespace {
 
 float bias_grad(const float* grad_rows, const Geometry& g, int64_t images, int64_t out_channels,
                 int64_t co) {
@@ -167,6 +155,32 @@ float bias_grad(const float* grad_rows, const Geometry& g, int64_t images, int64
     for (int64_t i = 0; i < plane; i += kLanes) acc += load(rows + i);
   }
   return lanes_sum(acc);
+}
+
+template <int K>
+void weight_grad_k(const float* padded_in, const float* grad_rows, const Geometry& g,
+                   int64_t images, int64_t out_channels, float* partial) {
+  for (int64_t ci = 0; ci < g.in_channels; ++ci) {
+    for (int64_t ky = 0; ky < K; ++ky) {
+      int64_t co0 = 0;
+      for (; co0 + 2 <= out_channels; co0 += 2)
+        weight_grad_block<K, 2>(padded_in, grad_rows, g, images, out_channels, ci, ky, co0, partial);
+      if (co0 < out_channels)
+        weight_grad_block<K, 1>(padded_in, grad_rows, g, images, out_channels, ci, ky, co0, partial);
+    }
+  }
+}
+
+}  // namespace
+
+void weight_and_bias_grad_chunk(const float* padded_in, const float* grad_rows,
+                                const Geometry& g, int64_t images, int64_t out_channels,
+                                float* partial) {
+  if (g.kernel == 3) weight_grad_k<3>(padded_in, grad_rows, g, images, out_channels, partial);
+  if (g.kernel == 5) weight_grad_k<5>(padded_in, grad_rows, g, images, out_channels, partial);
+  float* bias = partial + out_channels * g.in_channels * g.kernel * g.kernel;
+  for (int64_t co = 0; co < out_channels; ++co)
+    bias[co] = bias_grad(grad_rows, g, images, out_channels, co);
 }
 
 }  // namespace modlr::direct_conv

@@ -41,14 +41,12 @@ void forward_image(const float* padded, const float* weight, const float* bias, 
 /// grad_out [Co, out_h, out_w] -> rows padded with zeros to out_w_padded.
 void pad_rows(const float* grad_out, const Geometry& g, int64_t out_channels, float* padded_rows);
 
-/// grad_weight[co][ci][ky][:] for co in [co0, co0 + count), count <= 2, summed over
-/// `images` images: padded_in [N, Ci, padded plane], grad_rows [N, Co, out_h, out_w_padded].
-void weight_grad_task(const float* padded_in, const float* grad_rows, const Geometry& g,
-                      int64_t images, int64_t out_channels, int64_t ci, int64_t ky, int64_t co0,
-                      int64_t count, float* grad_weight);
-
-/// grad_bias[co] = sum of grad_rows over images, rows and columns.
-float bias_grad(const float* grad_rows, const Geometry& g, int64_t images, int64_t out_channels,
-                int64_t co);
+/// Weight and bias gradients summed over the `images` images of one chunk:
+/// padded_in [images, Ci, padded plane], grad_rows [images, Co, out_h, out_w_padded].
+/// Writes partial[0, Co*Ci*K*K) (layout of the weight [Co, Ci, K, K]) and
+/// partial[Co*Ci*K*K + co] (bias). The caller sums chunks in a fixed order.
+void weight_and_bias_grad_chunk(const float* padded_in, const float* grad_rows,
+                                const Geometry& g, int64_t images, int64_t out_channels,
+                                float* partial);
 
 }  // namespace modlr::direct_conv

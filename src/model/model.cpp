@@ -42,7 +42,7 @@ torch::Tensor SequentialModel::forward(torch::Tensor x) {
 
 torch::Tensor SequentialModel::forward_observed(torch::Tensor x, const LayerObserver& observer) {
   for (auto& layer : layers_) {
-    x = layer.runs().forward(x);
+    x = layer.module.forward(x);
     observer(layer.name, layer_type_name(*layer.module.ptr()), *layer.module.ptr(), x);
   }
   return x;
@@ -50,8 +50,22 @@ torch::Tensor SequentialModel::forward_observed(torch::Tensor x, const LayerObse
 
 int64_t SequentialModel::use_fast_kernels() {
   int64_t switched = 0;
-  for (auto& layer : layers_) {
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    auto& layer = layers_[i];
     const auto type = layer_type_name(*layer.module.ptr());
+    if (i + 1 < layers_.size()) {
+      auto& next = layers_[i + 1];
+      const auto pair = type + "+" + layer_type_name(*next.module.ptr());
+      if (fast_pair_registry().contains(pair)) {
+        next.fast = fast_pair_registry().create(pair, next.name, layer.module.ptr(), next.module.ptr());
+        if (!next.fast.is_empty()) {
+          layer.fast = torch::nn::AnyModule(torch::nn::Identity());
+          switched += 2;
+          ++i;
+          continue;
+        }
+      }
+    }
     if (!fast_layer_registry().contains(type)) continue;
     layer.fast = fast_layer_registry().create(type, layer.name, layer.module.ptr());
     switched += layer.fast.is_empty() ? 0 : 1;
@@ -61,6 +75,11 @@ int64_t SequentialModel::use_fast_kernels() {
 
 FastLayerRegistry& fast_layer_registry() {
   static FastLayerRegistry registry("fast layer");
+  return registry;
+}
+
+FastPairRegistry& fast_pair_registry() {
+  static FastPairRegistry registry("fast layer pair");
   return registry;
 }
 

@@ -3,6 +3,8 @@
 // fast-mode layer swap in LeNet-5.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "modlr/core/config.h"
 #include "modlr/model/direct_conv2d.h"
 #include "modlr/model/model.h"
@@ -130,12 +132,13 @@ TEST_F(DirectConv2dTest, PaysOffOnlyForFewInputChannelsAndPlainOptions) {
   EXPECT_FALSE(pays(Conv2dOptions(1, 6, 5).padding(2).padding_mode(torch::kReflect)));
 }
 
-TEST_F(DirectConv2dTest, FastModeSwapsLeNet5sFirstConvolutionOnly) {
+TEST_F(DirectConv2dTest, FastModeSwapsLeNet5sFirstConvolutionAndFusesReluWithPool) {
   torch::manual_seed(1);
   auto strict = modlr::build_model(modlr::Config::parse("name: lenet5", "model.yaml"));
   torch::manual_seed(1);
   auto fast = modlr::build_model(modlr::Config::parse("name: lenet5", "model.yaml"));
-  EXPECT_EQ(fast->use_fast_kernels(), 1);
+  // conv1 (direct), act1+pool1 and act2+pool2 (fused); conv2 stays oneDNN's.
+  EXPECT_EQ(fast->use_fast_kernels(), 5);
   const auto names = [](const modlr::Model& m) {
     std::vector<std::string> out;
     for (const auto& p : m.named_parameters()) out.push_back(p.key());
@@ -146,4 +149,11 @@ TEST_F(DirectConv2dTest, FastModeSwapsLeNet5sFirstConvolutionOnly) {
   const auto a = strict->forward(x), b = fast->forward(x);
   EXPECT_FALSE(torch::equal(a, b));  // a different summation order, really taken
   EXPECT_LT(relative_error(b, a), 1e-5);
+  // An observed pass (modlr summary) reports each layer's own output, fused or not.
+  std::map<std::string, torch::Tensor> seen;
+  fast->forward_observed(x, [&](const std::string& name, const std::string&, const torch::nn::Module&,
+                                const torch::Tensor& out) { seen[name] = out; });
+  EXPECT_EQ(seen.at("act1").sizes(), (std::vector<int64_t>{4, 6, 28, 28}));
+  EXPECT_GE(seen.at("act1").min().item<float>(), 0.0f);
+  EXPECT_EQ(seen.at("pool1").sizes(), (std::vector<int64_t>{4, 6, 14, 14}));
 }

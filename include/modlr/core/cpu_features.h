@@ -5,7 +5,8 @@
 
 namespace modlr {
 
-/// True when the CPU has AVX2 and FMA (checked once, cached).
+/// True when the CPU has AVX2 and FMA and the environment variable MODLR_DISABLE_AVX2 is
+/// unset or 0 (checked once, cached). The variable lets the tests run the portable paths.
 bool cpu_has_avx2_fma();
 
 }  // namespace modlr

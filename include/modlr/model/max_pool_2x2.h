@@ -11,7 +11,7 @@
 /// int64 indices; this one stores the window position in one byte.
 ///
 /// Input [N, C, H, W] float32 on CPU (other inputs fall back to torch::max_pool2d);
-/// output [N, C, H/2, W/2] (floor, like ceil_mode=false).
+/// output [N, C, H/2, W/2] (floor, like ceil_mode=false). AVX2 where the CPU has it.
 #include <torch/torch.h>
 
 namespace modlr {
@@ -19,10 +19,22 @@ namespace modlr {
 /// The functional form (autograd-aware).
 torch::Tensor max_pool_2x2(const torch::Tensor& input);
 
+/// max_pool_2x2(relu(x)) in one pass, for fast mode: the same values and gradients
+/// (pooling commutes with the monotone ReLU, and a window's gradient passes unless its
+/// maximum is <= 0), but the ReLU's output and its backward pass are never materialised. Not used in
+/// strict mode: the sign of a zero output may differ from torch::relu's.
+torch::Tensor relu_max_pool_2x2(const torch::Tensor& input);
+
 class MaxPool2x2Impl : public torch::nn::Module {
  public:
   torch::Tensor forward(const torch::Tensor& x) { return max_pool_2x2(x); }
 };
 TORCH_MODULE(MaxPool2x2);
+
+class ReluMaxPool2x2Impl : public torch::nn::Module {
+ public:
+  torch::Tensor forward(const torch::Tensor& x) { return relu_max_pool_2x2(x); }
+};
+TORCH_MODULE(ReluMaxPool2x2);
 
 }  // namespace modlr

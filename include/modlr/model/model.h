@@ -55,14 +55,16 @@ struct LayerView {
 };
 
 /// A model that is an ordered list of named layers (conv1, relu1, pool1, ...). Subclasses
-/// add layers in their constructor; forward runs them in order.
+/// add layers in their constructor; forward runs them in order (fast forwards where set);
+/// forward_observed always runs the layers themselves, so each reports its own output.
 class SequentialModel : public Model {
  public:
   torch::Tensor forward(torch::Tensor x) override;
   torch::Tensor forward_observed(torch::Tensor x, const LayerObserver& observer) override;
   /// The layers in forward order.
   std::vector<LayerView> layers() const;
-  /// Gives each layer the forward fast_layer_registry() has for its type, if any.
+  /// Fuses consecutive layers fast_pair_registry() covers, then gives each other layer the
+  /// forward fast_layer_registry() has for its type, if any. Returns the layers switched.
   int64_t use_fast_kernels() override;
 
  protected:
@@ -97,6 +99,14 @@ TORCH_MODULE(Flatten);
 using FastLayerRegistry =
     Registry<torch::nn::AnyModule, const std::shared_ptr<torch::nn::Module>&>;
 FastLayerRegistry& fast_layer_registry();
+
+/// Fast-mode fusions of two consecutive layers, keyed "FirstType+SecondType"
+/// ("ReLU+MaxPool2x2"): (first, second) -> a module computing second(first(x)) in one step,
+/// or an empty AnyModule when the layers' options are outside what it covers. The first
+/// layer then runs as the identity; both stay registered.
+using FastPairRegistry = Registry<torch::nn::AnyModule, const std::shared_ptr<torch::nn::Module>&,
+                                  const std::shared_ptr<torch::nn::Module>&>;
+FastPairRegistry& fast_pair_registry();
 
 /// Builds the activation named `name` ("relu" or "tanh").
 torch::nn::AnyModule make_activation(const std::string& name);
