@@ -50,8 +50,8 @@ Dataset::Dataset(const Config& section, uint64_t seed) : seed_(seed) {
   if (section.has("augment")) train_options_.augment = AugmentOptions::from_config(section.section("augment"));
 }
 
-void Dataset::resolve_prefetch(bool spare_core) {
-  if (prefetch_spec_ == "auto") train_options_.prefetch = spare_core ? 2 : 0;
+void Dataset::resolve_prefetch(bool worth_it) {
+  if (prefetch_spec_ == "auto") train_options_.prefetch = worth_it ? 2 : 0;
   eval_options_.prefetch = train_options_.prefetch;
 }
 

@@ -20,7 +20,8 @@ Experiment::Experiment(Config config) : config_(std::move(config)) {
   threads_ = resolve_threads(thread_spec_, blas_thread_spec_, config_.section("runner").path("threads"),
                              auto_intra_op_threads());
   apply_threads(threads_);
-  dataset_->resolve_prefetch(threads_.intra_op + threads_.blas - 1 < available_cores());
+  dataset_->resolve_prefetch(threads_.intra_op + threads_.blas - 1 < available_cores() &&
+                             has_convolutions());
   loss_ = build_loss(config_.section("loss"));
   build_optimizers(config_);
   read_metrics(config_.section("metrics"));
@@ -54,13 +55,15 @@ void Experiment::read_runner(const Config& runner) {
 // scale across intra-op threads; small matrix products (an MLP) do not, and extra threads
 // only add synchronisation, so pure-matmul models run on one thread. Deterministic on
 // purpose: the thread count changes the results, so it must follow from the config alone.
-int Experiment::auto_intra_op_threads() const {
+int Experiment::auto_intra_op_threads() const { return has_convolutions() ? available_cores() : 1; }
+
+bool Experiment::has_convolutions() const {
   for (const auto& name : models_.names())
     for (const auto& module : models_.get(name).modules(/*include_self=*/false))
       if (dynamic_cast<const torch::nn::Conv2dImpl*>(module.get()) ||
           dynamic_cast<const torch::nn::Conv1dImpl*>(module.get()))
-        return available_cores();
-  return 1;
+        return true;
+  return false;
 }
 
 // `model` holds one model spec (it has a `name`) or a mapping of named specs.

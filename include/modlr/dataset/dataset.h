@@ -73,10 +73,12 @@ class Dataset {
   /// Reads the `dataset` section; the source is created now, data is read by load().
   Dataset(const Config& section, uint64_t seed);
 
-  /// Settles `prefetch: auto`: a background thread only helps on a core the compute threads
-  /// leave free; on a busy core it stalls OpenMP's barriers (measured: 2 intra-op threads
-  /// plus a prefetch thread on 2 cores ran LeNet-5 1.6x slower).
-  void resolve_prefetch(bool spare_core);
+  /// Settles `prefetch: auto`: on when `worth_it`. The Experiment passes "a core is left
+  /// free and the model has convolutions": on a busy core a background thread stalls
+  /// OpenMP's barriers (2 intra-op threads plus a prefetch thread on 2 cores ran LeNet-5
+  /// 1.6x slower), and a matmul-only model's step is so short that the hand-off costs more
+  /// than assembling the batch in line (MLP epoch 0.61-0.63 s without, 0.63-0.64 s with).
+  void resolve_prefetch(bool worth_it);
   /// Reads the data (once), applies `limit` and the validation split.
   void load();
   bool has_validation() const { return validation_.size() > 0; }

@@ -54,6 +54,7 @@ class Experiment {
   void read_runner(const Config& section);
   void read_metrics(const Config& section);
   int auto_intra_op_threads() const;
+  bool has_convolutions() const;
 
   Config config_;
   std::string name_;
