@@ -45,13 +45,17 @@ torch::Tensor input_grad(const torch::Tensor& grad_out, const torch::Tensor& wei
   return forward_all(grad_out, flipped, torch::Tensor(), weight.size(2) - 1 - padding);
 }
 
-// Images per weight-gradient chunk: as many as keep a chunk's padded input and gradient
-// rows (~256 KiB) in a core's L2 cache. Depends on the shapes only, never on the thread
-// count, so the chunk sums, added in chunk order, are the same for any number of threads.
-int64_t images_per_chunk(const Geometry& g, int64_t out_channels) {
+// Images per weight-gradient chunk: at most as many as keep a chunk's padded input and
+// gradient rows (~256 KiB) in a core's L2 cache, then evened out over the chunks that needs
+// (64 images: 8 chunks of 8, not 7 of 9 and 1 of 1, which split 36/28 over two threads).
+// Depends on the shapes only, never on the thread count, so the chunk sums, added in chunk
+// order, are the same for any number of threads.
+int64_t images_per_chunk(const Geometry& g, int64_t images, int64_t out_channels) {
   const int64_t bytes = (g.in_channels * g.padded_plane() + out_channels * g.out_h * g.out_w_padded) *
                         static_cast<int64_t>(sizeof(float));
-  return std::max<int64_t>(1, (int64_t{256} << 10) / bytes);
+  const int64_t most = std::max<int64_t>(1, (int64_t{256} << 10) / bytes);
+  const int64_t chunks = (images + most - 1) / most;
+  return (images + chunks - 1) / chunks;
 }
 
 std::pair<torch::Tensor, torch::Tensor> weight_and_bias_grad(const torch::Tensor& input,
@@ -60,7 +64,7 @@ std::pair<torch::Tensor, torch::Tensor> weight_and_bias_grad(const torch::Tensor
                                                              int64_t padding, bool with_bias) {
   const auto g = geometry_of(input, weight.size(2), padding);
   const int64_t images = input.size(0), out_channels = weight.size(0);
-  const int64_t chunk = images_per_chunk(g, out_channels);
+  const int64_t chunk = images_per_chunk(g, images, out_channels);
   const int64_t chunks = (images + chunk - 1) / chunk;
   const int64_t weights = weight.numel(), partial_size = weights + out_channels;
   std::vector<float> partials(chunks * partial_size);

@@ -1,8 +1,8 @@
 #pragma once
 /// A hand-written direct convolution for the small 5x5 convolutions of LeNet-1/5, used in
 /// fast mode (runner.mode: fast). Forward, gradient w.r.t. the input and w.r.t. the weight
-/// and bias are register-blocked loops vectorised along the output row (8 floats; AVX2+FMA
-/// where the CPU has it, SSE otherwise, chosen at load time).
+/// and bias are register-blocked loops vectorised along the output row (8 floats, AVX2+FMA;
+/// on a CPU without them the layer keeps libtorch's convolution).
 ///
 /// Why it exists: for a few input/output channels, oneDNN's convolution spends most of its
 /// time outside arithmetic (LeNet-5's 1->6 convolution ran at ~26 GFLOP/s of ~90 possible).
@@ -30,7 +30,7 @@ torch::Tensor direct_conv2d(const torch::Tensor& input, const torch::Tensor& wei
 
 /// Whether a Conv2d layer's options fall in the kernel's range and it has few enough input
 /// channels (<= 4) that the kernel beats oneDNN: bench/conv_kernels measured 1.2-3x for
-/// 1-4 input channels and 0.45-0.7x from 6 on (oneDNN uses AVX-512 there).
+/// 1-4 input channels and 0.45-0.7x from 6 on (oneDNN works on channel-blocked tensors there).
 bool direct_conv2d_pays_off(const torch::nn::detail::ConvNdOptions<2>& options);
 
 /// Runs an existing Conv2d's parameters through direct_conv2d. Holds the Conv2d (which stays
