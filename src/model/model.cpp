@@ -51,26 +51,28 @@ torch::Tensor SequentialModel::forward_observed(torch::Tensor x, const LayerObse
 int64_t SequentialModel::use_fast_kernels() {
   int64_t switched = 0;
   for (size_t i = 0; i < layers_.size(); ++i) {
+    if (i + 1 < layers_.size() && fuse(layers_[i], layers_[i + 1])) {
+      switched += 2;
+      ++i;
+      continue;
+    }
     auto& layer = layers_[i];
     const auto type = layer_type_name(*layer.module.ptr());
-    if (i + 1 < layers_.size()) {
-      auto& next = layers_[i + 1];
-      const auto pair = type + "+" + layer_type_name(*next.module.ptr());
-      if (fast_pair_registry().contains(pair)) {
-        next.fast = fast_pair_registry().create(pair, next.name, layer.module.ptr(), next.module.ptr());
-        if (!next.fast.is_empty()) {
-          layer.fast = torch::nn::AnyModule(torch::nn::Identity());
-          switched += 2;
-          ++i;
-          continue;
-        }
-      }
-    }
     if (!fast_layer_registry().contains(type)) continue;
     layer.fast = fast_layer_registry().create(type, layer.name, layer.module.ptr());
     switched += layer.fast.is_empty() ? 0 : 1;
   }
   return switched;
+}
+
+bool SequentialModel::fuse(Layer& first, Layer& second) {
+  const auto pair =
+      layer_type_name(*first.module.ptr()) + "+" + layer_type_name(*second.module.ptr());
+  if (!fast_pair_registry().contains(pair)) return false;
+  second.fast = fast_pair_registry().create(pair, second.name, first.module.ptr(), second.module.ptr());
+  if (second.fast.is_empty()) return false;
+  first.fast = torch::nn::AnyModule(torch::nn::Identity());
+  return true;
 }
 
 FastLayerRegistry& fast_layer_registry() {

@@ -82,6 +82,9 @@ class SequentialModel : public Model {
     torch::nn::AnyModule fast;  ///< runs instead of `module` once set (fast mode)
     torch::nn::AnyModule& runs() { return fast.is_empty() ? module : fast; }
   };
+  /// Gives `second` the fast_pair_registry() forward of the pair, if any, and makes `first`
+  /// the identity; false (nothing changed) when the pair is not covered.
+  static bool fuse(Layer& first, Layer& second);
   std::vector<Layer> layers_;
 };
 
