@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 
 #include "direct_conv2d_kernels.h"
+#include "interleaved_conv2d.h"
 #include "modlr/core/cpu_features.h"
 #include "modlr/model/model.h"
 
@@ -10,6 +11,13 @@ namespace modlr {
 namespace {
 
 using direct_conv::Geometry;
+
+// Up to this many input channels the row-vectorised forward beats oneDNN's; from there on
+// the forward is libtorch's (bench/conv_kernels).
+constexpr int64_t kMostRowVectorisedInputChannels = 4;
+// Up to this many input channels the interleaved backward beats oneDNN's; layers with more
+// keep libtorch's convolution (bench/conv_kernels: 1.34x at 6, 1.02x at 8, 0.94x at 16).
+constexpr int64_t kMostInputChannels = 6;
 
 Geometry geometry_of(const torch::Tensor& input, int64_t kernel, int64_t padding) {
   return direct_conv::make_geometry(input.size(1), input.size(2), input.size(3), kernel, padding);
@@ -37,67 +45,6 @@ torch::Tensor forward_all(const torch::Tensor& input, const torch::Tensor& weigh
   return out;
 }
 
-// The input gradient is the full correlation of grad_out with the flipped kernel: a
-// forward convolution with channels swapped and padding K - 1 - p.
-torch::Tensor input_grad(const torch::Tensor& grad_out, const torch::Tensor& weight,
-                         int64_t padding) {
-  const auto flipped = weight.flip({2, 3}).transpose(0, 1).contiguous();
-  return forward_all(grad_out, flipped, torch::Tensor(), weight.size(2) - 1 - padding);
-}
-
-// Images per weight-gradient chunk: at most as many as keep a chunk's padded input and
-// gradient rows (~256 KiB) in a core's L2 cache, then evened out over the chunks that needs
-// (64 images: 8 chunks of 8, not 7 of 9 and 1 of 1, which split 36/28 over two threads).
-// Depends on the shapes only, never on the thread count, so the chunk sums, added in chunk
-// order, are the same for any number of threads.
-int64_t images_per_chunk(const Geometry& g, int64_t images, int64_t out_channels) {
-  const int64_t bytes = (g.in_channels * g.padded_plane() + out_channels * g.out_h * g.out_w_padded) *
-                        static_cast<int64_t>(sizeof(float));
-  const int64_t most = std::max<int64_t>(1, (int64_t{256} << 10) / bytes);
-  const int64_t chunks = (images + most - 1) / most;
-  return (images + chunks - 1) / chunks;
-}
-
-std::pair<torch::Tensor, torch::Tensor> weight_and_bias_grad(const torch::Tensor& input,
-                                                             const torch::Tensor& grad_out,
-                                                             const torch::Tensor& weight,
-                                                             int64_t padding, bool with_bias) {
-  const auto g = geometry_of(input, weight.size(2), padding);
-  const int64_t images = input.size(0), out_channels = weight.size(0);
-  const int64_t chunk = images_per_chunk(g, images, out_channels);
-  const int64_t chunks = (images + chunk - 1) / chunk;
-  const int64_t weights = weight.numel(), partial_size = weights + out_channels;
-  std::vector<float> partials(chunks * partial_size);
-  const float* in = input.data_ptr<float>();
-  const float* go = grad_out.data_ptr<float>();
-  const int64_t in_image = g.in_channels * g.height * g.width, go_image = out_channels * g.out_h * g.out_w;
-  const int64_t padded_image = g.in_channels * g.padded_plane();
-  const int64_t rows_image = out_channels * g.out_h * g.out_w_padded;
-  at::parallel_for(0, chunks, 1, [&](int64_t first, int64_t last) {
-    std::vector<float> padded_in(chunk * padded_image), grad_rows(chunk * rows_image);
-    for (int64_t c = first; c < last; ++c) {
-      const int64_t n0 = c * chunk, count = std::min(chunk, images - n0);
-      for (int64_t i = 0; i < count; ++i) {
-        direct_conv::pad_image(in + (n0 + i) * in_image, g, padded_in.data() + i * padded_image);
-        direct_conv::pad_rows(go + (n0 + i) * go_image, g, out_channels,
-                              grad_rows.data() + i * rows_image);
-      }
-      direct_conv::weight_and_bias_grad_chunk(padded_in.data(), grad_rows.data(), g, count,
-                                              out_channels, partials.data() + c * partial_size);
-    }
-  });
-  for (int64_t c = 1; c < chunks; ++c)
-    for (int64_t i = 0; i < partial_size; ++i) partials[i] += partials[c * partial_size + i];
-  auto grad_weight = torch::empty_like(weight);
-  std::copy_n(partials.data(), weights, grad_weight.data_ptr<float>());
-  torch::Tensor grad_bias;
-  if (with_bias) {
-    grad_bias = torch::empty({out_channels}, weight.options());
-    std::copy_n(partials.data() + weights, out_channels, grad_bias.data_ptr<float>());
-  }
-  return {grad_weight, grad_bias};
-}
-
 class DirectConv2dFunction : public torch::autograd::Function<DirectConv2dFunction> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& input,
@@ -107,7 +54,16 @@ class DirectConv2dFunction : public torch::autograd::Function<DirectConv2dFuncti
     ctx->saved_data["padding"] = padding;
     const bool has_bias = bias.numel() > 0;
     ctx->saved_data["has_bias"] = has_bias;
-    return forward_all(input, weight, has_bias ? bias : torch::Tensor(), padding);
+    return compute_forward(input, weight, has_bias ? bias : torch::Tensor(), padding);
+  }
+
+  // Row kernels for few input channels; from there on oneDNN's forward is as fast
+  // (bench/conv_kernels), so libtorch's own convolution does it.
+  static torch::Tensor compute_forward(const torch::Tensor& input, const torch::Tensor& weight,
+                                       const torch::Tensor& bias, int64_t padding) {
+    if (input.size(1) > kMostRowVectorisedInputChannels)
+      return torch::conv2d(input, weight, bias, 1, padding);
+    return forward_all(input, weight, bias, padding);
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
@@ -116,15 +72,12 @@ class DirectConv2dFunction : public torch::autograd::Function<DirectConv2dFuncti
     const auto& input = saved[0];
     const auto& weight = saved[1];
     const int64_t padding = ctx->saved_data["padding"].toInt();
-    const auto grad_out = grads[0].contiguous();
-    torch::Tensor grad_input, grad_weight, grad_bias;
-    if (ctx->needs_input_grad(0)) grad_input = input_grad(grad_out, weight, padding);
-    if (ctx->needs_input_grad(1) || ctx->needs_input_grad(2)) {
-      std::tie(grad_weight, grad_bias) = weight_and_bias_grad(
-          input, grad_out, weight, padding, ctx->saved_data["has_bias"].toBool());
-    }
-    if (!ctx->needs_input_grad(2)) grad_bias = torch::Tensor();
-    return {grad_input, grad_weight, grad_bias, torch::Tensor()};
+    auto grad = interleaved_conv2d_backward(
+        input, grads[0].contiguous(), weight, padding, ctx->needs_input_grad(0),
+        ctx->needs_input_grad(1) || ctx->needs_input_grad(2));
+    if (!ctx->needs_input_grad(1)) grad.weight = torch::Tensor();
+    if (!ctx->needs_input_grad(2) || !ctx->saved_data["has_bias"].toBool()) grad.bias = torch::Tensor();
+    return {grad.input, grad.weight, grad.bias, torch::Tensor()};
   }
 };
 
@@ -148,7 +101,8 @@ torch::Tensor direct_conv2d(const torch::Tensor& input, const torch::Tensor& wei
   const auto x = input.contiguous(), w = weight.contiguous();
   const auto b = bias.defined() ? bias.contiguous() : bias;
   const bool wants_grad = x.requires_grad() || w.requires_grad() || (b.defined() && b.requires_grad());
-  if (!torch::GradMode::is_enabled() || !wants_grad) return forward_all(x, w, b, padding);
+  if (!torch::GradMode::is_enabled() || !wants_grad)
+    return DirectConv2dFunction::compute_forward(x, w, b, padding);
   // autograd's apply cannot take an undefined tensor: "no bias" travels as an empty one.
   return DirectConv2dFunction::apply(x, w, b.defined() ? b : torch::empty({0}, w.options()), padding);
 }
@@ -172,7 +126,8 @@ bool direct_conv2d_pays_off(const torch::nn::detail::ConvNdOptions<2>& o) {
   return cpu_has_avx2_fma() && k[0] == k[1] && (k[0] == 3 || k[0] == 5) &&
          s[0] == 1 && s[1] == 1 && d[0] == 1 && d[1] == 1 && o.groups() == 1 &&
          c10::holds_alternative<torch::enumtype::kZeros>(o.padding_mode()) && padding >= 0 &&
-         padding < k[0] && o.in_channels() <= 4;
+         padding < k[0] &&
+         o.in_channels() <= kMostInputChannels;
 }
 
 DirectConv2dImpl::DirectConv2dImpl(torch::nn::Conv2d conv)

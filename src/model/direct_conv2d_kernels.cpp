@@ -108,34 +108,6 @@ void forward_image_k(const float* padded, const float* weight, const float* bias
   }
 }
 
-template <int K, int CB>
-void weight_grad_block(const float* padded_in, const float* grad_rows, const Geometry& g,
-                       int64_t images, int64_t out_channels, int64_t ci, int64_t ky, int64_t co0,
-                       float* grad_weight) {
-  Vec acc[CB][K];
-  for (int c = 0; c < CB; ++c)
-    for (int kx = 0; kx < K; ++kx) acc[c][kx] = splat(0.0f);
-  const int64_t vectors = g.out_w_padded / kLanes;
-  for (int64_t n = 0; n < images; ++n) {
-    for (int64_t y = 0; y < g.out_h; ++y) {
-      const float* in_row =
-          padded_in + (n * g.in_channels + ci) * g.padded_plane() + (y + ky) * g.padded_stride;
-      const float* grad_row = grad_rows + ((n * out_channels + co0) * g.out_h + y) * g.out_w_padded;
-      for (int64_t r = 0; r < vectors; ++r) {
-        Vec gv[CB];
-        for (int c = 0; c < CB; ++c) gv[c] = load(grad_row + c * g.out_h * g.out_w_padded + r * kLanes);
-        for (int kx = 0; kx < K; ++kx) {
-          const Vec in = load(in_row + r * kLanes + kx);
-          for (int c = 0; c < CB; ++c) acc[c][kx] += gv[c] * in;
-        }
-      }
-    }
-  }
-  for (int c = 0; c < CB; ++c)
-    for (int kx = 0; kx < K; ++kx)
-      grad_weight[((co0 + c) * g.in_channels + ci) * K * K + ky * K + kx] = lanes_sum(acc[c][kx]);
-}
-
 }  // namespace
 
 void pad_image(const float* image, const Geometry& g, float* padded) {
@@ -150,53 +122,6 @@ void forward_image(const float* padded, const float* weight, const float* bias, 
                    int64_t out_channels, float* out) {
   if (g.kernel == 3) forward_image_k<3>(padded, weight, bias, g, out_channels, out);
   if (g.kernel == 5) forward_image_k<5>(padded, weight, bias, g, out_channels, out);
-}
-
-void pad_rows(const float* grad_out, const Geometry& g, int64_t out_channels, float* padded_rows) {
-  for (int64_t row = 0; row < out_channels * g.out_h; ++row) {
-    float* dst = padded_rows + row * g.out_w_padded;
-    std::memcpy(dst, grad_out + row * g.out_w, g.out_w * sizeof(float));
-    std::memset(dst + g.out_w, 0, (g.out_w_padded - g.out_w) * sizeof(float));
-  }
-}
-
-namespace {
-
-float bias_grad(const float* grad_rows, const Geometry& g, int64_t images, int64_t out_channels,
-                int64_t co) {
-  Vec acc = splat(0.0f);
-  const int64_t plane = g.out_h * g.out_w_padded;
-  for (int64_t n = 0; n < images; ++n) {
-    const float* rows = grad_rows + (n * out_channels + co) * plane;
-    for (int64_t i = 0; i < plane; i += kLanes) acc += load(rows + i);
-  }
-  return lanes_sum(acc);
-}
-
-template <int K>
-void weight_grad_k(const float* padded_in, const float* grad_rows, const Geometry& g,
-                   int64_t images, int64_t out_channels, float* partial) {
-  for (int64_t ci = 0; ci < g.in_channels; ++ci) {
-    for (int64_t ky = 0; ky < K; ++ky) {
-      int64_t co0 = 0;
-      for (; co0 + 2 <= out_channels; co0 += 2)
-        weight_grad_block<K, 2>(padded_in, grad_rows, g, images, out_channels, ci, ky, co0, partial);
-      if (co0 < out_channels)
-        weight_grad_block<K, 1>(padded_in, grad_rows, g, images, out_channels, ci, ky, co0, partial);
-    }
-  }
-}
-
-}  // namespace
-
-void weight_and_bias_grad_chunk(const float* padded_in, const float* grad_rows,
-                                const Geometry& g, int64_t images, int64_t out_channels,
-                                float* partial) {
-  if (g.kernel == 3) weight_grad_k<3>(padded_in, grad_rows, g, images, out_channels, partial);
-  if (g.kernel == 5) weight_grad_k<5>(padded_in, grad_rows, g, images, out_channels, partial);
-  float* bias = partial + out_channels * g.in_channels * g.kernel * g.kernel;
-  for (int64_t co = 0; co < out_channels; ++co)
-    bias[co] = bias_grad(grad_rows, g, images, out_channels, co);
 }
 
 }  // namespace modlr::direct_conv

@@ -1,5 +1,5 @@
 #pragma once
-// The arithmetic of direct_conv2d on raw float arrays. Compiled with AVX2+FMA in its own
+// The forward of direct_conv2d for few input channels, on raw float arrays. Compiled with AVX2+FMA in its own
 // translation unit (direct_conv2d_kernels.cpp) that includes no torch or standard-library
 // templates, so no AVX instruction can leak into code shared with the rest of the library;
 // callers check modlr::cpu_has_avx2_fma() first.
@@ -37,16 +37,5 @@ void pad_image(const float* image, const Geometry& g, float* padded);
 /// [Co, Ci, K, K]. bias may be null. K must be 3 or 5.
 void forward_image(const float* padded, const float* weight, const float* bias, const Geometry& g,
                    int64_t out_channels, float* out);
-
-/// grad_out [Co, out_h, out_w] -> rows padded with zeros to out_w_padded.
-void pad_rows(const float* grad_out, const Geometry& g, int64_t out_channels, float* padded_rows);
-
-/// Weight and bias gradients summed over the `images` images of one chunk:
-/// padded_in [images, Ci, padded plane], grad_rows [images, Co, out_h, out_w_padded].
-/// Writes partial[0, Co*Ci*K*K) (layout of the weight [Co, Ci, K, K]) and
-/// partial[Co*Ci*K*K + co] (bias). The caller sums chunks in a fixed order.
-void weight_and_bias_grad_chunk(const float* padded_in, const float* grad_rows,
-                                const Geometry& g, int64_t images, int64_t out_channels,
-                                float* partial);
 
 }  // namespace modlr::direct_conv
