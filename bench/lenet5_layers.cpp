@@ -15,6 +15,7 @@
 #include "modlr/core/threads.h"
 #include "modlr/model/direct_conv2d.h"
 #include "modlr/model/max_pool_2x2.h"
+#include "modlr/model/split_linear.h"
 
 namespace {
 
@@ -51,11 +52,14 @@ int main(int argc, char** argv) {
     step.mark("forward  conv1");
     auto p1 = relu_pool(a1);
     step.mark("forward  relu+pool1");
-    auto a2 = torch::conv2d(p1, w2, b2);
+    auto a2 = fast ? modlr::direct_conv2d(p1, w2, b2, 0) : torch::conv2d(p1, w2, b2);
     step.mark("forward  conv2");
     auto p2 = relu_pool(a2);
     step.mark("forward  relu+pool2");
-    auto logits = fc3(torch::relu(fc2(torch::relu(fc1(p2.flatten(1))))));
+    auto linear = [&](torch::nn::Linear& fc, const torch::Tensor& in) {
+      return fast ? modlr::split_linear(in, fc->weight, fc->bias) : fc(in);
+    };
+    auto logits = linear(fc3, torch::relu(linear(fc2, torch::relu(linear(fc1, p2.flatten(1))))));
     auto loss = torch::nn::functional::cross_entropy(logits, y);
     step.mark("forward  fc1-3+loss");
     const std::pair<torch::Tensor*, const char*> hooks[] = {{&p2, "backward loss+fc3-1"},

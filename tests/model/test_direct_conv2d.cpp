@@ -143,8 +143,8 @@ TEST_F(DirectConv2dTest, FastModeSwapsLeNet5sFirstConvolutionAndFusesReluWithPoo
   auto strict = modlr::build_model(modlr::Config::parse("name: lenet5", "model.yaml"));
   torch::manual_seed(1);
   auto fast = modlr::build_model(modlr::Config::parse("name: lenet5", "model.yaml"));
-  // conv1 and conv2 (direct), act1+pool1 and act2+pool2 (fused).
-  EXPECT_EQ(fast->use_fast_kernels(), 6);
+  // conv1 and conv2 (direct), act1+pool1 and act2+pool2 (fused), fc1-3 (split).
+  EXPECT_EQ(fast->use_fast_kernels(), 9);
   const auto names = [](const modlr::Model& m) {
     std::vector<std::string> out;
     for (const auto& p : m.named_parameters()) out.push_back(p.key());
