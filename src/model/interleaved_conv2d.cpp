@@ -2,6 +2,8 @@
 
 #include <ATen/Parallel.h>
 
+#include <memory>
+
 #include "interleaved_conv2d_kernels.h"
 
 namespace modlr {
@@ -14,6 +16,8 @@ Geometry geometry_of(const torch::Tensor& input, const torch::Tensor& weight, in
   return interleaved_conv::make_geometry(input.size(1), weight.size(0), input.size(2),
                                          input.size(3), weight.size(2), padding);
 }
+
+std::unique_ptr<float[]> scratch(int64_t floats) { return std::unique_ptr<float[]>(new float[floats]); }
 
 int64_t group_count(int64_t images) { return (images + kGroup - 1) / kGroup; }
 int64_t padded_group_size(const Geometry& g) {
@@ -46,20 +50,21 @@ Conv2dGradients interleaved_conv2d_backward(const torch::Tensor& input,
   const int64_t in_image = g.in_channels * g.height * g.width;
   const int64_t out_image = g.out_channels * g.out_h * g.out_w;
   at::parallel_for(0, groups, 1, [&](int64_t first, int64_t last) {
-    std::vector<float> in_group(padded_group_size(g)), grad_group(out_group_size(g));
-    std::vector<float> input_grad(want_input ? padded_group_size(g) : 0);
+    // Uninitialised: every float a kernel reads is written first.
+    const auto in_group = scratch(padded_group_size(g)), grad_group = scratch(out_group_size(g));
+    const auto input_grad = scratch(want_input ? padded_group_size(g) : 0);
     for (int64_t group = first; group < last; ++group) {
       const int64_t n0 = group * kGroup, count = std::min(kGroup, images - n0);
       interleaved_conv::interleave(in + n0 * in_image, count, g.in_channels, g.height, g.width,
-                                   g.padding, in_group.data());
+                                   g.padding, in_group.get());
       interleaved_conv::interleave(go + n0 * out_image, count, g.out_channels, g.out_h, g.out_w,
-                                   0, grad_group.data());
+                                   0, grad_group.get());
       if (want_weight)
-        interleaved_conv::weight_and_bias_grad_group(in_group.data(), grad_group.data(), g,
+        interleaved_conv::weight_and_bias_grad_group(in_group.get(), grad_group.get(), g,
                                                      partials.data() + group * partial_size);
       if (want_input) {
-        interleaved_conv::input_grad_group(grad_group.data(), w, g, input_grad.data());
-        interleaved_conv::deinterleave(input_grad.data(), count, g.in_channels, g.height, g.width,
+        interleaved_conv::input_grad_group(grad_group.get(), w, g, input_grad.get());
+        interleaved_conv::deinterleave(input_grad.get(), count, g.in_channels, g.height, g.width,
                                        g.padding, gi + n0 * in_image);
       }
     }
