@@ -19,10 +19,6 @@ MODLR_INLINE Vec load(const float* p) {
 }
 MODLR_INLINE void store(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
 MODLR_INLINE Vec splat(float x) { return Vec{x, x, x, x, x, x, x, x}; }
-// Fixed order, so a sum never depends on which thread computed it.
-MODLR_INLINE float lanes_sum(Vec v) {
-  return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
-}
 int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 // out rows y of channels [co0, co0 + CB), vectors [x0, x0 + R * 8) of the row, into scratch

@@ -27,11 +27,11 @@ int64_t out_group_size(const Geometry& g) {
   return g.out_channels * g.out_h * g.out_w * kGroup;
 }
 
+}  // namespace
+
 // Per group: interleave its input and output gradient, then the input gradient, and the
 // weight and bias gradients of its 8 images as a partial sum; partials are added in group
 // order, so the result is the same for any thread count.
-}  // namespace
-
 Conv2dGradients interleaved_conv2d_backward(const torch::Tensor& input,
                                             const torch::Tensor& grad_out,
                                             const torch::Tensor& weight, int64_t padding,
