@@ -43,6 +43,9 @@ int main(int argc, char** argv) {
   export_cmd->add_option("--set", export_args.overrides, set_help);
   export_cmd->add_option("--model", export_args.model,
                          "export only this model of a multi-model experiment (e.g. generator)");
+  export_cmd->add_flag("--with-preprocessing", export_args.with_preprocessing,
+                       "ONNX: the data set's scaling and normalisation go into the graph, whose input is "
+                       "then raw data (uint8 pixels 0-255 for images)");
 
   modlr::cli::SummaryArgs summary;
   auto* summary_cmd =

@@ -30,7 +30,7 @@ struct Shape {
 
 int main(int argc, char** argv) {
   const int threads = argc > 1 ? std::atoi(argv[1]) : 1;
-  modlr::apply_threads({threads, 1});
+  modlr::apply_threads({threads});
   torch::manual_seed(0);
   std::printf("threads %d, batch 64; milliseconds per call (libtorch / direct)\n", threads);
   std::printf("%-26s %9s %9s %7s %11s %11s %7s %9s\n", "shape", "fwd lib", "fwd dir", "x", "f+b lib",

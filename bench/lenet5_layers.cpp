@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
   const int threads = argc > 1 ? std::atoi(argv[1]) : 2;
   const bool fast = argc > 2 && std::string(argv[2]) == "fast";
   modlr::keep_freed_memory();
-  modlr::apply_threads({threads, 1});
+  modlr::apply_threads({threads});
   torch::manual_seed(0);
   auto w1 = (torch::randn({6, 1, 5, 5}) * 0.2).requires_grad_(), b1 = torch::zeros({6}).requires_grad_();
   auto w2 = (torch::randn({16, 6, 5, 5}) * 0.1).requires_grad_(), b2 = torch::zeros({16}).requires_grad_();

@@ -1,7 +1,21 @@
 # Writes build_info.cpp with the git commit of SOURCE_DIR, touching it only when it changes.
-execute_process(COMMAND git -C ${SOURCE_DIR} rev-parse HEAD
-                OUTPUT_VARIABLE commit OUTPUT_STRIP_TRAILING_WHITESPACE
+# Only a checkout whose top level is SOURCE_DIR itself counts: sources unpacked from an
+# archive inside another repository would otherwise record that repository's commit.
+execute_process(COMMAND git -C ${SOURCE_DIR} rev-parse --show-toplevel
+                OUTPUT_VARIABLE toplevel OUTPUT_STRIP_TRAILING_WHITESPACE
                 RESULT_VARIABLE rc ERROR_QUIET)
+if(rc EQUAL 0)
+  file(REAL_PATH "${toplevel}" toplevel)
+  file(REAL_PATH "${SOURCE_DIR}" source_real)
+  if(NOT toplevel STREQUAL source_real)
+    set(rc 1)
+  endif()
+endif()
+if(rc EQUAL 0)
+  execute_process(COMMAND git -C ${SOURCE_DIR} rev-parse HEAD
+                  OUTPUT_VARIABLE commit OUTPUT_STRIP_TRAILING_WHITESPACE
+                  RESULT_VARIABLE rc ERROR_QUIET)
+endif()
 if(NOT rc EQUAL 0)
   set(commit "unknown")
 else()

@@ -10,11 +10,11 @@
 set -u
 cd "$(dirname "$0")/.."
 MODLR=${MODLR:-build/modlr}
-PYTHON=/usr/bin/python3
+PYTHON=${PYTHON:-.venv/bin/python3}
 DIR=${PARITY_DIR:-$(mktemp -d /tmp/modlr-parity.XXXXXX)}
 CONFIG=$1
 shift
-SETS=(--set runner.threads=1 --set runner.blas_threads=1 --set tracking.save_initial=true "$@" --set "tracking.dir=$DIR")
+SETS=(--set runner.threads=1 --set tracking.save_initial=true "$@" --set "tracking.dir=$DIR")
 
 "$MODLR" train "$CONFIG" "${SETS[@]}" >"$DIR/modlr.log" 2>&1 || { cat "$DIR/modlr.log"; exit 1; }
 "$PYTHON" reference/train.py "$CONFIG" "${SETS[@]}" >"$DIR/twin.log" 2>&1 || { cat "$DIR/twin.log"; exit 1; }

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Compares the metrics.csv of two run records row by row.
 
 Usage: compare_runs.py RUN_A RUN_B   (run directories, or metrics.csv files)

@@ -1,10 +1,10 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """The PyTorch twin of `modlr train` (IDX workloads): the same YAML config and --set
 overrides, the same training semantics, the same run record (run-id ends in "-python").
 
-Usage: /usr/bin/python3 reference/train.py CONFIG [--set section.key=value ...]
+Usage: .venv/bin/python3 reference/train.py CONFIG [--set section.key=value ...]
                                           [--dump-initial PATH] [--seeds 1-5]
-       /usr/bin/python3 reference/train.py CONFIG --eval-weights W.safetensors [--save-outputs OUT]
+       .venv/bin/python3 reference/train.py CONFIG --eval-weights W.safetensors [--save-outputs OUT]
 """
 import argparse
 import os
@@ -70,8 +70,8 @@ def open_record(args, summary, group=None):
 def train_and_record(experiment, record, summary, args):
     record.write_config(experiment.config.dump())
     here = os.path.dirname(os.path.abspath(__file__))
-    summary["environment"] = environment(experiment.device, experiment.threads[1], here)
-    summary["threads"] = experiment.threads[0]
+    summary["environment"] = environment(experiment.device, os.path.dirname(here))
+    summary["threads"] = experiment.threads
     if args.dump_initial:
         torch.save(experiment.initial_state, args.dump_initial)
     dataset = experiment.dataset

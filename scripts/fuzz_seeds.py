@@ -30,6 +30,37 @@ header = json.dumps({"__metadata__": {"format": "pt"},
                      "w": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]},
                      "b": {"dtype": "I64", "shape": [1], "data_offsets": [16, 24]}}).encode()
 put("safetensors", "small.safetensors", struct.pack("<Q", len(header)) + header + bytes(24))
+
+
+def proto_field(number, value):
+    """One protobuf field: int -> varint, bytes -> length-delimited, float -> fixed32."""
+    def varint(v):
+        v &= (1 << 64) - 1
+        out = bytearray()
+        while v >= 0x80:
+            out.append(v & 0x7F | 0x80)
+            v >>= 7
+        return bytes(out + bytes([v]))
+    if isinstance(value, bytes):
+        return varint(number << 3 | 2) + varint(len(value)) + value
+    if isinstance(value, float):
+        return varint(number << 3 | 5) + struct.pack("<f", value)
+    return varint(number << 3) + varint(value)
+
+
+# A tiny ONNX model (one LeakyRelu node) as modlr's exporter lays it out.
+dim = proto_field(1, proto_field(2, b"batch")) + proto_field(1, proto_field(1, 4))
+def value_info(name):
+    return proto_field(1, name) + proto_field(2, proto_field(1, proto_field(1, 1) + proto_field(2, dim)))
+
+
+
+node = (proto_field(1, b"input") + proto_field(2, b"output") + proto_field(3, b"act") + proto_field(4, b"LeakyRelu")
+        + proto_field(5, proto_field(1, b"alpha") + proto_field(2, 0.2) + proto_field(20, 1)))
+graph = (proto_field(1, node) + proto_field(2, b"modlr") + proto_field(11, value_info(b"input"))
+         + proto_field(12, value_info(b"output")))
+put("protobuf", "leaky.onnx", proto_field(1, 8) + proto_field(2, b"modlr") + proto_field(7, graph)
+    + proto_field(8, proto_field(1, b"") + proto_field(2, 17)) + proto_field(3, -1))
 for name in sorted(os.listdir("configs")):
     os.makedirs(os.path.join(out, "config"), exist_ok=True)
     shutil.copy(os.path.join("configs", name), os.path.join(out, "config", name))

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Installs modlr's Debian dependencies (when missing) and builds it into build/.
-# Usage: scripts/setup.sh            (idempotent; safe to rerun)
+# Installs modlr's dependencies (when missing) and builds what `modlr train` needs.
+#   scripts/setup.sh            build/modlr only (the README's first command)
+#   scripts/setup.sh --all      everything: the test suite and the benchmark helpers too
+# Idempotent and quick on a second run: Debian packages are checked with dpkg, the Python
+# packages (.venv/, pinned by requirements.lock) are reinstalled only when the lock changes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+TARGETS=(modlr_cli)
+[ "${1:-}" = "--all" ] && TARGETS=(all)
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
-  libtorch-dev libopenblas-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
-  libgtest-dev zlib1g-dev
-  libonnx-dev libprotobuf-dev    # ONNX export (protobuf types, checker)
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libgtest-dev zlib1g-dev
+  python3 python3-venv           # .venv/: PyPI's torch (libtorch + the twins), onnx, onnxruntime
   dataset-fashion-mnist          # the default experiment's data
-  python3-torch python3-yaml     # the PyTorch twins in reference/
   chromium                       # the browser test of `modlr report` (headless)
 )
 
@@ -18,9 +21,6 @@ missing=()
 for package in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
-# node + npm run ONNX Runtime (onnxruntime-node) on exported models; a node from another
-# source (e.g. nodesource, which bundles npm) is fine, so check the commands, not packages.
-command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   SUDO=""
@@ -29,13 +29,17 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# ONNX Runtime for the export tests and bench/onnx_inference, pinned by the lock file. Its
-# install script would download GPU binaries (and fails offline); the CPU library ships in
-# the package, so skip it.
-if [ ! -d tools/onnxruntime/node_modules/onnxruntime-node ]; then
-  (cd tools/onnxruntime && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error)
+# PyPI's torch 2.11.0 (CUDA 13 build): its libtorch is what modlr compiles against, so the
+# library, the twins, the tests and the benchmarks all run the same torch.
+PYTHON=${PYTHON:-python3}
+STAMP=.venv/requirements.lock.installed
+if ! cmp -s requirements.lock "$STAMP" 2>/dev/null; then
+  [ -x .venv/bin/python3 ] || "$PYTHON" -m venv .venv
+  echo "setup: installing requirements.lock into .venv/ (torch 2.11.0 with CUDA: ~3 GB on first run)"
+  .venv/bin/python3 -m pip install --quiet --disable-pip-version-check -r requirements.lock
+  cp requirements.lock "$STAMP"
 fi
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j 2
-echo "setup: built build/modlr"
+cmake --build build -j 2 --target "${TARGETS[@]}"
+echo "setup: built ${TARGETS[*]} in build/"

@@ -6,7 +6,7 @@
 # when sanitizers are on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh >/dev/null
+scripts/setup.sh >/dev/null  # dependencies and .venv/
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMODLR_SANITIZE=ON -DMODLR_WERROR=OFF \
       -DMODLR_BUILD_BENCH=OFF >/dev/null
 cmake --build build-asan -j 2

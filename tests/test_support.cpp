@@ -124,17 +124,18 @@ CommandResult run_command(const std::string& command_line) {
   return result;
 }
 
+std::string python() { return MODLR_PYTHON; }
+
 bool python_torch_available() {
-  return std::system("/usr/bin/python3 -c 'import torch, yaml' >/dev/null 2>&1") == 0;
+  return std::system((python() + " -c 'import torch, yaml' >/dev/null 2>&1").c_str()) == 0;
 }
 
-std::string onnxruntime_script() {
-  return std::string(MODLR_SOURCE_DIR) + "/tools/onnxruntime/check_onnx.js";
+std::string onnx_check_command() {
+  return python() + " " + std::string(MODLR_SOURCE_DIR) + "/tools/onnx/check_onnx.py";
 }
 
 bool onnxruntime_available() {
-  return fs::exists(std::string(MODLR_SOURCE_DIR) + "/tools/onnxruntime/node_modules/onnxruntime-node") &&
-         std::system("node --version >/dev/null 2>&1") == 0;
+  return std::system((python() + " -c 'import onnx, onnxruntime' >/dev/null 2>&1").c_str()) == 0;
 }
 
 std::string small_config(const std::string& data_dir, const std::string& runs_dir) {

@@ -51,12 +51,14 @@ CommandResult run_modlr(const std::string& args);
 /// Runs `command_line` through the shell, capturing stdout and stderr.
 CommandResult run_command(const std::string& command_line);
 
-/// Whether Debian's /usr/bin/python3 can import torch and yaml (the PyTorch twin runs).
+/// The project's Python (MODLR_PYTHON: .venv/bin/python3, PyPI's torch 2.11.0 and friends).
+std::string python();
+/// Whether python() can import torch and yaml (the PyTorch twin runs).
 bool python_torch_available();
-/// Whether node and the project-local onnxruntime-node (tools/onnxruntime) are installed.
+/// Whether python() can import onnx and onnxruntime.
 bool onnxruntime_available();
-/// tools/onnxruntime/check_onnx.js in the source tree.
-std::string onnxruntime_script();
+/// "PYTHON tools/onnx/check_onnx.py": ONNX's checker and ONNX Runtime on an exported model.
+std::string onnx_check_command();
 
 /// A small LeNet-5 config over the synthetic data set in `data_dir`, tracking in `runs_dir`.
 std::string small_config(const std::string& data_dir, const std::string& runs_dir);

@@ -3,6 +3,8 @@ import os
 
 import torch
 
+from .threads import blas_library, onednn_version
+
 VERSION = "reference-python"
 
 
@@ -18,18 +20,15 @@ def cpu_model():
 
 
 def _git_dir(start):
-    directory = os.path.abspath(start)
-    while True:
-        candidate = os.path.join(directory, ".git")
-        if os.path.isdir(candidate):
-            return candidate
-        if os.path.isfile(candidate):  # a worktree: "gitdir: <path>"
-            with open(candidate) as f:
-                return os.path.join(directory, f.read().strip().split(": ", 1)[1])
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            return None
-        directory = parent
+    """The .git of the source tree `start` (the repository root) itself; a repository the
+    tree was unpacked inside is not the source's (as cmake/build_info.cmake decides)."""
+    candidate = os.path.join(os.path.abspath(start), ".git")
+    if os.path.isdir(candidate):
+        return candidate
+    if os.path.isfile(candidate):  # a worktree: "gitdir: <path>"
+        with open(candidate) as f:
+            return os.path.join(os.path.abspath(start), f.read().strip().split(": ", 1)[1])
+    return None
 
 
 def source_commit(start):
@@ -59,7 +58,7 @@ def source_commit(start):
     return "unknown"
 
 
-def environment(device, blas_threads, start):
+def environment(device, start):
     return {"modlr_version": VERSION, "torch_version": torch.__version__, "device": device,
             "cpu": cpu_model(), "git_commit": source_commit(start),
-            "blas_threads": str(blas_threads), "mode": "strict"}
+            "blas": blas_library(), "onednn": onednn_version(), "mode": "strict"}

@@ -31,10 +31,9 @@ class Experiment:
         self.dataset = Dataset(config.section("dataset"), self.seed)
         torch.manual_seed(self.seed)
         self.models = self._build_models(config.section("model"))
-        self.threads = resolve_threads(self._thread_specs[0], self._thread_specs[1],
-                                       config.section("runner").path("threads"),
+        self.threads = resolve_threads(self._thread_spec, config.section("runner").path("threads"),
                                        self._auto_intra_op_threads())
-        apply_threads(*self.threads)
+        apply_threads(self.threads)
         self.initial_state = {k: v.detach().clone() for k, v in self.models.tensors().items()}
         self.loss = build_loss(config.section("loss"))
         self.optimizers = self._build_optimizers(config)
@@ -52,9 +51,7 @@ class Experiment:
     def _read_runner(self, runner):
         self.options["epochs"] = runner.get_count("epochs", 1)
         self.options["validate_every"] = runner.get_count("validate_every", 1)
-        threads = runner.get("threads", str, "auto")
-        blas = runner.get("blas_threads", str, "auto")
-        self._thread_specs = (threads, blas)
+        self._thread_spec = runner.get("threads", str, "auto")
         self.device = runner.get_choice("device", "cpu", ["cpu", "cuda"])
         if self.device == "cuda":
             runner.fail("device", "the Python twin runs on the CPU only")

@@ -1,8 +1,8 @@
-"""Thread settings, as src/core/threads.cpp: runner.threads (auto = available cores) and
-runner.blas_threads (auto = 1), applied with torch.set_num_threads and OpenBLAS's
-openblas_set_num_threads."""
-import ctypes
+"""Thread settings, as src/core/threads.cpp: runner.threads (auto = available cores, at
+most 4 x the available cores), applied with torch.set_num_threads, which governs MKL and
+oneDNN too."""
 import os
+import re
 
 import torch
 
@@ -16,11 +16,18 @@ def available_cores():
         return max(1, os.cpu_count() or 1)
 
 
+def max_threads():
+    return 4 * available_cores()
+
+
 def parse_count(spec, key, fallback):
     if spec == "auto":
         return fallback
     try:
         value = int(spec, 10)
+        if value > max_threads() and spec.strip() == spec:
+            raise ConfigError("config key '%s': %s threads is more than %d (4 x the %d available cores)"
+                              % (key, spec, max_threads(), available_cores()))
         if value > 0 and spec.strip() == spec:
             return value
     except ValueError:
@@ -29,37 +36,25 @@ def parse_count(spec, key, fallback):
                       % (key, spec))
 
 
-def resolve_threads(spec, blas_spec, key, auto_intra_op):
-    """(intra_op, blas) thread counts; `auto_intra_op` is what "auto" means here."""
-    blas_key = key[: key.rfind(".") + 1] + "blas_threads"
-    return parse_count(spec, key, auto_intra_op), parse_count(blas_spec, blas_key, 1)
+def resolve_threads(spec, key, auto_intra_op):
+    """The intra-op thread count; `auto_intra_op` is what "auto" means here."""
+    return parse_count(spec, key, auto_intra_op)
 
 
-def _loaded_blas_libraries():
-    """Paths of the BLAS libraries this process has mapped (torch loads OpenBLAS)."""
-    paths = []
-    with open("/proc/self/maps") as maps:
-        for line in maps:
-            path = line.split()[-1] if len(line.split()) >= 6 else ""
-            name = os.path.basename(path)
-            if ("openblas" in name or name.startswith("libblas.so")) and path not in paths:
-                paths.append(path)
-    return paths
-
-
-def openblas_setters():
-    """openblas_set_num_threads of every loaded library that exports it."""
-    setters = []
-    for path in _loaded_blas_libraries():
-        try:
-            setters.append(ctypes.CDLL(path).openblas_set_num_threads)
-        except (OSError, AttributeError):
-            continue
-    return setters
-
-
-def apply_threads(intra_op, blas):
+def apply_threads(intra_op):
     torch.set_num_threads(intra_op)
-    for setter in openblas_setters():
-        setter.argtypes = [ctypes.c_int]
-        setter(blas)
+
+
+def _from_config(pattern):
+    match = re.search(pattern, torch.__config__.show())
+    return match.group(1) if match else "none"
+
+
+def blas_library():
+    """As modlr::blas_library: "MKL <version>", else torch's BLAS_INFO, else "none"."""
+    mkl = _from_config(r"Math Kernel Library Version ([0-9.]+)")
+    return "MKL " + mkl if mkl != "none" else _from_config(r"BLAS_INFO=([a-z0-9_]+)")
+
+
+def onednn_version():
+    return _from_config(r"MKL-DNN v([0-9.]+)")

@@ -1,4 +1,5 @@
 #include <iostream>
+#include <optional>
 
 #include "modlr/cli/commands.h"
 #include "modlr/export/onnx.h"
@@ -33,6 +34,20 @@ ModelSet selected_models(const ModelSet& models, const std::string& name) {
   return one;
 }
 
+// What the data set does to raw inputs, for --with-preprocessing. A model fed noise (a
+// generator) or a data set without such a step (token ids) has nothing to put in the graph.
+InputNormalization input_preprocessing(Experiment& experiment, const Model& model) {
+  if (!model.input_shape().empty())
+    throw Error("--with-preprocessing: this model's input is noise, not data: nothing to put in the graph");
+  auto& dataset = experiment.dataset();
+  dataset.load();
+  const auto normalization = dataset.input_normalization();
+  if (!normalization)
+    throw Error("--with-preprocessing: data source '" + dataset.source_name() +
+                "' has no input scaling or normalisation to put in the graph");
+  return *normalization;
+}
+
 }  // namespace
 
 int export_model(const ExportArgs& args) {
@@ -51,7 +66,10 @@ int export_model(const ExportArgs& args) {
                     "); choose one with --model NAME");
       }
       // Built and checked before anything is written, so a failure leaves no file.
-      onnx_bytes = export_onnx(models.only(), example_shape(experiment, models.only()));
+      const auto shape = example_shape(experiment, models.only());
+      std::optional<InputNormalization> preprocessing;
+      if (args.with_preprocessing) preprocessing = input_preprocessing(experiment, models.only());
+      onnx_bytes = export_onnx(models.only(), shape, preprocessing ? &*preprocessing : nullptr);
     }
     if (!args.safetensors.empty()) {
       save_safetensors(models, args.safetensors);
@@ -59,7 +77,8 @@ int export_model(const ExportArgs& args) {
     }
     if (!args.onnx.empty()) {
       formats::write_file_atomic(args.onnx, onnx_bytes);
-      std::cout << "wrote " << args.onnx << " (" << onnx_bytes.size() << " bytes, checked by onnx)\n";
+      std::cout << "wrote " << args.onnx << " (" << onnx_bytes.size() << " bytes"
+                << (args.with_preprocessing ? ", input: raw data" : "") << ")\n";
     }
     return 0;
   });

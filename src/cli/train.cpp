@@ -12,6 +12,7 @@
 
 #include "modlr/cli/commands.h"
 #include "modlr/core/build_info.h"
+#include "modlr/core/threads.h"
 #include "modlr/formats/file_bytes.h"
 #include "modlr/runner/builtin_hooks.h"
 #include "modlr/runner/experiment.h"
@@ -49,7 +50,8 @@ void record_environment(RunSummary& summary, const Experiment& experiment) {
                          {"device", experiment.runner_options().device.str()},
                          {"cpu", cpu_model()},
                          {"git_commit", source_commit()},
-                         {"blas_threads", std::to_string(experiment.threads().blas)},
+                         {"blas", blas_library()},
+                         {"onednn", onednn_version()},
                          {"mode", experiment.mode()}};
   summary.threads = experiment.threads().intra_op;
 }

@@ -1,10 +1,11 @@
 #include "modlr/core/threads.h"
 
-#include <dlfcn.h>
 #include <sched.h>
 
 #include <ATen/Parallel.h>
+#include <ATen/Version.h>
 
+#include <regex>
 #include <thread>
 
 #include "modlr/core/error.h"
@@ -12,24 +13,26 @@
 namespace modlr {
 namespace {
 
-using SetThreads = void (*)(int);
-
-// Looked up at run time so modlr links against any BLAS, not only OpenBLAS.
-SetThreads openblas_setter() {
-  static SetThreads setter =
-      reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-  return setter;
-}
-
 int parse_count(const std::string& spec, const std::string& key, int fallback) {
   if (spec == "auto") return fallback;
   try {
     size_t used = 0;
     const int value = std::stoi(spec, &used);
-    if (used == spec.size() && value > 0) return value;
-  } catch (const std::exception&) {
+    if (used == spec.size() && value > 0 && value <= max_threads()) return value;
+    if (used == spec.size() && value > max_threads())
+      throw Error("config key '" + key + "': " + spec + " threads is more than " + std::to_string(max_threads()) +
+                  " (4 x the " + std::to_string(available_cores()) + " available cores)");
+  } catch (const std::logic_error&) {
   }
   throw Error("config key '" + key + "': expected 'auto' or a positive integer, got '" + spec + "'");
+}
+
+// The first match of `pattern`'s group 1 in libtorch's build description, or "none".
+std::string from_config(const std::string& pattern) {
+  static const std::string config = at::show_config();
+  std::smatch match;
+  if (std::regex_search(config, match, std::regex(pattern))) return match[1].str();
+  return "none";
 }
 
 }  // namespace
@@ -40,19 +43,21 @@ int available_cores() {
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
-bool openblas_present() { return openblas_setter() != nullptr; }
+int max_threads() { return 4 * available_cores(); }
 
-ThreadSettings resolve_threads(const std::string& spec, const std::string& blas_spec,
-                               const std::string& key, int auto_intra_op) {
-  ThreadSettings settings;
-  settings.intra_op = parse_count(spec, key, auto_intra_op);
-  settings.blas = parse_count(blas_spec, key.substr(0, key.rfind('.') + 1) + "blas_threads", 1);
-  return settings;
+ThreadSettings resolve_threads(const std::string& spec, const std::string& key, int auto_intra_op) {
+  return {parse_count(spec, key, auto_intra_op)};
 }
 
-void apply_threads(const ThreadSettings& settings) {
-  at::set_num_threads(settings.intra_op);
-  if (auto setter = openblas_setter()) setter(settings.blas);
+void apply_threads(const ThreadSettings& settings) { at::set_num_threads(settings.intra_op); }
+
+std::string blas_library() {
+  const auto mkl = from_config("Math Kernel Library Version ([0-9.]+)");
+  if (mkl != "none") return "MKL " + mkl;
+  const auto blas = from_config("BLAS_INFO=([a-z0-9_]+)");
+  return blas;
 }
+
+std::string onednn_version() { return from_config("MKL-DNN v([0-9.]+)"); }
 
 }  // namespace modlr

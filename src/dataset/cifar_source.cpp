@@ -62,6 +62,10 @@ class Cifar10Source : public DataSource {
     return out;
   }
 
+  std::optional<InputNormalization> input_normalization() const override {
+    return preprocess_.as_normalization();
+  }
+
  private:
   static std::vector<std::string> stems(const Config& c, const std::string& key, std::vector<std::string> fallback) {
     auto list = fallback.empty() ? c.get<std::vector<std::string>>(key) : c.get(key, fallback);

@@ -22,8 +22,8 @@ const char* split_name(Split split) {
 }
 
 Dataset::Dataset(const Config& section, uint64_t seed) : seed_(seed) {
-  const auto name = section.get<std::string>("name", "idx");
-  source_ = data_source_registry().create(name, section.path("name"), section);
+  source_name_ = section.get<std::string>("name", "idx");
+  source_ = data_source_registry().create(source_name_, section.path("name"), section);
   limit_ = section.get_count("limit", 0, /*allow_zero=*/true);
   validation_fraction_ = section.get<double>("validation", 0.0);
   if (validation_fraction_ < 0 || validation_fraction_ >= 1)

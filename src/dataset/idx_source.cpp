@@ -33,6 +33,10 @@ class IdxSource : public DataSource {
     return out;
   }
 
+  std::optional<InputNormalization> input_normalization() const override {
+    return preprocess_.as_normalization();
+  }
+
  private:
   TensorData read_split(const std::string& images_stem, const std::string& labels_stem,
                         std::vector<DataFile>& files) const {

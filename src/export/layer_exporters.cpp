@@ -42,12 +42,12 @@ std::string export_linear(OnnxGraph& graph, const LayerView& layer, const std::s
 std::string export_conv2d(OnnxGraph& graph, const LayerView& layer, const std::string& x) {
   const auto& conv = as<torch::nn::Conv2dImpl>(layer);
   const auto& o = conv.options;
-  if (!c10::holds_alternative<torch::enumtype::kZeros>(o.padding_mode()))
+  if (!std::holds_alternative<torch::enumtype::kZeros>(o.padding_mode()))
     unsupported(layer, "only zero padding_mode is supported");
   std::vector<int64_t> padding(4, 0);
-  if (const auto* explicit_padding = c10::get_if<torch::ExpandingArray<2>>(&o.padding()))
+  if (const auto* explicit_padding = std::get_if<torch::ExpandingArray<2>>(&o.padding()))
     padding = pads(*explicit_padding);
-  else if (!c10::holds_alternative<torch::enumtype::kValid>(o.padding()))
+  else if (!std::holds_alternative<torch::enumtype::kValid>(o.padding()))
     unsupported(layer, "padding 'same' is not supported");
   std::vector<std::string> inputs{x, graph.add_initializer(layer.name + ".weight", conv.weight)};
   if (conv.bias.defined()) inputs.push_back(graph.add_initializer(layer.name + ".bias", conv.bias));
@@ -120,9 +120,9 @@ std::string export_flatten(OnnxGraph& graph, const LayerView& layer, const std::
 std::string export_conv_transpose2d(OnnxGraph& graph, const LayerView& layer, const std::string& x) {
   const auto& conv = as<torch::nn::ConvTranspose2dImpl>(layer);
   const auto& o = conv.options;
-  if (!c10::holds_alternative<torch::enumtype::kZeros>(o.padding_mode()))
+  if (!std::holds_alternative<torch::enumtype::kZeros>(o.padding_mode()))
     unsupported(layer, "only zero padding_mode is supported");
-  const auto* padding = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
+  const auto* padding = std::get_if<torch::ExpandingArray<2>>(&o.padding());
   if (!padding) unsupported(layer, "only explicit padding is supported");
   std::vector<std::string> inputs{x, graph.add_initializer(layer.name + ".weight", conv.weight)};
   if (conv.bias.defined()) inputs.push_back(graph.add_initializer(layer.name + ".bias", conv.bias));

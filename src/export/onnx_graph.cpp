@@ -1,54 +1,21 @@
 // The ONNX graph builder and the export driver; the per-layer translations are in
-// layer_exporters.cpp.
-#include <onnx/checker.h>
-#include <onnx/onnx_pb.h>
-#include <onnx/shape_inference/implementation.h>
-
-#include <set>
-
+// layer_exporters.cpp, the encoding in onnx_proto.cpp.
 #include "modlr/core/build_info.h"
 #include "modlr/core/error.h"
 #include "modlr/export/onnx.h"
 #include "modlr/formats/file_bytes.h"
+#include "onnx_model.h"
 
 namespace modlr {
 
+// OnnxAttribute (public) and onnx_model::Attribute (torch-free) are the same std::variant.
+static_assert(std::is_same_v<OnnxAttribute, onnx_model::Attribute>);
+
 struct OnnxGraph::Impl {
-  onnx::ModelProto model;
-  std::set<std::string> initializers;
-  onnx::GraphProto& graph() { return *model.mutable_graph(); }
+  onnx_model::Model model;
 };
 
 namespace {
-
-constexpr int64_t kOpset = 17;  // ONNX 1.12's newest; ONNX Runtime 1.30 runs it
-
-void set_attribute(onnx::AttributeProto& proto, const OnnxAttribute& value) {
-  if (auto* i = std::get_if<int64_t>(&value)) {
-    proto.set_type(onnx::AttributeProto::INT);
-    proto.set_i(*i);
-  } else if (auto* f = std::get_if<float>(&value)) {
-    proto.set_type(onnx::AttributeProto::FLOAT);
-    proto.set_f(*f);
-  } else if (auto* list = std::get_if<std::vector<int64_t>>(&value)) {
-    proto.set_type(onnx::AttributeProto::INTS);
-    for (auto v : *list) proto.add_ints(v);
-  } else {
-    proto.set_type(onnx::AttributeProto::STRING);
-    proto.set_s(std::get<std::string>(value));
-  }
-}
-
-// A float tensor value [batch, dims...] with a symbolic batch dimension.
-void describe_value(onnx::ValueInfoProto& info, const std::string& name,
-                    const std::vector<int64_t>& dims) {
-  info.set_name(name);
-  auto* tensor = info.mutable_type()->mutable_tensor_type();
-  tensor->set_elem_type(onnx::TensorProto::FLOAT);
-  auto* shape = tensor->mutable_shape();
-  shape->add_dim()->set_dim_param("batch");
-  for (auto d : dims) shape->add_dim()->set_dim_value(d);
-}
 
 // The output shape (without batch) from one evaluation-mode forward pass on zeros.
 std::vector<int64_t> dry_run(Model& model, const std::vector<int64_t>& example_shape) {
@@ -69,16 +36,59 @@ std::vector<int64_t> dry_run(Model& model, const std::vector<int64_t>& example_s
   }
 }
 
-// ONNX's checker and strict shape inference; their first complaint becomes a modlr::Error.
-void check(onnx::ModelProto& model) {
-  try {
-    onnx::checker::check_model(model);
-    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(),
-                                       onnx::ShapeInferenceOptions(true, 1, false));
-  } catch (const std::exception& e) {
-    const std::string text = e.what();
-    throw Error("the ONNX checker rejects the exported model: " + text.substr(0, text.find('\n')));
-  }
+// A float32 [1, C, 1, ...] constant broadcasting along axis 1 of a rank-`rank` input.
+torch::Tensor per_channel(const std::vector<double>& values, size_t rank) {
+  std::vector<int64_t> shape(rank, 1);
+  shape[1] = static_cast<int64_t>(values.size());
+  return torch::tensor(values, torch::kFloat64).to(torch::kFloat32).view(shape);
+}
+
+// The data set's preprocessing as the graph's first nodes, in the data pipeline's order and
+// precision (image_preprocess.h): Cast to float32, / scale, - mean, / std. Returns the value
+// the model's first layer reads.
+std::string add_preprocessing(OnnxGraph& graph, const InputNormalization& p,
+                              const std::vector<int64_t>& example_shape) {
+  const size_t rank = example_shape.size() + 1;
+  if (!p.mean.empty() && (example_shape.empty() || static_cast<int64_t>(p.mean.size()) != example_shape[0]))
+    throw Error("cannot export with preprocessing: " + std::to_string(p.mean.size()) +
+                " mean/std values for inputs of shape " + c10::str(example_shape));
+  std::string x = graph.add_node("Cast", {"input"}, "preprocess.cast", {{"to", int64_t{1}}});
+  if (p.scale != 1.0)
+    x = graph.add_node("Div", {x, graph.add_initializer("preprocess.scale", torch::tensor(static_cast<float>(p.scale)))},
+                       "preprocess.scaled");
+  if (p.mean.empty()) return x;
+  x = graph.add_node("Sub", {x, graph.add_initializer("preprocess.mean", per_channel(p.mean, rank))},
+                     "preprocess.centred");
+  return graph.add_node("Div", {x, graph.add_initializer("preprocess.std", per_channel(p.std, rank))},
+                        "preprocess.normalised");
+}
+
+onnx_model::DataType raw_type(const InputNormalization* p) {
+  if (!p || p->raw_dtype == "float32") return onnx_model::DataType::kFloat;
+  if (p->raw_dtype == "uint8") return onnx_model::DataType::kUint8;
+  throw Error("cannot export with preprocessing: raw inputs of type '" + p->raw_dtype + "' are not supported");
+}
+
+[[noreturn]] void refuse_non_sequential(Model& model) {
+  // Name the layers that keep it from export (e.g. a recurrent layer), not only the model.
+  std::string blocking;
+  for (const auto& child : model.named_children())
+    if (!onnx_exporters().contains(layer_type_name(*child.value())))
+      blocking += (blocking.empty() ? "" : ", ") + std::string("layer '") + child.key() + "' of type '" +
+                  layer_type_name(*child.value()) + "'";
+  throw Error("cannot export model of type '" + layer_type_name(model) +
+              "' to ONNX: only sequential models (named layers) are supported" +
+              (blocking.empty() ? "" : "; no ONNX exporter for its " + blocking));
+}
+
+void require_exporters(const std::vector<LayerView>& layers) {
+  for (const auto& layer : layers)
+    if (!onnx_exporters().contains(layer.type)) {
+      std::string known;
+      for (const auto& name : onnx_exporters().names()) known += (known.empty() ? "" : ", ") + name;
+      throw Error("cannot export layer '" + layer.name + "' of type '" + layer.type +
+                  "' to ONNX: no exporter is registered for it (exportable: " + known + ")");
+    }
 }
 
 }  // namespace
@@ -87,33 +97,25 @@ OnnxGraph::OnnxGraph() : impl_(std::make_unique<Impl>()) {}
 OnnxGraph::~OnnxGraph() = default;
 
 std::string OnnxGraph::add_initializer(const std::string& name, const torch::Tensor& tensor) {
-  if (!impl_->initializers.insert(name).second)
-    throw Error("ONNX export: initializer '" + name + "' defined twice");
+  for (const auto& existing : impl_->model.initializers)
+    if (existing.name == name) throw Error("ONNX export: initializer '" + name + "' defined twice");
   auto cpu = tensor.detach().to(torch::kCPU).contiguous();
-  auto* proto = impl_->graph().add_initializer();
-  proto->set_name(name);
-  if (cpu.scalar_type() == torch::kFloat32) proto->set_data_type(onnx::TensorProto::FLOAT);
-  else if (cpu.scalar_type() == torch::kInt64) proto->set_data_type(onnx::TensorProto::INT64);
+  onnx_model::Tensor out;
+  out.name = name;
+  if (cpu.scalar_type() == torch::kFloat32) out.type = onnx_model::DataType::kFloat;
+  else if (cpu.scalar_type() == torch::kInt64) out.type = onnx_model::DataType::kInt64;
   else throw Error("ONNX export: tensor '" + name + "' has unsupported dtype " + c10::toString(cpu.scalar_type()));
-  for (auto d : cpu.sizes()) proto->add_dims(d);
+  out.dims.assign(cpu.sizes().begin(), cpu.sizes().end());
   // raw_data is little-endian, as the host is (see formats/safetensors.cpp).
-  proto->set_raw_data(std::string(static_cast<const char*>(cpu.data_ptr()), cpu.nbytes()));
+  out.raw.assign(static_cast<const char*>(cpu.data_ptr()), cpu.nbytes());
+  impl_->model.initializers.push_back(std::move(out));
   return name;
 }
 
 std::string OnnxGraph::add_node(const std::string& op_type, const std::vector<std::string>& inputs,
                                 const std::string& output,
                                 const std::map<std::string, OnnxAttribute>& attributes) {
-  auto* node = impl_->graph().add_node();
-  node->set_op_type(op_type);
-  node->set_name(output);
-  for (const auto& input : inputs) node->add_input(input);
-  node->add_output(output);
-  for (const auto& [name, value] : attributes) {
-    auto* attribute = node->add_attribute();
-    attribute->set_name(name);
-    set_attribute(*attribute, value);
-  }
+  impl_->model.nodes.push_back({op_type, output, inputs, {output}, attributes});
   return output;
 }
 
@@ -122,54 +124,36 @@ OnnxExporterRegistry& onnx_exporters() {
   return registry;
 }
 
-std::string export_onnx(Model& model, const std::vector<int64_t>& example_shape) {
+std::string export_onnx(Model& model, const std::vector<int64_t>& example_shape,
+                        const InputNormalization* preprocessing) {
   auto* sequential = dynamic_cast<SequentialModel*>(&model);
-  if (!sequential) {
-    // Name the layers that keep it from export (e.g. a recurrent layer), not only the model.
-    std::string blocking;
-    for (const auto& child : model.named_children())
-      if (!onnx_exporters().contains(layer_type_name(*child.value())))
-        blocking += (blocking.empty() ? "" : ", ") + std::string("layer '") + child.key() + "' of type '" +
-                    layer_type_name(*child.value()) + "'";
-    throw Error("cannot export model of type '" + layer_type_name(model) +
-                "' to ONNX: only sequential models (named layers) are supported" +
-                (blocking.empty() ? "" : "; no ONNX exporter for its " + blocking));
-  }
+  if (!sequential) refuse_non_sequential(model);
   const auto layers = sequential->layers();
-  for (const auto& layer : layers)
-    if (!onnx_exporters().contains(layer.type)) {
-      std::string known;
-      for (const auto& name : onnx_exporters().names()) known += (known.empty() ? "" : ", ") + name;
-      throw Error("cannot export layer '" + layer.name + "' of type '" + layer.type +
-                  "' to ONNX: no exporter is registered for it (exportable: " + known + ")");
-    }
+  require_exporters(layers);
   const auto output_shape = dry_run(model, example_shape);
 
   OnnxGraph graph;
   auto& proto = graph.impl().model;
-  proto.set_ir_version(onnx::IR_VERSION);
-  proto.set_producer_name("modlr");
-  proto.set_producer_version(modlr_version());
-  proto.add_opset_import()->set_version(kOpset);
-  graph.impl().graph().set_name("modlr");
-  describe_value(*graph.impl().graph().add_input(), "input", example_shape);
-  std::string value = "input";
+  proto.producer_name = "modlr";
+  proto.producer_version = modlr_version();
+  proto.graph_name = "modlr";
+  proto.inputs.push_back({"input", raw_type(preprocessing), example_shape});
+  std::string value = preprocessing ? add_preprocessing(graph, *preprocessing, example_shape) : "input";
   for (const auto& layer : layers) value = onnx_exporters().create(layer.type, layer.type, graph, layer, value);
-  // The last layer writes the graph output directly (an Identity when there is no layer).
+  // The last node writes the graph output directly (an Identity when there is none).
   if (value == "input") graph.add_node("Identity", {value}, "output");
-  for (auto& node : *graph.impl().graph().mutable_node())
-    for (auto& out : *node.mutable_output())
+  for (auto& node : proto.nodes) {
+    for (auto& out : node.outputs)
       if (out == value) out = "output";
-  describe_value(*graph.impl().graph().add_output(), "output", output_shape);
-  check(proto);
-  std::string bytes;
-  if (!proto.SerializeToString(&bytes)) throw Error("ONNX export: cannot serialise the model");
-  return bytes;
+  }
+  proto.outputs.push_back({"output", onnx_model::DataType::kFloat, output_shape});
+  onnx_model::validate(proto);
+  return onnx_model::encode(proto);
 }
 
-void write_onnx(Model& model, const std::vector<int64_t>& example_shape, const std::string& path) {
-  const auto bytes = export_onnx(model, example_shape);
-  formats::write_file_atomic(path, bytes);
+void write_onnx(Model& model, const std::vector<int64_t>& example_shape, const std::string& path,
+                const InputNormalization* preprocessing) {
+  formats::write_file_atomic(path, export_onnx(model, example_shape, preprocessing));
 }
 
 }  // namespace modlr

@@ -111,7 +111,7 @@ namespace {
 
 // The symmetric explicit padding of `o`, or -1 ("same"/"valid" strings, unequal sides).
 int64_t square_padding(const torch::nn::detail::ConvNdOptions<2>& o) {
-  const auto* padding = c10::get_if<torch::ExpandingArray<2>>(&o.padding());
+  const auto* padding = std::get_if<torch::ExpandingArray<2>>(&o.padding());
   if (!padding || (*padding)->at(0) != (*padding)->at(1)) return -1;
   return (*padding)->at(0);
 }
@@ -125,7 +125,7 @@ bool direct_conv2d_pays_off(const torch::nn::detail::ConvNdOptions<2>& o) {
   const int64_t padding = square_padding(o);
   return cpu_has_avx2_fma() && k[0] == k[1] && (k[0] == 3 || k[0] == 5) &&
          s[0] == 1 && s[1] == 1 && d[0] == 1 && d[1] == 1 && o.groups() == 1 &&
-         c10::holds_alternative<torch::enumtype::kZeros>(o.padding_mode()) && padding >= 0 &&
+         std::holds_alternative<torch::enumtype::kZeros>(o.padding_mode()) && padding >= 0 &&
          padding < k[0] &&
          o.in_channels() <= kMostInputChannels;
 }

@@ -33,7 +33,9 @@ void Optimizer::start_epoch(int64_t epoch) {
 }
 
 void Optimizer::zero_grad() {
-  if (!grads_to_none_) return impl_->zero_grad();
+  // Zeroed in place, as the twin's zero_grad(set_to_none=False): libtorch 2.x's default
+  // (set_to_none) would make backward store gradients instead of adding them to zeros.
+  if (!grads_to_none_) return impl_->zero_grad(/*set_to_none=*/false);
   for (auto& group : impl_->param_groups())
     for (auto& p : group.params()) p.mutable_grad() = torch::Tensor();
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "fused_adam_kernel.h"
+#include "pytorch_adam.h"
 #include "modlr/core/cpu_features.h"
 
 namespace modlr {
@@ -37,14 +38,16 @@ Options adam_options(const Config& c, double default_weight_decay) {
       .amsgrad(c.get<bool>("amsgrad", false));
 }
 
+using StrictAdam = PyTorchAdam<torch::optim::Adam, torch::optim::AdamOptions, torch::optim::AdamParamState, false>;
+using StrictAdamW =
+    PyTorchAdam<torch::optim::AdamW, torch::optim::AdamWOptions, torch::optim::AdamWParamState, true>;
+
 std::unique_ptr<torch::optim::Optimizer> make_adam(const Config& c, std::vector<torch::Tensor> p) {
-  return std::make_unique<torch::optim::Adam>(std::move(p),
-                                              adam_options<torch::optim::AdamOptions>(c, 0.0));
+  return std::make_unique<StrictAdam>(std::move(p), adam_options<torch::optim::AdamOptions>(c, 0.0));
 }
 
 std::unique_ptr<torch::optim::Optimizer> make_adamw(const Config& c, std::vector<torch::Tensor> p) {
-  return std::make_unique<torch::optim::AdamW>(std::move(p),
-                                               adam_options<torch::optim::AdamWOptions>(c, 1e-2));
+  return std::make_unique<StrictAdamW>(std::move(p), adam_options<torch::optim::AdamWOptions>(c, 1e-2));
 }
 
 // Adam/AdamW whose step runs one loop per parameter (moments, bias correction and update
@@ -52,14 +55,16 @@ std::unique_ptr<torch::optim::Optimizer> make_adamw(const Config& c, std::vector
 // memory: the MLP's step spent half its time there. Same state (AdamParamState /
 // AdamWParamState), so checkpoints and resume work as with libtorch's; same arithmetic in
 // a different association, so not bitwise equal to PyTorch (fast mode only). AMSGrad,
-// non-float or non-contiguous parameters take libtorch's step.
+// non-float or non-contiguous parameters take strict mode's step (PyTorchAdam).
 template <typename Base, typename Options, typename State, bool decoupled_decay>
-class FusedAdam : public Base {
+class FusedAdam : public PyTorchAdam<Base, Options, State, decoupled_decay> {
+  using Strict = PyTorchAdam<Base, Options, State, decoupled_decay>;
+
  public:
-  FusedAdam(std::vector<torch::Tensor> params, Options options) : Base(std::move(params), options) {}
+  FusedAdam(std::vector<torch::Tensor> params, Options options) : Strict(std::move(params), options) {}
 
   torch::Tensor step(torch::optim::Optimizer::LossClosure closure = nullptr) override {
-    if (!fusable()) return Base::step(std::move(closure));
+    if (!fusable()) return Strict::step(std::move(closure));
     torch::NoGradGuard no_grad;
     for (auto& group : this->param_groups_) {
       const auto& options = static_cast<const Options&>(group.options());
@@ -83,8 +88,7 @@ class FusedAdam : public Base {
   }
 
   State& state_of(const torch::Tensor& param) {
-    const auto key = c10::guts::to_string(param.unsafeGetTensorImpl());
-    auto& slot = this->state_[key];
+    auto& slot = this->state_[param.unsafeGetTensorImpl()];  // libtorch 2.x keys state by TensorImpl
     if (!slot) {
       auto state = std::make_unique<State>();
       state->step(0);

@@ -147,7 +147,7 @@ std::string bar_section(const std::vector<RunGroup>& groups,
 
 std::string environment_section(const std::vector<RunGroup>& groups) {
   const std::vector<std::string> keys = {"modlr_version", "torch_version", "device",    "threads",
-                                         "blas_threads",  "cpu",           "git_commit"};
+                                         "blas",          "onednn",        "cpu",     "git_commit"};
   std::vector<std::string> header = {"group",   "run",    "seed",         "epochs",
                                      "train s", "test s", "test accuracy"};
   header.insert(header.end(), keys.begin(), keys.end());

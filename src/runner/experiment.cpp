@@ -17,10 +17,9 @@ Experiment::Experiment(Config config) : config_(std::move(config)) {
   build_models(config_.section("model"));
   if (fast_mode_)
     for (const auto& name : models_.names()) models_.get(name).use_fast_kernels();
-  threads_ = resolve_threads(thread_spec_, blas_thread_spec_, config_.section("runner").path("threads"),
-                             auto_intra_op_threads());
+  threads_ = resolve_threads(thread_spec_, config_.section("runner").path("threads"), auto_intra_op_threads());
   apply_threads(threads_);
-  dataset_->resolve_prefetch(threads_.intra_op + threads_.blas - 1 < available_cores() &&
+  dataset_->resolve_prefetch(threads_.intra_op < available_cores() &&
                              has_convolutions());
   loss_ = build_loss(config_.section("loss"));
   build_optimizers(config_);
@@ -40,10 +39,13 @@ void Experiment::read_runner(const Config& runner) {
   runner_options_.epochs = runner.get_count("epochs", 1);
   validate_every_ = runner.get_count("validate_every", 1);
   thread_spec_ = runner.get<std::string>("threads", "auto");
-  blas_thread_spec_ = runner.get<std::string>("blas_threads", "auto");
   const auto device = runner.get_choice("device", "cpu", {"cpu", "cuda"});
   if (device == "cuda" && !torch::cuda::is_available())
-    runner.fail("device", "cuda requested but this libtorch has no usable CUDA device");
+    runner.fail("device", torch::hasCUDA()
+                              ? "cuda requested but no CUDA device is visible (no NVIDIA GPU, driver or "
+                                "CUDA_VISIBLE_DEVICES): run on a GPU machine or set runner.device=cpu"
+                              : "cuda requested but this libtorch was built without CUDA: use PyPI's CUDA "
+                                "torch (scripts/setup.sh) or set runner.device=cpu");
   runner_options_.device = device == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
   runner_options_.on_nan = runner.get_choice("on_nan", "stop", {"stop", "skip_batch"});
   runner_options_.max_skipped_batches = runner.get_count("max_skipped_batches", 10, /*allow_zero=*/true);

@@ -1,8 +1,12 @@
 // `modlr export`, `modlr eval --checkpoint X.safetensors --save-outputs`, and weights that
 // travel: modlr <-> the PyTorch twin (reference/train.py) and modlr -> ONNX Runtime.
-#include <onnx/checker.h>
+
+
+#include <cstring>
+#include <map>
 
 #include "cli_fixture.h"
+#include "export/onnx_reader.h"
 #include "modlr/formats/safetensors.h"
 #include "modlr/tracking/checkpoint.h"
 
@@ -31,7 +35,7 @@ class ExportTest : public CliTest {
     return at == std::string::npos ? "" : result.out.substr(at + marker.size(), result.out.find('\n', at) - at - marker.size());
   }
   std::string twin(const std::string& args) const {
-    const auto result = mt::run_command("/usr/bin/python3 " + std::string(MODLR_SOURCE_DIR) +
+    const auto result = mt::run_command(mt::python() + " " + std::string(MODLR_SOURCE_DIR) +
                                         "/reference/train.py " + config + " " + args);
     EXPECT_EQ(result.exit_code, 0) << result.err;
     return result.out;
@@ -67,7 +71,7 @@ double max_abs_diff(const Outputs& a, const Outputs& b) {
 }  // namespace
 
 TEST_F(ExportTest, ModlrWeightsGiveTheSameAccuracyAndOutputsInPyTorch) {
-  if (!mt::python_torch_available()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch";
+  if (!mt::python_torch_available()) GTEST_SKIP() << mt::python() << " cannot import torch";
   const auto run = train_modlr();
   const double modlr_accuracy = summary_of(run)["test"]["accuracy"];
   const auto weights = run + "/model.safetensors";
@@ -85,7 +89,7 @@ TEST_F(ExportTest, ModlrWeightsGiveTheSameAccuracyAndOutputsInPyTorch) {
 }
 
 TEST_F(ExportTest, PyTorchWeightsGiveTheSameAccuracyAndOutputsInModlr) {
-  if (!mt::python_torch_available()) GTEST_SKIP() << "/usr/bin/python3 cannot import torch";
+  if (!mt::python_torch_available()) GTEST_SKIP() << mt::python() << " cannot import torch";
   twin("");  // trains in PyTorch, writes <run>/model.safetensors with its own writer
   const auto run = runs().back();
   ASSERT_NE(run.find("-python"), std::string::npos);
@@ -109,20 +113,57 @@ TEST_F(ExportTest, ExportWritesCheckedOnnxAndSafetensorsThatOnnxRuntimeReproduce
   const auto result = mt::run_modlr("export " + config + " --checkpoint " + checkpoint + " --onnx " +
                                     work.file("m.onnx") + " --safetensors " + work.file("w.safetensors"));
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_NO_THROW(onnx::checker::check_model(work.file("m.onnx")));
+  mt::expect_onnx_valid(mt::read_text(work.file("m.onnx")));
   EXPECT_EQ(mt::read_text(work.file("w.safetensors")), mt::read_text(run + "/model.safetensors"));
   const auto eval = mt::run_modlr("eval " + config + " --checkpoint " + work.file("w.safetensors") +
                                   " --save-outputs " + work.file("o.safetensors"));
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
   EXPECT_NE(eval.out.find("inference_seconds"), std::string::npos);
-  if (!mt::onnxruntime_available()) GTEST_SKIP() << "node or tools/onnxruntime not installed";
-  const auto ort = mt::run_command("node " + mt::onnxruntime_script() + " " + work.file("m.onnx") + " " +
+  if (!mt::onnxruntime_available()) GTEST_SKIP() << mt::python() << " has no onnx/onnxruntime (scripts/setup.sh)";
+  const auto ort = mt::run_command(mt::onnx_check_command() + " " + work.file("m.onnx") + " " +
                                    work.file("o.safetensors") + " --batch 64");
   ASSERT_EQ(ort.exit_code, 0) << ort.err;
   const auto j = nlohmann::json::parse(ort.out);
   EXPECT_LE(j["max_abs_diff"].get<double>(), 1e-5);
   EXPECT_EQ(j["accuracy_onnx"].get<double>(), summary_of(run)["test"]["accuracy"].get<double>());
   EXPECT_EQ(j["accuracy_onnx"].get<double>(), j["accuracy_reference"].get<double>());
+}
+
+TEST_F(ExportTest, WithPreprocessingTheOnnxModelTakesRawPixels) {
+  const auto run = train_modlr();
+  const auto weights = " --checkpoint " + run + "/model.safetensors";
+  const auto result = mt::run_modlr("export " + config + weights + " --with-preprocessing --onnx " + work.file("raw.onnx"));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("input: raw data"), std::string::npos) << result.out;
+  const auto bytes = mt::read_text(work.file("raw.onnx"));
+  mt::expect_onnx_valid(bytes);
+  const auto proto = mt::read_onnx(bytes);
+  EXPECT_EQ(proto.inputs.at(0).elem_type, 2);  // uint8 pixels
+  const auto ops = proto.op_types();
+  ASSERT_GE(ops.size(), 5u);
+  EXPECT_EQ(std::vector<std::string>(ops.begin(), ops.begin() + 5),
+            (std::vector<std::string>{"Cast", "Div", "Sub", "Div", "Flatten"}));
+  // The config's scale, mean and std, as float32 constants ([1, C, 1, 1] for mean and std).
+  std::map<std::string, float> constants;
+  for (const auto& t : proto.initializers) {
+    if (t.name.rfind("preprocess.", 0) != 0) continue;
+    std::memcpy(&constants[t.name], t.raw.data(), sizeof(float));
+    const std::vector<int64_t> expected_dims =
+        t.name == "preprocess.scale" ? std::vector<int64_t>{} : std::vector<int64_t>{1, 1, 1, 1};
+    EXPECT_EQ(t.dims, expected_dims) << t.name;
+  }
+  EXPECT_EQ(constants, (std::map<std::string, float>{
+                           {"preprocess.scale", 255.0f}, {"preprocess.mean", 0.2f}, {"preprocess.std", 0.3f}}));
+  if (!mt::onnxruntime_available()) GTEST_SKIP() << mt::python() << " has no onnx/onnxruntime (scripts/setup.sh)";
+  const auto eval = mt::run_modlr("eval " + config + weights + " --save-outputs " + work.file("o.safetensors"));
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  // Raw test images straight from the IDX file reproduce modlr's outputs on normalised ones.
+  const auto ort = mt::run_command(mt::onnx_check_command() + " " + work.file("raw.onnx") + " " +
+                                   work.file("o.safetensors") + " --raw-images " + data_dir + "/t10k-images-idx3-ubyte");
+  ASSERT_EQ(ort.exit_code, 0) << ort.err;
+  const auto j = nlohmann::json::parse(ort.out);
+  EXPECT_LE(j["max_abs_diff"].get<double>(), 1e-5);
+  EXPECT_EQ(j["accuracy_onnx"].get<double>(), summary_of(run)["test"]["accuracy"].get<double>());
 }
 
 TEST_F(ExportTest, BadWeightsGiveOneLineErrorsAndWriteNothing) {

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Prints the reference values pinned in tests/compare/test_stats.cpp, computed with SciPy.
 
 Run once with Debian's Python (python3-scipy) and paste the output into the test:

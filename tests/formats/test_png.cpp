@@ -68,11 +68,11 @@ TEST(Png, ChunksAreWellFormedAndTheBytesDeterministic) {
 }
 
 TEST(Png, PillowDecodesItToo) {
-  if (std::system("/usr/bin/python3 -c 'import PIL' >/dev/null 2>&1") != 0) GTEST_SKIP() << "no Pillow";
+  if (std::system((mt::python() + " -c 'import PIL' >/dev/null 2>&1").c_str()) != 0) GTEST_SKIP() << "no Pillow";
   mt::TempDir dir;
   modlr::formats::write_png(dir.file("rgb.png"), pattern(4, 2, 3));
   const auto run = mt::run_command(
-      "/usr/bin/python3 -c \"from PIL import Image; im = Image.open('" + dir.file("rgb.png") +
+      mt::python() + " -c \"from PIL import Image; im = Image.open('" + dir.file("rgb.png") +
       "'); im.load(); print(im.mode, im.size, list(im.getdata())[5])\"");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const auto image = pattern(4, 2, 3);

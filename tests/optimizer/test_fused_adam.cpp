@@ -74,7 +74,7 @@ TEST(FusedAdam, KeepsLibtorchStateSoCheckpointsCarryOver) {
   EXPECT_NEAR(state.exp_avg_sq()[0].item<double>(), 0.999 * 0.001 * 4 + 0.001 * g2 * g2, 1e-7);
 }
 
-TEST(FusedAdam, AmsgradTakesLibtorchsStep) {
+TEST(FusedAdam, AmsgradTakesStrictModesStep) {
   expect_close("name: adam\nlr: 0.01\namsgrad: true");
   const auto reference = train("name: adam\nlr: 0.01\namsgrad: true", false, 10);
   const auto fused = train("name: adam\nlr: 0.01\namsgrad: true", true, 10);

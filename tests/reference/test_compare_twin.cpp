@@ -1,6 +1,6 @@
 // The twin's seed groups (reference/train.py --seeds) are read like modlr's: compared with
 // modlr's group of the same seeds, parity shows as identical accuracies and zero curve
-// distance. Skipped where Debian's python3-torch is not installed.
+// distance. Skipped where the project's Python (.venv) cannot import torch.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -11,14 +11,13 @@
 namespace mt = modlr::testing;
 
 TEST(CompareTwin, SeedGroupsOfModlrAndTheTwinAgree) {
-  if (std::system("/usr/bin/python3 -c 'import torch, yaml' >/dev/null 2>&1") != 0)
-    GTEST_SKIP() << "/usr/bin/python3 with torch and yaml not installed";
+  if (!mt::python_torch_available()) GTEST_SKIP() << mt::python() << " with torch and yaml not installed";
   mt::TempDir work;
   mt::write_synthetic_idx(work.file("data"), 300, 100);
   mt::write_text(work.file("c.yaml"), mt::small_config(work.file("data"), work.file("runs")));
   const std::string sets = " --seeds 1-2 --set runner.epochs=2";
   ASSERT_EQ(mt::run_modlr("train " + work.file("c.yaml") + sets).exit_code, 0);
-  const std::string twin = "/usr/bin/python3 " MODLR_SOURCE_DIR "/reference/train.py " +
+  const std::string twin = mt::python() + " " MODLR_SOURCE_DIR "/reference/train.py " +
                            work.file("c.yaml") + sets + " >" + work.file("twin.log") + " 2>&1";
   const int status = std::system(twin.c_str());
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << mt::read_text(work.file("twin.log"));

@@ -2,7 +2,7 @@
 // with one thread and must agree bit for bit on initial weights, every metrics.csv row
 // (per-epoch training loss/accuracy, test metrics), the resolved config and final weights.
 // The twin runs inside the test (reference/check_parity.sh); the test is skipped where
-// Debian's python3-torch is not installed (scripts/setup.sh installs it).
+// the project's Python cannot import torch (scripts/setup.sh installs it in .venv).
 #include <gtest/gtest.h>
 
 #include "csv_fixture.h"
@@ -15,7 +15,7 @@ namespace mt = modlr::testing;
 namespace {
 
 bool twin_available() {
-  return std::system("/usr/bin/python3 -c 'import torch, yaml' >/dev/null 2>&1") == 0;
+  return mt::python_torch_available();
 }
 
 struct ParityResult {
@@ -42,7 +42,7 @@ void expect_identical(const ParityResult& result) {
 class ParityTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!twin_available()) GTEST_SKIP() << "/usr/bin/python3 with torch and yaml not installed";
+    if (!twin_available()) GTEST_SKIP() << mt::python() << " with torch and yaml not installed";
     mt::write_synthetic_idx(data.path(), 500, 150);
   }
   std::string synthetic() const {
@@ -148,7 +148,7 @@ TEST_F(ParityTest, DcganTwoModelsTwoOptimizersAndSampleGrids) {
 class ImdbParityTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!twin_available()) GTEST_SKIP() << "/usr/bin/python3 with torch and yaml not installed";
+    if (!twin_available()) GTEST_SKIP() << mt::python() << " with torch and yaml not installed";
     archive = data.file("aclImdb.tar.gz");
     mt::write_imdb_archive(archive, mt::synthetic_reviews(30));
   }

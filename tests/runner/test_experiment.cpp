@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "modlr/core/error.h"
 #include "modlr/runner/experiment.h"
 
 namespace {
@@ -17,10 +18,32 @@ TEST(Experiment, AutoThreadsFollowTheModel) {
   // Convolutions scale over intra-op threads; an MLP's small matmuls run best on one.
   EXPECT_EQ(make("{name: lenet5}").threads().intra_op, modlr::available_cores());
   EXPECT_EQ(make("{name: mlp, sizes: [784, 64, 10]}").threads().intra_op, 1);
-  EXPECT_EQ(make("{name: lenet5}").threads().blas, 1);
-  const auto explicit_threads = make("{name: mlp, sizes: [4, 2]}", "threads: 2, blas_threads: 3").threads();
-  EXPECT_EQ(explicit_threads.intra_op, 2);
-  EXPECT_EQ(explicit_threads.blas, 3);
+  EXPECT_EQ(make("{name: mlp, sizes: [4, 2]}", "threads: 2").threads().intra_op, 2);
+}
+
+TEST(Experiment, ThreadCountsAreBoundedAndTheRemovedBlasKeyIsNamed) {
+  const auto too_many = std::to_string(modlr::max_threads() + 1);
+  try {
+    make("{name: mlp, sizes: [4, 2]}", "threads: " + too_many);
+    FAIL() << "accepted " << too_many << " threads";
+  } catch (const modlr::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("runner.threads"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(make("{name: mlp, sizes: [4, 2]}", "threads: " + std::to_string(modlr::max_threads())).threads().intra_op,
+            modlr::max_threads());
+  // MKL follows runner.threads: the OpenBLAS-era key is gone, and a config naming it is told so.
+  try {
+    make("{name: mlp, sizes: [4, 2]}", "blas_threads: 1");
+    FAIL() << "accepted runner.blas_threads";
+  } catch (const modlr::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("runner.blas_threads"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Experiment, TheRecordNamesTheBlasAndOneDnn) {
+  // PyPI's torch computes with MKL and oneDNN (what the twin's torch.__config__.show() says).
+  EXPECT_EQ(modlr::blas_library().rfind("MKL ", 0), 0u) << modlr::blas_library();
+  EXPECT_NE(modlr::onednn_version(), "none");
 }
 
 TEST(Experiment, SameSeedSameInitialWeightsWhateverTheThreads) {

@@ -81,6 +81,7 @@ struct ExportArgs {
   std::string onnx;         ///< if set: write the ONNX model here
   std::string safetensors;  ///< if set: write the weights here in safetensors
   std::string model;        ///< export only this model (required for ONNX with several)
+  bool with_preprocessing = false;  ///< ONNX input: raw data, the data set's normalisation in the graph
 };
 /// Exports a checkpoint's model as ONNX and/or its weights as safetensors. With several
 /// models (a GAN), ONNX needs `model`; safetensors holds all of them ("<model>." prefixed

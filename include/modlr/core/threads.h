@@ -1,27 +1,30 @@
 #pragma once
-/// CPU thread pools. Debian's libtorch runs matrix products on OpenBLAS's own pool, which
-/// torch::set_num_threads does not govern, so modlr sets both: two intra-op threads plus
-/// two OpenBLAS threads on two cores oversubscribe and run several times slower.
+/// CPU thread pools. libtorch 2.x from PyPI runs its matrix products on MKL and its
+/// convolutions on oneDNN, both on libtorch's own OpenMP pool: at::set_num_threads governs
+/// all of them, so one setting (runner.threads) is the whole story. (Debian's libtorch 1.13
+/// ran OpenBLAS's separate pool, which needed a setting of its own; it is no longer supported.)
 #include <string>
 
 namespace modlr {
 
 struct ThreadSettings {
-  int intra_op = 1;  ///< torch::set_num_threads
-  int blas = 1;      ///< openblas_set_num_threads (ignored if the BLAS is not OpenBLAS)
+  int intra_op = 1;  ///< at::set_num_threads: libtorch's pool (MKL, oneDNN, our kernels)
 };
 
-/// `spec` is "auto" or a positive integer (as read from runner.threads); `blas_spec` is
-/// "auto" (1: OpenBLAS threads only compete with torch's pool) or a positive integer.
-/// `auto_intra_op` is what "auto" means for this workload (see Experiment).
+/// `spec` is "auto" or a positive integer (as read from runner.threads), at most
+/// max_threads(). `auto_intra_op` is what "auto" means for this workload (see Experiment).
 /// Throws modlr::Error naming `key` for anything else.
-ThreadSettings resolve_threads(const std::string& spec, const std::string& blas_spec,
-                               const std::string& key, int auto_intra_op);
-/// Applies `settings` to libtorch and OpenBLAS.
+ThreadSettings resolve_threads(const std::string& spec, const std::string& key, int auto_intra_op);
+/// Applies `settings` to libtorch.
 void apply_threads(const ThreadSettings& settings);
 /// Cores this process may run on.
 int available_cores();
-/// True when OpenBLAS's thread control was found in the process.
-bool openblas_present();
+/// The most intra-op threads a config may ask for: 4 x available_cores() (more only adds
+/// contention; a typo like 100000 would spawn threads for minutes).
+int max_threads();
+/// The BLAS and the oneDNN version this libtorch computes with, e.g. "MKL 2024.2" and
+/// "3.10.2", read from at::show_config(); "none" when absent. Recorded in every run.
+std::string blas_library();
+std::string onednn_version();
 
 }  // namespace modlr

@@ -13,12 +13,14 @@
 ///   augment: {crop_padding: 4, hflip: true}   # optional, training batches only (augment.h)
 /// plus the source's own keys (e.g. scale, mean, std for images).
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "modlr/core/config.h"
 #include "modlr/core/registry.h"
 #include "modlr/dataset/batch.h"
+#include "modlr/dataset/input_normalization.h"
 #include "modlr/dataset/loader.h"
 
 namespace modlr {
@@ -60,6 +62,9 @@ class DataSource {
   /// standardisation) is fitted on `train` here and applied to all three splits in place.
   /// `validation` has size 0 when there is no validation split. Default: nothing.
   virtual void fit_on_train(TensorData& train, TensorData& validation, TensorData& test) {}
+  /// What load() (and fit_on_train) do to raw inputs, if it is an element-wise scaling and
+  /// normalisation along axis 1 (modlr export --with-preprocessing); nullopt otherwise.
+  virtual std::optional<InputNormalization> input_normalization() const { return std::nullopt; }
 };
 
 using DataSourceRegistry = Registry<std::unique_ptr<DataSource>, const Config&>;
@@ -87,6 +92,10 @@ class Dataset {
   /// The source's extra test splits, in the source's order (empty for most sources).
   const std::vector<NamedSplit>& extra_tests() const { return extra_tests_; }
   const std::vector<std::pair<std::string, std::string>>& artifacts() const { return artifacts_; }
+  /// The `name` the source is registered under ("idx", "cifar10", ...).
+  const std::string& source_name() const { return source_name_; }
+  /// The source's preprocessing of raw inputs (after load()); see DataSource.
+  std::optional<InputNormalization> input_normalization() const { return source_->input_normalization(); }
 
   /// A loader over `split`: the training split shuffles (if configured) with batch_size,
   /// the others keep their order with eval_batch_size.
@@ -99,6 +108,7 @@ class Dataset {
   void check_extra_tests() const;
 
   std::unique_ptr<DataSource> source_;
+  std::string source_name_;
   int64_t limit_ = 0;
   double validation_fraction_ = 0;
   std::string prefetch_spec_;

@@ -8,6 +8,7 @@
 
 #include "modlr/core/config.h"
 #include "modlr/dataset/batch.h"
+#include "modlr/dataset/input_normalization.h"
 
 namespace modlr {
 
@@ -20,6 +21,8 @@ struct ImagePreprocess {
   static ImagePreprocess from_config(const Config& section, int64_t channels);
   /// images: uint8 [N, C, H, W]. Returns float32 [N, C, H, W].
   torch::Tensor apply(const torch::Tensor& images) const;
+  /// The same steps described for an ONNX graph (raw input: uint8 pixels).
+  InputNormalization as_normalization() const { return {"uint8", scale, mean, std}; }
 };
 
 }  // namespace modlr

@@ -10,8 +10,12 @@
 ///                    return g.add_node("Tanh", {x}, layer.name);
 ///                  });
 ///
-/// The result is checked by ONNX's own checker and strict shape inference before anything
-/// is written. This header keeps ONNX's protobuf types out of its users.
+/// The bytes are protobuf written by modlr itself (formats/protobuf.h), no libprotobuf or
+/// libonnx: their headers clash with those bundled in PyPI's torch. Before anything is
+/// written the graph is checked for what makes a model invalid whatever its operators
+/// (every value defined once, before use; the output produced); the test suite runs ONNX's
+/// own checker, strict shape inference and ONNX Runtime on every exported model
+/// (tools/onnx/check_onnx.py).
 #include <map>
 #include <memory>
 #include <string>
@@ -19,6 +23,7 @@
 #include <vector>
 
 #include "modlr/core/registry.h"
+#include "modlr/dataset/input_normalization.h"
 #include "modlr/model/model.h"
 
 namespace modlr {
@@ -44,7 +49,7 @@ class OnnxGraph {
                        const std::string& output,
                        const std::map<std::string, OnnxAttribute>& attributes = {});
 
-  struct Impl;  ///< wraps onnx::ModelProto; defined in src/export/onnx_graph.cpp
+  struct Impl;  ///< the nodes and tensors; defined in src/export/onnx_graph.cpp
   Impl& impl() { return *impl_; }
 
  private:
@@ -64,12 +69,16 @@ OnnxExporterRegistry& onnx_exporters();
 /// The ONNX model for `model` as serialised protobuf bytes. `example_shape` is one
 /// example's shape without the batch dimension ([1, 28, 28] for MNIST images). The model
 /// is switched to evaluation mode and run once on zeros to learn the output shape.
+/// With `preprocessing`, the graph starts with it (Cast, Div, Sub, Div), so its input is
+/// raw data of `preprocessing->raw_dtype` (uint8 pixels) rather than the normalised tensor.
 /// Throws modlr::Error if the model is not a SequentialModel, names the first layer with
-/// no registered exporter (or options it cannot express), or reports the ONNX checker's
-/// or shape inference's complaint.
-std::string export_onnx(Model& model, const std::vector<int64_t>& example_shape);
+/// no registered exporter (or options it cannot express), or the value the graph check
+/// finds undefined or defined twice.
+std::string export_onnx(Model& model, const std::vector<int64_t>& example_shape,
+                        const InputNormalization* preprocessing = nullptr);
 
 /// export_onnx(), then an atomic write to `path` (nothing is written if export fails).
-void write_onnx(Model& model, const std::vector<int64_t>& example_shape, const std::string& path);
+void write_onnx(Model& model, const std::vector<int64_t>& example_shape, const std::string& path,
+                const InputNormalization* preprocessing = nullptr);
 
 }  // namespace modlr

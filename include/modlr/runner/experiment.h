@@ -67,7 +67,7 @@ class Experiment {
   TrackingOptions tracking_;
   ThreadSettings threads_;
   bool fast_mode_ = false;
-  std::string thread_spec_, blas_thread_spec_;
+  std::string thread_spec_;
   int64_t validate_every_ = 1;
   std::vector<std::shared_ptr<Hook>> user_hooks_;
 };

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Run on a GPU machine (NVIDIA GPU, python3 with PyTorch 2.x + CUDA, nvcc, g++, cmake,
+# ninja; no network, no apt) from a checkout that carries gpu-bundle/ (scripts/gpu-bundle.sh
+# makes it). Builds build/modlr there against that python3's libtorch, trains cnn-cifar10
+# for 2 epochs with runner.device=cuda on one CIFAR-10 batch, prints each epoch's seconds,
+# and exits non-zero on any failure (one line saying what is missing).
+#   scripts/gpu-check.sh [EXTRA modlr train ARGS ...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$(date +%s)
+fail() { echo "gpu-check: error: $*" >&2; exit 1; }
+PYTHON=${PYTHON:-python3}
+[ -d gpu-bundle/debs ] || fail "gpu-bundle/ missing: run scripts/gpu-bundle.sh on the development machine and carry it"
+"$PYTHON" - <<'PY' || fail "$PYTHON has no PyTorch 2.x with a visible CUDA device (see above)"
+import sys, torch
+if not torch.__version__.startswith("2."):
+    sys.exit(f"torch {torch.__version__} is not 2.x")
+if not torch.cuda.is_available():
+    sys.exit(f"torch {torch.__version__} sees no CUDA device (built with CUDA {torch.version.cuda})")
+print(f"gpu-check: torch {torch.__version__}, CUDA {torch.version.cuda}, {torch.cuda.get_device_name(0)}")
+PY
+command -v nvcc >/dev/null || fail "nvcc not on PATH: libtorch's CMake files need the CUDA toolkit"
+
+# The bundled Debian libraries, unpacked into a prefix CMake searches first.
+PREFIX=$PWD/gpu-bundle/prefix
+if [ ! -d "$PREFIX/usr/include/yaml-cpp" ]; then
+  for deb in gpu-bundle/debs/*.deb; do dpkg-deb -x "$deb" "$PREFIX"; done
+fi
+# Debian's libz.so points at Debian's own runtime; link the image's libz.so.1 instead.
+SYSTEM_ZLIB=$(ls /lib/x86_64-linux-gnu/libz.so.1 /usr/lib/x86_64-linux-gnu/libz.so.1 2>/dev/null | head -1)
+[ -n "$SYSTEM_ZLIB" ] || fail "no libz.so.1 on this machine"
+TORCH_PREFIX=$("$PYTHON" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')
+
+cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DMODLR_BUILD_TESTS=OFF -DMODLR_BUILD_BENCH=OFF \
+      -DCMAKE_PREFIX_PATH="$PREFIX/usr;$TORCH_PREFIX" -DMODLR_PYTHON="$(command -v "$PYTHON")" \
+      -DZLIB_INCLUDE_DIR="$PREFIX/usr/include" -DZLIB_LIBRARY="$SYSTEM_ZLIB" -DTORCH_CUDA_ARCH_LIST=9.0 \
+      >build-gpu.configure.log 2>&1 || { tail -20 build-gpu.configure.log; fail "cmake configure failed"; }
+cmake --build build-gpu -j "$(nproc)" --target modlr_cli >build-gpu.build.log 2>&1 ||
+  { grep -E "error|Error" build-gpu.build.log | head -20; fail "build failed (build-gpu.build.log)"; }
+echo "gpu-check: built in $(( $(date +%s) - started )) s"
+
+build-gpu/modlr train configs/cnn-cifar10.yaml --set runner.device=cuda --set runner.epochs=2 \
+    --set dataset.path=gpu-bundle/cifar --set "dataset.train_files=[data_batch_1]" \
+    --set "dataset.test_files=[test_batch_first1000]" --set "dataset.extra_test_files={}" \
+    --set tracking.dir=build-gpu/runs "$@" | tee build-gpu/train.log
+run=$(sed -n 's/^run record: //p' build-gpu/train.log)
+[ -n "$run" ] && grep -q '"status": "finished"' "$run/summary.json" || fail "training did not finish"
+grep -q '"device": "cuda' "$run/summary.json" || fail "the run did not record a CUDA device"
+grep -E '^epoch [0-9]+/' build-gpu/train.log | sed 's/^/gpu-check: /'
+echo "gpu-check: ok in $(( $(date +%s) - started )) s"
