@@ -31,8 +31,7 @@ class Experiment:
         self.dataset = Dataset(config.section("dataset"), self.seed)
         torch.manual_seed(self.seed)
         self.models = self._build_models(config.section("model"))
-        self.threads = resolve_threads(self._thread_spec, config.section("runner").path("threads"),
-                                       self._auto_intra_op_threads())
+        self.threads = resolve_threads(self._thread_spec, config.section("runner").path("threads"))
         apply_threads(self.threads)
         self.initial_state = {k: v.detach().clone() for k, v in self.models.tensors().items()}
         self.loss = build_loss(config.section("loss"))
@@ -63,12 +62,6 @@ class Experiment:
         # modlr's fast mode swaps in its own kernels; the twin is PyTorch itself, so it reads
         # the key (same resolved config) and always runs, and records, strict.
         runner.get_choice("mode", "strict", ["strict", "fast"])
-
-    def _auto_intra_op_threads(self):
-        """As Experiment::auto_intra_op_threads: all cores for convolutional models, else 1."""
-        convolutional = any(isinstance(m, (torch.nn.Conv1d, torch.nn.Conv2d))
-                            for model in self.models.values() for m in model.modules())
-        return available_cores() if convolutional else 1
 
     def _build_models(self, section):
         """One model spec (it has a `name`) or a mapping of named specs, as build_models."""

@@ -72,7 +72,7 @@ class Dataset:
         self.batch_size = section.get_count("batch_size", 32)
         self.shuffle = section.get("shuffle", bool, True)
         self.drop_last = section.get("drop_last", bool, False)
-        self.prefetch = section.get("prefetch", str, "auto")  # no numeric effect
+        self.prefetch = section.get_count("prefetch", 0, allow_zero=True)  # no numeric effect
         self.eval_batch_size = section.get_count("eval_batch_size", 1000)
         self.augment = read_augment(section.section("augment")) if section.has("augment") else None
         self.splits, self.files, self.extra_tests = {}, [], []

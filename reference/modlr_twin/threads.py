@@ -36,9 +36,9 @@ def parse_count(spec, key, fallback):
                       % (key, spec))
 
 
-def resolve_threads(spec, key, auto_intra_op):
-    """The intra-op thread count; `auto_intra_op` is what "auto" means here."""
-    return parse_count(spec, key, auto_intra_op)
+def resolve_threads(spec, key):
+    """The intra-op thread count; "auto" is every available core, as modlr::resolve_threads."""
+    return parse_count(spec, key, available_cores())
 
 
 def apply_threads(intra_op):

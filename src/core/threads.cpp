@@ -45,8 +45,8 @@ int available_cores() {
 
 int max_threads() { return 4 * available_cores(); }
 
-ThreadSettings resolve_threads(const std::string& spec, const std::string& key, int auto_intra_op) {
-  return {parse_count(spec, key, auto_intra_op)};
+ThreadSettings resolve_threads(const std::string& spec, const std::string& key) {
+  return {parse_count(spec, key, available_cores())};
 }
 
 void apply_threads(const ThreadSettings& settings) { at::set_num_threads(settings.intra_op); }

@@ -31,16 +31,7 @@ Dataset::Dataset(const Config& section, uint64_t seed) : seed_(seed) {
   train_options_.batch_size = section.get_count("batch_size", 32);
   train_options_.shuffle = section.get<bool>("shuffle", true);
   train_options_.drop_last = section.get<bool>("drop_last", false);
-  prefetch_spec_ = section.get<std::string>("prefetch", "auto");
-  if (prefetch_spec_ != "auto") {
-    try {
-      size_t used = 0;
-      train_options_.prefetch = std::stoll(prefetch_spec_, &used);
-      if (used != prefetch_spec_.size() || train_options_.prefetch < 0) throw std::invalid_argument("");
-    } catch (const std::exception&) {
-      section.fail("prefetch", "expected 'auto' or a count >= 0, got '" + prefetch_spec_ + "'");
-    }
-  }
+  train_options_.prefetch = section.get_count("prefetch", 0, /*allow_zero=*/true);
   train_options_.seed = seed;
   eval_options_ = train_options_;
   eval_options_.batch_size = section.get_count("eval_batch_size", 1000);
@@ -48,11 +39,6 @@ Dataset::Dataset(const Config& section, uint64_t seed) : seed_(seed) {
   eval_options_.drop_last = false;
   // Read only when present, so configs without augmentation resolve as before.
   if (section.has("augment")) train_options_.augment = AugmentOptions::from_config(section.section("augment"));
-}
-
-void Dataset::resolve_prefetch(bool worth_it) {
-  if (prefetch_spec_ == "auto") train_options_.prefetch = worth_it ? 2 : 0;
-  eval_options_.prefetch = train_options_.prefetch;
 }
 
 void Dataset::load() {

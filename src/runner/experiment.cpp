@@ -1,5 +1,7 @@
 #include "modlr/runner/experiment.h"
 
+#include <ATen/detail/CUDAHooksInterface.h>
+
 namespace modlr {
 
 std::string config_stem(const std::string& path) {
@@ -17,10 +19,8 @@ Experiment::Experiment(Config config) : config_(std::move(config)) {
   build_models(config_.section("model"));
   if (fast_mode_)
     for (const auto& name : models_.names()) models_.get(name).use_fast_kernels();
-  threads_ = resolve_threads(thread_spec_, config_.section("runner").path("threads"), auto_intra_op_threads());
+  threads_ = resolve_threads(thread_spec_, config_.section("runner").path("threads"));
   apply_threads(threads_);
-  dataset_->resolve_prefetch(threads_.intra_op < available_cores() &&
-                             has_convolutions());
   loss_ = build_loss(config_.section("loss"));
   build_optimizers(config_);
   read_metrics(config_.section("metrics"));
@@ -41,7 +41,8 @@ void Experiment::read_runner(const Config& runner) {
   thread_spec_ = runner.get<std::string>("threads", "auto");
   const auto device = runner.get_choice("device", "cpu", {"cpu", "cuda"});
   if (device == "cuda" && !torch::cuda::is_available())
-    runner.fail("device", torch::hasCUDA()
+    // isBuilt: libtorch_cuda is loaded (hasCUDA() also needs a device, so it cannot tell).
+    runner.fail("device", at::detail::getCUDAHooks().isBuilt()
                               ? "cuda requested but no CUDA device is visible (no NVIDIA GPU, driver or "
                                 "CUDA_VISIBLE_DEVICES): run on a GPU machine or set runner.device=cpu"
                               : "cuda requested but this libtorch was built without CUDA: use PyPI's CUDA "
@@ -51,21 +52,6 @@ void Experiment::read_runner(const Config& runner) {
   runner_options_.max_skipped_batches = runner.get_count("max_skipped_batches", 10, /*allow_zero=*/true);
   runner_options_.check_gradients = runner.get<bool>("check_gradients", true);
   fast_mode_ = runner.get_choice("mode", "strict", {"strict", "fast"}) == "fast";
-}
-
-// What runner.threads: auto means. Measured on 2-core machines (bench/compare): convolutions
-// scale across intra-op threads; small matrix products (an MLP) do not, and extra threads
-// only add synchronisation, so pure-matmul models run on one thread. Deterministic on
-// purpose: the thread count changes the results, so it must follow from the config alone.
-int Experiment::auto_intra_op_threads() const { return has_convolutions() ? available_cores() : 1; }
-
-bool Experiment::has_convolutions() const {
-  for (const auto& name : models_.names())
-    for (const auto& module : models_.get(name).modules(/*include_self=*/false))
-      if (dynamic_cast<const torch::nn::Conv2dImpl*>(module.get()) ||
-          dynamic_cast<const torch::nn::Conv1dImpl*>(module.get()))
-        return true;
-  return false;
 }
 
 // `model` holds one model spec (it has a `name`) or a mapping of named specs.

@@ -115,3 +115,10 @@ TEST_F(BadInputTest, MissingOrInvalidConfigFile) {
   expect_failure("train " + work.file("broken.yaml"), {work.file("broken.yaml"), "invalid YAML"}, false);
   expect_failure("summary " + config + " --set model.name=lenet7", {"unknown model"}, false);
 }
+
+TEST_F(BadInputTest, CudaWithoutAGpuNamesTheKeyAndTheRemedy) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "a CUDA device is visible: runner.device=cuda is valid here";
+  expect_failure("train " + config + " --set runner.device=cuda",
+                 {"runner.device", at::detail::getCUDAHooks().isBuilt() ? "no CUDA device is visible" : "built without CUDA",
+                  "runner.device=cpu"});
+}

@@ -32,7 +32,7 @@ TEST_F(CliTest, TrainWritesTheRunRecord) {
   EXPECT_EQ(s["data"][data_dir + "/train-images-idx3-ubyte.gz"].get<std::string>().size(), 64u);
   // The resolved config holds the defaults too, and is itself a valid config.
   const auto resolved = mt::read_text(dir + "/config.yaml");
-  EXPECT_NE(resolved.find("prefetch: auto"), std::string::npos) << resolved;
+  EXPECT_NE(resolved.find("prefetch: 0"), std::string::npos) << resolved;
   const auto metrics = mt::read_text(dir + "/metrics.csv");
   EXPECT_NE(metrics.find("2,train,loss,"), std::string::npos);
   EXPECT_NE(metrics.find("2,test,accuracy,"), std::string::npos);

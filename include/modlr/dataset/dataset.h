@@ -8,8 +8,12 @@
 ///   limit: 0                  # use only the first N training examples (0 = all)
 ///   validation: 0.0           # fraction of the training examples held out, seeded
 ///   batch_size: 64, eval_batch_size: 1000, shuffle: true, drop_last: false,
-///   prefetch: auto            # batches assembled ahead on a background thread (a count),
-///                             # auto: 2 when a core is left free by the compute threads, else 0
+///   prefetch: 0               # batches assembled ahead on a background thread (a count; 0 =
+///                             # in line). Off by default: with libtorch 2.11 assembling a
+///                             # batch is ~1.5 % of a LeNet-5 step, and a prefetch thread
+///                             # beside 2 compute threads on 2 cores made the epoch 1.7x slower
+///                             # (3.65 s vs 2.10 s); with a core free it gained nothing (2.52 s
+///                             # vs 2.47 s). Worth it only for slow data pipelines.
 ///   augment: {crop_padding: 4, hflip: true}   # optional, training batches only (augment.h)
 /// plus the source's own keys (e.g. scale, mean, std for images).
 #include <memory>
@@ -78,12 +82,6 @@ class Dataset {
   /// Reads the `dataset` section; the source is created now, data is read by load().
   Dataset(const Config& section, uint64_t seed);
 
-  /// Settles `prefetch: auto`: on when `worth_it`. The Experiment passes "a core is left
-  /// free and the model has convolutions": on a busy core a background thread stalls
-  /// OpenMP's barriers (2 intra-op threads plus a prefetch thread on 2 cores ran LeNet-5
-  /// 1.6x slower), and a matmul-only model's step is so short that the hand-off costs more
-  /// than assembling the batch in line (MLP epoch 0.61-0.63 s without, 0.63-0.64 s with).
-  void resolve_prefetch(bool worth_it);
   /// Reads the data (once), applies `limit` and the validation split.
   void load();
   bool has_validation() const { return validation_.size() > 0; }
@@ -111,7 +109,6 @@ class Dataset {
   std::string source_name_;
   int64_t limit_ = 0;
   double validation_fraction_ = 0;
-  std::string prefetch_spec_;
   LoaderOptions train_options_;
   LoaderOptions eval_options_;
   uint64_t seed_ = 0;

@@ -53,8 +53,6 @@ class Experiment {
   void build_optimizers(const Config& root);
   void read_runner(const Config& section);
   void read_metrics(const Config& section);
-  int auto_intra_op_threads() const;
-  bool has_convolutions() const;
 
   Config config_;
   std::string name_;
