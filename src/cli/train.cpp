@@ -1,7 +1,9 @@
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +14,7 @@
 
 #include "modlr/cli/commands.h"
 #include "modlr/core/build_info.h"
+#include "modlr/core/text.h"
 #include "modlr/core/threads.h"
 #include "modlr/formats/file_bytes.h"
 #include "modlr/runner/builtin_hooks.h"
@@ -64,15 +67,34 @@ struct RecordPlace {
   int64_t seed = 0;
 };
 
+// Each key on its own: a wrongly typed seed must not send the record out of tracking.dir.
+// A name that cannot be a directory name falls back to the config's stem, then "unnamed".
 RecordPlace record_place(const Config& config) {
   RecordPlace place;
-  place.name = config_stem(config.source());
-  try {
-    if (config.has("experiment")) place.name = config.get<std::string>("experiment");
-    if (config.has("seed")) place.seed = config.get<int64_t>("seed");
+  const auto valid_name = [](const std::string& name) {
+    try {
+      check_path_component(name, "name");
+      return true;
+    } catch (const Error&) {
+      return false;
+    }
+  };
+  place.name = valid_name(config_stem(config.source())) ? config_stem(config.source()) : "unnamed";
+  const auto lenient = [](const std::function<void()>& read) {
+    try {
+      read();
+    } catch (const Error&) {
+    }
+  };
+  // has() first: reading with a fallback would write defaults into the resolved config.
+  lenient([&] {
+    if (config.has("experiment") && valid_name(config.get<std::string>("experiment")))
+      place.name = config.get<std::string>("experiment");
+  });
+  lenient([&] { if (config.has("seed")) place.seed = config.get<int64_t>("seed"); });
+  lenient([&] {
     if (config.has("tracking")) place.dir = config.section("tracking").get<std::string>("dir", place.dir);
-  } catch (const Error&) {
-  }
+  });
   return place;
 }
 
@@ -97,18 +119,27 @@ Config resume_config(const TrainArgs& args) {
   return recorded;
 }
 
-// Continues from the checkpoint `latest` names, if any (a run killed before its first
-// checkpoint starts over in the same directory).
-void restore_latest(Runner& runner, Experiment& experiment, RunRecord& record) {
+// Loads the checkpoint `latest` names into the models and the runner, writing nothing;
+// false when there is none (a run killed before its first checkpoint starts over in place).
+bool restore_latest(Runner& runner, Experiment& experiment, const RunRecord& record) {
   const auto name = CheckpointHook::latest(record.checkpoint_dir());
-  if (name.empty()) {
-    record.truncate_metrics(std::string("epoch,split,metric,value\n").size());
-    return;
-  }
+  if (name.empty()) return false;
   const auto path = record.checkpoint_dir() + "/" + name;
   load_checkpoint(experiment.models(), path);
   read_training_state(path, [&](torch::serialize::InputArchive& state) { runner.load_state(state); });
   std::cout << "resuming from " << path << " (step " << runner.state().global_step << ")" << std::endl;
+  return true;
+}
+
+// A resume may change the run directory only once everything it needs has been checked:
+// config and overrides (the Experiment), data (loaded), the checkpoint (restored), and that
+// checkpoints/ takes a new file (a probe created and removed again).
+void check_writable(const RunRecord& record) {
+  const std::string probe = record.checkpoint_dir() + "/.modlr-write-probe";
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+  if (fd < 0) throw Error(record.checkpoint_dir() + ": cannot write a checkpoint there: " + std::strerror(errno));
+  ::close(fd);
+  ::unlink(probe.c_str());
 }
 
 struct Hooks {
@@ -133,20 +164,29 @@ Hooks add_hooks(Runner& runner, Experiment& experiment, RunRecord& record) {
   return hooks;
 }
 
-int train_and_record(Experiment& experiment, RunRecord& record, RunSummary& summary, bool resume) {
-  record.write_config(experiment.config().dump());
+// `touched` turns true once the run directory is written to: a resume that fails before
+// leaves it byte for byte as it was (and so gets no failed record).
+int train_and_record(Experiment& experiment, RunRecord& record, RunSummary& summary, bool resume, bool& touched) {
+  if (!resume) record.write_config(experiment.config().dump());  // a new run shows its config even if it fails
   record_environment(summary, experiment);
   auto& dataset = experiment.dataset();
   dataset.load();
   for (const auto& file : dataset.files()) summary.data_files.emplace_back(file.path, file.sha256);
-  for (const auto& [name, contents] : dataset.artifacts())
-    formats::write_file_atomic(record.dir() + "/" + name, contents);
 
   auto options = experiment.runner_options();
   options.run_dir = record.dir();  // for user hooks that write files (sample grids)
   Runner runner(experiment.models(), experiment.loss(), experiment.optimizers(), options);
   const auto hooks = add_hooks(runner, experiment, record);
-  if (resume) restore_latest(runner, experiment, record);
+  if (resume) {
+    const bool restored = restore_latest(runner, experiment, record);
+    check_writable(record);
+    touched = true;
+    if (!restored) record.truncate_metrics(std::string("epoch,split,metric,value\n").size());
+    record.write_config(experiment.config().dump());
+  }
+  touched = true;
+  for (const auto& [name, contents] : dataset.artifacts())
+    formats::write_file_atomic(record.dir() + "/" + name, contents);
   auto train_loader = dataset.loader(Split::train);
   auto validation_loader = dataset.has_validation() ? dataset.loader(Split::validation) : nullptr;
   runner.fit(*train_loader, validation_loader.get());
@@ -197,6 +237,7 @@ void record_failure(RunRecord& record, RunSummary& summary, const std::string& m
 int train_one(const TrainArgs& args, const std::string& group) {
   RunSummary summary;
   std::optional<RunRecord> record;
+  bool touched = args.resume.empty();  // a new run's directory is its own from the start
   try {
     const bool resume = !args.resume.empty();
     auto config = resume ? resume_config(args) : Config::load(args.config, args.overrides);
@@ -205,11 +246,12 @@ int train_one(const TrainArgs& args, const std::string& group) {
     Experiment experiment(std::move(config));
     summary.experiment = experiment.name();
     summary.seed = experiment.seed();
-    return train_and_record(experiment, *record, summary, resume);
+    return train_and_record(experiment, *record, summary, resume, touched);
   } catch (const std::exception& e) {
     const auto message = describe_error(e);
     std::cerr << "modlr: error: " << message << std::endl;
-    if (record) record_failure(*record, summary, message);
+    if (record && touched) record_failure(*record, summary, message);
+    if (record && !touched) std::cerr << "modlr: " << record->dir() << " is unchanged" << std::endl;
     return 1;
   }
 }
@@ -240,21 +282,29 @@ int train_seeds(const TrainArgs& args) {
     if (o.rfind("seed=", 0) == 0) throw Error("--seeds and --set " + o + " both set the seed; use one");
   const auto place = record_place(Config::load(args.config, args.overrides));
   const auto group = claim_group(place);
-  std::vector<std::string> failed;
-  for (size_t i = 0; i < seeds.size(); ++i) {
+  std::vector<int64_t> finished, failed;
+  for (size_t i = 0; i < seeds.size() && !g_stop_signal; ++i) {  // an interrupt stops the group
     std::cout << "seed " << seeds[i] << " (" << i + 1 << "/" << seeds.size() << ")" << std::endl;
     auto run = args;
     run.overrides.push_back("seed=" + std::to_string(seeds[i]));
-    if (train_one(run, group) != 0) failed.push_back(std::to_string(seeds[i]));
-    if (g_stop_signal) break;  // an interrupt stops the whole group
+    const int status = train_one(run, group);
+    if (status == 0) finished.push_back(seeds[i]);
+    else if (status == 1) failed.push_back(seeds[i]);  // else: interrupted (128 + signal)
   }
-  std::cout << "run group: " << place.dir << "/" << place.name << "/" << group << " ("
-            << seeds.size() - failed.size() << " of " << seeds.size() << " runs finished)" << std::endl;
-  if (failed.empty()) return 0;
-  std::string list;
-  for (const auto& seed : failed) list += (list.empty() ? "" : ", ") + seed;
-  std::cerr << "modlr: error: seeds " << list << " failed (their runs say why)" << std::endl;
-  return 1;
+  const auto list = [](const std::vector<int64_t>& values) {
+    std::string out;
+    for (const auto v : values) out += (out.empty() ? "" : ", ") + std::to_string(v);
+    return out.empty() ? "none" : out;
+  };
+  std::cout << "run group: " << place.dir << "/" << place.name << "/" << group << " (" << finished.size()
+            << " of " << seeds.size() << " runs finished: " << list(finished) << ")" << std::endl;
+  if (!failed.empty()) std::cerr << "modlr: error: seeds " << list(failed) << " failed (their runs say why)" << std::endl;
+  if (g_stop_signal) {
+    std::cerr << "modlr: interrupted; seeds not finished: " << seeds.size() - finished.size() - failed.size()
+              << " (finished: " << list(finished) << ")" << std::endl;
+    return 128 + g_stop_signal;
+  }
+  return failed.empty() ? 0 : 1;
 }
 
 }  // namespace
@@ -273,10 +323,16 @@ std::vector<int64_t> parse_seeds(const std::string& text) {
         last = std::stoll(item.substr(dash + 1), &used);
         if (used != item.size() - dash - 1) throw Error("");
       }
-      if (last < first) throw Error("");
+      if (last < first || first < 0) throw Error("");
+      // Counted before the loop: a range up to INT64_MAX must be refused, not walked.
+      if (static_cast<uint64_t>(last) - static_cast<uint64_t>(first) >= kMaxSeeds - seeds.size())
+        throw Error("--seeds '" + text + "': more than " + std::to_string(kMaxSeeds) + " seeds");
       for (int64_t s = first; s <= last; ++s) seeds.push_back(s);
+    } catch (const Error& e) {
+      if (*e.what()) throw;
+      throw Error("--seeds '" + text + "': expected seeds >= 0 and ranges like 1,2,3 or 1-5, got '" + item + "'");
     } catch (const std::exception&) {
-      throw Error("--seeds '" + text + "': expected seeds and ranges like 1,2,3 or 1-5, got '" + item + "'");
+      throw Error("--seeds '" + text + "': expected seeds >= 0 and ranges like 1,2,3 or 1-5, got '" + item + "'");
     }
   }
   if (seeds.empty()) throw Error("--seeds '" + text + "': no seeds");

@@ -3,6 +3,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -107,11 +109,46 @@ bool convert(const YAML::Node& node, std::vector<E>& out) {
   return true;
 }
 
+// Numbers must be finite: .nan and .inf are valid YAML floats but no setting means them.
+template <typename T>
+bool finite(const T&) { return true; }
+bool finite(const double& value) { return std::isfinite(value); }
+bool finite(const std::vector<double>& values) {
+  return std::all_of(values.begin(), values.end(), [](double v) { return std::isfinite(v); });
+}
+
 std::string describe(const YAML::Node& node) {
   if (node.IsScalar()) return "'" + node.Scalar() + "'";
   if (node.IsSequence()) return "a list";
   if (node.IsMap()) return "a section";
   return "nothing";
+}
+
+// Duplicate mapping keys are errors (yaml-cpp keeps both and reads the first), and the
+// document may expand (through aliases) to at most `budget` nodes, so a few lines of
+// nested aliases cannot make every later walk exponential.
+void check_structure(const YAML::Node& node, const std::vector<std::string>& parts, const std::string& source,
+                     size_t& budget) {
+  if (budget-- == 0)
+    throw Error(source + ": more than " + std::to_string(kMaxConfigNodes) +
+                " values (counting each use of an alias); a config is not that large");
+  if (node.IsSequence()) {
+    for (size_t i = 0; i < node.size(); ++i) {
+      auto child = parts;
+      child.push_back("[" + std::to_string(i) + "]");
+      check_structure(node[i], child, source, budget);
+    }
+  }
+  if (!node.IsMap()) return;
+  std::set<std::string> seen;
+  for (const auto& entry : node) {
+    auto child = parts;
+    child.push_back(key_name(entry.first, source, join_path(parts)));
+    if (!seen.insert(child.back()).second)
+      throw Error(source + ": config key '" + join_path(child) + "' appears twice (again at line " +
+                  std::to_string(entry.first.Mark().line + 1) + ")");
+    check_structure(entry.second, child, source, budget);
+  }
 }
 
 void apply_override(YAML::Node& document, const std::string& assignment) {
@@ -148,6 +185,16 @@ Config::Config(std::shared_ptr<Root> root, std::vector<std::string> path)
     : root_(std::move(root)), path_(std::move(path)) {}
 
 Config Config::load(const std::string& path, const std::vector<std::string>& overrides) {
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (error || !std::filesystem::exists(status)) throw Error(path + ": cannot open config file (no such file)");
+  if (std::filesystem::is_directory(status)) throw Error(path + ": is a directory, not a config file");
+  if (!std::filesystem::is_regular_file(status))
+    throw Error(path + ": is not a regular file (a FIFO or device is not a config)");
+  const auto size = std::filesystem::file_size(path, error);
+  if (!error && size > kMaxConfigBytes)
+    throw Error(path + ": " + std::to_string(size) + " bytes; a config may hold at most " +
+                std::to_string(kMaxConfigBytes) + " bytes");
   std::ifstream file(path);
   if (!file) throw Error(path + ": cannot open config file");
   std::stringstream text;
@@ -159,15 +206,25 @@ Config Config::parse(const std::string& yaml_text, const std::string& source_nam
                      const std::vector<std::string>& overrides) {
   auto root = std::make_shared<Root>();
   root->source = source_name;
+  if (yaml_text.size() > kMaxConfigBytes)
+    throw Error(source_name + ": " + std::to_string(yaml_text.size()) + " bytes; a config may hold at most " +
+                std::to_string(kMaxConfigBytes) + " bytes");
+  std::vector<YAML::Node> documents;
   try {
-    root->document = YAML::Load(yaml_text);
+    documents = YAML::LoadAll(yaml_text);
   } catch (const YAML::Exception& e) {
     throw Error(source_name + ": invalid YAML at line " + std::to_string(e.mark.line + 1) +
                 ": " + e.msg);
   }
+  if (documents.size() > 1)
+    throw Error(source_name + ": holds " + std::to_string(documents.size()) +
+                " YAML documents ('---'); a config is one document");
+  root->document = documents.empty() ? YAML::Node() : documents.front();
   if (root->document.IsNull()) root->document = YAML::Node(YAML::NodeType::Map);
   if (!root->document.IsMap()) throw Error(source_name + ": top level must be a mapping");
   for (const auto& assignment : overrides) apply_override(root->document, assignment);
+  size_t budget = kMaxConfigNodes;
+  check_structure(root->document, {}, source_name, budget);
   return Config(root, {});
 }
 
@@ -198,6 +255,7 @@ T Config::get(const std::string& key) const {
   T value{};
   if (!convert(node, value))
     fail(key, std::string("expected ") + type_name<T>() + ", got " + describe(node));
+  if (!finite(value)) fail(key, "must be a finite number, got " + describe(node));
   return value;
 }
 

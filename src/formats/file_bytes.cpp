@@ -29,11 +29,14 @@ struct FdGuard {
 
 /// Reads the raw bytes of `path` (no decompression).
 std::vector<uint8_t> read_raw(const std::string& path) {
-  FdGuard guard{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  // O_NONBLOCK: opening a FIFO would otherwise wait for a writer before fstat can refuse it.
+  FdGuard guard{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
   if (guard.fd < 0) fail(path, "cannot open file", errno);
   struct stat st {};
   if (::fstat(guard.fd, &st) != 0) fail(path, "cannot stat file", errno);
   if (S_ISDIR(st.st_mode)) fail(path, "cannot read file", EISDIR);
+  if (!S_ISREG(st.st_mode))
+    throw Error(path + ": not a regular file (a FIFO, socket or device is never read as data or weights)");
   // +1 so a regular file is read to EOF without a final reallocation.
   std::vector<uint8_t> buf(std::max<size_t>(static_cast<size_t>(st.st_size) + 1, 4096));
   size_t used = 0;

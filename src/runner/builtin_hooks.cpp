@@ -1,13 +1,18 @@
 #include "modlr/runner/builtin_hooks.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <regex>
 #include <sstream>
 
+#include "modlr/core/error.h"
+#include "modlr/core/text.h"
 #include "modlr/formats/file_bytes.h"
 #include "modlr/model/model_set.h"
 #include "modlr/optimizer/optimizer.h"
@@ -185,9 +190,18 @@ std::vector<std::string> CheckpointHook::saved() const {
 }
 
 std::string CheckpointHook::latest(const std::string& dir) {
-  std::ifstream pointer(dir + "/latest");
+  const std::string path = dir + "/latest";
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) != 0) return "";  // killed before the first checkpoint
+  if (!S_ISREG(info.st_mode)) throw Error(path + ": not a regular file");
+  if (info.st_size > 64) throw Error(path + ": " + std::to_string(info.st_size) + " bytes, not a checkpoint name");
+  std::ifstream pointer(path);
   std::string name;
   std::getline(pointer, name);
+  // Only a name this hook writes: a file of this run's checkpoints/, never a path elsewhere.
+  static const std::regex checkpoint_name("(initial|epoch-[0-9]{4,}|step-[0-9]{8,})\\.pt");
+  if (!std::regex_match(name, checkpoint_name))
+    throw Error(path + ": '" + escape_text(name) + "' is not a checkpoint name of this run");
   return name;
 }
 
@@ -225,6 +239,11 @@ void CheckpointHook::save(const RunState& s, const std::string& name) {
 // ---- tracking ---------------------------------------------------------------------------
 
 void TrackingHook::on(Event event, const RunState& s, Control&) {
+  if (event == Event::fit_start) {
+    if (truncate_at_) record_.truncate_metrics(*truncate_at_);
+    truncate_at_.reset();
+    return;
+  }
   if (event == Event::epoch_end) {
     for (const auto& [name, value] : s.train_metrics) record_.append_metric(s.epoch, "train", name, value);
     for (size_t i = 0; i < s.optimizers->size(); ++i) {
@@ -243,7 +262,7 @@ void TrackingHook::save_state(HookState& out) const {
 }
 
 void TrackingHook::load_state(const HookState& in) {
-  record_.truncate_metrics(static_cast<uint64_t>(in.at("metrics_csv_bytes")));
+  truncate_at_ = static_cast<uint64_t>(in.at("metrics_csv_bytes"));
 }
 
 }  // namespace modlr

@@ -1,5 +1,7 @@
 #include "modlr/tracking/run_record.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +14,7 @@
 #include <sstream>
 
 #include "modlr/core/error.h"
+#include "modlr/core/text.h"
 #include "modlr/formats/file_bytes.h"
 
 namespace modlr {
@@ -52,6 +55,7 @@ RunRecord RunRecord::create(const std::string& runs_dir, const std::string& expe
     if (errno != EEXIST)
       throw Error(record.dir_ + ": cannot create run directory: " + std::strerror(errno));
   }
+  record.lock();
   if (::mkdir(record.checkpoint_dir().c_str(), 0777) != 0)
     throw Error(record.checkpoint_dir() + ": cannot create directory: " + std::strerror(errno));
   const std::string metrics_path = record.dir_ + "/metrics.csv";
@@ -59,6 +63,17 @@ RunRecord RunRecord::create(const std::string& runs_dir, const std::string& expe
   *record.metrics_ << "epoch,split,metric,value\n";
   if (!record.metrics_->flush()) throw Error(metrics_path + ": cannot write");
   return record;
+}
+
+void RunRecord::lock() {
+  const int fd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw Error(dir_ + ": cannot open run directory: " + std::strerror(errno));
+  lock_ = std::shared_ptr<const int>(new int(fd), [](const int* held) {
+    ::close(*held);
+    delete held;
+  });
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0)
+    throw Error(dir_ + ": in use by another modlr process (a run is written or resumed by one at a time)");
 }
 
 RunRecord RunRecord::reopen(const std::string& dir) {
@@ -70,6 +85,7 @@ RunRecord RunRecord::reopen(const std::string& dir) {
   struct stat info {};
   if (::stat(metrics_path.c_str(), &info) != 0)
     throw Error(record.dir_ + ": not a modlr run directory (no metrics.csv)");
+  record.lock();
   record.metrics_ = std::make_shared<std::ofstream>(metrics_path, std::ios::app);
   if (!*record.metrics_) throw Error(metrics_path + ": cannot open for appending");
   return record;
@@ -103,6 +119,25 @@ void RunRecord::append_metric(int64_t epoch, const std::string& split, const std
   if (!metrics_->flush()) throw Error(dir_ + "/metrics.csv: write failed (disk full?)");
 }
 
+namespace {
+
+// JSON is UTF-8: bytes that are not (from a file name, an experiment name, an error that
+// quotes either) are written as \xNN, so summary.json is always written and always parses.
+nlohmann::ordered_json valid_utf8(const nlohmann::ordered_json& j) {
+  if (j.is_string()) return escape_invalid_utf8(j.get<std::string>());
+  if (j.is_array()) {
+    auto out = nlohmann::ordered_json::array();
+    for (const auto& item : j) out.push_back(valid_utf8(item));
+    return out;
+  }
+  if (!j.is_object()) return j;
+  auto out = nlohmann::ordered_json::object();
+  for (const auto& [key, value] : j.items()) out[escape_invalid_utf8(key)] = valid_utf8(value);
+  return out;
+}
+
+}  // namespace
+
 std::string summary_json(const RunSummary& s) {
   nlohmann::ordered_json j;
   j["experiment"] = s.experiment;
@@ -131,7 +166,7 @@ std::string summary_json(const RunSummary& s) {
   j["data"] = nlohmann::ordered_json::object();
   for (const auto& [path, digest] : s.data_files) j["data"][path] = digest;
   j["checkpoints"] = s.checkpoints;
-  return j.dump(2) + "\n";
+  return valid_utf8(j).dump(2) + "\n";
 }
 
 void RunRecord::write_summary(const RunSummary& summary) const {

@@ -27,8 +27,10 @@ TEST(ParseSeeds, ListsRangesAndErrors) {
   EXPECT_EQ(parse_seeds("1,2,3,4,5"), (std::vector<int64_t>{1, 2, 3, 4, 5}));
   EXPECT_EQ(parse_seeds("1-5"), (std::vector<int64_t>{1, 2, 3, 4, 5}));
   EXPECT_EQ(parse_seeds("10-12,3"), (std::vector<int64_t>{10, 11, 12, 3}));
-  EXPECT_EQ(parse_seeds("-2"), (std::vector<int64_t>{-2}));
-  for (const char* bad : {"", "a", "1,,2", "5-1", "1-2-3", "1,1", "1-3,2", "1.5"})
+  EXPECT_EQ(parse_seeds("0-999").size(), modlr::cli::kMaxSeeds);
+  // Seeds are >= 0 (as the config's `seed`), and a range is counted before it is walked.
+  for (const char* bad : {"", "a", "1,,2", "5-1", "1-2-3", "1,1", "1-3,2", "1.5", "-2", "0-1000",
+                          "0-9223372036854775807", "5,0-999"})
     EXPECT_THROW(parse_seeds(bad), modlr::Error) << bad;
 }
 
@@ -40,7 +42,7 @@ TEST_F(CliTest, TrainSeedsRunsEachSeedInOneGroupThenCompareAndReport) {
   EXPECT_NE(group_dirs[0].find("/small/group-"), std::string::npos);
   EXPECT_NE(result.out.find("run group: " + runs_dir + "/small/group-"), std::string::npos)
       << result.out;
-  EXPECT_NE(result.out.find("(2 of 2 runs finished)"), std::string::npos);
+  EXPECT_NE(result.out.find("(2 of 2 runs finished: 1, 2)"), std::string::npos) << result.out;
   const auto seed_runs = subdirs(group_dirs[0]);
   ASSERT_EQ(seed_runs.size(), 2u);
   EXPECT_EQ(summary_of(seed_runs[0])["seed"], 1);
@@ -104,7 +106,7 @@ TEST_F(CliTest, CompareBadInputIsOneClearError) {
   r = train("--seeds 1,2 --set dataset.path=" + work.file("nowhere"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("seeds 1, 2 failed"), std::string::npos) << r.err;
-  EXPECT_NE(r.out.find("(0 of 2 runs finished)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(0 of 2 runs finished: none)"), std::string::npos) << r.out;
   r = mt::run_modlr("compare " + runs().front() + " " + runs().front());
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("no finished runs among 2 (first: "), std::string::npos) << r.err;
@@ -113,7 +115,7 @@ TEST_F(CliTest, CompareBadInputIsOneClearError) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("--seeds and --set seed=3 both set the seed"), std::string::npos) << r.err;
   r = train("--seeds 2-1");
-  EXPECT_NE(r.err.find("expected seeds and ranges like 1,2,3 or 1-5, got '2-1'"), std::string::npos)
+  EXPECT_NE(r.err.find("expected seeds >= 0 and ranges like 1,2,3 or 1-5, got '2-1'"), std::string::npos)
       << r.err;
 }
 

@@ -29,6 +29,8 @@ int train(const TrainArgs& args);
 /// The seeds of a `--seeds` value, in order. Throws modlr::Error on a malformed list, a
 /// reversed range or a repeated seed.
 std::vector<int64_t> parse_seeds(const std::string& text);
+/// The most seeds one --seeds may name (each is a whole training run).
+constexpr size_t kMaxSeeds = 1000;
 
 struct CompareArgs {
   std::vector<std::string> groups;  ///< directories or quoted globs, optionally LABEL=...

@@ -13,11 +13,20 @@
 
 namespace modlr {
 
+/// Limits on what a config may be (a config is a few kilobytes; these keep a hostile one
+/// from taking the machine's memory): its size in bytes, and its values counted with every
+/// use of a YAML alias expanded.
+constexpr size_t kMaxConfigBytes = 1 << 20;
+constexpr size_t kMaxConfigNodes = 100000;
+
 class Config {
  public:
   /// Parses `path`, then applies overrides of the form "section.key=value" (value parsed as
   /// YAML, so "0.1", "true", "[1, 2]" get their natural types). Throws modlr::Error naming
-  /// the file on a missing file or a YAML syntax error, and naming the override on a bad one.
+  /// the file on a missing file, a directory or other non-regular file, a file over
+  /// kMaxConfigBytes, a YAML syntax error, more than one YAML document, a key given twice in
+  /// one mapping or more than kMaxConfigNodes values; naming the override on a bad one.
+  /// Numbers read through get() must be finite (.nan and .inf are errors naming the key).
   static Config load(const std::string& path, const std::vector<std::string>& overrides = {});
   /// Same as load() for YAML text; `source_name` stands in for the file in messages.
   static Config parse(const std::string& yaml_text, const std::string& source_name,

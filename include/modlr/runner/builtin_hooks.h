@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <functional>
+#include <optional>
 
 #include <torch/torch.h>
 
@@ -90,7 +91,10 @@ class CheckpointHook : public Hook {
   void on(Event event, const RunState& state, Control& control) override;
   /// Checkpoint files present (relative names), oldest first.
   std::vector<std::string> saved() const;
-  /// The checkpoint `latest` names in `dir` ("" if none).
+  /// The checkpoint `latest` names in `dir` ("" if there is no `latest`). Throws
+  /// modlr::Error if `latest` is not a small regular file naming one of this hook's
+  /// checkpoint files (initial.pt, epoch-NNNN.pt, step-NNNNNNNN.pt): a run directory is
+  /// untrusted, and its pointer must never lead outside it.
   static std::string latest(const std::string& dir);
 
  private:
@@ -121,14 +125,19 @@ class TrackingHook : public Hook {
  public:
   explicit TrackingHook(RunRecord& record) : record_(record) {}
   std::string name() const override { return "tracking"; }
-  std::vector<Event> events() const override { return {Event::epoch_end, Event::evaluation_end}; }
+  std::vector<Event> events() const override {
+    return {Event::fit_start, Event::epoch_end, Event::evaluation_end};
+  }
   void on(Event event, const RunState& state, Control& control) override;
-  /// metrics.csv's length: a resume cuts off rows written after the checkpoint.
+  /// metrics.csv's length: a resume cuts off rows written after the checkpoint. Loading
+  /// only notes the length; the file is cut at fit_start, so a resume that fails while it
+  /// is still being prepared has not changed the run.
   void save_state(HookState& out) const override;
   void load_state(const HookState& in) override;
 
  private:
   RunRecord& record_;
+  std::optional<uint64_t> truncate_at_;
 };
 
 }  // namespace modlr

@@ -48,7 +48,11 @@ class RunRecord {
   static RunRecord create(const std::string& runs_dir, const std::string& experiment,
                           int64_t seed);
   /// Opens an existing run directory to continue it (--resume); metrics.csv is appended to.
+  /// Opening writes nothing.
   static RunRecord reopen(const std::string& dir);
+  /// Both hold an exclusive lock (flock on the run directory) for as long as any copy of the
+  /// record lives; a second writer or resumer of the same run gets modlr::Error
+  /// "<dir>: in use by another modlr process". The lock goes with the process.
   const std::string& dir() const { return dir_; }
   const std::string& run_id() const { return run_id_; }
   std::string checkpoint_dir() const { return dir_ + "/checkpoints"; }
@@ -68,6 +72,8 @@ class RunRecord {
   std::string dir_;
   std::string run_id_;
   std::shared_ptr<std::ofstream> metrics_;
+  std::shared_ptr<const int> lock_;  ///< the locked directory's file descriptor
+  void lock();
 };
 
 /// summary.json text for `summary` (exposed for tests).

@@ -1,0 +1,119 @@
+// Hostile names and run directories (issue "Hardening"): names that would become paths,
+// failed resumes that must leave a finished run byte for byte as it was, a `latest` that
+// points elsewhere, a second process on the same run, unbounded --seeds, non-UTF-8 bytes.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <map>
+
+#include "cli_fixture.h"
+
+using modlr::testing::CliTest;
+namespace mt = modlr::testing;
+
+namespace {
+
+// Every file under `dir` with its bytes.
+std::map<std::string, std::string> snapshot(const std::string& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir))
+    if (entry.is_regular_file()) files[entry.path().string()] = mt::read_text(entry.path().string());
+  return files;
+}
+
+class FinishedRunTest : public CliTest {
+ protected:
+  void SetUp() override {
+    CliTest::SetUp();
+    ASSERT_EQ(train("--set runner.epochs=1").exit_code, 0);
+    run = runs().front();
+    before = snapshot(run);
+  }
+  // A resume that must fail with `needle` in its one-line error and change nothing.
+  void expect_refused_resume(const std::string& extra, const std::string& needle) {
+    const auto result = train(extra + " --resume " + run);
+    EXPECT_EQ(result.exit_code, 1) << extra;
+    EXPECT_EQ(result.err.rfind("modlr: error: ", 0), 0u) << result.err;
+    EXPECT_NE(result.err.substr(0, result.err.find('\n')).find(needle), std::string::npos) << result.err;
+    EXPECT_LT(result.err.size(), 2000u) << "the error quotes what it read whole";
+    EXPECT_TRUE(snapshot(run) == before) << "the failed resume changed " << run << "; " << result.err;
+    EXPECT_EQ(summary_of(run)["status"], "finished");
+  }
+  std::string run;
+  std::map<std::string, std::string> before;
+};
+
+}  // namespace
+
+TEST_F(FinishedRunTest, AFailedResumeLeavesTheRunByteForByte) {
+  expect_refused_resume("--set runner.epoch=3", "unknown config key 'runner.epoch'");
+  expect_refused_resume("--set dataset.path=" + work.file("gone"), work.file("gone"));
+  // checkpoints/ that takes no file (root ignores permissions: make it a file instead).
+  const auto checkpoints = run + "/checkpoints";
+  std::filesystem::rename(checkpoints, work.file("moved"));
+  mt::write_text(checkpoints, "not a directory");
+  before = snapshot(run);
+  expect_refused_resume("--set runner.epochs=2", "cannot write a checkpoint there");
+}
+
+TEST_F(FinishedRunTest, LatestMustNameACheckpointOfThisRun) {
+  const auto latest = run + "/checkpoints/latest";
+  for (const std::string pointer : {"../../../../etc/passwd\n", "/etc/passwd\n", "epoch-0001.pt/../../x\n"}) {
+    mt::write_text(latest, pointer);
+    before = snapshot(run);
+    expect_refused_resume("--set runner.epochs=2", "is not a checkpoint name of this run");
+  }
+  mt::write_text(latest, std::string(10 << 20, 'x'));  // 10 MB: refused unread
+  before = snapshot(run);
+  expect_refused_resume("--set runner.epochs=2", "bytes, not a checkpoint name");
+}
+
+TEST_F(FinishedRunTest, ASecondProcessOnTheSameRunIsRefused) {
+  const int fd = ::open(run.c_str(), O_RDONLY | O_DIRECTORY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX | LOCK_NB), 0);  // as a running modlr holds it
+  expect_refused_resume("--set runner.epochs=2", "in use by another modlr process");
+  ::close(fd);
+  EXPECT_EQ(train("--set runner.epochs=2 --resume " + run).exit_code, 0);  // free again
+}
+
+TEST_F(CliTest, NamesThatWouldBecomePathsAreRefused) {
+  for (const std::string name : {"../../escaped", "a/b", "..", "tab\there"}) {
+    const auto result = train("--set \"experiment=" + name + "\"");
+    EXPECT_EQ(result.exit_code, 1) << name;
+    EXPECT_NE(result.err.find("config key 'experiment'"), std::string::npos) << result.err;
+  }
+  EXPECT_FALSE(mt::exists(work.file("escaped")));
+  EXPECT_FALSE(mt::exists(runs_dir + "/a"));
+  // The failed records stay inside tracking.dir, under the config's own name.
+  for (const auto& dir : runs("small")) EXPECT_EQ(summary_of(dir)["status"], "failed");
+}
+
+TEST_F(CliTest, AWronglyTypedSeedStillRecordsInTrackingDir) {
+  const auto result = train("--set \"seed=[1]\"");
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("config key 'seed'"), std::string::npos) << result.err;
+  ASSERT_EQ(runs().size(), 1u);
+  EXPECT_EQ(summary_of(runs().front())["status"], "failed");
+}
+
+TEST_F(CliTest, SeedListsAreBounded) {
+  const auto huge = train("--seeds 0-9223372036854775807");
+  EXPECT_EQ(huge.exit_code, 1);
+  EXPECT_NE(huge.err.find("more than 1000 seeds"), std::string::npos) << huge.err;
+  const auto many = train("--seeds 1-600,601-1200");
+  EXPECT_NE(many.err.find("more than 1000 seeds"), std::string::npos) << many.err;
+  const auto negative = train("--seeds -3");
+  EXPECT_NE(negative.err.find("expected seeds >= 0"), std::string::npos) << negative.err;
+  EXPECT_FALSE(mt::exists(runs_dir + "/small"));  // nothing started
+}
+
+TEST_F(CliTest, NonUtf8BytesStillGiveAValidSummary) {
+  const auto result = train("--set \"$(printf 'dataset.path=" + work.file("data") + "\\377')\"");
+  EXPECT_EQ(result.exit_code, 1);
+  ASSERT_EQ(runs().size(), 1u);
+  const auto summary = summary_of(runs().front());  // parses: valid UTF-8 JSON
+  EXPECT_EQ(summary["status"], "failed");
+  EXPECT_NE(summary["error"].get<std::string>().find("data\\xff"), std::string::npos) << summary["error"];
+}
