@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds modlr's libFuzzer targets (clang: -fsanitize=fuzzer,address,undefined; leaks are
 # reported too) and runs each for SECONDS (default 600) on a seeded corpus.
-#   scripts/fuzz.sh [SECONDS] [TARGET ...]     targets: idx gzip config safetensors csv cifar imdb protobuf
+#   scripts/fuzz.sh [SECONDS] [TARGET ...]     targets: idx gzip config safetensors csv cifar imdb protobuf checkpoint
 # Logs and corpora go to build-fuzz/; a crash leaves build-fuzz/<target>/crash-* and fails
 # the script. Every crash found becomes a regression test (tests/formats, tests/core).
 set -euo pipefail
@@ -9,14 +9,15 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-600}
 shift || true
 TARGETS=("$@")
-((${#TARGETS[@]})) || TARGETS=(idx gzip config safetensors csv cifar imdb protobuf)
+((${#TARGETS[@]})) || TARGETS=(idx gzip config safetensors csv cifar imdb protobuf checkpoint)
 OUT=build-fuzz
 CXX=${CXX:-clang++}
 FLAGS=(-std=c++17 -O1 -g -fno-omit-frame-pointer -Iinclude
        -fsanitize=address,undefined -fno-sanitize-recover=undefined)
 SOURCES=(src/formats/file_bytes.cpp src/formats/idx.cpp src/formats/safetensors.cpp
          src/formats/sha256.cpp src/core/config.cpp src/formats/csv.cpp src/formats/cifar.cpp
-         src/formats/tar.cpp src/dataset/text.cpp src/dataset/imdb_reader.cpp src/formats/protobuf.cpp)
+         src/formats/tar.cpp src/dataset/text.cpp src/dataset/imdb_reader.cpp src/formats/protobuf.cpp
+         src/formats/checksummed.cpp src/core/text.cpp)
 
 mkdir -p "$OUT/obj"
 objects=()

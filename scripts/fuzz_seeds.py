@@ -1,5 +1,6 @@
 """Writes small valid seed inputs for the fuzz targets into OUT/seeds/<target>/."""
 import gzip
+import hashlib
 import io
 import json
 import os
@@ -61,6 +62,9 @@ graph = (proto_field(1, node) + proto_field(2, b"modlr") + proto_field(11, value
          + proto_field(12, value_info(b"output")))
 put("protobuf", "leaky.onnx", proto_field(1, 8) + proto_field(2, b"modlr") + proto_field(7, graph)
     + proto_field(8, proto_field(1, b"") + proto_field(2, 17)) + proto_field(3, -1))
+archive = b"PK\x03\x04" + bytes(range(60))  # stands for a .pt (a zip); the gate reads no further
+put("checkpoint", "matching.bin", hashlib.sha256(archive).hexdigest().encode() + b"\n" + archive)
+put("checkpoint", "mismatching.bin", b"0" * 64 + b"\n" + archive)
 for name in sorted(os.listdir("configs")):
     os.makedirs(os.path.join(out, "config"), exist_ok=True)
     shutil.copy(os.path.join("configs", name), os.path.join(out, "config", name))

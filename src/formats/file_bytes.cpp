@@ -147,6 +147,8 @@ void sync_parent_dir(const std::string& path) {
 
 std::vector<uint8_t> read_file_bytes(const std::string& path) { return decode_bytes(read_raw(path), path); }
 
+std::vector<uint8_t> read_file_raw(const std::string& path) { return read_raw(path); }
+
 std::vector<uint8_t> decode_bytes(std::vector<uint8_t> bytes, const std::string& source_name) {
   if (!has_gzip_magic(bytes.data(), bytes.size())) return bytes;
   return gunzip(bytes, source_name);

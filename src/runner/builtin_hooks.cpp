@@ -13,6 +13,7 @@
 
 #include "modlr/core/error.h"
 #include "modlr/core/text.h"
+#include "modlr/formats/checksummed.h"
 #include "modlr/formats/file_bytes.h"
 #include "modlr/model/model_set.h"
 #include "modlr/optimizer/optimizer.h"
@@ -231,7 +232,7 @@ void CheckpointHook::save(const RunState& s, const std::string& name) {
   rotation_.push_back(name);
   // Older files go only after the new one is safely in place.
   while (static_cast<int64_t>(rotation_.size()) > options_.keep) {
-    std::remove((dir_ + "/" + rotation_.front()).c_str());
+    formats::remove_checksummed(dir_ + "/" + rotation_.front());
     rotation_.erase(rotation_.begin());
   }
 }

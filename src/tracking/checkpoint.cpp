@@ -4,6 +4,7 @@
 #include <set>
 #include <sstream>
 
+#include "modlr/formats/checksummed.h"
 #include "modlr/formats/file_bytes.h"
 #include "modlr/formats/safetensors.h"
 
@@ -142,19 +143,31 @@ void save_checkpoint(const ModelSet& models, const std::string& path,
     throw Error(path + ": cannot serialise checkpoint: " + first_line(e));
   }
   try {
-    formats::write_file_atomic(path, bytes.str());
+    formats::write_checksummed(path, bytes.str());
   } catch (const Error& e) {
     throw Error(std::string("cannot write checkpoint: ") + e.what());
   }
 }
 
-void load_checkpoint(ModelSet& models, const std::string& path) {
-  torch::serialize::InputArchive archive;
+namespace {
+
+// The archive of a checkpoint this modlr wrote (its recorded SHA-256 matches), read from
+// memory: libtorch's reader is never handed bytes modlr did not write itself.
+void open_checkpoint(const std::string& path, torch::serialize::InputArchive& archive) {
+  const auto bytes = formats::read_checksummed(path);
   try {
-    archive.load_from(path);
+    std::istringstream stream(std::string(bytes.begin(), bytes.end()));
+    archive.load_from(stream);
   } catch (const std::exception& e) {
     throw Error(path + ": not a readable modlr checkpoint: " + first_line(e));
   }
+}
+
+}  // namespace
+
+void load_checkpoint(ModelSet& models, const std::string& path) {
+  torch::serialize::InputArchive archive;
+  open_checkpoint(path, archive);
   // Read and check everything first, copy after, so a bad file changes nothing.
   std::vector<std::pair<torch::Tensor, torch::Tensor>> copies;
   for (const auto& name : models.names()) {
@@ -185,11 +198,7 @@ void load_checkpoint(ModelSet& models, const std::string& path) {
 void read_training_state(const std::string& path,
                          const std::function<void(torch::serialize::InputArchive&)>& read) {
   torch::serialize::InputArchive archive, training;
-  try {
-    archive.load_from(path);
-  } catch (const std::exception& e) {
-    throw Error(path + ": not a readable modlr checkpoint: " + first_line(e));
-  }
+  open_checkpoint(path, archive);
   if (!archive.try_read("training", training))
     throw Error(path + ": holds weights only, no training state to resume from");
   try {

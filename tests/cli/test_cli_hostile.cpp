@@ -117,3 +117,18 @@ TEST_F(CliTest, NonUtf8BytesStillGiveAValidSummary) {
   EXPECT_EQ(summary["status"], "failed");
   EXPECT_NE(summary["error"].get<std::string>().find("data\\xff"), std::string::npos) << summary["error"];
 }
+
+TEST_F(FinishedRunTest, AnAlteredCheckpointIsRefusedByEvalExportAndResume) {
+  const auto checkpoint = run + "/checkpoints/epoch-0001.pt";
+  auto bytes = mt::read_text(checkpoint);
+  mt::write_text(checkpoint, bytes.substr(0, bytes.size() - 64));  // a cut tensor record
+  before = snapshot(run);
+  for (const std::string command : {"eval", "export"}) {
+    const auto result = mt::run_modlr(command + " " + config + " --checkpoint " + checkpoint +
+                                      (command == "export" ? " --onnx " + work.file("m.onnx") : ""));
+    EXPECT_EQ(result.exit_code, 1) << command;
+    EXPECT_EQ(result.err.rfind("modlr: error: " + checkpoint + ": not a checkpoint modlr wrote", 0), 0u) << result.err;
+    EXPECT_FALSE(mt::exists(work.file("m.onnx")));
+  }
+  expect_refused_resume("--set runner.epochs=2", "its bytes do not match its checksum");
+}

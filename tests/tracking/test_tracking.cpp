@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "modlr/core/error.h"
+#include "modlr/formats/sha256.h"
 #include "modlr/model/model.h"
 #include "modlr/tracking/checkpoint.h"
 #include "modlr/tracking/run_record.h"
@@ -85,7 +86,11 @@ TEST(Checkpoint, RoundTripRestoresEveryTensor) {
   modlr::load_checkpoint(loaded, dir.file("a.pt"));
   const auto p = saved.only().parameters(), q = loaded.only().parameters();
   for (size_t i = 0; i < p.size(); ++i) EXPECT_TRUE(torch::equal(p[i], q[i]));
-  EXPECT_EQ(mt::list_files(dir.path()), (std::vector<std::string>{"a.pt"}));  // no temp left
+  // No temporary file left; the checksum beside the checkpoint is its SHA-256.
+  EXPECT_EQ(mt::list_files(dir.path()), (std::vector<std::string>{"a.pt", "a.pt.sha256"}));
+  const auto bytes = mt::read_text(dir.file("a.pt"));
+  EXPECT_EQ(mt::read_text(dir.file("a.pt.sha256")),
+            modlr::formats::sha256_hex(std::vector<uint8_t>(bytes.begin(), bytes.end())) + "\n");
 }
 
 TEST(Checkpoint, WrongArchitectureIsRefusedAndChangesNothing) {
@@ -107,8 +112,34 @@ TEST(Checkpoint, CorruptOrMissingFileIsAClearError) {
   modlr::save_checkpoint(models, dir.file("good.pt"));
   auto bytes = mt::read_text(dir.file("good.pt"));
   mt::write_text(dir.file("cut.pt"), bytes.substr(0, bytes.size() / 2));
-  EXPECT_NE(error_of([&] { modlr::load_checkpoint(models, dir.file("cut.pt")); }).find("not a readable modlr checkpoint"),
+  EXPECT_NE(error_of([&] { modlr::load_checkpoint(models, dir.file("cut.pt")); }).find("no checksum"),
             std::string::npos);
+}
+
+TEST(Checkpoint, ForeignOrAlteredPtFilesNeverReachLibtorch) {
+  // libtorch's .pt reader crashed on an empty tensor record and read past a cut one: modlr
+  // hands it only files whose recorded SHA-256 matches, so every altered file is refused.
+  mt::TempDir dir;
+  auto models = lenet();
+  modlr::save_checkpoint(models, dir.file("good.pt"));
+  const auto bytes = mt::read_text(dir.file("good.pt"));
+  const auto checksum = mt::read_text(dir.file("good.pt.sha256"));
+  auto flipped = bytes;
+  flipped[flipped.size() / 2] ^= 0x01;
+  const std::vector<std::pair<std::string, std::string>> altered = {
+      {bytes.substr(0, bytes.size() - 100), checksum}, {flipped, checksum}, {"", checksum},
+      {bytes, "not a checksum\n"}, {bytes, std::string(64, '0') + "\n"}};
+  for (const auto& [contents, recorded] : altered) {
+    mt::write_text(dir.file("x.pt"), contents);
+    mt::write_text(dir.file("x.pt.sha256"), recorded);
+    const auto message = error_of([&] { modlr::load_checkpoint(models, dir.file("x.pt")); });
+    EXPECT_EQ(message.rfind(dir.file("x.pt") + ": not a checkpoint modlr wrote (", 0), 0u) << message;
+    EXPECT_NE(message.find("give other weights as .safetensors"), std::string::npos) << message;
+    EXPECT_NE(error_of([&] { modlr::read_training_state(dir.file("x.pt"), [](auto&) {}); }), "");
+  }
+  mt::write_text(dir.file("x.pt"), bytes);
+  mt::write_text(dir.file("x.pt.sha256"), checksum);
+  EXPECT_EQ(error_of([&] { modlr::load_checkpoint(models, dir.file("x.pt")); }), "");  // a faithful copy
 }
 
 TEST(Checkpoint, FailedWriteKeepsThePreviousFile) {

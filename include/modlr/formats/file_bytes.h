@@ -16,6 +16,9 @@ namespace modlr::formats {
 /// non-gzip garbage after the last member).
 std::vector<uint8_t> read_file_bytes(const std::string& path);
 
+/// The file's bytes exactly as stored (no gzip decoding); the same checks as read_file_bytes.
+std::vector<uint8_t> read_file_raw(const std::string& path);
+
 /// The in-memory half of read_file_bytes: `bytes` unchanged, or decompressed if they start
 /// with the gzip magic. Errors name `source_name`. (The fuzz target for gzip enters here.)
 std::vector<uint8_t> decode_bytes(std::vector<uint8_t> bytes, const std::string& source_name);

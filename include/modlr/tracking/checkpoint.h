@@ -14,16 +14,19 @@
 namespace modlr {
 
 /// Writes `models` to `path` atomically, plus whatever `extra` writes under the key
-/// "training" (the runner's training state, for resumable checkpoints). Throws modlr::Error
-/// naming the path on failure (the previous file at `path`, if any, is left intact).
+/// "training" (the runner's training state, for resumable checkpoints), then the file's
+/// SHA-256 to `path.sha256` (formats/checksummed.h). Throws modlr::Error naming the path on
+/// failure (the previous file at `path`, if any, is left intact).
 void save_checkpoint(const ModelSet& models, const std::string& path,
                      const std::function<void(torch::serialize::OutputArchive&)>& extra = {});
 /// Opens the "training" archive of a resumable checkpoint and hands it to `read`; throws
 /// modlr::Error naming the path if the file has none or is unreadable.
 void read_training_state(const std::string& path,
                          const std::function<void(torch::serialize::InputArchive&)>& read);
-/// Loads `path` into `models`. Throws modlr::Error naming the path and the first missing,
-/// unexpected or mis-shaped tensor; `models` are unchanged when it throws.
+/// Loads `path` into `models`. Only a .pt whose `path.sha256` matches is read (libtorch's
+/// reader does not validate what it is handed); others are refused naming the path. Throws
+/// modlr::Error naming the path and the first missing, unexpected or mis-shaped tensor;
+/// `models` are unchanged when it throws. read_training_state checks the same way.
 void load_checkpoint(ModelSet& models, const std::string& path);
 
 /// Writes every model's parameters and buffers to `path` in safetensors, atomically.
