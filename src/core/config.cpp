@@ -1,5 +1,6 @@
 #include "modlr/core/config.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -124,6 +125,28 @@ std::string describe(const YAML::Node& node) {
   return "nothing";
 }
 
+// Parses no further than the start of a second document. (yaml-cpp's LoadAll can loop
+// forever, allocating, on some malformed input: found by fuzzing; two calls are bounded.)
+class IgnoreEvents : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+bool has_second_document(const std::string& yaml_text) {
+  std::istringstream input(yaml_text);
+  YAML::Parser parser(input);
+  IgnoreEvents ignore;
+  return parser.HandleNextDocument(ignore) && parser.HandleNextDocument(ignore);
+}
+
 // Duplicate mapping keys are errors (yaml-cpp keeps both and reads the first), and the
 // document may expand (through aliases) to at most `budget` nodes, so a few lines of
 // nested aliases cannot make every later walk exponential.
@@ -209,17 +232,14 @@ Config Config::parse(const std::string& yaml_text, const std::string& source_nam
   if (yaml_text.size() > kMaxConfigBytes)
     throw Error(source_name + ": " + std::to_string(yaml_text.size()) + " bytes; a config may hold at most " +
                 std::to_string(kMaxConfigBytes) + " bytes");
-  std::vector<YAML::Node> documents;
   try {
-    documents = YAML::LoadAll(yaml_text);
+    root->document = YAML::Load(yaml_text);
+    if (has_second_document(yaml_text))
+      throw Error(source_name + ": holds more than one YAML document ('---'); a config is one document");
   } catch (const YAML::Exception& e) {
     throw Error(source_name + ": invalid YAML at line " + std::to_string(e.mark.line + 1) +
                 ": " + e.msg);
   }
-  if (documents.size() > 1)
-    throw Error(source_name + ": holds " + std::to_string(documents.size()) +
-                " YAML documents ('---'); a config is one document");
-  root->document = documents.empty() ? YAML::Node() : documents.front();
   if (root->document.IsNull()) root->document = YAML::Node(YAML::NodeType::Map);
   if (!root->document.IsMap()) throw Error(source_name + ": top level must be a mapping");
   for (const auto& assignment : overrides) apply_override(root->document, assignment);

@@ -175,7 +175,7 @@ TEST(Config, DuplicateKeysAreErrorsNamingTheKeyAndLine) {
 
 TEST(Config, OneDocumentOnly) {
   EXPECT_EQ(error_of([] { Config::parse("seed: 1\n---\nseed: 2\n", "c.yaml"); }),
-            "c.yaml: holds 2 YAML documents ('---'); a config is one document");
+            "c.yaml: holds more than one YAML document ('---'); a config is one document");
   EXPECT_EQ(error_of([] { Config::parse("---\nseed: 1\n", "c.yaml"); }), "");  // one, explicitly started
 }
 
@@ -212,4 +212,11 @@ TEST(Config, NestedAliasesCannotExpandWithoutBound) {
     yaml += "]\n";
   }
   EXPECT_NE(error_of([&] { Config::parse(yaml, "bomb.yaml"); }).find("more than 100000 values"), std::string::npos);
+}
+
+TEST(Config, MalformedMultiDocumentInputEnds) {
+  // Found by fuzzing: yaml-cpp's LoadAll looped forever (allocating) on this text; modlr
+  // reads at most the start of a second document.
+  const std::string text = "# MLP 784-64-10 on MNIST. For Fashion-MNIST:\n#   --set data.et.path=/usr/share/datasets/fashion-mnist --set d0taset.mean=[0.2860] --set dataset.std=[0.mniseste\n,d: 42\ndataset:\n  name: idx\n  path: ../shared/data/";
+  EXPECT_NE(error_of([&] { Config::parse(text, "fuzz.yaml"); }), "");
 }
