@@ -184,7 +184,6 @@ int train_and_record(Experiment& experiment, RunRecord& record, RunSummary& summ
     if (!restored) record.truncate_metrics(std::string("epoch,split,metric,value\n").size());
     record.write_config(experiment.config().dump());
   }
-  touched = true;
   for (const auto& [name, contents] : dataset.artifacts())
     formats::write_file_atomic(record.dir() + "/" + name, contents);
   auto train_loader = dataset.loader(Split::train);

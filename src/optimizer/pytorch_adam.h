@@ -32,7 +32,8 @@ class PyTorchAdam : public Base {
     return loss;
   }
 
- private:
+ protected:
+  // The parameter's state, created on its first step (as libtorch's and Python's Adam do).
   State& state_of(const torch::Tensor& param, bool amsgrad) {
     auto& slot = this->state_[param.unsafeGetTensorImpl()];
     if (!slot) {
@@ -46,6 +47,7 @@ class PyTorchAdam : public Base {
     return static_cast<State&>(*slot);
   }
 
+ private:
   void update(torch::Tensor& param, const Options& options) {
     auto grad = param.grad();
     TORCH_CHECK(!grad.is_sparse(), "Adam does not support sparse gradients");

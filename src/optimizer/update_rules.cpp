@@ -87,20 +87,8 @@ class FusedAdam : public PyTorchAdam<Base, Options, State, decoupled_decay> {
     return true;
   }
 
-  State& state_of(const torch::Tensor& param) {
-    auto& slot = this->state_[param.unsafeGetTensorImpl()];  // libtorch 2.x keys state by TensorImpl
-    if (!slot) {
-      auto state = std::make_unique<State>();
-      state->step(0);
-      state->exp_avg(torch::zeros_like(param, torch::MemoryFormat::Preserve));
-      state->exp_avg_sq(torch::zeros_like(param, torch::MemoryFormat::Preserve));
-      slot = std::move(state);
-    }
-    return static_cast<State&>(*slot);
-  }
-
   void update(torch::Tensor& param, const Options& options) {
-    auto& state = state_of(param);
+    auto& state = this->state_of(param, /*amsgrad=*/false);  // fusable() excludes AMSGrad
     state.step(state.step() + 1);
     const double beta1 = std::get<0>(options.betas()), beta2 = std::get<1>(options.betas());
     const double decay = options.weight_decay();
