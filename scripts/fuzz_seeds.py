@@ -97,3 +97,13 @@ put("imdb", "pax.tar", tar_bytes(dict(reviews, **{"aclImdb/" + "d" * 120 + "/not
                                  tarfile.PAX_FORMAT))
 put("imdb", "ustar.tar", tar_bytes({"aclImdb/train/pos/3_9.txt": b"x"}, tarfile.USTAR_FORMAT))
 put("imdb", "text", b"It's <br />NOT bad: \xe2\x80\x94 rock''n roll (90's)")
+
+summary = json.dumps({"experiment": "small", "run_id": "20260101-000000-seed1", "seed": 1,
+                      "status": "finished", "train": {"epochs": 2, "seconds": 1.5, "accuracy": 0.9},
+                      "test": {"seconds": 0.1, "accuracy": 0.91, "auc_roc": None,
+                               "undefined": {"auc_roc": "one class"}},
+                      "environment": {"modlr_version": "0.1", "threads": 1}}).encode()
+run_config = b"experiment: small\nmodel: {name: lenet5}\ndataset: {name: idx, path: /data/fashion}\n"
+run_metrics = b"epoch,split,metric,value\n1,train,accuracy,0.5\n2,train,accuracy,0.75\n2,validation,loss,nan\n"
+put("run_record", "finished", summary + b"\0" + run_config + b"\0" + run_metrics)
+put("run_record", "summary-only", summary)

@@ -75,6 +75,7 @@ class Cifar10Source:
             c.fail("mean", "needs one value per channel (3)")
         if any(not s > 0 for s in self.std):
             c.fail("std", "every value must be > 0")
+        self.decode_limits = c.read_decode_limits()
 
     @staticmethod
     def _stems(c, key, fallback):

@@ -186,6 +186,15 @@ class Config:
             self.fail(key, "must be %s, got %d" % (">= 0" if allow_zero else "> 0", value))
         return value
 
+    def read_decode_limits(self):
+        """dataset.max_decompressed_mib and max_compression_ratio, read (and so recorded) as
+        modlr's decode_limits() does; the twin's gzip reads are trusted test data."""
+        mib = self.get_count("max_decompressed_mib", 4096)
+        ratio = self.get_positive("max_compression_ratio", 200.0)
+        if ratio < 1:
+            self.fail("max_compression_ratio", "must be >= 1")
+        return mib, ratio
+
     def get_positive(self, key, fallback, allow_zero=False):
         value = self.get(key, float, fallback)
         if not (value > 0 or (allow_zero and value == 0)):

@@ -101,6 +101,8 @@ class CsvSource:
         self.split_seed = c.get_count("split_seed", 0, allow_zero=True)
         self.standardize = c.get("standardize", bool, False)
         self.target_scale = c.get_positive("target_scale", 1.0)
+        self.max_categories = c.get_count("max_categories", 1000)
+        self.decode_limits = c.read_decode_limits()
         if not 0 < self.test_fraction < 1:
             c.fail("test_fraction", "must be a fraction in (0, 1)")
         for key, values in (("features", self.features), ("categorical", self.categorical)):
@@ -133,6 +135,10 @@ class CsvSource:
             if name in self.categorical:
                 categories = sorted({row[column] for row in rows if row[column]},
                                     key=lambda s: s.encode("utf-8"))
+                if len(categories) > self.max_categories:
+                    raise ConfigError("%s: categorical column '%s' has %d distinct values, more than "
+                                     "dataset.max_categories = %d" % (self.path, name, len(categories),
+                                                                      self.max_categories))
             features.append((column, categories))
         for name in self.categorical:
             if name not in names:

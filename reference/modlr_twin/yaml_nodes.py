@@ -119,7 +119,10 @@ def _inline(node):
     """Text on the key's own line, or None when the value goes on following lines."""
     if isinstance(node, Scalar):
         return _scalar_text(node.text, False)
-    if isinstance(node, (Seq, Map)) and node.flow:
+    # Empty ones in flow style, as modlr's Config::dump writes them ("hooks: []").
+    if isinstance(node, Seq) and (node.flow or not node.items):
+        return _flow(node)
+    if isinstance(node, Map) and (node.flow or not node.pairs):
         return _flow(node)
     if isinstance(node, (Seq, Map)):
         return None

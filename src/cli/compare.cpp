@@ -4,6 +4,7 @@
 #include "modlr/cli/commands.h"
 #include "modlr/compare/format.h"
 #include "modlr/core/error.h"
+#include "modlr/core/text.h"
 #include "modlr/formats/file_bytes.h"
 
 namespace modlr::cli {
@@ -20,7 +21,7 @@ int compare(const CompareArgs& args) {
     if (!args.json_out.empty()) formats::write_file_atomic(args.json_out, compare::format_json(result));
     if (!args.markdown_out.empty()) formats::write_file_atomic(args.markdown_out, compare::format_markdown(result));
     if (args.format != "table")  // the table already lists the notes; keep stdout parseable
-      for (const auto& note : result.notes) std::cerr << "modlr: note: " << note << "\n";
+      for (const auto& note : result.notes) std::cerr << "modlr: note: " << escape_text(note) << "\n";
     return 0;
   });
 }

@@ -66,8 +66,12 @@ int eval(const EvalArgs& args) {
                   experiment.runner_options());
     const auto result = runner.evaluate(*loader, args.split);
     std::cout << "split " << args.split << " (" << result.examples << " examples)\n";
-    for (const auto& [name, value] : result.metrics)
-      std::cout << std::left << std::setw(18) << name << std::setprecision(6) << value << "\n";
+    for (const auto& [name, value] : result.metrics) {
+      std::cout << std::left << std::setw(18) << name;
+      const auto undefined = result.undefined.find(name);
+      if (undefined == result.undefined.end()) std::cout << std::setprecision(6) << value << "\n";
+      else std::cout << "undefined: " << undefined->second << "\n";
+    }
     if (!result.confusion_matrix.empty()) {
       std::cout << "confusion matrix (rows: target, columns: predicted)\n";
       for (const auto& row : result.confusion_matrix) {

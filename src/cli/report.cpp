@@ -5,6 +5,7 @@
 #include "modlr/cli/commands.h"
 #include "modlr/compare/format.h"
 #include "modlr/core/error.h"
+#include "modlr/core/text.h"
 #include "modlr/formats/file_bytes.h"
 #include "modlr/report/html_report.h"
 
@@ -19,7 +20,7 @@ int report(const ReportArgs& args) {
     formats::write_file_atomic(args.out_dir + "/index.html", report::html_report(groups, comparison, args.title));
     formats::write_file_atomic(args.out_dir + "/comparison.json", compare::format_json(comparison));
     formats::write_file_atomic(args.out_dir + "/comparison.md", compare::format_markdown(comparison));
-    for (const auto& note : comparison.notes) std::cerr << "modlr: note: " << note << "\n";
+    for (const auto& note : comparison.notes) std::cerr << "modlr: note: " << escape_text(note) << "\n";
     std::cout << "report: " << args.out_dir << "/index.html" << std::endl;
     return 0;
   });

@@ -13,7 +13,9 @@
 #include <torch/version.h>
 
 #include "modlr/cli/commands.h"
+#include "train_run.h"
 #include "modlr/core/build_info.h"
+#include "modlr/core/interrupt.h"
 #include "modlr/core/text.h"
 #include "modlr/core/threads.h"
 #include "modlr/formats/file_bytes.h"
@@ -24,21 +26,6 @@
 
 namespace modlr::cli {
 namespace {
-
-volatile std::sig_atomic_t g_stop_signal = 0;
-
-// The first SIGINT/SIGTERM asks for a clean stop; a second one ends the process at once.
-extern "C" void request_stop(int signal) {
-  g_stop_signal = signal;
-  std::signal(signal, SIG_DFL);
-}
-
-void install_signal_handlers() {
-  std::signal(SIGINT, request_stop);
-  std::signal(SIGTERM, request_stop);
-  // Past a file-size limit, writes must fail with EFBIG (reported), not kill the process.
-  std::signal(SIGXFSZ, SIG_IGN);
-}
 
 std::string cpu_model() {
   std::ifstream cpuinfo("/proc/cpuinfo");
@@ -59,13 +46,7 @@ void record_environment(RunSummary& summary, const Experiment& experiment) {
   summary.threads = experiment.threads().intra_op;
 }
 
-// Where the run record goes, read leniently so that a config that parses but fails to
-// validate still gets a failed run record where it asks for one. A config that does not
-// parse at all names no place, so it gets no record (its error still goes to stderr).
-struct RecordPlace {
-  std::string dir = "runs", name;
-  int64_t seed = 0;
-};
+}  // namespace
 
 // Each key on its own: a wrongly typed seed must not send the record out of tracking.dir.
 // A name that cannot be a directory name falls back to the config's stem, then "unnamed".
@@ -98,6 +79,8 @@ RecordPlace record_place(const Config& config) {
   return place;
 }
 
+namespace {
+
 // A run of a seed group lives in <dir>/<experiment>/<group>/<run-id>; otherwise in
 // <dir>/<experiment>/<run-id>.
 RunRecord open_record(const Config& config, const std::string& group, RunSummary& summary) {
@@ -108,10 +91,14 @@ RunRecord open_record(const Config& config, const std::string& group, RunSummary
   return RunRecord::create(place.dir, place.name, place.seed);
 }
 
-// A resumed run uses the config its directory recorded (plus any --set, e.g. more epochs).
+// A resumed run uses the config its directory recorded (plus any --set, e.g. more epochs);
+// one killed before it recorded its config (right after its directory was made) resumes
+// with the config given.
 Config resume_config(const TrainArgs& args) {
   const auto requested = Config::load(args.config);
-  const auto recorded = Config::load(args.resume + "/config.yaml", args.overrides);
+  const std::string recorded_path = args.resume + "/config.yaml";
+  const bool has_recorded = std::filesystem::symlink_status(recorded_path).type() != std::filesystem::file_type::not_found;
+  const auto recorded = Config::load(has_recorded ? recorded_path : args.config, args.overrides);
   const auto name = [](const Config& c) { return c.has("experiment") ? c.get<std::string>("experiment") : ""; };
   if (name(requested) != name(recorded))
     throw Error(args.resume + ": holds a run of experiment '" + name(recorded) + "', not '" +
@@ -158,21 +145,48 @@ Hooks add_hooks(Runner& runner, Experiment& experiment, RunRecord& record) {
   runner.add_hook(std::make_shared<ProgressHook>(::isatty(STDERR_FILENO) == 1));
   runner.add_hook(std::make_shared<ValidationScheduleHook>(experiment.validate_every()));
   runner.add_hook(std::make_shared<TrackingHook>(record));
-  runner.add_hook(std::make_shared<InterruptHook>(&g_stop_signal));
+  runner.add_hook(std::make_shared<InterruptHook>());
   runner.add_hook(hooks.checkpoints);  // after the interrupt hook: it saves when asked to stop
   for (const auto& hook : experiment.user_hooks()) runner.add_hook(hook);
+  if (signal_points_enabled()) runner.add_hook(std::make_shared<SignalPointHook>());  // last: after saves
   return hooks;
+}
+
+// Where a run is when it fails, for errors that do not say (out of memory, torch).
+struct Phase {
+  const char* what = "reading the config";
+};
+
+// Runs the test splits into `summary`.
+void test_into(Runner& runner, Dataset& dataset, const TimingHook& timing, RunSummary& summary) {
+  auto test_loader = dataset.loader(Split::test);
+  const auto test = runner.evaluate(*test_loader, "test");
+  summary.test_seconds = timing.evaluation_seconds("test");
+  summary.test_metrics = test.metrics;
+  summary.test_undefined = test.undefined;
+  summary.test_confusion_matrix = test.confusion_matrix;
+  for (const auto& extra : dataset.extra_tests()) {
+    auto extra_loader = dataset.extra_test_loader(extra.name);
+    const auto result = runner.evaluate(*extra_loader, extra.name);
+    summary.extra_tests.push_back({extra.name, timing.evaluation_seconds(extra.name), result.metrics,
+                                   result.undefined, result.confusion_matrix});
+  }
 }
 
 // `touched` turns true once the run directory is written to: a resume that fails before
 // leaves it byte for byte as it was (and so gets no failed record).
-int train_and_record(Experiment& experiment, RunRecord& record, RunSummary& summary, bool resume, bool& touched) {
+int train_and_record(Experiment& experiment, RunRecord& record, RunSummary& summary, bool resume, bool& touched,
+                     Phase& phase) {
   if (!resume) record.write_config(experiment.config().dump());  // a new run shows its config even if it fails
   record_environment(summary, experiment);
   auto& dataset = experiment.dataset();
+  phase.what = "loading the data (config section dataset)";
   dataset.load();
+  signal_point("loaded");
+  throw_if_stop_requested();
   for (const auto& file : dataset.files()) summary.data_files.emplace_back(file.path, file.sha256);
 
+  phase.what = "preparing the run";
   auto options = experiment.runner_options();
   options.run_dir = record.dir();  // for user hooks that write files (sample grids)
   Runner runner(experiment.models(), experiment.loss(), experiment.optimizers(), options);
@@ -188,35 +202,28 @@ int train_and_record(Experiment& experiment, RunRecord& record, RunSummary& summ
     formats::write_file_atomic(record.dir() + "/" + name, contents);
   auto train_loader = dataset.loader(Split::train);
   auto validation_loader = dataset.has_validation() ? dataset.loader(Split::validation) : nullptr;
+  phase.what = "training";
   runner.fit(*train_loader, validation_loader.get());
   summary.train_epochs = runner.state().epoch;
   summary.train_seconds = hooks.timing->train_seconds();
   summary.train_breakdown_seconds = hooks.timing->breakdown();
   summary.train_metrics = runner.state().train_metrics;
   for (const auto& file : hooks.checkpoints->saved()) summary.checkpoints.push_back("checkpoints/" + file);
-  if (g_stop_signal) {
-    summary.status = "interrupted";
-    record.write_summary(summary);
-    std::cerr << "modlr: interrupted at step " << runner.state().global_step << "; continue with: modlr train "
-              << "CONFIG --resume " << record.dir() << std::endl;
-    return 128 + g_stop_signal;
-  }
-  auto test_loader = dataset.loader(Split::test);
-  const auto test = runner.evaluate(*test_loader, "test");
-  summary.test_seconds = hooks.timing->evaluation_seconds("test");
-  summary.test_metrics = test.metrics;
-  summary.test_confusion_matrix = test.confusion_matrix;
-  for (const auto& extra : dataset.extra_tests()) {
-    auto extra_loader = dataset.extra_test_loader(extra.name);
-    const auto result = runner.evaluate(*extra_loader, extra.name);
-    summary.extra_tests.push_back({extra.name, hooks.timing->evaluation_seconds(extra.name), result.metrics,
-                                   result.confusion_matrix});
-  }
-  // The final weights in safetensors, loadable by PyTorch Python as they are.
+  throw_if_stop_requested();  // stopped cleanly at a batch end, with a checkpoint
+  // The final weights in safetensors, loadable by PyTorch Python as they are; written
+  // before testing, so a run that fails from here on keeps what it trained.
+  phase.what = "writing model.safetensors";
   save_safetensors(experiment.models(), record.dir() + "/model.safetensors");
   summary.checkpoints.push_back("model.safetensors");
+  signal_point("weights_saved");
+  phase.what = "testing";
+  test_into(runner, dataset, *hooks.timing, summary);
+  signal_point("tested");
+  throw_if_stop_requested();
+  phase.what = "writing summary.json";
   summary.status = "finished";
   record.write_summary(summary);
+  signal_point("summary_written");
   std::cout << "run record: " << record.dir() << std::endl;
   return 0;
 }
@@ -233,21 +240,67 @@ void record_failure(RunRecord& record, RunSummary& summary, const std::string& m
 }
 
 
+// Resuming a finished run with its recorded config (nothing added by --set) has nothing
+// to do; running it again would only put its results at risk.
+bool already_finished(const RunRecord& record, const Experiment& experiment) {
+  return record.recorded_status() == "finished" && record.recorded_config() == experiment.config().dump();
+}
+
+// An error for the terminal and summary.json: modlr's own errors name their file or key;
+// anything else (out of memory, a torch error) is told where the run was.
+std::string describe_in_phase(const std::exception& e, const Phase& phase) {
+  if (dynamic_cast<const Error*>(&e)) return describe_error(e);
+  if (dynamic_cast<const std::bad_alloc*>(&e))
+    return std::string("out of memory while ") + phase.what + " (std::bad_alloc)";
+  return std::string("while ") + phase.what + ": " + describe_error(e);
+}
+
+int record_interruption(std::optional<RunRecord>& record, bool touched, RunSummary& summary, const TrainArgs& args,
+                        const Phase& phase, int signal) {
+  std::cerr << "modlr: " << describe_error(Interrupted(signal)) << " while " << phase.what << std::endl;
+  if (record && touched) {
+    summary.status = "interrupted";
+    summary.error.clear();
+    record->write_summary(summary);
+    std::cerr << "modlr: continue with: modlr train " << args.config << " --resume " << record->dir() << std::endl;
+  }
+  if (record && !touched) std::cerr << "modlr: " << record->dir() << " is unchanged" << std::endl;
+  return 128 + signal;
+}
+
+}  // namespace
+
 int train_one(const TrainArgs& args, const std::string& group) {
   RunSummary summary;
   std::optional<RunRecord> record;
   bool touched = args.resume.empty();  // a new run's directory is its own from the start
+  Phase phase;
   try {
     const bool resume = !args.resume.empty();
     auto config = resume ? resume_config(args) : Config::load(args.config, args.overrides);
     record = resume ? RunRecord::reopen(args.resume) : open_record(config, group, summary);
     summary.run_id = record->run_id();
+    phase.what = "building the experiment";
     Experiment experiment(std::move(config));
     summary.experiment = experiment.name();
     summary.seed = experiment.seed();
-    return train_and_record(experiment, *record, summary, resume, touched);
+    signal_point("built");
+    throw_if_stop_requested();
+    if (resume && already_finished(*record, experiment)) {
+      std::cout << record->dir() << " already finished; nothing to do (to train longer: --set runner.epochs=N)"
+                << std::endl;
+      return 0;
+    }
+    return train_and_record(experiment, *record, summary, resume, touched, phase);
+  } catch (const Interrupted& e) {
+    try {
+      return record_interruption(record, touched, summary, args, phase, e.signal());
+    } catch (const std::exception& nested) {
+      std::cerr << "modlr: error: " << describe_error(nested) << std::endl;
+      return 128 + e.signal();
+    }
   } catch (const std::exception& e) {
-    const auto message = describe_error(e);
+    const auto message = describe_in_phase(e, phase);
     std::cerr << "modlr: error: " << message << std::endl;
     if (record && touched) record_failure(*record, summary, message);
     if (record && !touched) std::cerr << "modlr: " << record->dir() << " is unchanged" << std::endl;
@@ -255,95 +308,8 @@ int train_one(const TrainArgs& args, const std::string& group) {
   }
 }
 
-// Claims a fresh group directory <dir>/<experiment>/group-<UTC time>[-N] (mkdir is the
-// atomic claim, as for run ids) and returns its name.
-std::string claim_group(const RecordPlace& place) {
-  const std::string parent = place.dir + "/" + place.name;
-  std::error_code error;
-  std::filesystem::create_directories(parent, error);
-  if (error) throw Error(parent + ": cannot create directory: " + error.message());
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &utc);
-  for (int attempt = 1;; ++attempt) {
-    const std::string group = std::string("group-") + stamp + (attempt == 1 ? "" : "-" + std::to_string(attempt));
-    if (std::filesystem::create_directory(parent + "/" + group, error)) return group;
-    if (error) throw Error(parent + "/" + group + ": cannot create directory: " + error.message());
-  }
-}
-
-int train_seeds(const TrainArgs& args) {
-  const auto seeds = parse_seeds(args.seeds);
-  if (!args.resume.empty()) throw Error("--seeds and --resume can not be combined; resume each run on its own");
-  for (const auto& o : args.overrides)
-    if (o.rfind("seed=", 0) == 0) throw Error("--seeds and --set " + o + " both set the seed; use one");
-  const auto place = record_place(Config::load(args.config, args.overrides));
-  const auto group = claim_group(place);
-  std::vector<int64_t> finished, failed;
-  for (size_t i = 0; i < seeds.size() && !g_stop_signal; ++i) {  // an interrupt stops the group
-    std::cout << "seed " << seeds[i] << " (" << i + 1 << "/" << seeds.size() << ")" << std::endl;
-    auto run = args;
-    run.overrides.push_back("seed=" + std::to_string(seeds[i]));
-    const int status = train_one(run, group);
-    if (status == 0) finished.push_back(seeds[i]);
-    else if (status == 1) failed.push_back(seeds[i]);  // else: interrupted (128 + signal)
-  }
-  const auto list = [](const std::vector<int64_t>& values) {
-    std::string out;
-    for (const auto v : values) out += (out.empty() ? "" : ", ") + std::to_string(v);
-    return out.empty() ? "none" : out;
-  };
-  std::cout << "run group: " << place.dir << "/" << place.name << "/" << group << " (" << finished.size()
-            << " of " << seeds.size() << " runs finished: " << list(finished) << ")" << std::endl;
-  if (!failed.empty()) std::cerr << "modlr: error: seeds " << list(failed) << " failed (their runs say why)" << std::endl;
-  if (g_stop_signal) {
-    std::cerr << "modlr: interrupted; seeds not finished: " << seeds.size() - finished.size() - failed.size()
-              << " (finished: " << list(finished) << ")" << std::endl;
-    return 128 + g_stop_signal;
-  }
-  return failed.empty() ? 0 : 1;
-}
-
-}  // namespace
-
-std::vector<int64_t> parse_seeds(const std::string& text) {
-  std::vector<int64_t> seeds;
-  std::stringstream items(text);
-  for (std::string item; std::getline(items, item, ',');) {
-    size_t used = 0;
-    try {
-      const auto dash = item.find('-', 1);  // from 1: a leading '-' is a sign
-      const int64_t first = std::stoll(item.substr(0, dash), &used);
-      if (used != item.substr(0, dash).size()) throw Error("");
-      int64_t last = first;
-      if (dash != std::string::npos) {
-        last = std::stoll(item.substr(dash + 1), &used);
-        if (used != item.size() - dash - 1) throw Error("");
-      }
-      if (last < first || first < 0) throw Error("");
-      // Counted before the loop: a range up to INT64_MAX must be refused, not walked.
-      if (static_cast<uint64_t>(last) - static_cast<uint64_t>(first) >= kMaxSeeds - seeds.size())
-        throw Error("--seeds '" + text + "': more than " + std::to_string(kMaxSeeds) + " seeds");
-      for (int64_t s = first; s <= last; ++s) seeds.push_back(s);
-    } catch (const Error& e) {
-      if (*e.what()) throw;
-      throw Error("--seeds '" + text + "': expected seeds >= 0 and ranges like 1,2,3 or 1-5, got '" + item + "'");
-    } catch (const std::exception&) {
-      throw Error("--seeds '" + text + "': expected seeds >= 0 and ranges like 1,2,3 or 1-5, got '" + item + "'");
-    }
-  }
-  if (seeds.empty()) throw Error("--seeds '" + text + "': no seeds");
-  auto sorted = seeds;
-  std::sort(sorted.begin(), sorted.end());
-  const auto repeated = std::adjacent_find(sorted.begin(), sorted.end());
-  if (repeated != sorted.end()) throw Error("--seeds '" + text + "': seed " + std::to_string(*repeated) + " repeated");
-  return seeds;
-}
-
 int train(const TrainArgs& args) {
-  install_signal_handlers();
+  install_stop_handlers();
   if (args.seeds.empty()) return train_one(args, "");
   return guarded([&] { return train_seeds(args); });
 }

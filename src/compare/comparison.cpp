@@ -1,6 +1,8 @@
 #include "modlr/compare/comparison.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <map>
 
 #include "modlr/compare/dtw.h"
@@ -33,12 +35,38 @@ bool same_seeds(const RunGroup& a, const RunGroup& b) {
   return sa == sb && std::adjacent_find(sa.begin(), sa.end()) == sa.end();
 }
 
+// "RUN_DIR: KEY holds NaN at epoch E" for the first non-finite point of `key` in `group`'s
+// runs; empty when every point is finite.
+std::string non_finite_point(const RunGroup& group, const std::string& key) {
+  for (const auto& run : group.runs) {
+    const auto& curve = run.curves.at(key);
+    for (size_t i = 0; i < curve.values.size(); ++i) {
+      const double v = curve.values[i];
+      if (std::isfinite(v)) continue;
+      char where[48];
+      if (i < curve.epochs.size())
+        std::snprintf(where, sizeof where, "epoch %g", curve.epochs[i]);
+      else
+        std::snprintf(where, sizeof where, "point %zu", i + 1);
+      return run.dir + ": " + key + " holds " + (std::isnan(v) ? "NaN" : v > 0 ? "inf" : "-inf") +
+             " at " + where;
+    }
+  }
+  return {};
+}
+
 bool curve_distance(const RunGroup& a, const RunGroup& b, CurveDistance& out) {
   const std::string key = "train/accuracy";
   const auto mean_a = mean_curve(a, key), mean_b = mean_curve(b, key);
   if (mean_a.empty() || mean_b.empty()) return false;
-  out.mean_curves = normalized_dtw(mean_a, mean_b);
   out.by_seed = same_seeds(a, b);
+  out.undefined_reason = non_finite_point(a, key);
+  if (out.undefined_reason.empty()) out.undefined_reason = non_finite_point(b, key);
+  if (!out.defined()) {
+    out.mean_curves = out.pairs_mean = out.pairs_max = NAN;
+    return true;
+  }
+  out.mean_curves = normalized_dtw(mean_a, mean_b);
   double sum = 0;
   for (size_t i = 0; i < a.runs.size(); ++i)
     for (size_t j = 0; j < b.runs.size(); ++j) {

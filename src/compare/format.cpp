@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string_view>
+
+#include "modlr/core/text.h"
 
 namespace modlr::compare {
 namespace {
@@ -56,22 +59,68 @@ Table curves_table(const Comparison& c) {
   Table t{"training-accuracy curves: normalised DTW (mean |gap| per aligned epoch)",
           {"groups", "mean curves", "seed pairs: mean", "max", "pairs"},
           {}};
-  for (const auto& d : c.curves)
+  for (const auto& d : c.curves) {
+    if (!d.defined()) {
+      t.rows.push_back(
+          {pair_label(c, d.a, d.b), "n/a (" + d.undefined_reason + ")", "-", "-", "-"});
+      continue;
+    }
     t.rows.push_back({pair_label(c, d.a, d.b), format_number(d.mean_curves),
                       format_number(d.pairs_mean), format_number(d.pairs_max),
                       std::to_string(d.pairs) + (d.by_seed ? " (same seed)" : " (all)")});
+  }
   return t;
 }
 
+// Tables hold strings as the run records have them (labels, workloads, run directories);
+// each rendering escapes every cell for its own medium.
+Table escaped(const Table& table, std::string (*escape)(std::string_view)) {
+  Table out{escape(table.title), {}, {}};
+  for (const auto& h : table.header) out.header.push_back(escape(h));
+  for (const auto& row : table.rows) {
+    out.rows.emplace_back();
+    for (const auto& cell : row) out.rows.back().push_back(escape(cell));
+  }
+  return out;
+}
+
 std::string render_all(const Comparison& c, std::string (*render)(const Table&),
-                       const std::string& notes_prefix) {
+                       std::string (*escape)(std::string_view), const std::string& notes_prefix) {
   std::string out;
   for (const auto& table : comparison_tables(c)) out += render(table) + "\n";
-  for (const auto& note : c.notes) out += notes_prefix + note + "\n";
+  for (const auto& note : c.notes) out += notes_prefix + escape(note) + "\n";
   return out;
 }
 
 nlohmann::json number(double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); }
+
+nlohmann::ordered_json curves_json(const Comparison& c) {
+  auto curves = nlohmann::ordered_json::array();
+  for (const auto& d : c.curves) {
+    nlohmann::ordered_json undefined;  // null while defined
+    if (!d.defined()) undefined = d.undefined_reason;
+    curves.push_back({{"curve", "train/accuracy"},
+                      {"a", c.labels[d.a]},
+                      {"b", c.labels[d.b]},
+                      {"dtw_mean_curves", number(d.mean_curves)},
+                      {"dtw_pairs_mean", number(d.pairs_mean)},
+                      {"dtw_pairs_max", number(d.pairs_max)},
+                      {"pairs", d.pairs},
+                      {"pairing", d.by_seed ? "seed" : "all"},
+                      {"undefined", undefined}});
+  }
+  return curves;
+}
+
+// JSON must be UTF-8 (nlohmann throws on anything else when dumping, an error naming
+// nothing): invalid bytes in labels, workloads or run directories become \xNN. Control
+// characters stay; nlohmann writes them as \u00NN.
+void make_utf8(nlohmann::ordered_json& j) {
+  if (j.is_string())
+    j = escape_invalid_utf8(j.get_ref<const std::string&>());
+  else if (j.is_structured())
+    for (auto& child : j) make_utf8(child);
+}
 
 }  // namespace
 
@@ -92,7 +141,21 @@ std::vector<Table> comparison_tables(const Comparison& c) {
   return tables;
 }
 
-std::string render_text(const Table& table) {
+std::string escape_markdown(std::string_view text) {
+  // Every character with an inline meaning in (GitHub-flavoured) Markdown: escapes, code,
+  // emphasis, strikethrough, links and images, raw HTML, entities, table cells, headings,
+  // math. Block-level markers (-, +, 1.) need none: cells and notes never start a line.
+  static constexpr std::string_view special = "\\`*_~[]<>&|#!$";
+  std::string out;
+  for (char c : escape_text(text)) {
+    if (special.find(c) != std::string_view::npos) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::string render_text(const Table& raw) {
+  const Table table = escaped(raw, escape_text);
   std::vector<size_t> widths(table.header.size(), 0);
   for (size_t i = 0; i < widths.size(); ++i) widths[i] = table.header[i].size();
   for (const auto& row : table.rows)
@@ -115,7 +178,8 @@ std::string render_text(const Table& table) {
   return out.str();
 }
 
-std::string render_markdown(const Table& table) {
+std::string render_markdown(const Table& raw) {
+  const Table table = escaped(raw, escape_markdown);
   std::ostringstream out;
   out << "### " << table.title << "\n\n|";
   for (const auto& h : table.header) out << " " << h << " |";
@@ -130,9 +194,11 @@ std::string render_markdown(const Table& table) {
   return out.str();
 }
 
-std::string format_text(const Comparison& c) { return render_all(c, render_text, "note: "); }
+std::string format_text(const Comparison& c) {
+  return render_all(c, render_text, escape_text, "note: ");
+}
 std::string format_markdown(const Comparison& c) {
-  return render_all(c, render_markdown, "- note: ");
+  return render_all(c, render_markdown, escape_markdown, "- note: ");
 }
 
 std::string format_json(const Comparison& c) {
@@ -170,17 +236,9 @@ std::string format_json(const Comparison& c) {
                           {"p_bonferroni", t.p_corrected},
                           {"cliffs_delta", t.delta},
                           {"magnitude", t.magnitude}});
-  j["curves"] = nlohmann::ordered_json::array();
-  for (const auto& d : c.curves)
-    j["curves"].push_back({{"curve", "train/accuracy"},
-                           {"a", c.labels[d.a]},
-                           {"b", c.labels[d.b]},
-                           {"dtw_mean_curves", d.mean_curves},
-                           {"dtw_pairs_mean", d.pairs_mean},
-                           {"dtw_pairs_max", d.pairs_max},
-                           {"pairs", d.pairs},
-                           {"pairing", d.by_seed ? "seed" : "all"}});
+  j["curves"] = curves_json(c);
   j["notes"] = c.notes;
+  make_utf8(j);
   return j.dump(2) + "\n";
 }
 

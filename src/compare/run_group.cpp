@@ -4,13 +4,16 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
+#include "modlr/compare/dtw.h"
 #include "modlr/core/error.h"
+#include "modlr/core/text.h"
 
 namespace fs = std::filesystem;
 
@@ -69,6 +72,15 @@ void read_summary(const std::string& path, RunData& run) {
                       : "modlr";
 }
 
+// `text` as a double when all of it is one (strtod's syntax, nan and inf included: a
+// diverged run's curve holds them); false for an empty field or trailing bytes ("0.5abc").
+bool parse_whole_number(const std::string& text, double& out) {
+  if (text.empty()) return false;
+  char* end = nullptr;
+  out = std::strtod(text.c_str(), &end);
+  return end == text.c_str() + text.size();
+}
+
 void read_curves(const std::string& path, RunData& run) {
   std::ifstream file(path);
   if (!file) return;  // a run that never got to write metrics has no curves
@@ -80,13 +92,19 @@ void read_curves(const std::string& path, RunData& run) {
     if (!std::getline(row, epoch, ',') || !std::getline(row, split, ',') ||
         !std::getline(row, metric, ',') || !std::getline(row, value))
       throw Error(path + ":" + std::to_string(number) + ": expected epoch,split,metric,value");
-    try {
-      auto& curve = run.curves[split + "/" + metric];
-      curve.epochs.push_back(std::stod(epoch));
-      curve.values.push_back(std::stod(value));
-    } catch (const std::exception&) {
-      throw Error(path + ":" + std::to_string(number) + ": not a number in '" + line + "'");
-    }
+    const std::string key = split + "/" + metric;
+    auto& curve = run.curves[key];
+    // Checked before the point is stored: a longer curve is refused while it is read, not
+    // after it has taken the memory (and before DTW would take O(n m) time on it).
+    if (curve.values.size() == kMaxCurvePoints)
+      throw Error(path + ":" + std::to_string(number) + ": curve '" + key + "' has more than " +
+                  std::to_string(kMaxCurvePoints) +
+                  " points, the limit for one curve (modlr::compare::kMaxCurvePoints)");
+    double epoch_number = 0, value_number = 0;
+    if (!parse_whole_number(epoch, epoch_number) || !parse_whole_number(value, value_number))
+      throw Error(path + ":" + std::to_string(number) + ": not a number in '" + escape_text(line.substr(0, 200)) + "'");
+    curve.epochs.push_back(epoch_number);
+    curve.values.push_back(value_number);
   }
 }
 

@@ -11,25 +11,14 @@
 #include <sstream>
 
 #include "modlr/core/error.h"
+#include "config_root.h"
 
 namespace modlr {
 
-struct Config::Root {
-  YAML::Node document;
-  std::string source;
-  std::set<std::string> used;  // full paths read by an accessor
-};
+using config_detail::join_path;
+using config_detail::key_name;
 
 namespace {
-
-std::string join_path(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const auto& part : parts) {
-    if (!out.empty() && part.front() != '[') out += '.';
-    out += part;
-  }
-  return out;
-}
 
 // Walks `parts` from `node` without creating anything; returns an invalid/undefined node
 // when a component is missing.
@@ -54,30 +43,6 @@ YAML::Node lookup(const YAML::Node& map, const std::string& key) {
   if (!map.IsDefined() || !map.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
   const YAML::Node child = map[key];
   return child.IsDefined() ? child : YAML::Node(YAML::NodeType::Undefined);
-}
-
-// A mapping key as a name. YAML allows lists and maps as keys ("? [a, b] : 1"); no config
-// key is one, and yaml-cpp would throw its own BadConversion on them (found by fuzzing).
-std::string key_name(const YAML::Node& key, const std::string& source, const std::string& where) {
-  if (!key.IsScalar())
-    throw Error(source + ": config key under '" + (where.empty() ? "(top level)" : where) +
-                "' is not a plain name");
-  return key.Scalar();
-}
-
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 template <typename T>
@@ -301,10 +266,10 @@ MODLR_CONFIG_INSTANTIATE(std::vector<double>)
 MODLR_CONFIG_INSTANTIATE(std::vector<std::string>)
 #undef MODLR_CONFIG_INSTANTIATE
 
-int64_t Config::get_count(const std::string& key, int64_t fallback, bool allow_zero) const {
+int64_t Config::get_count(const std::string& key, int64_t fallback, bool allow_zero, int64_t max) const {
   const int64_t value = get<int64_t>(key, fallback);
-  if (value < 0 || (value == 0 && !allow_zero))
-    fail(key, std::string("must be ") + (allow_zero ? ">= 0" : "> 0") + ", got " +
+  if (value < 0 || (value == 0 && !allow_zero) || value > max)
+    fail(key, std::string("must be in [") + (allow_zero ? "0" : "1") + ", " + std::to_string(max) + "], got " +
                   std::to_string(value));
   return value;
 }
@@ -369,62 +334,6 @@ std::vector<std::string> Config::keys() const {
   if (node.IsMap())
     for (const auto& entry : node) out.push_back(key_name(entry.first, root_->source, join_path(path_)));
   return out;
-}
-
-namespace {
-
-// Depth-first search for the first mapping key whose path was never read.
-void find_unknown(const YAML::Node& node, const std::vector<std::string>& parts,
-                  const std::set<std::string>& used, std::vector<std::string>& unknown,
-                  const std::string& source) {
-  if (!unknown.empty()) return;
-  if (node.IsMap()) {
-    for (const auto& entry : node) {
-      auto child = parts;
-      child.push_back(key_name(entry.first, source, join_path(parts)));
-      if (!used.count(join_path(child))) {
-        unknown = child;
-        return;
-      }
-      find_unknown(entry.second, child, used, unknown, source);
-    }
-  } else if (node.IsSequence()) {
-    for (size_t i = 0; i < node.size(); ++i) {
-      auto child = parts;
-      child.push_back("[" + std::to_string(i) + "]");
-      if (used.count(join_path(child))) find_unknown(node[i], child, used, unknown, source);
-    }
-  }
-}
-
-}  // namespace
-
-void Config::check_no_unknown_keys() const {
-  std::vector<std::string> unknown;
-  find_unknown(root_->document, {}, root_->used, unknown, root_->source);
-  if (unknown.empty()) return;
-  const std::string name = unknown.back();
-  unknown.pop_back();
-  const std::string prefix = join_path(unknown);
-  std::string best;
-  size_t best_distance = 3;  // suggest only close matches
-  for (const auto& used : root_->used) {
-    if (used.rfind(prefix, 0) != 0) continue;
-    if (!prefix.empty() && (used.size() <= prefix.size() || used[prefix.size()] != '.')) continue;
-    const std::string rest = used.substr(prefix.empty() ? 0 : prefix.size() + 1);
-    if (rest.find('.') != std::string::npos || rest.find('[') != std::string::npos) continue;
-    const size_t distance = edit_distance(name, rest);
-    if (distance < best_distance) best_distance = distance, best = rest;
-  }
-  unknown.push_back(name);
-  throw Error(root_->source + ": unknown config key '" + join_path(unknown) + "'" +
-              (best.empty() ? "" : " (did you mean '" + best + "'?)"));
-}
-
-std::string Config::dump() const {
-  YAML::Emitter out;
-  out << root_->document;
-  return std::string(out.c_str()) + "\n";
 }
 
 }  // namespace modlr

@@ -8,7 +8,7 @@ namespace modlr {
 
 AugmentOptions AugmentOptions::from_config(const Config& section) {
   AugmentOptions o;
-  o.crop_padding = section.get_count("crop_padding", 0, /*allow_zero=*/true);
+  o.crop_padding = section.get_count("crop_padding", 0, /*allow_zero=*/true, 1024);
   o.hflip = section.get<bool>("hflip", false);
   return o;
 }

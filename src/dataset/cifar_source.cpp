@@ -52,6 +52,7 @@ class Cifar10Source : public DataSource {
       extra_files_.emplace_back(name, stems(extra, name, {}));
     }
     preprocess_ = ImagePreprocess::from_config(c, 3);
+    decode_limits_ = decode_limits(c);
   }
 
   SourceData load() override {
@@ -77,7 +78,7 @@ class Cifar10Source : public DataSource {
     std::vector<torch::Tensor> images, labels;
     for (const auto& stem : stems) {
       const auto path = resolve_batch_file(dir_, stem);
-      auto records = formats::read_cifar10(path);
+      auto records = formats::read_cifar10(path, decode_limits_);
       files.push_back({path, formats::sha256_file_hex(path)});
       const auto n = static_cast<int64_t>(records.count());
       // from_blob borrows the vectors; clone/to copy before they go away.
@@ -91,6 +92,7 @@ class Cifar10Source : public DataSource {
   std::vector<std::string> train_files_, test_files_;
   std::vector<std::pair<std::string, std::vector<std::string>>> extra_files_;
   ImagePreprocess preprocess_;
+  formats::DecodeLimits decode_limits_;
 };
 
 }  // namespace

@@ -12,6 +12,8 @@
 //                            # values of the whole file (the schema, not a statistic: the
 //                            # input width never depends on the split, and a category with
 //                            # no training row just gets a column of zeros in training)
+//   max_categories: 1000     # distinct values a categorical column may have (each becomes
+//                            # an input column: 100,000 would make the inputs N x 100,000)
 //   missing: error           # an empty cell is: error | mean | median (numeric features:
 //                            # filled with the training split's mean/median) | drop (rows
 //                            # with any empty cell are left out before splitting)
@@ -121,6 +123,8 @@ class CsvSource : public DataSource {
   uint64_t split_seed_;
   bool standardize_;
   double target_scale_;
+  int64_t max_categories_;
+  formats::DecodeLimits decode_limits_;
   std::vector<std::string> column_names_;  // per input column, set by load()
   std::vector<bool> numeric_;              // per input column: false for one-hot columns
 };
@@ -133,9 +137,11 @@ CsvSource::CsvSource(const Config& c)
       categorical_(c.get<std::vector<std::string>>("categorical", {})),
       missing_(c.get_choice("missing", "error", {"error", "mean", "median", "drop"})),
       test_fraction_(c.get<double>("test_fraction", 0.2)),
-      split_seed_(static_cast<uint64_t>(c.get_count("split_seed", 0, /*allow_zero=*/true))),
+      split_seed_(static_cast<uint64_t>(c.get_count("split_seed", 0, /*allow_zero=*/true, kMaxSeed))),
       standardize_(c.get<bool>("standardize", false)),
-      target_scale_(c.get_positive("target_scale", 1.0)) {
+      target_scale_(c.get_positive("target_scale", 1.0)),
+      max_categories_(c.get_count("max_categories", 1000, false, 1 << 24)),
+      decode_limits_(decode_limits(c)) {
   if (!(test_fraction_ > 0 && test_fraction_ < 1)) c.fail("test_fraction", "must be a fraction in (0, 1)");
   require_distinct(c, "features", features_);
   require_distinct(c, "categorical", categorical_);
@@ -170,6 +176,10 @@ std::vector<Feature> CsvSource::resolve_features(const formats::CsvTable& table)
         if (!row[f.column].empty()) f.categories.push_back(row[f.column]);
       std::sort(f.categories.begin(), f.categories.end());
       f.categories.erase(std::unique(f.categories.begin(), f.categories.end()), f.categories.end());
+      if (static_cast<int64_t>(f.categories.size()) > max_categories_)
+        throw Error(path_ + ": categorical column " + formats::quote_cell(name) + " has " +
+                    std::to_string(f.categories.size()) + " distinct values, more than " + config_.path("max_categories") +
+                    " = " + std::to_string(max_categories_) + " (raise it if you mean it)");
     }
     features.push_back(std::move(f));
   }
@@ -232,7 +242,7 @@ bool CsvSource::read_row(const formats::CsvTable& table, size_t r, const std::ve
 }
 
 SourceData CsvSource::load() {
-  const auto table = formats::read_csv(path_);
+  const auto table = formats::read_csv(path_, decode_limits_);
   if (table.rows.empty()) throw Error(path_ + ": a header but no data rows");
   const size_t target = find_column(table, target_, "target");
   const auto features = resolve_features(table);

@@ -12,6 +12,16 @@ DataSourceRegistry& data_source_registry() {
   return registry;
 }
 
+formats::DecodeLimits decode_limits(const Config& section) {
+  formats::DecodeLimits limits;
+  const int64_t default_mib = static_cast<int64_t>(limits.max_bytes >> 20);
+  // Up to 1 PiB: the bound is there to be raised, not to overflow.
+  limits.max_bytes = static_cast<uint64_t>(section.get_count("max_decompressed_mib", default_mib, false, int64_t{1} << 30)) << 20;
+  limits.max_ratio = section.get_positive("max_compression_ratio", limits.max_ratio);
+  if (limits.max_ratio < 1) section.fail("max_compression_ratio", "must be >= 1");
+  return limits;
+}
+
 const char* split_name(Split split) {
   switch (split) {
     case Split::train: return "train";

@@ -19,12 +19,13 @@ class IdxSource : public DataSource {
  public:
   explicit IdxSource(const Config& c)
       : dir_(c.get<std::string>("path")),
-        classes_(c.get_count("classes", 10)),
+        classes_(c.get_count("classes", 10, false, 256)),  // IDX labels are bytes
         train_images_(c.get<std::string>("train_images", "train-images-idx3-ubyte")),
         train_labels_(c.get<std::string>("train_labels", "train-labels-idx1-ubyte")),
         test_images_(c.get<std::string>("test_images", "t10k-images-idx3-ubyte")),
         test_labels_(c.get<std::string>("test_labels", "t10k-labels-idx1-ubyte")),
-        preprocess_(ImagePreprocess::from_config(c, 1)) {}
+        preprocess_(ImagePreprocess::from_config(c, 1)),
+        decode_limits_(decode_limits(c)) {}
 
   SourceData load() override {
     SourceData out;
@@ -42,7 +43,7 @@ class IdxSource : public DataSource {
                         std::vector<DataFile>& files) const {
     const auto images_path = formats::resolve_data_file(dir_, images_stem);
     const auto labels_path = formats::resolve_data_file(dir_, labels_stem);
-    auto pair = formats::read_idx_pair(images_path, labels_path, static_cast<int>(classes_));
+    auto pair = formats::read_idx_pair(images_path, labels_path, static_cast<int>(classes_), decode_limits_);
     files.push_back({images_path, formats::sha256_file_hex(images_path)});
     files.push_back({labels_path, formats::sha256_file_hex(labels_path)});
     const auto& dims = pair.images.dims;
@@ -60,6 +61,7 @@ class IdxSource : public DataSource {
   int64_t classes_;
   std::string train_images_, train_labels_, test_images_, test_labels_;
   ImagePreprocess preprocess_;
+  formats::DecodeLimits decode_limits_;
 };
 
 }  // namespace

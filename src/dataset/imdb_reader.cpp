@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include "modlr/core/error.h"
+#include "modlr/core/interrupt.h"
 #include "modlr/dataset/imdb.h"
 #include "modlr/dataset/text.h"
 #include "modlr/formats/file_bytes.h"
@@ -126,6 +127,7 @@ Reviews read_directory(const std::string& path) {
             folder +
             ": missing folder (expected an aclImdb directory with {train,test}/{pos,neg}/)");
       for (const auto& entry : fs::directory_iterator(folder)) {
+        throw_if_stop_requested();
         const auto file = entry.path().string();
         if (entry.is_directory()) continue;
         if (!entry.is_regular_file()) throw Error(file + ": not a regular file");
@@ -163,13 +165,13 @@ Reviews parse_archive(const std::vector<uint8_t>& tar_bytes, const std::string& 
   return reviews;
 }
 
-Reviews read(const std::string& path) {
+Reviews read(const std::string& path, const formats::DecodeLimits& limits) {
   struct stat st {};
   if (path.empty() || ::stat(path.c_str(), &st) != 0)
     throw Error(path + ": cannot open the IMDb data: " + std::strerror(errno) +
                 " (expected the aclImdb .tar.gz archive or an unpacked aclImdb directory)");
   if (S_ISDIR(st.st_mode)) return read_directory(path);
-  auto reviews = parse_archive(formats::read_file_bytes(path), path);
+  auto reviews = parse_archive(formats::read_file_bytes(path, limits), path);
   reviews.source = path;
   reviews.sha256 = formats::sha256_file_hex(path);
   return reviews;

@@ -31,6 +31,8 @@ CifarRecords parse_cifar10(const std::vector<uint8_t>& bytes, const std::string&
   return out;
 }
 
-CifarRecords read_cifar10(const std::string& path) { return parse_cifar10(read_file_bytes(path), path); }
+CifarRecords read_cifar10(const std::string& path, const DecodeLimits& limits) {
+  return parse_cifar10(read_file_bytes(path, limits), path);
+}
 
 }  // namespace modlr::formats

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "modlr/core/error.h"
+#include "modlr/core/interrupt.h"
 #include "modlr/formats/file_bytes.h"
 
 namespace modlr::formats {
@@ -153,6 +154,7 @@ CsvTable parse_csv(const std::string& text, const std::string& source_name) {
   }
   std::vector<std::string> fields;
   while (reader.next(fields, line)) {
+    if (table.rows.size() % 4096 == 0) throw_if_stop_requested();
     if (fields.size() != table.header.size())
       reader.fail(line, std::to_string(fields.size()) + " fields, but the header has " +
                             std::to_string(table.header.size()) + " columns");
@@ -162,8 +164,8 @@ CsvTable parse_csv(const std::string& text, const std::string& source_name) {
   return table;
 }
 
-CsvTable read_csv(const std::string& path) {
-  const auto bytes = read_file_bytes(path);
+CsvTable read_csv(const std::string& path, const DecodeLimits& limits) {
+  const auto bytes = read_file_bytes(path, limits);
   return parse_csv(std::string(bytes.begin(), bytes.end()), path);
 }
 

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "modlr/core/error.h"
+#include "modlr/core/interrupt.h"
 
 namespace modlr::formats {
 namespace {
@@ -73,17 +74,35 @@ struct InflateGuard {
   ~InflateGuard() { inflateEnd(zs); }
 };
 
-/// Decompresses all gzip members in `in`; errors name `path`.
-std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& path) {
+std::string mib(uint64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; }
+
+/// Throws if `produced` decompressed bytes from `consumed` compressed ones break `limits`.
+void check_expansion(uint64_t produced, uint64_t consumed, const DecodeLimits& limits, const std::string& path) {
+  if (produced > limits.max_bytes)
+    throw Error(path + ": gzip data expands past " + mib(limits.max_bytes) +
+                " (dataset.max_decompressed_mib raises the limit)");
+  if (produced > kRatioCheckedFrom && static_cast<double>(produced) > limits.max_ratio * static_cast<double>(consumed))
+    throw Error(path + ": gzip data expands more than " + std::to_string(static_cast<int64_t>(limits.max_ratio)) +
+                ":1 (" + mib(produced) + " from " + std::to_string(consumed) +
+                " compressed bytes; dataset.max_compression_ratio raises the limit)");
+}
+
+/// Decompresses all gzip members in `in`; errors name `path`. Output grows in steps of at
+/// most 64 MiB, so the limits are checked before memory is spent, and an interrupt is
+/// noticed while a large file is decompressed.
+std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& path, const DecodeLimits& limits) {
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw Error(path + ": cannot initialise zlib");
   InflateGuard guard{&zs};
-  std::vector<uint8_t> out(initial_capacity(in));
+  constexpr size_t kStep = size_t{64} << 20;
+  std::vector<uint8_t> out(std::min<uint64_t>(initial_capacity(in), limits.max_bytes + 1));
   size_t in_pos = 0, out_pos = 0;
   for (;;) {
-    if (out_pos == out.size()) out.resize(out.size() * 2);
-    size_t in_chunk = std::min<size_t>(in.size() - in_pos, UINT_MAX);
-    size_t out_chunk = std::min<size_t>(out.size() - out_pos, UINT_MAX);
+    check_expansion(out_pos, in_pos, limits, path);
+    throw_if_stop_requested();
+    if (out_pos == out.size()) out.resize(out.size() + std::min(out.size(), kStep));
+    size_t in_chunk = std::min<size_t>(in.size() - in_pos, kStep);
+    size_t out_chunk = std::min<size_t>(out.size() - out_pos, kStep);
     zs.next_in = const_cast<Bytef*>(in.data() + in_pos);
     zs.avail_in = static_cast<uInt>(in_chunk);
     zs.next_out = out.data() + out_pos;
@@ -110,6 +129,7 @@ std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& p
       throw Error(path + ": out of memory while decompressing gzip stream");
     }
   }
+  check_expansion(out_pos, in_pos, limits, path);
   out.resize(out_pos);
   return out;
 }
@@ -145,13 +165,16 @@ void sync_parent_dir(const std::string& path) {
 
 }  // namespace
 
-std::vector<uint8_t> read_file_bytes(const std::string& path) { return decode_bytes(read_raw(path), path); }
+std::vector<uint8_t> read_file_bytes(const std::string& path, const DecodeLimits& limits) {
+  return decode_bytes(read_raw(path), path, limits);
+}
 
 std::vector<uint8_t> read_file_raw(const std::string& path) { return read_raw(path); }
 
-std::vector<uint8_t> decode_bytes(std::vector<uint8_t> bytes, const std::string& source_name) {
+std::vector<uint8_t> decode_bytes(std::vector<uint8_t> bytes, const std::string& source_name,
+                                  const DecodeLimits& limits) {
   if (!has_gzip_magic(bytes.data(), bytes.size())) return bytes;
-  return gunzip(bytes, source_name);
+  return gunzip(bytes, source_name, limits);
 }
 
 std::string resolve_data_file(const std::string& dir, const std::string& stem) {

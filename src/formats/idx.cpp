@@ -103,15 +103,17 @@ IdxArray parse_idx(const std::vector<uint8_t>& bytes, const std::string& source_
   return out;
 }
 
-IdxArray read_idx(const std::string& path) { return parse_idx(read_file_bytes(path), path); }
+IdxArray read_idx(const std::string& path, const DecodeLimits& limits) {
+  return parse_idx(read_file_bytes(path, limits), path);
+}
 
 IdxImagesLabels read_idx_pair(const std::string& images_path, const std::string& labels_path,
-                              int num_classes) {
+                              int num_classes, const DecodeLimits& limits) {
   if (num_classes <= 0) {
     throw Error(labels_path + ": invalid num_classes " + std::to_string(num_classes) +
                 ", expected > 0");
   }
-  IdxImagesLabels out{read_idx(images_path), read_idx(labels_path)};
+  IdxImagesLabels out{read_idx(images_path, limits), read_idx(labels_path, limits)};
   if (out.images.dims.size() != 3) {
     throw Error(images_path + ": expected an image file (3 dimensions, magic 0x00000803), found " +
                 std::to_string(out.images.dims.size()));

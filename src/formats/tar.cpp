@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "modlr/core/error.h"
+#include "modlr/core/interrupt.h"
 
 namespace modlr::formats {
 namespace {
@@ -28,6 +29,7 @@ class TarParser {
     std::vector<TarMember> members;
     std::string long_name;  // from a GNU 'L' or pax 'x' header, for the next member
     for (size_t at = 0;;) {
+      throw_if_stop_requested();  // a large archive takes a while: Ctrl-C is honoured here
       if (at >= bytes_.size())
         truncated("it ends at offset " + std::to_string(at) + " without the end-of-archive block");
       if (bytes_.size() - at < kBlock)

@@ -1,6 +1,7 @@
 #include "modlr/metrics/suite.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace modlr {
 
@@ -84,9 +85,33 @@ void MetricSuite::update_generative(const torch::Tensor& logits, const torch::Te
   }
 }
 
+std::string MetricSuite::undefined_reason(const std::string& name) const {
+  if (name == "r2" && regression_.count() > 0 && regression_.targets_constant())
+    return "the targets are all equal (R^2 divides by their variance)";
+  if (name == "auc_roc" && confusion_ && confusion_->total() > 0) {
+    int classes_present = 0;
+    for (int c = 0; c < confusion_->num_classes(); ++c) classes_present += confusion_->target_count(c) > 0;
+    if (classes_present < 2) return "the split holds examples of one class only (AUC needs two)";
+  }
+  return "";
+}
+
+std::map<std::string, std::string> MetricSuite::undefined() const {
+  std::map<std::string, std::string> out;
+  for (const auto& name : names_) {
+    auto reason = undefined_reason(name);
+    if (!reason.empty()) out[name] = std::move(reason);
+  }
+  return out;
+}
+
 std::map<std::string, double> MetricSuite::compute() const {
   std::map<std::string, double> out;
   for (const auto& name : names_) {
+    if (!undefined_reason(name).empty()) {
+      out[name] = std::numeric_limits<double>::quiet_NaN();
+      continue;
+    }
     if (task_ == Task::generative) {
       const size_t kind = name == "d_real" ? 0 : 1;
       if (probability_counts_[kind] > 0) out[name] = probability_sums_[kind] / probability_counts_[kind];

@@ -237,6 +237,13 @@ void CheckpointHook::save(const RunState& s, const std::string& name) {
   }
 }
 
+std::vector<Event> SignalPointHook::events() const {
+  std::vector<Event> all;
+  for (int e = static_cast<int>(Event::fit_start); e <= static_cast<int>(Event::fit_end); ++e)
+    all.push_back(static_cast<Event>(e));
+  return all;
+}
+
 // ---- tracking ---------------------------------------------------------------------------
 
 void TrackingHook::on(Event event, const RunState& s, Control&) {
@@ -254,8 +261,8 @@ void TrackingHook::on(Event event, const RunState& s, Control&) {
     }
     return;
   }
-  for (const auto& [name, value] : s.evaluation->metrics)
-    record_.append_metric(s.epoch, s.split, name, value);
+  for (const auto& [name, value] : s.evaluation->metrics)  // undefined ones: only in summary.json
+    if (!s.evaluation->undefined.count(name)) record_.append_metric(s.epoch, s.split, name, value);
 }
 
 void TrackingHook::save_state(HookState& out) const {

@@ -15,7 +15,7 @@ std::string config_stem(const std::string& path) {
 Experiment::Experiment(Config config) : config_(std::move(config)) {
   name_ = config_.get<std::string>("experiment", config_stem(config_.source()));
   check_path_component(name_, config_.source() + ": config key 'experiment'");  // a directory name
-  seed_ = config_.get_count("seed", 0, /*allow_zero=*/true);
+  seed_ = config_.get_count("seed", 0, /*allow_zero=*/true, kMaxSeed);
   read_runner(config_.section("runner"));
   dataset_ = std::make_unique<Dataset>(config_.section("dataset"), static_cast<uint64_t>(seed_));
   torch::manual_seed(static_cast<uint64_t>(seed_));

@@ -10,6 +10,8 @@
 #include <limits>
 #include <sstream>
 
+#include "modlr/core/interrupt.h"
+
 namespace modlr {
 
 HookRegistry& hook_registry() {
@@ -265,6 +267,9 @@ void Runner::save_state(torch::serialize::OutputArchive& archive) const {
   for (const auto& [name, tensor] : train_metrics_->state()) metrics.write(name, tensor);
   archive.write("metrics", metrics);
   write_numbers(archive, "objective_sums", objective_sums_);
+  // The last finished epoch's metrics: a run resumed after its last epoch (killed while
+  // testing, or finished) reports them as the uninterrupted run does.
+  write_numbers(archive, "last_train_metrics", state_.train_metrics);
   for (size_t i = 0; i < optimizers_.size(); ++i) {
     Archive optimizer;
     optimizers_[i]->impl().save(optimizer);
@@ -294,6 +299,12 @@ void Runner::load_state(torch::serialize::InputArchive& archive) {
   auto metrics = read_archive(archive, "metrics");
   for (const auto& name : metrics.keys()) resume->metrics[name] = read_tensor(metrics, name);
   resume->objective_sums = read_numbers(archive, "objective_sums");
+  InArchive last_train_metrics;
+  state_.train_metrics.clear();
+  if (archive.try_read("last_train_metrics", last_train_metrics))  // absent in older checkpoints
+    state_.train_metrics = read_numbers(archive, "last_train_metrics");
+  // The last epoch that ran (all of it when the checkpoint was taken at an epoch's end).
+  state_.epoch = resume->loader.next_batch == 0 ? resume->epoch - 1 : resume->epoch;
   for (size_t i = 0; i < optimizers_.size(); ++i) {
     auto optimizer = read_archive(archive, "optimizer" + std::to_string(i));
     optimizers_[i]->impl().load(optimizer);
@@ -329,6 +340,8 @@ EvaluationResult Runner::evaluate(BatchLoader& loader, const std::string& split)
     loader.start_epoch();
     Batch batch;
     while (loader.next(batch)) {
+      signal_point("evaluation_batch");
+      throw_if_stop_requested();  // evaluation has no clean stop: it is rerun on resume
       batch = to_device(std::move(batch));
       LossOutput out = loss_.compute(models_, batch, {"", false});
       for (const auto& [name, value] : out.objectives)
@@ -337,6 +350,7 @@ EvaluationResult Runner::evaluate(BatchLoader& loader, const std::string& split)
       result.examples += batch.size();
     }
     result.metrics = metrics.compute();
+    result.undefined = metrics.undefined();
     for (const auto& [name, sum] : sums)
       result.metrics[name] = sum / static_cast<double>(std::max<int64_t>(result.examples, 1));
     result.confusion_matrix = metrics.confusion_matrix();

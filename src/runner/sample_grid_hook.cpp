@@ -81,7 +81,7 @@ MODLR_REGISTER(hook_registry, "sample_grid", [](const Config& root) -> std::shar
   options.rows = section.get_count("rows", options.rows);
   if (options.rows > 32) section.fail("rows", "at most 32 (a grid of 1024 samples)");
   options.every = section.get_count("every", options.every);
-  options.seed = static_cast<uint64_t>(root.get_count("seed", 0, /*allow_zero=*/true));
+  options.seed = static_cast<uint64_t>(root.get_count("seed", 0, /*allow_zero=*/true, kMaxSeed));
   return std::make_shared<SampleGridHook>(options);
 });
 

@@ -154,11 +154,13 @@ std::string summary_json(const RunSummary& s) {
   for (const auto& [name, value] : s.train_metrics) j["train"][name] = value;
   j["test"]["seconds"] = s.test_seconds;
   for (const auto& [name, value] : s.test_metrics) j["test"][name] = value;
+  for (const auto& [name, reason] : s.test_undefined) j["test"]["undefined"][name] = reason;
   if (!s.test_confusion_matrix.empty()) j["test"]["confusion_matrix"] = s.test_confusion_matrix;
   for (const auto& extra : s.extra_tests) {
     auto& split = j["extra_tests"][extra.name];
     split["seconds"] = extra.seconds;
     for (const auto& [name, value] : extra.metrics) split[name] = value;
+    for (const auto& [name, reason] : extra.undefined) split["undefined"][name] = reason;
     if (!extra.confusion_matrix.empty()) split["confusion_matrix"] = extra.confusion_matrix;
   }
   for (const auto& [key, value] : s.environment) j["environment"][key] = value;
@@ -168,6 +170,30 @@ std::string summary_json(const RunSummary& s) {
   j["checkpoints"] = s.checkpoints;
   return valid_utf8(j).dump(2) + "\n";
 }
+
+namespace {
+
+// A small regular file's text, or "" (absent, unreadable, not regular, over 1 MiB).
+std::string small_file_text(const std::string& path) {
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode) || info.st_size > (1 << 20)) return "";
+  try {
+    const auto bytes = formats::read_file_raw(path);
+    return std::string(bytes.begin(), bytes.end());
+  } catch (const Error&) {
+    return "";
+  }
+}
+
+}  // namespace
+
+std::string RunRecord::recorded_status() const {
+  const auto summary = nlohmann::json::parse(small_file_text(dir_ + "/summary.json"), nullptr, false);
+  if (!summary.is_object() || !summary.contains("status") || !summary["status"].is_string()) return "";
+  return summary["status"].get<std::string>();
+}
+
+std::string RunRecord::recorded_config() const { return small_file_text(dir_ + "/config.yaml"); }
 
 void RunRecord::write_summary(const RunSummary& summary) const {
   formats::write_file_atomic(dir_ + "/summary.json", summary_json(summary));

@@ -103,8 +103,8 @@ TEST_F(BadInputTest, MistypedConfigValue) {
 }
 
 TEST_F(BadInputTest, ZeroOrNegativeSizes) {
-  expect_failure("train " + config + " --set dataset.batch_size=0", {"dataset.batch_size", "must be > 0, got 0"});
-  expect_failure("train " + config + " --set runner.epochs=-1", {"runner.epochs", "must be > 0, got -1"});
+  expect_failure("train " + config + " --set dataset.batch_size=0", {"dataset.batch_size", "must be in [1, 2147483647], got 0"});
+  expect_failure("train " + config + " --set runner.epochs=-1", {"runner.epochs", "must be in [1, 2147483647], got -1"});
   expect_failure("train " + config + " --set runner.threads=0", {"runner.threads"});
   expect_failure("train " + config + " --set model.name=mlp --set model.sizes=[784,-5,10]", {"model.sizes"});
 }

@@ -1,10 +1,13 @@
 // `modlr train --seeds`, `modlr compare` and `modlr report` end to end.
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <regex>
 
 #include "../compare/fake_runs.h"
+#include "../compare/markdown_rows.h"
 #include "cli_fixture.h"
 #include "modlr/cli/commands.h"
+#include "modlr/compare/dtw.h"
 #include "modlr/core/error.h"
 
 using modlr::testing::CliTest;
@@ -129,4 +132,80 @@ TEST_F(CliTest, HelpForCompareAndReport) {
   EXPECT_NE(mt::run_modlr("report --help").out.find("--out"), std::string::npos);
   EXPECT_NE(mt::run_modlr("train --help").out.find("--seeds"), std::string::npos);
   EXPECT_NE(mt::run_modlr("report " + work.path()).exit_code, 0);  // --out is required
+}
+
+TEST_F(CliTest, CompareCurveWithNaNShowsTheDistanceUndefined) {
+  mt::write_fake_group(work.file("a"), false, 0.85, 10);
+  for (int seed = 1; seed <= 5; ++seed) {
+    mt::FakeRun run;
+    run.seed = seed;
+    run.python = true;
+    if (seed == 3) run.train_accuracy = {0.6, NAN, NAN};  // a diverged run
+    mt::write_fake_run(work.file("b"), run);
+  }
+  const auto args = "compare " + work.file("a") + " " + work.file("b");
+  const auto table = mt::run_modlr(args);
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_TRUE(std::regex_search(table.out, std::regex("modlr vs pytorch +n/a \\(")))
+      << table.out;
+  EXPECT_NE(table.out.find("20250101-000000-seed3-python: train/accuracy holds NaN at epoch 2)"),
+            std::string::npos)
+      << table.out;
+  const auto markdown = mt::run_modlr(args + " --format markdown --json " + work.file("c.json"));
+  ASSERT_EQ(markdown.exit_code, 0) << markdown.err;
+  EXPECT_NE(markdown.out.find("| modlr vs pytorch | n/a ("), std::string::npos) << markdown.out;
+  const auto j = nlohmann::json::parse(mt::read_text(work.file("c.json")));
+  EXPECT_TRUE(j["curves"][0]["dtw_mean_curves"].is_null());
+  EXPECT_NE(j["curves"][0]["undefined"].get<std::string>().find("holds NaN at epoch 2"),
+            std::string::npos);
+}
+
+TEST_F(CliTest, CompareCurveOverTheLimitIsOneLineErrorNamingTheFile) {
+  const auto run_dir = mt::write_fake_run(work.file("long"), mt::FakeRun{});
+  std::string csv = "epoch,split,metric,value\n";
+  for (size_t e = 1; e <= modlr::compare::kMaxCurvePoints + 1; ++e)
+    csv += std::to_string(e) + ",train,accuracy,0.5\n";
+  mt::write_text(run_dir + "/metrics.csv", csv);
+  const auto r = mt::run_modlr("compare " + work.file("long") + " " + work.file("long"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(mt::count(r.err, "\n"), 1u) << r.err;
+  EXPECT_NE(r.err.find("seed1/metrics.csv:100002: curve 'train/accuracy' has more than 100000 "
+                       "points, the limit for one curve"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST_F(CliTest, CompareAndReportEscapeUntrustedTextInMarkdownAndOnTheTerminal) {
+  for (const bool python : {false, true})
+    for (int seed = 1; seed <= 3; ++seed) {
+      mt::FakeRun run;
+      run.seed = seed;
+      run.python = python;
+      run.model = "\"m|<b>x</b>\\n\\e[2J\"";  // YAML double-quoted: a newline and ESC
+      mt::write_fake_run(work.file(python ? "b" : "a"), run);
+    }
+  // A label with a cell separator, raw HTML, a newline and an ESC byte, single-quoted for
+  // the shell (which passes both bytes through).
+  const std::string label = "x|<script>alert(1)\n\x1b[31m";
+  const auto args = "'" + label + "=" + work.file("a") + "' " + work.file("b");
+  const auto printed = mt::run_modlr("compare " + args + " --format markdown");
+  ASSERT_EQ(printed.exit_code, 0) << printed.err;
+  const auto report = mt::run_modlr("report " + args + " --out " + work.file("report"));
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  for (const auto& markdown : {printed.out, mt::read_text(work.file("report/comparison.md"))}) {
+    EXPECT_EQ(markdown.find('\x1b'), std::string::npos);
+    EXPECT_EQ(markdown.find("<script>"), std::string::npos);
+    EXPECT_EQ(markdown.find("<b>"), std::string::npos);
+    EXPECT_NE(markdown.find("| x\\|\\<script\\>alert(1)\\\\x0a\\\\x1b\\[31m | modlr | "
+                            "m\\|\\<b\\>x\\</b\\>\\\\x0a\\\\x1b\\[2J / fashion-mnist | 3 |"),
+              std::string::npos)
+        << markdown;
+    size_t rows = 0;  // every row keeps its table's column count
+    EXPECT_EQ(mt::ragged_markdown_row(markdown, &rows), "") << markdown;
+    EXPECT_GT(rows, 10u);
+  }
+  const auto table = mt::run_modlr("compare " + args);
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_EQ(table.out.find('\x1b'), std::string::npos);
+  EXPECT_NE(table.out.find("x|<script>alert(1)\\x0a\\x1b[31m"), std::string::npos) << table.out;
 }

@@ -132,3 +132,28 @@ TEST_F(FinishedRunTest, AnAlteredCheckpointIsRefusedByEvalExportAndResume) {
   }
   expect_refused_resume("--set runner.epochs=2", "its bytes do not match its checksum");
 }
+
+TEST_F(CliTest, NumericKeysHaveRangesNamedInTheError) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"dataset.classes=300", "config key 'dataset.classes': must be in [1, 256], got 300"},
+      {"dataset.augment.crop_padding=5000", "config key 'dataset.augment.crop_padding': must be in [0, 1024], got 5000"},
+      {"runner.epochs=4294967296", "config key 'runner.epochs': must be in [1, 2147483647], got 4294967296"},
+      {"dataset.max_decompressed_mib=0", "config key 'dataset.max_decompressed_mib'"},
+  };
+  for (const auto& [setting, needle] : cases) {
+    const auto result = train("--set " + setting);
+    EXPECT_EQ(result.exit_code, 1) << setting;
+    EXPECT_NE(result.err.find(needle), std::string::npos) << setting << ": " << result.err;
+  }
+}
+
+TEST_F(CliTest, AGzippedDataFileOverTheSizeBoundIsOneLineNamingItAndTheKey) {
+  // 3,000 images of 28x28 (2.2 MiB) gzipped, against a bound of 1 MiB.
+  mt::write_idx(data_dir + "/train-images-idx3-ubyte.gz", {3000, 28, 28}, std::vector<uint8_t>(3000 * 784, 7), true);
+  const auto result = train("--set dataset.max_decompressed_mib=1");
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find(data_dir + "/train-images-idx3-ubyte.gz: gzip data expands past 1 MiB "
+                                       "(dataset.max_decompressed_mib raises the limit)"),
+            std::string::npos)
+      << result.err;
+}

@@ -1,9 +1,12 @@
 // Comparing groups: statistics per group, tests per pair, DTW of curves, renderings.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "fake_runs.h"
+#include "markdown_rows.h"
 #include "modlr/compare/comparison.h"
 #include "modlr/compare/format.h"
 #include "modlr/core/error.h"
@@ -145,4 +148,94 @@ TEST(Format, TextMarkdownAndJson) {
   EXPECT_EQ(mc::format_number(NAN), "-");
   EXPECT_EQ(mc::format_number(0.5), "0.5000");
   EXPECT_EQ(mc::format_number(0.0001234), "1.23e-04");
+}
+
+TEST(Comparison, NonFiniteCurveMakesTheDistanceUndefinedWithAReason) {
+  for (const double bad : {double(NAN), double(INFINITY)}) {
+    mt::TempDir dir;
+    mt::write_fake_group(dir.file("a"), false, 0.85, 10);
+    std::string diverged;
+    for (int seed = 1; seed <= 5; ++seed) {
+      mt::FakeRun run;
+      run.seed = seed;
+      run.python = true;
+      if (seed == 3) run.train_accuracy = {0.6, bad, bad};  // a diverged run
+      const auto run_dir = mt::write_fake_run(dir.file("b"), run);
+      if (seed == 3) diverged = run_dir;
+    }
+    const auto c = mc::compare_groups(mc::load_groups({dir.file("a"), dir.file("b")}), true);
+    ASSERT_EQ(c.curves.size(), 1u);
+    const auto& d = c.curves[0];
+    EXPECT_FALSE(d.defined());
+    const std::string what = std::isnan(bad) ? "NaN" : "inf";
+    // The directory as load_group found it (canonical), ending in the run's own name.
+    EXPECT_NE(d.undefined_reason.find(std::filesystem::path(diverged).filename().string() +
+                                      ": train/accuracy holds " + what + " at epoch 2"),
+              std::string::npos)
+        << d.undefined_reason;
+    EXPECT_TRUE(std::isnan(d.mean_curves));
+    EXPECT_TRUE(std::isnan(d.pairs_max));
+    EXPECT_EQ(d.pairs, 0u);
+    EXPECT_FALSE(c.tests.empty());  // the other metrics are still compared
+    const std::string shown = "n/a (" + d.undefined_reason + ")";
+    EXPECT_NE(mc::format_text(c).find(shown), std::string::npos) << mc::format_text(c);
+    EXPECT_NE(mc::format_markdown(c).find("| modlr vs pytorch | n/a ("), std::string::npos);
+    const auto j = nlohmann::json::parse(mc::format_json(c));
+    EXPECT_TRUE(j["curves"][0]["dtw_mean_curves"].is_null());
+    EXPECT_EQ(j["curves"][0]["undefined"], d.undefined_reason);
+  }
+}
+
+TEST(Format, EscapeMarkdown) {
+  EXPECT_EQ(mc::escape_markdown("lenet5 / fashion-mnist"), "lenet5 / fashion-mnist");
+  EXPECT_EQ(mc::escape_markdown("a|b"), "a\\|b");
+  EXPECT_EQ(mc::escape_markdown("<script>x</script>"), "\\<script\\>x\\</script\\>");
+  EXPECT_EQ(mc::escape_markdown("*_`~[l](u)!#&$"), "\\*\\_\\`\\~\\[l\\](u)\\!\\#\\&\\$");
+  // Control bytes and bad UTF-8 as escape_text writes them (\xNN, \\), then that backslash
+  // escaped for Markdown, so the page shows exactly escape_text's output.
+  EXPECT_EQ(mc::escape_markdown("a\nb\x1b[31m\xff\\"), "a\\\\x0ab\\\\x1b\\[31m\\\\xff\\\\\\\\");
+  EXPECT_EQ(mc::escape_markdown("accuracy ≥ 0.9"), "accuracy ≥ 0.9");  // UTF-8 as it is
+}
+
+TEST(Format, UntrustedStringsAreEscapedInEveryRendering) {
+  mt::TempDir dir;
+  // A workload (from config.yaml) and a label (from the command line) with a cell
+  // separator, raw HTML, a newline and an ESC byte.
+  const std::string hostile = "a|<script>alert(1)\n\x1b[31m";
+  for (const char* group : {"a", "b"})
+    for (int seed = 1; seed <= 5; ++seed) {
+      mt::FakeRun run;
+      run.seed = seed;
+      run.model = "\"m|<b>x</b>\\n\\e[2J\"";  // YAML double-quoted: \n and \e are escapes
+      mt::write_fake_run(dir.file(group), run);
+    }
+  auto groups = mc::load_groups({hostile + "=" + dir.file("a"), "b\xff=" + dir.file("b")});
+  ASSERT_EQ(groups[0].label, hostile);
+  ASSERT_EQ(groups[0].workload(), "m|<b>x</b>\n\x1b[2J / fashion-mnist");
+  const auto c = mc::compare_groups(groups, true);
+
+  const auto markdown = mc::format_markdown(c);
+  EXPECT_EQ(markdown.find('\x1b'), std::string::npos);
+  EXPECT_EQ(markdown.find("<script>"), std::string::npos);
+  EXPECT_EQ(markdown.find("<b>"), std::string::npos);
+  EXPECT_NE(markdown.find("| a\\|\\<script\\>alert(1)\\\\x0a\\\\x1b\\[31m | modlr | "
+                          "m\\|\\<b\\>x\\</b\\>\\\\x0a\\\\x1b\\[2J / fashion-mnist | 5 |"),
+            std::string::npos)
+      << markdown;
+  // Every row of a table has its header's cells: nothing split a cell or a line.
+  size_t rows = 0;
+  EXPECT_EQ(mt::ragged_markdown_row(markdown, &rows), "") << markdown;
+  EXPECT_GT(rows, 10u);
+  EXPECT_EQ(mt::markdown_cells("| a | b\\|c |"), 2u);  // the checker itself
+  EXPECT_EQ(mt::ragged_markdown_row("| a | b |\n| --- | --- |\n| x|y | z |\n"), "| x|y | z |");
+
+  const auto text = mc::format_text(c);
+  EXPECT_EQ(text.find('\x1b'), std::string::npos);
+  EXPECT_NE(text.find("a|<script>alert(1)\\x0a\\x1b[31m"), std::string::npos) << text;
+  EXPECT_NE(text.find("b\\xff"), std::string::npos);
+
+  const auto j = nlohmann::json::parse(mc::format_json(c));  // valid UTF-8 despite \xff
+  EXPECT_EQ(j["groups"][0]["label"], hostile);  // JSON escapes control characters itself
+  EXPECT_EQ(j["groups"][1]["label"], "b\\xff");
+  EXPECT_EQ(j["groups"][0]["workload"], groups[0].workload());
 }

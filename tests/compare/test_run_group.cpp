@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "fake_runs.h"
+#include "modlr/compare/dtw.h"
 #include "modlr/compare/run_group.h"
 #include "modlr/core/error.h"
 
@@ -118,4 +119,38 @@ TEST(RunGroup, BadGroupsAreErrorsNamingTheGroup) {
   mt::write_text(bad_csv + "/metrics.csv", "epoch,split,metric,value\n1,train,accuracy,abc\n");
   EXPECT_NE(error_of(dir.file("bad-csv")).find("metrics.csv:2: not a number"), std::string::npos)
       << error_of(dir.file("bad-csv"));
+  // Trailing bytes after a number are not a number either (std::stod would read 0.5).
+  const auto trailing = mt::write_fake_run(dir.file("trailing-csv"), lenet);
+  mt::write_text(trailing + "/metrics.csv", "epoch,split,metric,value\n1,train,accuracy,0.5abc\n");
+  EXPECT_NE(error_of(dir.file("trailing-csv")).find("metrics.csv:2: not a number in '1,train,accuracy,0.5abc'"),
+            std::string::npos)
+      << error_of(dir.file("trailing-csv"));
+}
+
+TEST(RunGroup, CurveOverTheLimitIsOneErrorNamingTheFileAndTheCurve) {
+  mt::TempDir dir;
+  const auto write_curve = [](const std::string& run_dir, size_t points) {
+    std::string csv = "epoch,split,metric,value\n";
+    for (size_t e = 1; e <= points; ++e) csv += std::to_string(e) + ",train,accuracy,0.5\n";
+    mt::write_text(run_dir + "/metrics.csv", csv);
+  };
+  const auto at_limit = mt::write_fake_run(dir.file("at-limit"), mt::FakeRun{});
+  write_curve(at_limit, mc::kMaxCurvePoints);
+  EXPECT_EQ(mc::load_run(at_limit).curves.at("train/accuracy").values.size(),
+            mc::kMaxCurvePoints);
+
+  const auto over = mt::write_fake_run(dir.file("over"), mt::FakeRun{});
+  write_curve(over, mc::kMaxCurvePoints + 1);
+  std::string message = "(no error)";
+  try {
+    mc::load_run(over);
+  } catch (const modlr::Error& e) {
+    message = e.what();
+  }
+  EXPECT_EQ(message, over + "/metrics.csv:" + std::to_string(mc::kMaxCurvePoints + 2) +
+                         ": curve 'train/accuracy' has more than 100000 points, the limit for "
+                         "one curve (modlr::compare::kMaxCurvePoints)");
+  EXPECT_EQ(message.find('\n'), std::string::npos);
+  EXPECT_NE(error_of(dir.file("over")).find("/metrics.csv:100002: curve 'train/accuracy' has more"),
+            std::string::npos);
 }

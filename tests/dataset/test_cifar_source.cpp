@@ -102,7 +102,7 @@ TEST(Cifar10Source, DefaultsNameTheOfficialBatches) {
   EXPECT_TRUE(dataset.extra_tests().empty());
   const auto dump = config.dump();
   EXPECT_NE(dump.find("  train_files:\n    - data_batch_1\n    - data_batch_2\n    - data_batch_3\n    - data_batch_4\n"
-                      "  test_files:\n    - data_batch_5\n  extra_test_files:\n    {}\n"),
+                      "  test_files:\n    - data_batch_5\n  extra_test_files: {}\n"),
             std::string::npos)
       << dump;
 }

@@ -196,6 +196,18 @@ TEST_F(CsvSourceTest, BadInputNamesFileLineAndColumn) {
   EXPECT_NE(error_of("", dir.file("absent.csv")).find(dir.file("absent.csv")), std::string::npos);
 }
 
+TEST_F(CsvSourceTest, CategoriesPerColumnAreBounded) {
+  // kind has 4 distinct values (a, b, c, z): one over a bound of 3, the file and key named.
+  EXPECT_EQ(error_of("  missing: mean\n  max_categories: 3\n"),
+            csv() + ": categorical column 'kind' has 4 distinct values, more than dataset.max_categories = 3 "
+                    "(raise it if you mean it)");
+  EXPECT_EQ(error_of("  missing: mean\n  max_categories: 4\n"), "no error");
+  EXPECT_NE(error_of("  max_categories: 0\n").find("dataset.max_categories"), std::string::npos);
+  // The gzip bounds are keys of every file-reading source, checked with their names.
+  EXPECT_NE(error_of("  max_compression_ratio: 0.5\n").find("dataset.max_compression_ratio"), std::string::npos);
+  EXPECT_NE(error_of("  max_decompressed_mib: 0\n").find("dataset.max_decompressed_mib"), std::string::npos);
+}
+
 TEST(CsvSourceHousing, RealCaliforniaHousingWhenPresent) {
   const std::string path = MODLR_SOURCE_DIR "/../shared/data/california-housing/housing.csv.gz";
   if (!mt::exists(path)) GTEST_SKIP() << path << " not present";

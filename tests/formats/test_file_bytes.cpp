@@ -14,6 +14,7 @@
 #include "modlr/formats/file_bytes.h"
 
 namespace fs = std::filesystem;
+using modlr::formats::DecodeLimits;
 using modlr::formats::read_file_bytes;
 using modlr::formats::resolve_data_file;
 using modlr::formats::write_file_atomic;
@@ -208,3 +209,22 @@ TEST_F(FileBytesTest, WriteAtomicWriteErrorKeepsOriginal) {
 }
 
 }  // namespace
+
+TEST_F(FileBytesTest, GzipBombsEndAtTheLimitsNamingTheFileAndTheKey) {
+  // 80 MiB of zeros compress about 1000:1: past the default ratio bound of 200:1.
+  const std::vector<uint8_t> zeros(size_t{80} << 20, 0);
+  const auto bomb = write_raw("bomb.gz", gzip_bytes(zeros));
+  expect_error([&] { read_file_bytes(bomb); }, bomb, "dataset.max_compression_ratio raises the limit");
+  DecodeLimits generous;
+  generous.max_ratio = 2000;
+  EXPECT_EQ(read_file_bytes(bomb, generous).size(), zeros.size());
+  // The size bound, checked as the output grows (before the memory is spent).
+  DecodeLimits small;
+  small.max_bytes = 1 << 20;
+  const auto two_mib = write_raw("two.gz", gzip_bytes(pattern(2 << 20)));
+  expect_error([&] { read_file_bytes(two_mib, small); }, two_mib, "expands past 1 MiB (dataset.max_decompressed_mib");
+  small.max_bytes = 2 << 20;
+  EXPECT_EQ(read_file_bytes(two_mib, small).size(), size_t{2} << 20);  // exactly at the bound
+  // Small files are never held to the ratio (64 KiB of zeros is 1000:1 and fine).
+  EXPECT_EQ(read_file_bytes(write_raw("small.gz", gzip_bytes(std::vector<uint8_t>(65536, 0)))).size(), 65536u);
+}

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "modlr/metrics/suite.h"
 
 TEST(MetricSuite, ClassificationFromLogits) {
@@ -51,4 +53,26 @@ TEST(MetricSuite, StateRoundTripContinuesExactly) {
   r.update(torch::tensor({3.0f}), torch::tensor({2.5f}));
   s.update(torch::tensor({3.0f}), torch::tensor({2.5f}));
   EXPECT_EQ(r.compute(), s.compute());
+}
+
+TEST(MetricSuite, MetricsTheDataCannotDefineAreUndefinedWithAReason) {
+  // One class in the targets: AUC (needs positives and negatives) is undefined; accuracy is not.
+  modlr::MetricSuite classes(modlr::Task::classification, {"accuracy", "auc_roc"});
+  classes.update(torch::tensor({{2.0f, 1.0f}, {0.0f, 3.0f}}), torch::tensor({0, 0}));
+  auto m = classes.compute();
+  EXPECT_TRUE(std::isnan(m.at("auc_roc")));
+  EXPECT_DOUBLE_EQ(m.at("accuracy"), 0.5);
+  ASSERT_EQ(classes.undefined().size(), 1u);
+  EXPECT_NE(classes.undefined().at("auc_roc").find("one class"), std::string::npos);
+  // Constant targets: R^2 divides by their variance, 0.
+  modlr::MetricSuite constant(modlr::Task::regression, {"mse", "r2"});
+  constant.update(torch::tensor({1.0f, 3.0f}), torch::tensor({2.0f, 2.0f}));
+  m = constant.compute();
+  EXPECT_TRUE(std::isnan(m.at("r2")));
+  EXPECT_DOUBLE_EQ(m.at("mse"), 1.0);
+  EXPECT_NE(constant.undefined().at("r2").find("all equal"), std::string::npos);
+  // Defined again once a second class / a different target arrives.
+  classes.update(torch::tensor({{0.0f, 3.0f}}), torch::tensor({1}));
+  EXPECT_TRUE(classes.undefined().empty());
+  EXPECT_FALSE(std::isnan(classes.compute().at("auc_roc")));
 }

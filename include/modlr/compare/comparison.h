@@ -47,6 +47,11 @@ struct CurveDistance {
   /// True when both groups hold the same seeds: run i of a pairs with the run of b with
   /// the same seed. Otherwise every run of a pairs with every run of b.
   bool by_seed = false;
+  /// Empty when the distances are defined. Otherwise why not, naming the run directory and
+  /// the curve: "RUN_DIR: train/accuracy holds NaN at epoch 3" (a diverged run records
+  /// NaN; an aligned gap to NaN means nothing). Then the distances are NaN and pairs 0.
+  std::string undefined_reason;
+  bool defined() const { return undefined_reason.empty(); }
 };
 
 struct Comparison {
@@ -60,7 +65,8 @@ struct Comparison {
 
 /// Compares `groups` (at least one; labelled, see label_groups). Only groups of the same
 /// workload are tested against each other; with `require_same_workload`, groups of
-/// different workloads are an error naming both.
+/// different workloads are an error naming both. Curves holding NaN or infinities are not
+/// an error: their pair's CurveDistance is undefined, with the reason.
 Comparison compare_groups(const std::vector<RunGroup>& groups, bool require_same_workload);
 
 /// Per-epoch mean over the group's runs of curve `key` ("train/accuracy"); empty when a

@@ -17,14 +17,23 @@
 
 namespace modlr::compare {
 
+/// The most points one curve may hold when run records are read back for comparison
+/// (load_run refuses a longer one, naming the file and the curve). DTW takes O(n m) time:
+/// two curves at this limit are 10^10 cells, about half a minute; real runs record one
+/// point per epoch, far below it.
+constexpr size_t kMaxCurvePoints = 100000;
+
 struct DtwResult {
   double cost = 0;         ///< least total cost
   size_t path_length = 0;  ///< cells on the chosen least-cost path, in [max(n,m), n+m-1]
   double normalized() const { return cost / static_cast<double>(path_length); }
 };
 
-/// DTW of `a` and `b` as described above. O(n m) time and memory. Throws modlr::Error if
-/// either curve is empty or holds a NaN.
+/// DTW of `a` and `b` as described above, in O(n m) time and O(min(n, m)) memory (two rows
+/// of the table, not the table: curves of 20,000 points would need 6.4 GB for the whole
+/// one). Symmetric bit for bit: dtw(a, b) == dtw(b, a). Throws modlr::Error if either curve
+/// is empty or holds a NaN or an infinity (callers that know where the curve came from
+/// check first and say so: see compare_groups).
 DtwResult dtw(const std::vector<double>& a, const std::vector<double>& b);
 
 /// dtw(a, b).normalized().

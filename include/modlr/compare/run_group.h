@@ -49,7 +49,8 @@ struct RunGroup {
 
 /// Reads one run directory. Throws modlr::Error naming the file if summary.json is missing
 /// or malformed; metrics.csv and config.yaml are optional (no curves / workload from the
-/// experiment name), a malformed metrics.csv row is an error naming the line.
+/// experiment name), a malformed metrics.csv row is an error naming the line, and so is a
+/// curve past kMaxCurvePoints (dtw.h) points, naming the curve too.
 RunData load_run(const std::string& dir);
 
 /// Run directories named by `spec`: a run directory itself, or a directory searched up to

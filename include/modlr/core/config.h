@@ -7,6 +7,7 @@
 /// Optional keys read with a fallback are written back, so dump() yields the resolved config
 /// (file + overrides + defaults) that a run records.
 #include <cstdint>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +19,11 @@ namespace modlr {
 /// use of a YAML alias expanded.
 constexpr size_t kMaxConfigBytes = 1 << 20;
 constexpr size_t kMaxConfigNodes = 100000;
+/// The default upper bound of counts read through Config::get_count (sizes, epochs, ...);
+/// keys that allocate per unit have tighter bounds of their own, named in README "Limits".
+constexpr int64_t kMaxCount = (int64_t{1} << 31) - 1;
+/// Bound for seeds (any 63-bit value).
+constexpr int64_t kMaxSeed = INT64_MAX;
 
 class Config {
  public:
@@ -45,8 +51,10 @@ class Config {
   /// Optional value; records `fallback` in the resolved config when the key is absent.
   template <typename T>
   T get(const std::string& key, const T& fallback) const;
-  /// Integer that must be > 0 (or >= 0 when `allow_zero`); throws naming the key otherwise.
-  int64_t get_count(const std::string& key, int64_t fallback, bool allow_zero = false) const;
+  /// Integer that must be > 0 (or >= 0 when `allow_zero`) and at most `max`; throws naming
+  /// the key and the range otherwise.
+  int64_t get_count(const std::string& key, int64_t fallback, bool allow_zero = false,
+                    int64_t max = kMaxCount) const;
   /// Number that must be > 0 (or >= 0 when `allow_zero`).
   double get_positive(const std::string& key, double fallback, bool allow_zero = false) const;
   /// Value that must be one of `choices`; the message lists them.

@@ -15,6 +15,7 @@
 ///                             # (3.65 s vs 2.10 s); with a core free it gained nothing (2.52 s
 ///                             # vs 2.47 s). Worth it only for slow data pipelines.
 ///   augment: {crop_padding: 4, hflip: true}   # optional, training batches only (augment.h)
+///   max_decompressed_mib: 4096, max_compression_ratio: 200   # gzip bounds (decode_limits)
 /// plus the source's own keys (e.g. scale, mean, std for images).
 #include <memory>
 #include <optional>
@@ -26,6 +27,7 @@
 #include "modlr/dataset/batch.h"
 #include "modlr/dataset/input_normalization.h"
 #include "modlr/dataset/loader.h"
+#include "modlr/formats/file_bytes.h"
 
 namespace modlr {
 
@@ -70,6 +72,11 @@ class DataSource {
   /// normalisation along axis 1 (modlr export --with-preprocessing); nullopt otherwise.
   virtual std::optional<InputNormalization> input_normalization() const { return std::nullopt; }
 };
+
+/// The gzip limits of a `dataset` section (formats::DecodeLimits): max_decompressed_mib
+/// (default 4096) and max_compression_ratio (default 200). Every source that reads files
+/// passes them to its reader; this is the keys' one reader.
+formats::DecodeLimits decode_limits(const Config& section);
 
 using DataSourceRegistry = Registry<std::unique_ptr<DataSource>, const Config&>;
 DataSourceRegistry& data_source_registry();

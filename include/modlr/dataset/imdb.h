@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "modlr/formats/file_bytes.h"
+
 namespace modlr::imdb {
 
 struct Review {
@@ -37,7 +39,7 @@ struct Reviews {
 
 /// Reads the reviews from `path`: a tar archive (gzipped or not; decided by content, not
 /// by name) holding aclImdb/..., or a directory that is aclImdb/ itself or holds it.
-Reviews read(const std::string& path);
+Reviews read(const std::string& path, const formats::DecodeLimits& limits = {});
 
 /// The reviews in the (uncompressed) tar archive `tar_bytes`; errors name `archive_name`.
 /// `source`/`sha256` are left empty.

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "modlr/formats/file_bytes.h"
+
 namespace modlr::formats {
 
 constexpr size_t kCifarSide = 32;
@@ -32,6 +34,6 @@ struct CifarRecords {
 CifarRecords parse_cifar10(const std::vector<uint8_t>& bytes, const std::string& source_name);
 
 /// parse_cifar10(read_file_bytes(path), path): reads a raw or gzipped CIFAR-10 batch file.
-CifarRecords read_cifar10(const std::string& path);
+CifarRecords read_cifar10(const std::string& path, const DecodeLimits& limits = {});
 
 }  // namespace modlr::formats

@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "modlr/formats/file_bytes.h"
+
 namespace modlr::formats {
 
 struct CsvTable {
@@ -41,7 +43,7 @@ struct CsvTable {
 CsvTable parse_csv(const std::string& text, const std::string& source_name);
 
 /// parse_csv of read_file_bytes(path) (so gzipped or raw), errors naming `path`.
-CsvTable read_csv(const std::string& path);
+CsvTable read_csv(const std::string& path, const DecodeLimits& limits = {});
 
 /// A numeric cell: `[+-]?(D+(.D*)?|.D+)([eE][+-]?D+)?` with D a decimal digit, nothing else
 /// (no spaces, no inf/nan, no hex), converted correctly rounded to the nearest double (as

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "modlr/formats/file_bytes.h"
+
 namespace modlr::formats {
 
 /// A parsed unsigned-byte IDX array. Invariant after parse_idx: 1 <= dims.size() <= 4,
@@ -29,7 +31,7 @@ struct IdxArray {
 IdxArray parse_idx(const std::vector<uint8_t>& bytes, const std::string& source_name);
 
 /// parse_idx(read_file_bytes(path), path): reads a raw or gzipped IDX file.
-IdxArray read_idx(const std::string& path);
+IdxArray read_idx(const std::string& path, const DecodeLimits& limits = {});
 
 /// An image file and its matching label file.
 struct IdxImagesLabels {
@@ -41,6 +43,6 @@ struct IdxImagesLabels {
 /// 1-dimensional, magic 0x00000801), and checks that their counts match and that every
 /// label is < `num_classes` (which must be > 0). Errors name the offending file(s).
 IdxImagesLabels read_idx_pair(const std::string& images_path, const std::string& labels_path,
-                              int num_classes);
+                              int num_classes, const DecodeLimits& limits = {});
 
 }  // namespace modlr::formats

@@ -32,6 +32,8 @@ class RegressionAccumulator {
 
   /// Number of pairs added since construction or the last reset().
   size_t count() const { return count_; }
+  /// True when every target added so far is equal (then R² is undefined).
+  bool targets_constant() const { return target_sq_dev_ == 0.0; }
 
   /// Forgets every pair added.
   void reset();

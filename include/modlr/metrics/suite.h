@@ -33,8 +33,13 @@ class MetricSuite {
   /// Regression: predictions and targets of the same number of elements.
   /// Generative: discriminator logits [N] and targets [N] (1 = real, 0 = generated).
   void update(const torch::Tensor& predictions, const torch::Tensor& targets);
-  /// Scalar metrics by name (confusion_matrix excluded; see confusion_matrix()).
+  /// Scalar metrics by name (confusion_matrix excluded; see confusion_matrix()). A metric
+  /// the data leaves undefined (see undefined()) is NaN, never an exception.
   std::map<std::string, double> compute() const;
+  /// The requested metrics the data seen so far leaves undefined, with the reason: auc_roc
+  /// when no class has both positive and negative examples (one class in the split), r2
+  /// when the targets are all equal.
+  std::map<std::string, std::string> undefined() const;
   /// Rows of the confusion matrix if it was requested; empty otherwise.
   std::vector<std::vector<int64_t>> confusion_matrix() const;
 
@@ -44,6 +49,7 @@ class MetricSuite {
 
  private:
   bool wants(const std::string& name) const;
+  std::string undefined_reason(const std::string& name) const;
   void update_classification(const torch::Tensor& logits, const torch::Tensor& targets);
   void update_generative(const torch::Tensor& logits, const torch::Tensor& targets);
 

@@ -9,6 +9,7 @@
 
 #include <torch/torch.h>
 
+#include "modlr/core/interrupt.h"
 #include "modlr/runner/hook.h"
 #include "modlr/tracking/run_record.h"
 
@@ -104,19 +105,25 @@ class CheckpointHook : public Hook {
   std::vector<std::string> rotation_;  ///< resumable checkpoints, oldest first
 };
 
-/// Stops training cleanly at the next batch end once `*flag` is set (by a SIGINT/SIGTERM
-/// handler); the checkpoint hook then saves where the run stands.
+/// Stops training cleanly at the next batch end once a stop was requested (SIGINT/SIGTERM,
+/// core/interrupt.h); the checkpoint hook then saves where the run stands.
 class InterruptHook : public Hook {
  public:
-  explicit InterruptHook(const volatile std::sig_atomic_t* flag) : flag_(flag) {}
   std::string name() const override { return "interrupt"; }
   std::vector<Event> events() const override { return {Event::batch_end}; }
   void on(Event, const RunState&, Control& control) override {
-    if (*flag_) control.stop = true;
+    if (stop_signal() != 0) control.stop = true;
   }
+};
 
- private:
-  const volatile std::sig_atomic_t* flag_;
+/// Test support (see signal_point in core/interrupt.h): passes every runner event to
+/// signal_point, so the suite can kill or interrupt a run at any event. Added by the CLI
+/// only when MODLR_TEST_FAULT is set.
+class SignalPointHook : public Hook {
+ public:
+  std::string name() const override { return "signal_point"; }
+  std::vector<Event> events() const override;
+  void on(Event event, const RunState&, Control&) override { signal_point(event_name(event)); }
 };
 
 /// Appends every epoch's training metrics, learning rates and validation results to the

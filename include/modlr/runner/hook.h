@@ -41,6 +41,8 @@ struct EvaluationResult {
   std::string split;
   int64_t examples = 0;
   std::map<std::string, double> metrics;  ///< "loss" (mean per example) and scalar metrics
+  /// Metrics the split leaves undefined (NaN in `metrics`), with the reason (MetricSuite).
+  std::map<std::string, std::string> undefined;
   std::vector<std::vector<int64_t>> confusion_matrix;  ///< [target][predicted]; may be empty
 };
 

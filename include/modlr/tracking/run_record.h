@@ -15,6 +15,7 @@ struct SplitSummary {
   std::string name;
   double seconds = 0;
   std::map<std::string, double> metrics;
+  std::map<std::string, std::string> undefined;  ///< metric -> why the split leaves it undefined
   std::vector<std::vector<int64_t>> confusion_matrix;
 };
 
@@ -31,6 +32,9 @@ struct RunSummary {
   std::map<std::string, double> train_metrics;            ///< last epoch's training metrics
   double test_seconds = 0;
   std::map<std::string, double> test_metrics;  ///< loss, accuracy, f1_macro, auc_roc, ...
+  /// Test metrics the split leaves undefined (null in summary.json, reason under
+  /// "test"."undefined"): a metric the data cannot define never fails a trained run.
+  std::map<std::string, std::string> test_undefined;
   std::vector<std::vector<int64_t>> test_confusion_matrix;
   /// Extra test splits, written as "extra_tests": {name: {seconds, metrics..., confusion_matrix}}
   /// after "test" (the key is absent when there are none).
@@ -67,6 +71,10 @@ class RunRecord {
   void truncate_metrics(uint64_t bytes);
   /// Writes summary.json atomically (temporary file, then rename).
   void write_summary(const RunSummary& summary) const;
+  /// What the directory holds now: summary.json's "status" and config.yaml's text; "" when
+  /// the file is absent, not a regular file, over 1 MiB or (summary) not a JSON object.
+  std::string recorded_status() const;
+  std::string recorded_config() const;
 
  private:
   std::string dir_;

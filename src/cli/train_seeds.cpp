@@ -1,0 +1,101 @@
+// `modlr train --seeds`: a group of runs, one per seed, and the parsing of the seed list.
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "modlr/core/interrupt.h"
+#include "train_run.h"
+
+namespace modlr::cli {
+namespace {
+
+// Claims a fresh group directory <dir>/<experiment>/group-<UTC time>[-N] (mkdir is the
+// atomic claim, as for run ids) and returns its name.
+std::string claim_group(const RecordPlace& place) {
+  const std::string parent = place.dir + "/" + place.name;
+  std::error_code error;
+  std::filesystem::create_directories(parent, error);
+  if (error) throw Error(parent + ": cannot create directory: " + error.message());
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &utc);
+  for (int attempt = 1;; ++attempt) {
+    const std::string group = std::string("group-") + stamp + (attempt == 1 ? "" : "-" + std::to_string(attempt));
+    if (std::filesystem::create_directory(parent + "/" + group, error)) return group;
+    if (error) throw Error(parent + "/" + group + ": cannot create directory: " + error.message());
+  }
+}
+
+}  // namespace
+
+int train_seeds(const TrainArgs& args) {
+  const auto seeds = parse_seeds(args.seeds);
+  if (!args.resume.empty()) throw Error("--seeds and --resume can not be combined; resume each run on its own");
+  for (const auto& o : args.overrides)
+    if (o.rfind("seed=", 0) == 0) throw Error("--seeds and --set " + o + " both set the seed; use one");
+  const auto place = record_place(Config::load(args.config, args.overrides));
+  const auto group = claim_group(place);
+  std::vector<int64_t> finished, failed;
+  for (size_t i = 0; i < seeds.size() && !stop_signal(); ++i) {  // an interrupt stops the group
+    std::cout << "seed " << seeds[i] << " (" << i + 1 << "/" << seeds.size() << ")" << std::endl;
+    auto run = args;
+    run.overrides.push_back("seed=" + std::to_string(seeds[i]));
+    const int status = train_one(run, group);
+    if (status == 0) finished.push_back(seeds[i]);
+    else if (status == 1) failed.push_back(seeds[i]);  // else: interrupted (128 + signal)
+  }
+  const auto list = [](const std::vector<int64_t>& values) {
+    std::string out;
+    for (const auto v : values) out += (out.empty() ? "" : ", ") + std::to_string(v);
+    return out.empty() ? "none" : out;
+  };
+  std::cout << "run group: " << place.dir << "/" << place.name << "/" << group << " (" << finished.size()
+            << " of " << seeds.size() << " runs finished: " << list(finished) << ")" << std::endl;
+  if (!failed.empty()) std::cerr << "modlr: error: seeds " << list(failed) << " failed (their runs say why)" << std::endl;
+  if (const int signal = stop_signal()) {
+    std::cerr << "modlr: interrupted; seeds not finished: " << seeds.size() - finished.size() - failed.size()
+              << " (finished: " << list(finished) << ")" << std::endl;
+    return 128 + signal;
+  }
+  return failed.empty() ? 0 : 1;
+}
+
+std::vector<int64_t> parse_seeds(const std::string& text) {
+  std::vector<int64_t> seeds;
+  std::stringstream items(text);
+  for (std::string item; std::getline(items, item, ',');) {
+    size_t used = 0;
+    try {
+      const auto dash = item.find('-', 1);  // from 1: a leading '-' is a sign
+      const int64_t first = std::stoll(item.substr(0, dash), &used);
+      if (used != item.substr(0, dash).size()) throw Error("");
+      int64_t last = first;
+      if (dash != std::string::npos) {
+        last = std::stoll(item.substr(dash + 1), &used);
+        if (used != item.size() - dash - 1) throw Error("");
+      }
+      if (last < first || first < 0) throw Error("");
+      // Counted before the loop: a range up to INT64_MAX must be refused, not walked.
+      if (static_cast<uint64_t>(last) - static_cast<uint64_t>(first) >= kMaxSeeds - seeds.size())
+        throw Error("--seeds '" + text + "': more than " + std::to_string(kMaxSeeds) + " seeds");
+      for (int64_t s = first; s <= last; ++s) seeds.push_back(s);
+    } catch (const Error& e) {
+      if (*e.what()) throw;
+      throw Error("--seeds '" + text + "': expected seeds >= 0 and ranges like 1,2,3 or 1-5, got '" + item + "'");
+    } catch (const std::exception&) {
+      throw Error("--seeds '" + text + "': expected seeds >= 0 and ranges like 1,2,3 or 1-5, got '" + item + "'");
+    }
+  }
+  if (seeds.empty()) throw Error("--seeds '" + text + "': no seeds");
+  auto sorted = seeds;
+  std::sort(sorted.begin(), sorted.end());
+  const auto repeated = std::adjacent_find(sorted.begin(), sorted.end());
+  if (repeated != sorted.end()) throw Error("--seeds '" + text + "': seed " + std::to_string(*repeated) + " repeated");
+  return seeds;
+}
+
+}  // namespace modlr::cli
