@@ -2,7 +2,8 @@
 # Run on a GPU machine (NVIDIA GPU, python3 with PyTorch 2.x + CUDA, nvcc, g++, cmake,
 # ninja; no network, no apt) from a checkout that carries gpu-bundle/ (scripts/gpu-bundle.sh
 # makes it). Builds build/modlr there against that python3's libtorch, trains cnn-cifar10
-# for 2 epochs with runner.device=cuda on one CIFAR-10 batch, prints each epoch's seconds,
+# for 2 epochs with runner.device=cuda on one CIFAR-10 batch (data on the GPU), then 1 epoch
+# with the data on the host (pinned batches), prints each epoch's seconds,
 # and exits non-zero on any failure (one line saying what is missing).
 #   scripts/gpu-check.sh [EXTRA modlr train ARGS ...]
 set -euo pipefail
@@ -46,5 +47,13 @@ build-gpu/modlr train configs/cnn-cifar10.yaml --set runner.device=cuda --set ru
 run=$(sed -n 's/^run record: //p' build-gpu/train.log)
 [ -n "$run" ] && grep -q '"status": "finished"' "$run/summary.json" || fail "training did not finish"
 grep -q '"device": "cuda' "$run/summary.json" || fail "the run did not record a CUDA device"
+grep -q '"data_device": "cuda' "$run/summary.json" || fail "dataset.device auto did not put the data on the GPU"
+# The other data path: data on the host, batches cut into pinned memory and copied async.
+build-gpu/modlr train configs/cnn-cifar10.yaml --set runner.device=cuda --set runner.epochs=1 \
+    --set dataset.device=cpu --set dataset.path=gpu-bundle/cifar --set "dataset.train_files=[data_batch_1]" \
+    --set "dataset.test_files=[test_batch_first1000]" --set "dataset.extra_test_files={}" \
+    --set tracking.dir=build-gpu/runs-pinned "$@" | tee build-gpu/train-pinned.log
+pinned=$(sed -n 's/^run record: //p' build-gpu/train-pinned.log)
+[ -n "$pinned" ] && grep -q '"data_device": "cpu"' "$pinned/summary.json" || fail "the pinned-memory run did not finish"
 grep -E '^epoch [0-9]+/' build-gpu/train.log | sed 's/^/gpu-check: /'
 echo "gpu-check: ok in $(( $(date +%s) - started )) s"

@@ -62,6 +62,8 @@ class Experiment:
         # modlr's fast mode swaps in its own kernels; the twin is PyTorch itself, so it reads
         # the key (same resolved config) and always runs, and records, strict.
         runner.get_choice("mode", "strict", ["strict", "fast"])
+        self.options["precision"] = runner.get_choice("precision", "fp32", ["fp32", "bf16", "fp16"])
+        torch.backends.cudnn.benchmark = runner.get("cudnn_benchmark", bool, False)
 
     def _build_models(self, section):
         """One model spec (it has a `name`) or a mapping of named specs, as build_models."""

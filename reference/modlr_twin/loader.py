@@ -75,6 +75,10 @@ class Dataset:
         self.prefetch = section.get_count("prefetch", 0, allow_zero=True)  # no numeric effect
         self.eval_batch_size = section.get_count("eval_batch_size", 1000)
         self.augment = read_augment(section.section("augment")) if section.has("augment") else None
+        # Where the splits live (modlr's dataset.device); the twin runs on the CPU.
+        self.device = section.get_choice("device", "auto", ["auto", "cpu", "cuda"])
+        if self.device == "cuda":
+            section.fail("device", "cuda needs runner.device: cuda (the Python twin runs on the CPU only)")
         self.splits, self.files, self.extra_tests = {}, [], []
         self.artifacts = []  # (file name, bytes) the run record keeps, e.g. vocab.txt
 

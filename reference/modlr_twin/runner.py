@@ -11,6 +11,7 @@ import time
 
 import torch
 
+from .mixed_precision import GradScaler, autocast
 from .record import BREAKDOWN
 from .suite import MetricSuite
 
@@ -33,6 +34,16 @@ class Runner:
         self.breakdown = dict.fromkeys(BREAKDOWN, 0.0)
         self.train_seconds, self.evaluation_seconds = 0.0, {}
         self.checkpoints = []
+        self.precision = options.get("precision", "fp32")
+        self.scaler = GradScaler() if self.precision == "fp16" else None
+
+    def compute_loss(self, x, y, objective, training):
+        """Forward and loss under the run's autocast; predictions in float32 (metrics)."""
+        with autocast(self.precision):
+            objectives, predictions, targets = self.loss.compute(self.models, x, y, objective, training)
+        if predictions is not None and predictions.is_floating_point():
+            predictions = predictions.float()
+        return objectives, predictions, targets
 
     def fit(self, train, validation):
         metrics = MetricSuite(self.loss.task, self.options["train_metrics"])
@@ -79,8 +90,7 @@ class Runner:
             t1 = now()
             optimizer.zero_grad()
             self.models.forward_seconds = 0.0
-            objectives, predictions, targets = self.loss.compute(self.models, x, y,
-                                                                 optimizer.objective, True)
+            objectives, predictions, targets = self.compute_loss(x, y, optimizer.objective, True)
             forward = self.models.forward_seconds
             t2 = now()
             if optimizer.objective not in objectives:
@@ -88,7 +98,7 @@ class Runner:
             loss = objectives[optimizer.objective]
             self.breakdown["forward"] += forward
             self.breakdown["loss"] += (t2 - t1) - forward
-            loss.backward()
+            (self.scaler.scale(loss) if self.scaler else loss).backward()
             value = loss.item()
             if not math.isfinite(value):
                 raise RuntimeError("epoch %d, step %d: objective '%s' is %s; stopping before the "
@@ -96,13 +106,17 @@ class Runner:
                                    % (self.epoch, self.global_step + 1, optimizer.objective, value))
             t3 = now()
             self.breakdown["backward"] += t3 - t2
-            optimizer.step()
+            # fp16: gradients the loss scale overflowed skip the update, the batch still counts.
+            if self.scaler is None or self.scaler.unscale(optimizer.params):
+                optimizer.step()
             self.breakdown["step"] += now() - t3
             objective = optimizer.objective
             sums[objective] = sums.get(objective, 0.0) + value * float(x.size(0))
             if not metrics_updated and predictions is not None:
                 metrics.update(predictions, targets)
                 metrics_updated = True
+        if self.scaler is not None:
+            self.scaler.update()
 
     def epoch_end(self):
         for hook in self.hooks:
@@ -134,8 +148,7 @@ class Runner:
                 batch = loader.next()
                 if batch is None:
                     break
-                objectives, predictions, targets = self.loss.compute(self.models, batch[0], batch[1],
-                                                                     "", False)
+                objectives, predictions, targets = self.compute_loss(batch[0], batch[1], "", False)
                 for name, value in objectives.items():
                     sums[name] = sums.get(name, 0.0) + value.item() * float(batch[0].size(0))
                 if predictions is not None:

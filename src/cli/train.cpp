@@ -34,6 +34,15 @@ std::string cpu_model() {
   return "unknown";
 }
 
+// Whether the same config, seed and thread count give the same bits again, and if not why.
+std::string reproducibility(const Experiment& experiment) {
+  if (experiment.cudnn_benchmark() && experiment.runner_options().device.is_cuda())
+    return "no: runner.cudnn_benchmark times and picks cuDNN algorithms per run";
+  if (experiment.runner_options().device.is_cuda())
+    return "not guaranteed: CUDA kernels (atomics in some backward passes) may differ between runs";
+  return "yes";
+}
+
 void record_environment(RunSummary& summary, const Experiment& experiment) {
   summary.environment = {{"modlr_version", modlr_version()},
                          {"torch_version", TORCH_VERSION},
@@ -42,7 +51,9 @@ void record_environment(RunSummary& summary, const Experiment& experiment) {
                          {"git_commit", source_commit()},
                          {"blas", blas_library()},
                          {"onednn", onednn_version()},
-                         {"mode", experiment.mode()}};
+                         {"mode", experiment.mode()},
+                         {"precision", precision_name(experiment.runner_options().precision)},
+                         {"bitwise_reproducible", reproducibility(experiment)}};
   summary.threads = experiment.threads().intra_op;
 }
 
@@ -185,6 +196,7 @@ int train_and_record(Experiment& experiment, RunRecord& record, RunSummary& summ
   signal_point("loaded");
   throw_if_stop_requested();
   for (const auto& file : dataset.files()) summary.data_files.emplace_back(file.path, file.sha256);
+  summary.environment["data_device"] = dataset.data_device().str();
 
   phase.what = "preparing the run";
   auto options = experiment.runner_options();

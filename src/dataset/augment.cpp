@@ -21,7 +21,7 @@ torch::Tensor crop_and_flip(const torch::Tensor& images, int64_t padding, const 
   const auto padded = padding > 0 ? torch::constant_pad_nd(images, {padding, padding, padding, padding}, 0)
                                   : images.contiguous();
   const int64_t padded_w = w + 2 * padding;
-  const auto long_options = torch::TensorOptions().dtype(torch::kInt64);
+  const auto long_options = torch::TensorOptions().dtype(torch::kInt64).device(images.device());
   auto rows = torch::arange(h, long_options).view({1, h}).expand({b, h});
   auto cols = torch::arange(w, long_options).view({1, w}).expand({b, w});
   if (flips.defined()) cols = torch::where(flips.view({b, 1}).to(torch::kBool), (w - 1) - cols, cols);
@@ -46,6 +46,12 @@ torch::Tensor BatchAugmenter::apply(const torch::Tensor& images) {
   if (options_.crop_padding > 0)
     offsets = torch::randint(0, 2 * options_.crop_padding + 1, {2, b}, generator_, torch::kInt64);
   if (options_.hflip) flips = torch::randint(0, 2, {b}, generator_, torch::kInt64);
+  // Drawn on the CPU (the same stream for CPU and GPU runs, and the twin); only these B
+  // numbers travel to a GPU, the images never leave it.
+  if (!images.device().is_cpu()) {
+    if (offsets.defined()) offsets = offsets.to(images.device(), /*non_blocking=*/true);
+    if (flips.defined()) flips = flips.to(images.device(), /*non_blocking=*/true);
+  }
   return crop_and_flip(images, options_.crop_padding, offsets, flips);
 }
 

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "modlr/core/device.h"
+
 namespace modlr {
 
 DataSourceRegistry& data_source_registry() {
@@ -31,7 +33,8 @@ const char* split_name(Split split) {
   return "?";
 }
 
-Dataset::Dataset(const Config& section, uint64_t seed) : seed_(seed) {
+Dataset::Dataset(const Config& section, uint64_t seed, torch::Device compute_device)
+    : seed_(seed), compute_device_(compute_device) {
   source_name_ = section.get<std::string>("name", "idx");
   source_ = data_source_registry().create(source_name_, section.path("name"), section);
   limit_ = section.get_count("limit", 0, /*allow_zero=*/true);
@@ -49,6 +52,9 @@ Dataset::Dataset(const Config& section, uint64_t seed) : seed_(seed) {
   eval_options_.drop_last = false;
   // Read only when present, so configs without augmentation resolve as before.
   if (section.has("augment")) train_options_.augment = AugmentOptions::from_config(section.section("augment"));
+  device_choice_ = section.get_choice("device", "auto", {"auto", "cpu", "cuda"});
+  if (device_choice_ == "cuda" && !compute_device_.is_cuda())
+    section.fail("device", "cuda needs runner.device: cuda (batches go where the models compute)");
 }
 
 void Dataset::load() {
@@ -71,7 +77,45 @@ void Dataset::load() {
   if (train_options_.augment.enabled() && train_.inputs.dim() != 4)
     throw Error("dataset.augment: needs image inputs [N, C, H, W], but this source gives " +
                 std::to_string(train_.inputs.dim()) + "-dimensional inputs");
+  place_on_device();
   loaded_ = true;
+}
+
+namespace {
+
+int64_t bytes_of(const TensorData& data) {
+  int64_t bytes = 0;
+  for (const auto& t : {data.inputs, data.targets})
+    if (t.defined()) bytes += t.numel() * static_cast<int64_t>(t.element_size());
+  return bytes;
+}
+
+TensorData moved_to(const TensorData& data, torch::Device device) {
+  if (data.size() == 0) return data;
+  return {data.inputs.to(device), data.targets.to(device)};
+}
+
+}  // namespace
+
+// dataset.device: the splits move once, here; loaders then cut (and augment) batches where
+// they live. auto keeps a CPU run's data on the CPU, and puts a CUDA run's data on its GPU
+// when it takes at most a quarter of the GPU's memory (the rest is the model's).
+void Dataset::place_on_device() {
+  int64_t bytes = bytes_of(train_) + bytes_of(validation_) + bytes_of(test_);
+  for (const auto& extra : extra_tests_) bytes += bytes_of(extra.data);
+  data_device_ = torch::kCPU;
+  if (device_choice_ == "cuda" || (device_choice_ == "auto" && compute_device_.is_cuda() &&
+                                   bytes <= cuda_memory_bytes(compute_device_.index() < 0 ? 0 : compute_device_.index()) / 4))
+    data_device_ = compute_device_;
+  // Data left on the host for a GPU run: batches are cut into pinned memory, so the
+  // runner's copy to the device is asynchronous.
+  const bool pin = compute_device_.is_cuda() && data_device_.is_cpu();
+  train_options_.pin_memory = eval_options_.pin_memory = pin;
+  if (data_device_.is_cpu()) return;
+  train_ = moved_to(train_, data_device_);
+  validation_ = moved_to(validation_, data_device_);
+  test_ = moved_to(test_, data_device_);
+  for (auto& extra : extra_tests_) extra.data = moved_to(extra.data, data_device_);
 }
 
 // The names become metrics.csv splits and summary.json keys: distinct and not a main split.

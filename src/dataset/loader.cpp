@@ -26,17 +26,26 @@ int64_t BatchLoader::batches_per_epoch() const {
 Batch BatchLoader::assemble(int64_t index) const {
   const int64_t start = index * options_.batch_size;
   const int64_t length = std::min(options_.batch_size, data_.size() - start);
-  if (!permutation_.defined() || permutation_.numel() == 0)
-    return {data_.inputs.narrow(0, start, length), data_.targets.narrow(0, start, length)};
-  const auto rows = permutation_.narrow(0, start, length);
-  return {data_.inputs.index_select(0, rows), data_.targets.index_select(0, rows)};
+  Batch batch;
+  if (!device_permutation_.defined() || device_permutation_.numel() == 0) {
+    batch = {data_.inputs.narrow(0, start, length), data_.targets.narrow(0, start, length)};
+  } else {
+    const auto rows = device_permutation_.narrow(0, start, length);
+    batch = {data_.inputs.index_select(0, rows), data_.targets.index_select(0, rows)};
+  }
+  if (options_.pin_memory) batch = {batch.x.pin_memory(), batch.y.pin_memory()};
+  return batch;
+}
+
+void BatchLoader::set_permutation(torch::Tensor permutation) {
+  permutation_ = std::move(permutation);
+  const auto device = data_.inputs.device();
+  device_permutation_ = permutation_.defined() && !device.is_cpu() ? permutation_.to(device) : permutation_;
 }
 
 void BatchLoader::start_epoch() {
   stop_prefetch();
-  if (options_.shuffle) {
-    permutation_ = torch::randperm(data_.size(), generator_, torch::kLong);
-  }
+  if (options_.shuffle) set_permutation(torch::randperm(data_.size(), generator_, torch::kLong));
   begin_at(0);
 }
 
@@ -63,7 +72,7 @@ void BatchLoader::resume_epoch(const State& state) {
   if (augmenter_) augmenter_->set_generator_state(state.augment_generator);
   generator_.set_state(state.generator);
   if (state.next_batch == 0) return start_epoch();  // a new epoch: draw from the generator
-  permutation_ = state.permutation;
+  set_permutation(state.permutation);
   if (options_.shuffle && (!permutation_.defined() || permutation_.numel() != data_.size()))
     throw Error("loader state does not match this data set (" + std::to_string(data_.size()) +
                 " examples)");

@@ -10,6 +10,8 @@
 
 #include <cmath>
 
+#include "modlr/optimizer/multi_tensor.h"
+
 namespace modlr {
 
 template <typename Base, typename Options, typename State, bool decoupled_decay>
@@ -26,6 +28,10 @@ class PyTorchAdam : public Base {
     }
     for (auto& group : this->param_groups_) {
       const auto& options = static_cast<const Options&>(group.options());
+      if (on_gpu(group) && !options.amsgrad()) {
+        step_multi_tensor(group, options);
+        continue;
+      }
       for (auto& param : group.params())
         if (param.grad().defined()) update(param, options);
     }
@@ -48,6 +54,35 @@ class PyTorchAdam : public Base {
   }
 
  private:
+  // Python's default on CUDA is its multi-tensor step: take it there (multi_tensor.h).
+  static bool on_gpu(const torch::optim::OptimizerParamGroup& group) {
+    return !group.params().empty() && group.params().front().is_cuda();
+  }
+
+  void step_multi_tensor(torch::optim::OptimizerParamGroup& group, const Options& options) {
+    std::vector<torch::Tensor> params, grads, exp_avgs, exp_avg_sqs;
+    std::vector<int64_t> steps;
+    for (auto& param : group.params()) {
+      if (!param.grad().defined()) continue;
+      TORCH_CHECK(!param.grad().is_sparse(), "Adam does not support sparse gradients");
+      auto& state = state_of(param, /*amsgrad=*/false);
+      state.step(state.step() + 1);
+      params.push_back(param);
+      grads.push_back(param.grad());
+      exp_avgs.push_back(state.exp_avg());
+      exp_avg_sqs.push_back(state.exp_avg_sq());
+      steps.push_back(state.step());
+    }
+    AdamHyper hyper;
+    hyper.lr = options.lr();
+    hyper.beta1 = std::get<0>(options.betas());
+    hyper.beta2 = std::get<1>(options.betas());
+    hyper.eps = options.eps();
+    hyper.weight_decay = options.weight_decay();
+    hyper.decoupled_weight_decay = decoupled_decay;
+    multi_tensor_adam_step(params, std::move(grads), exp_avgs, exp_avg_sqs, steps, hyper);
+  }
+
   void update(torch::Tensor& param, const Options& options) {
     auto grad = param.grad();
     TORCH_CHECK(!grad.is_sparse(), "Adam does not support sparse gradients");

@@ -1,11 +1,13 @@
 // The update rules modlr ships, as thin config readers over libtorch's optimizers (which
-// match PyTorch Python's step for step), and fast mode's fused Adam/AdamW.
+// match PyTorch Python's step for step; multi-tensor steps on a GPU, as Python's default
+// there), and fast mode's fused Adam/AdamW.
 #include "modlr/optimizer/optimizer.h"
 
 #include <cmath>
 
 #include "fused_adam_kernel.h"
 #include "pytorch_adam.h"
+#include "pytorch_sgd.h"
 #include "modlr/core/cpu_features.h"
 
 namespace modlr {
@@ -26,7 +28,7 @@ std::unique_ptr<torch::optim::Optimizer> make_sgd(const Config& c, std::vector<t
                      .weight_decay(c.get_positive("weight_decay", 0.0, true));
   if (options.nesterov() && (options.momentum() <= 0 || options.dampening() != 0))
     c.fail("nesterov", "needs momentum > 0 and dampening 0");
-  return std::make_unique<torch::optim::SGD>(std::move(p), options);
+  return std::make_unique<PyTorchSgd>(std::move(p), options);
 }
 
 template <typename Options>

@@ -2,6 +2,7 @@
 
 #include <ATen/detail/CUDAHooksInterface.h>
 
+#include "modlr/core/device.h"
 #include "modlr/core/text.h"
 
 namespace modlr {
@@ -17,7 +18,8 @@ Experiment::Experiment(Config config) : config_(std::move(config)) {
   check_path_component(name_, config_.source() + ": config key 'experiment'");  // a directory name
   seed_ = config_.get_count("seed", 0, /*allow_zero=*/true, kMaxSeed);
   read_runner(config_.section("runner"));
-  dataset_ = std::make_unique<Dataset>(config_.section("dataset"), static_cast<uint64_t>(seed_));
+  dataset_ = std::make_unique<Dataset>(config_.section("dataset"), static_cast<uint64_t>(seed_),
+                                       runner_options_.device);
   torch::manual_seed(static_cast<uint64_t>(seed_));
   build_models(config_.section("model"));
   if (fast_mode_)
@@ -55,6 +57,12 @@ void Experiment::read_runner(const Config& runner) {
   runner_options_.max_skipped_batches = runner.get_count("max_skipped_batches", 10, /*allow_zero=*/true);
   runner_options_.check_gradients = runner.get<bool>("check_gradients", true);
   fast_mode_ = runner.get_choice("mode", "strict", {"strict", "fast"}) == "fast";
+  runner_options_.precision = parse_precision(runner.get_choice("precision", "fp32", {"fp32", "bf16", "fp16"}));
+  cudnn_benchmark_ = runner.get<bool>("cudnn_benchmark", false);
+  at::globalContext().setBenchmarkCuDNN(cudnn_benchmark_);
+  if (runner_options_.precision == Precision::bf16 && device == "cuda" && cuda_compute_capability(0) < 80)
+    runner.fail("precision", "bf16 needs a GPU of compute capability 8.0 or later (A100, H100); this one is " +
+                                 std::to_string(cuda_compute_capability(0)) + ": use fp16 or fp32");
 }
 
 // `model` holds one model spec (it has a `name`) or a mapping of named specs.

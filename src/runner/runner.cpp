@@ -46,6 +46,39 @@ Runner::Runner(ModelSet& models, Loss& loss, std::vector<std::unique_ptr<Optimiz
   state_.optimizers = &optimizers_;
   state_.runner = this;
   state_.run_dir = options_.run_dir;
+  if (options_.precision == Precision::fp16) scaler_ = std::make_unique<GradScaler>(options_.device);
+}
+
+// Forward and loss under the run's autocast; predictions handed on in float32 (metrics).
+LossOutput Runner::compute_loss(const Batch& batch, const LossRequest& request) {
+  LossOutput out;
+  {
+    AutocastScope autocast(options_.device, options_.precision);
+    out = loss_.compute(models_, batch, request);
+  }
+  if (out.predictions.defined() && out.predictions.is_floating_point())
+    out.predictions = out.predictions.to(torch::kFloat32);
+  return out;
+}
+
+// Backward of the stage's objective (scaled under fp16), its value read into `value`.
+// A non-finite objective or gradient is divergence (on_nan: an error or a skipped batch);
+// under fp16, non-finite gradients with a finite objective are the loss scale overflowing
+// them: the scaler skips the update and lowers the scale.
+Runner::StepVerdict Runner::backward_and_check(Optimizer& optimizer, const std::string& objective,
+                                               const torch::Tensor& value_tensor, double& value) {
+  (scaler_ ? scaler_->scale(value_tensor) : value_tensor).backward();
+  value = value_tensor.item<double>();
+  if (scaler_) {
+    if (!finite_or_skip(objective, value)) return StepVerdict::skip_batch;
+    std::vector<torch::Tensor> params;
+    for (const auto& group : optimizer.impl().param_groups())
+      params.insert(params.end(), group.params().begin(), group.params().end());
+    return scaler_->unscale(params) ? StepVerdict::apply : StepVerdict::scale_overflow;
+  }
+  if (std::isfinite(value) && options_.check_gradients && !gradients_finite(optimizer))
+    value = std::numeric_limits<double>::quiet_NaN();  // reported as a non-finite gradient
+  return finite_or_skip(objective, value) ? StepVerdict::apply : StepVerdict::skip_batch;
 }
 
 void Runner::add_hook(std::shared_ptr<Hook> hook) {
@@ -144,19 +177,19 @@ void Runner::train_step(const Batch& batch, Control& control) {
   for (auto& optimizer : optimizers_) {
     state_.stage = optimizer->objective();
     optimizer->zero_grad();
-    LossOutput out = loss_.compute(models_, batch, {optimizer->objective(), true});
+    LossOutput out = compute_loss(batch, {optimizer->objective(), true});
     auto found = out.objectives.find(optimizer->objective());
     if (found == out.objectives.end())
       throw Error("the loss returned no objective '" + optimizer->objective() + "'");
     fire(Event::after_loss, control);
-    found->second.backward();
-    double value = found->second.item<double>();
-    if (std::isfinite(value) && options_.check_gradients && !gradients_finite(*optimizer))
-      value = std::numeric_limits<double>::quiet_NaN();  // reported as a non-finite gradient
-    if (!finite_or_skip(found->first, value)) continue;
-    fire(Event::after_backward, control);
-    optimizer->step();
-    fire(Event::after_step, control);
+    double value = 0;
+    const auto verdict = backward_and_check(*optimizer, found->first, found->second, value);
+    if (verdict == StepVerdict::skip_batch) continue;
+    if (verdict == StepVerdict::apply) {
+      fire(Event::after_backward, control);
+      optimizer->step();
+      fire(Event::after_step, control);
+    }
     state_.step_objectives[found->first] = value;
     objective_sums_[found->first] += value * static_cast<double>(batch.size());
     if (!metrics_updated && out.predictions.defined()) {
@@ -164,6 +197,7 @@ void Runner::train_step(const Batch& batch, Control& control) {
       metrics_updated = true;
     }
   }
+  if (scaler_) scaler_->update();
 }
 
 // True if `value` is finite. Otherwise throws (on_nan: stop) or counts a skipped batch and
@@ -270,6 +304,7 @@ void Runner::save_state(torch::serialize::OutputArchive& archive) const {
   // The last finished epoch's metrics: a run resumed after its last epoch (killed while
   // testing, or finished) reports them as the uninterrupted run does.
   write_numbers(archive, "last_train_metrics", state_.train_metrics);
+  if (scaler_) scaler_->save(archive);
   for (size_t i = 0; i < optimizers_.size(); ++i) {
     Archive optimizer;
     optimizers_[i]->impl().save(optimizer);
@@ -303,6 +338,7 @@ void Runner::load_state(torch::serialize::InputArchive& archive) {
   state_.train_metrics.clear();
   if (archive.try_read("last_train_metrics", last_train_metrics))  // absent in older checkpoints
     state_.train_metrics = read_numbers(archive, "last_train_metrics");
+  if (scaler_) scaler_->load(archive);
   // The last epoch that ran (all of it when the checkpoint was taken at an epoch's end).
   state_.epoch = resume->loader.next_batch == 0 ? resume->epoch - 1 : resume->epoch;
   for (size_t i = 0; i < optimizers_.size(); ++i) {
@@ -343,7 +379,7 @@ EvaluationResult Runner::evaluate(BatchLoader& loader, const std::string& split)
       signal_point("evaluation_batch");
       throw_if_stop_requested();  // evaluation has no clean stop: it is rerun on resume
       batch = to_device(std::move(batch));
-      LossOutput out = loss_.compute(models_, batch, {"", false});
+      LossOutput out = compute_loss(batch, {"", false});
       for (const auto& [name, value] : out.objectives)
         sums[name] += value.item<double>() * static_cast<double>(batch.size());
       metrics.update(out.predictions, out.targets);

@@ -122,3 +122,9 @@ TEST_F(BadInputTest, CudaWithoutAGpuNamesTheKeyAndTheRemedy) {
                  {"runner.device", at::detail::getCUDAHooks().isBuilt() ? "no CUDA device is visible" : "built without CUDA",
                   "runner.device=cpu"});
 }
+
+TEST_F(BadInputTest, DataOnAGpuNeedsTheRunOnIt) {
+  expect_failure("train " + config + " --set dataset.device=cuda",
+                 {"dataset.device", "cuda needs runner.device: cuda"});
+  expect_failure("train " + config + " --set dataset.device=tpu", {"dataset.device", "auto, cpu, cuda"});
+}

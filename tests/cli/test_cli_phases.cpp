@@ -98,6 +98,20 @@ TEST_F(PhaseTest, SigtermInEveryPhaseIsHonouredAndTheRunResumes) {
   }
 }
 
+TEST_F(PhaseTest, AnFp16RunKilledMidEpochResumesWithItsLossScale) {
+  // The loss scale and its growth counter travel in the checkpoint: a mid-epoch resume of
+  // an fp16 run ends as the uninterrupted fp16 run.
+  const auto fp16 = " --set runner.precision=fp16 --set tracking.checkpoint_steps=4";
+  ASSERT_EQ(mt::run_modlr(train_args(work.file("fp16-reference")) + fp16).exit_code, 0);
+  const auto expected = only_run(work.file("fp16-reference"));
+  EXPECT_EQ(summary_of(expected)["environment"]["precision"], "fp16");
+  const auto runs = work.file("fp16-killed");
+  EXPECT_EQ(run_with_fault("batch_end:10:KILL", train_args(runs) + fp16).exit_code, 128 + 9);
+  const auto dir = only_run(runs);
+  ASSERT_EQ(mt::run_modlr(train_args(runs) + fp16 + " --resume " + dir).exit_code, 0);
+  expect_same_record(expected, dir, "fp16 killed at batch 10");
+}
+
 TEST_F(PhaseTest, AFailureAfterTrainingKeepsTheTrainedWeights) {
   const auto expected = reference();
   const auto runs = work.file("failing");
@@ -146,6 +160,7 @@ TEST_F(CliTest, ATestSplitOfOneClassLeavesAucUndefinedAndTheRunFinished) {
   EXPECT_TRUE(summary["test"]["auc_roc"].is_null());
   EXPECT_NE(summary["test"]["undefined"]["auc_roc"].get<std::string>().find("one class"), std::string::npos);
   EXPECT_TRUE(summary["test"]["accuracy"].is_number());
+  EXPECT_EQ(summary["environment"]["data_device"], "cpu");  // dataset.device auto on a CPU run
   const auto metrics = mt::read_text(dir + "/metrics.csv");
   EXPECT_EQ(metrics.find("test,auc_roc"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("test,accuracy"), std::string::npos) << metrics;

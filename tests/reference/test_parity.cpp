@@ -63,6 +63,20 @@ TEST_F(ParityTest, MlpAdamCosineSchedule) {
                                 synthetic() + " --set 'optimizer.schedule={name: cosine}'", runs));
 }
 
+TEST_F(ParityTest, Bf16AutocastLeNet5) {
+  // bf16 autocast on the CPU: modlr's AutocastScope against torch.autocast, bit for bit.
+  expect_identical(check_parity("configs/lenet5-fashion-mnist.yaml",
+                                synthetic() + " --set runner.precision=bf16 --set dataset.validation=0.2", runs));
+}
+
+TEST_F(ParityTest, Fp16AutocastWithLossScalingMlpAdam) {
+  // fp16 autocast plus loss scaling (scale, unscale, skipped overflow steps, scale updates)
+  // against the twin's GradScaler arithmetic; gradient clipping after the unscale.
+  expect_identical(check_parity("configs/mlp-mnist.yaml",
+                                synthetic() + " --set runner.precision=fp16 --set optimizer.clip_grad_norm=1.0",
+                                runs));
+}
+
 TEST_F(ParityTest, LeNet1TanhAvgPool) {
   expect_identical(check_parity("configs/lenet1-mnist.yaml",
                                 synthetic() + " --set model.activation=tanh --set model.pool=avg", runs));

@@ -6,7 +6,10 @@
 /// `torch.randperm(n, generator=torch.Generator().manual_seed(seed))` does, so a modlr run
 /// and its Python twin see the same batches in the same order. Batches are cut from the
 /// in-memory tensors with one index_select (or a zero-copy slice when not shuffling),
-/// never assembled example by example.
+/// never assembled example by example, on the device the data lives on (dataset.device):
+/// the permutation and the augmentation draws come from CPU generators whatever that device
+/// is (so CPU and GPU runs see the same batches, and checkpoints hold the generators'
+/// states), and only the indices travel to the device, once per epoch.
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -25,6 +28,9 @@ struct LoaderOptions {
   int64_t prefetch = 2;      ///< batches assembled ahead on a background thread; 0 = inline
   uint64_t seed = 0;         ///< seeds the shuffle generator (and, via augment_seed, the augmenter)
   AugmentOptions augment;    ///< applied in next() to every batch handed out, when enabled
+  /// Cut batches into page-locked memory, so copying them to a GPU is asynchronous (set by
+  /// the Dataset when the data stays on the host for a CUDA run; needs a CUDA libtorch).
+  bool pin_memory = false;
 };
 
 class BatchLoader {
@@ -66,6 +72,7 @@ class BatchLoader {
   Batch assemble(int64_t index) const;
   bool take_next(Batch& out);
   void begin_at(int64_t first_batch);
+  void set_permutation(torch::Tensor permutation);
   void stop_prefetch();
   void prefetch_loop(int64_t first, int64_t count);
 
@@ -74,6 +81,7 @@ class BatchLoader {
   torch::Generator generator_;
   std::unique_ptr<BatchAugmenter> augmenter_;  ///< null when options.augment is off
   torch::Tensor permutation_;
+  torch::Tensor device_permutation_;  ///< permutation_ on the data's device (the same tensor on the CPU)
   int64_t next_index_ = 0;
   int64_t batches_ = 0;
 

@@ -44,6 +44,10 @@ class Experiment {
   /// runner.mode: "strict" (bitwise PyTorch parity) or "fast" (faster kernels, fused
   /// optimizers; summation order differs). Recorded in summary.json environment.mode.
   const char* mode() const { return fast_mode_ ? "fast" : "strict"; }
+  /// runner.cudnn_benchmark: cuDNN picks the fastest convolution algorithms by timing them,
+  /// which can differ from run to run (process-wide; applied by the constructor). A CUDA
+  /// run with it on is not bitwise reproducible, which the run record says.
+  bool cudnn_benchmark() const { return cudnn_benchmark_; }
   int64_t validate_every() const { return validate_every_; }
   /// User hooks listed in runner.hooks, created from the hook registry.
   const std::vector<std::shared_ptr<Hook>>& user_hooks() const { return user_hooks_; }
@@ -65,6 +69,7 @@ class Experiment {
   TrackingOptions tracking_;
   ThreadSettings threads_;
   bool fast_mode_ = false;
+  bool cudnn_benchmark_ = false;
   std::string thread_spec_;
   int64_t validate_every_ = 1;
   std::vector<std::shared_ptr<Hook>> user_hooks_;

@@ -16,6 +16,7 @@
 #include "modlr/model/model_set.h"
 #include "modlr/optimizer/optimizer.h"
 #include "modlr/runner/hook.h"
+#include "modlr/runner/mixed_precision.h"
 
 namespace modlr {
 
@@ -29,6 +30,9 @@ struct RunnerOptions {
   std::string on_nan = "stop";
   int64_t max_skipped_batches = 10;
   bool check_gradients = true;  ///< also check gradients, not only objectives
+  /// runner.precision (mixed_precision.h): autocast for forward and loss; fp16 adds loss
+  /// scaling, whose skipped steps (non-finite scaled gradients) are not divergence.
+  Precision precision = Precision::fp32;
   /// The run record's directory, for hooks that write files there (RunState::run_dir);
   /// "" when the run is not recorded.
   std::string run_dir;
@@ -68,6 +72,13 @@ class Runner {
   void start_epoch(BatchLoader& train);
   void train_epoch(BatchLoader& train, Control& control);
   void train_step(const Batch& batch, Control& control);
+  /// What a stage's backward allows: the update, no update and the batch not counted (a
+  /// non-finite objective under on_nan: skip_batch), or (fp16) no update but the batch
+  /// counted (the loss scale overflowed the gradients).
+  enum class StepVerdict { apply, skip_batch, scale_overflow };
+  StepVerdict backward_and_check(Optimizer& optimizer, const std::string& objective,
+                                 const torch::Tensor& value_tensor, double& value);
+  LossOutput compute_loss(const Batch& batch, const LossRequest& request);
   bool finite_or_skip(const std::string& objective, double value);
   bool gradients_finite(const Optimizer& optimizer) const;
   Batch to_device(Batch batch) const;
@@ -84,6 +95,7 @@ class Runner {
   std::map<std::string, double> objective_sums_; ///< the current epoch's sum of value * batch
   bool epoch_finished_ = false;                  ///< between epoch_end and the next epoch
   std::shared_ptr<Progress> resume_;
+  std::unique_ptr<GradScaler> scaler_;           ///< runner.precision fp16 only
   std::array<std::vector<Hook*>, static_cast<size_t>(Event::fit_end) + 1> subscribers_;
   std::map<std::string, double> hook_seconds_;
 };
