@@ -55,5 +55,21 @@ build-gpu/modlr train configs/cnn-cifar10.yaml --set runner.device=cuda --set ru
     --set tracking.dir=build-gpu/runs-pinned "$@" | tee build-gpu/train-pinned.log
 pinned=$(sed -n 's/^run record: //p' build-gpu/train-pinned.log)
 [ -n "$pinned" ] && grep -q '"data_device": "cpu"' "$pinned/summary.json" || fail "the pinned-memory run did not finish"
+# Mixed precision on the GPU: bf16 autocast, and fp16 with loss scaling.
+for precision in bf16 fp16; do
+  build-gpu/modlr train configs/cnn-cifar10.yaml --set runner.device=cuda --set runner.epochs=1 \
+      --set runner.precision=$precision --set dataset.path=gpu-bundle/cifar --set "dataset.train_files=[data_batch_1]" \
+      --set "dataset.test_files=[test_batch_first1000]" --set "dataset.extra_test_files={}" \
+      --set tracking.dir=build-gpu/runs-$precision "$@" | tee build-gpu/train-$precision.log
+  grep -q '^run record: ' build-gpu/train-$precision.log || fail "the $precision run did not finish"
+  grep -E '^epoch [0-9]+/' build-gpu/train-$precision.log | sed "s/^/gpu-check: $precision: /"
+done
+# GPU_CHECK_TESTS=1: also build the suite and run its GPU-only tests (device-resident
+# loader, multi-tensor optimizers, CUDA APIs), which skip on machines without a GPU.
+if [ "${GPU_CHECK_TESTS:-0}" = 1 ]; then
+  cmake -S . -B build-gpu -DMODLR_BUILD_TESTS=ON >>build-gpu.configure.log 2>&1 || fail "cmake configure (tests) failed"
+  cmake --build build-gpu -j "$(nproc)" --target modlr_tests >>build-gpu.build.log 2>&1 || fail "building the tests failed"
+  build-gpu/tests/modlr_tests --gtest_filter='LoaderOnDevice.*:MultiTensor.*:CudaApis.*' || fail "GPU tests failed"
+fi
 grep -E '^epoch [0-9]+/' build-gpu/train.log | sed 's/^/gpu-check: /'
 echo "gpu-check: ok in $(( $(date +%s) - started )) s"

@@ -64,6 +64,7 @@ class Experiment:
         runner.get_choice("mode", "strict", ["strict", "fast"])
         self.options["precision"] = runner.get_choice("precision", "fp32", ["fp32", "bf16", "fp16"])
         torch.backends.cudnn.benchmark = runner.get("cudnn_benchmark", bool, False)
+        runner.get_choice("timing_breakdown", "auto", ["auto", "true", "false"])  # the twin always measures it
 
     def _build_models(self, section):
         """One model spec (it has a `name`) or a mapping of named specs, as build_models."""

@@ -147,7 +147,7 @@ struct Hooks {
 
 Hooks add_hooks(Runner& runner, Experiment& experiment, RunRecord& record) {
   const auto& tracking = experiment.tracking();
-  Hooks hooks{std::make_shared<TimingHook>(experiment.runner_options().device),
+  Hooks hooks{std::make_shared<TimingHook>(experiment.runner_options().device, experiment.timing_breakdown()),
               std::make_shared<CheckpointHook>(
                   record.checkpoint_dir(),
                   CheckpointOptions{tracking.checkpoint_every, tracking.checkpoint_steps,

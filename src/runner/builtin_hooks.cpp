@@ -25,6 +25,7 @@ namespace modlr {
 // ---- timing ---------------------------------------------------------------------------
 
 std::vector<Event> TimingHook::events() const {
+  if (!measure_breakdown_) return {Event::fit_start, Event::evaluation_start, Event::evaluation_end, Event::fit_end};
   return {Event::fit_start,      Event::batch_start,      Event::batch_ready,
           Event::after_loss,     Event::after_backward,   Event::after_step,
           Event::evaluation_start, Event::evaluation_end, Event::fit_end};
@@ -68,7 +69,7 @@ void TimingHook::on(Event event, const RunState& state, Control&) {
     default: break;
   }
   // Hook time after this point is not charged to the next interval.
-  last_ = now();
+  if (measure_breakdown_) last_ = now();
 }
 
 void TimingHook::save_state(HookState& out) const {
@@ -83,6 +84,7 @@ void TimingHook::load_state(const HookState& in) {
 }
 
 std::map<std::string, double> TimingHook::breakdown() const {
+  if (!measure_breakdown_) return {};
   return {{"data", data_}, {"forward", forward_}, {"loss", loss_}, {"backward", backward_},
           {"step", step_}};
 }

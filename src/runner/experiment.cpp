@@ -60,6 +60,8 @@ void Experiment::read_runner(const Config& runner) {
   runner_options_.precision = parse_precision(runner.get_choice("precision", "fp32", {"fp32", "bf16", "fp16"}));
   cudnn_benchmark_ = runner.get<bool>("cudnn_benchmark", false);
   at::globalContext().setBenchmarkCuDNN(cudnn_benchmark_);
+  const auto breakdown = runner.get_choice("timing_breakdown", "auto", {"auto", "true", "false"});
+  timing_breakdown_ = breakdown == "true" || (breakdown == "auto" && device != "cuda");
   if (runner_options_.precision == Precision::bf16 && device == "cuda" && cuda_compute_capability(0) < 80)
     runner.fail("precision", "bf16 needs a GPU of compute capability 8.0 or later (A100, H100); this one is " +
                                  std::to_string(cuda_compute_capability(0)) + ": use fp16 or fp32");

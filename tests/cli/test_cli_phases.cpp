@@ -165,3 +165,14 @@ TEST_F(CliTest, ATestSplitOfOneClassLeavesAucUndefinedAndTheRunFinished) {
   EXPECT_EQ(metrics.find("test,auc_roc"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("test,accuracy"), std::string::npos) << metrics;
 }
+
+TEST_F(CliTest, TheTimingBreakdownIsMeasuredOnTheCpuAndCanBeSwitchedOff) {
+  ASSERT_EQ(train("--set runner.epochs=1").exit_code, 0);
+  EXPECT_EQ(summary_of(runs().back())["train"]["breakdown_seconds"].size(), 5u);
+  EXPECT_EQ(summary_of(runs().back())["environment"]["bitwise_reproducible"], "yes");
+  const auto off = train("--set runner.epochs=1 --set runner.timing_breakdown=false");
+  ASSERT_EQ(off.exit_code, 0) << off.err;
+  const auto summary = summary_of(runs().back());
+  EXPECT_TRUE(summary["train"]["breakdown_seconds"].empty());
+  EXPECT_GT(summary["train"]["seconds"].get<double>(), 0.0);
+}

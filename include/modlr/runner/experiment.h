@@ -48,6 +48,10 @@ class Experiment {
   /// which can differ from run to run (process-wide; applied by the constructor). A CUDA
   /// run with it on is not bitwise reproducible, which the run record says.
   bool cudnn_benchmark() const { return cudnn_benchmark_; }
+  /// runner.timing_breakdown (auto | true | false): measure the per-step breakdown
+  /// (TimingHook). auto: on for the CPU, off for CUDA, where it would synchronise the
+  /// device five times per step.
+  bool timing_breakdown() const { return timing_breakdown_; }
   int64_t validate_every() const { return validate_every_; }
   /// User hooks listed in runner.hooks, created from the hook registry.
   const std::vector<std::shared_ptr<Hook>>& user_hooks() const { return user_hooks_; }
@@ -70,6 +74,7 @@ class Experiment {
   ThreadSettings threads_;
   bool fast_mode_ = false;
   bool cudnn_benchmark_ = false;
+  bool timing_breakdown_ = true;
   std::string thread_spec_;
   int64_t validate_every_ = 1;
   std::vector<std::shared_ptr<Hook>> user_hooks_;
