@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--checkpoint", eval.checkpoint, "weights file (.pt or .safetensors)")->required();
   eval_cmd->add_option("--split", eval.split, "test | validation | train | an extra test split of the data set");
   eval_cmd->add_option("--set", eval.overrides, set_help);
+  eval_cmd->add_option("--device", eval.device, "cpu | cuda: where to evaluate (sets runner.device)")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
   eval_cmd->add_option("--save-outputs", eval.save_outputs,
                        "also write the split's input, output and target tensors here (.safetensors)"
                        " and print the forward passes' time");

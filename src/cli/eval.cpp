@@ -54,7 +54,9 @@ std::unique_ptr<BatchLoader> split_loader(const Dataset& dataset, const std::str
 
 int eval(const EvalArgs& args) {
   return guarded([&] {
-    Experiment experiment(Config::load(args.config, args.overrides));
+    auto overrides = args.overrides;
+    if (!args.device.empty()) overrides.push_back("runner.device=" + args.device);
+    Experiment experiment(Config::load(args.config, overrides));
     if (!args.save_outputs.empty() && experiment.models().size() != 1)
       throw Error("--save-outputs needs an experiment with one model; this one has " +
                   std::to_string(experiment.models().size()) + " (export one with `modlr export --model`)");
@@ -65,7 +67,9 @@ int eval(const EvalArgs& args) {
     Runner runner(experiment.models(), experiment.loss(), experiment.optimizers(),
                   experiment.runner_options());
     const auto result = runner.evaluate(*loader, args.split);
-    std::cout << "split " << args.split << " (" << result.examples << " examples)\n";
+    std::cout << "split " << args.split << " (" << result.examples << " examples) on "
+              << experiment.runner_options().device.str() << ": batch loading " << std::setprecision(4)
+              << result.load_seconds << " s, computing " << result.compute_seconds << " s\n";
     for (const auto& [name, value] : result.metrics) {
       std::cout << std::left << std::setw(18) << name;
       const auto undefined = result.undefined.find(name);

@@ -173,6 +173,8 @@ void test_into(Runner& runner, Dataset& dataset, const TimingHook& timing, RunSu
   auto test_loader = dataset.loader(Split::test);
   const auto test = runner.evaluate(*test_loader, "test");
   summary.test_seconds = timing.evaluation_seconds("test");
+  summary.test_load_seconds = test.load_seconds;
+  summary.test_compute_seconds = test.compute_seconds;
   summary.test_metrics = test.metrics;
   summary.test_undefined = test.undefined;
   summary.test_confusion_matrix = test.confusion_matrix;

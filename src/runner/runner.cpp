@@ -356,45 +356,4 @@ void Runner::load_state(torch::serialize::InputArchive& archive) {
   resume_ = std::move(resume);
 }
 
-Batch Runner::to_device(Batch batch) const {
-  if (options_.device.is_cpu()) return batch;
-  return {batch.x.to(options_.device, /*non_blocking=*/true),
-          batch.y.to(options_.device, /*non_blocking=*/true)};
-}
-
-EvaluationResult Runner::evaluate(BatchLoader& loader, const std::string& split) {
-  Control control;
-  state_.split = split;
-  fire(Event::evaluation_start, control);
-  EvaluationResult result;
-  result.split = split;
-  {
-    c10::InferenceMode inference;
-    models_.train(false);
-    MetricSuite metrics(loss_.task(), options_.eval_metrics);
-    std::map<std::string, double> sums;
-    loader.start_epoch();
-    Batch batch;
-    while (loader.next(batch)) {
-      signal_point("evaluation_batch");
-      throw_if_stop_requested();  // evaluation has no clean stop: it is rerun on resume
-      batch = to_device(std::move(batch));
-      LossOutput out = compute_loss(batch, {"", false});
-      for (const auto& [name, value] : out.objectives)
-        sums[name] += value.item<double>() * static_cast<double>(batch.size());
-      metrics.update(out.predictions, out.targets);
-      result.examples += batch.size();
-    }
-    result.metrics = metrics.compute();
-    result.undefined = metrics.undefined();
-    for (const auto& [name, sum] : sums)
-      result.metrics[name] = sum / static_cast<double>(std::max<int64_t>(result.examples, 1));
-    result.confusion_matrix = metrics.confusion_matrix();
-  }
-  state_.evaluation = &result;
-  fire(Event::evaluation_end, control);
-  state_.evaluation = nullptr;
-  return result;
-}
-
 }  // namespace modlr

@@ -153,6 +153,8 @@ std::string summary_json(const RunSummary& s) {
       j["train"]["breakdown_seconds"][part] = s.train_breakdown_seconds.at(part);
   for (const auto& [name, value] : s.train_metrics) j["train"][name] = value;
   j["test"]["seconds"] = s.test_seconds;
+  j["test"]["load_seconds"] = s.test_load_seconds;
+  j["test"]["compute_seconds"] = s.test_compute_seconds;
   for (const auto& [name, value] : s.test_metrics) j["test"][name] = value;
   for (const auto& [name, reason] : s.test_undefined) j["test"]["undefined"][name] = reason;
   if (!s.test_confusion_matrix.empty()) j["test"]["confusion_matrix"] = s.test_confusion_matrix;

@@ -1,3 +1,5 @@
+#include <torch/cuda.h>
+
 #include "cli_fixture.h"
 #include "modlr/model/model.h"
 #include "modlr/tracking/checkpoint.h"
@@ -83,6 +85,17 @@ TEST_F(CliTest, EvalReproducesTheTestMetricsOfTheRun) {
   accuracy << "accuracy          " << std::setprecision(6) << summary_of(dir)["test"]["accuracy"].get<double>();
   EXPECT_NE(result.out.find(accuracy.str()), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("confusion matrix"), std::string::npos);
+  EXPECT_NE(result.out.find("on cpu: batch loading "), std::string::npos) << result.out;
+  // --device is runner.device for the evaluation: cpu here; cuda without a GPU names the key.
+  EXPECT_EQ(mt::run_modlr("eval " + config + " --device cpu --checkpoint " + dir + "/model.safetensors").exit_code, 0);
+  const auto summary = summary_of(dir);
+  EXPECT_GT(summary["test"]["compute_seconds"].get<double>(), 0.0);
+  EXPECT_LE(summary["test"]["load_seconds"].get<double>() + summary["test"]["compute_seconds"].get<double>(),
+            summary["test"]["seconds"].get<double>());
+  if (!torch::cuda::is_available()) {
+    const auto on_cuda = mt::run_modlr("eval " + config + " --device cuda --checkpoint " + dir + "/model.safetensors");
+    EXPECT_NE(on_cuda.err.find("runner.device"), std::string::npos) << on_cuda.err;
+  }
 }
 
 TEST_F(CliTest, EvalRefusesACheckpointOfAnotherArchitecture) {

@@ -59,6 +59,7 @@ struct EvalArgs {
   std::string checkpoint;
   std::string split = "test";  ///< test | validation | train
   std::string save_outputs;    ///< if set: safetensors file with input, output, target
+  std::string device;          ///< cpu | cuda: runner.device for this evaluation ("" = the config's)
 };
 /// Loads a checkpoint (.pt or .safetensors) into the configured model(s) and prints the
 /// split's metrics. With save_outputs, also runs the model over the split once more

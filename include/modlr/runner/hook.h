@@ -44,6 +44,8 @@ struct EvaluationResult {
   /// Metrics the split leaves undefined (NaN in `metrics`), with the reason (MetricSuite).
   std::map<std::string, std::string> undefined;
   std::vector<std::vector<int64_t>> confusion_matrix;  ///< [target][predicted]; may be empty
+  double load_seconds = 0;     ///< cutting batches and moving them to the device
+  double compute_seconds = 0;  ///< forward, loss and metrics
 };
 
 /// The run as hooks see it (read-only).

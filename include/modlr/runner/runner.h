@@ -82,6 +82,8 @@ class Runner {
   bool finite_or_skip(const std::string& objective, double value);
   bool gradients_finite(const Optimizer& optimizer) const;
   Batch to_device(Batch batch) const;
+  /// Steady-clock seconds, after the device's queued work (CUDA) has finished.
+  double seconds_now() const;
   void fire(Event event, Control& control);
 
   ModelSet& models_;

@@ -31,6 +31,9 @@ struct RunSummary {
   std::map<std::string, double> train_breakdown_seconds;  ///< data, forward, loss, backward, step
   std::map<std::string, double> train_metrics;            ///< last epoch's training metrics
   double test_seconds = 0;
+  /// test.seconds split as the bindings study split inference: cutting and moving batches,
+  /// and computing (forward, loss, metrics).
+  double test_load_seconds = 0, test_compute_seconds = 0;
   std::map<std::string, double> test_metrics;  ///< loss, accuracy, f1_macro, auc_roc, ...
   /// Test metrics the split leaves undefined (null in summary.json, reason under
   /// "test"."undefined"): a metric the data cannot define never fails a trained run.
