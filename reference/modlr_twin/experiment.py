@@ -64,6 +64,7 @@ class Experiment:
         runner.get_choice("mode", "strict", ["strict", "fast"])
         self.options["precision"] = runner.get_choice("precision", "fp32", ["fp32", "bf16", "fp16"])
         torch.backends.cudnn.benchmark = runner.get("cudnn_benchmark", bool, False)
+        self.options["channels_last"] = runner.get("channels_last", bool, False)
         runner.get_choice("timing_breakdown", "auto", ["auto", "true", "false"])  # the twin always measures it
 
     def _build_models(self, section):
@@ -76,6 +77,9 @@ class Experiment:
                 models.add(key, build_model(section.section(key)))
         if not models.names():
             section.fail("", "defines no model")
+        if self.options["channels_last"]:
+            for model in models.values():
+                model.to(memory_format=torch.channels_last)
         return models
 
     def _build_optimizers(self, root):

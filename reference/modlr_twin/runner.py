@@ -39,6 +39,8 @@ class Runner:
 
     def compute_loss(self, x, y, objective, training):
         """Forward and loss under the run's autocast; predictions in float32 (metrics)."""
+        if self.options.get("channels_last") and x.dim() == 4:
+            x = x.contiguous(memory_format=torch.channels_last)
         with autocast(self.precision):
             objectives, predictions, targets = self.loss.compute(self.models, x, y, objective, training)
         if predictions is not None and predictions.is_floating_point():

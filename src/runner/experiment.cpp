@@ -60,6 +60,9 @@ void Experiment::read_runner(const Config& runner) {
   runner_options_.precision = parse_precision(runner.get_choice("precision", "fp32", {"fp32", "bf16", "fp16"}));
   cudnn_benchmark_ = runner.get<bool>("cudnn_benchmark", false);
   at::globalContext().setBenchmarkCuDNN(cudnn_benchmark_);
+  runner_options_.channels_last = runner.get<bool>("channels_last", false);
+  if (runner_options_.channels_last && fast_mode_)
+    runner.fail("channels_last", "needs mode: strict (fast mode's convolution kernels take NCHW)");
   const auto breakdown = runner.get_choice("timing_breakdown", "auto", {"auto", "true", "false"});
   timing_breakdown_ = breakdown == "true" || (breakdown == "auto" && device != "cuda");
   if (runner_options_.precision == Precision::bf16 && device == "cuda" && cuda_compute_capability(0) < 80)
@@ -76,6 +79,19 @@ void Experiment::build_models(const Config& section) {
   }
   if (models_.size() == 0) section.fail("", "defines no model");
   models_.to(runner_options_.device);
+  if (runner_options_.channels_last) to_channels_last(models_);
+}
+
+// As PyTorch's module.to(memory_format=torch.channels_last): every 4-d weight and buffer.
+void Experiment::to_channels_last(ModelSet& models) {
+  torch::NoGradGuard no_grad;
+  for (const auto& name : models.names()) {
+    auto& model = models.get(name);
+    for (auto& p : model.parameters())
+      if (p.dim() == 4) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast));
+    for (auto& b : model.buffers())
+      if (b.dim() == 4) b.set_data(b.data().contiguous(torch::MemoryFormat::ChannelsLast));
+  }
 }
 
 void Experiment::build_optimizers(const Config& root) {

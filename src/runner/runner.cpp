@@ -54,7 +54,10 @@ LossOutput Runner::compute_loss(const Batch& batch, const LossRequest& request) 
   LossOutput out;
   {
     AutocastScope autocast(options_.device, options_.precision);
-    out = loss_.compute(models_, batch, request);
+    if (options_.channels_last && batch.x.dim() == 4)
+      out = loss_.compute(models_, {batch.x.contiguous(torch::MemoryFormat::ChannelsLast), batch.y}, request);
+    else
+      out = loss_.compute(models_, batch, request);
   }
   if (out.predictions.defined() && out.predictions.is_floating_point())
     out.predictions = out.predictions.to(torch::kFloat32);

@@ -131,6 +131,14 @@ TEST_F(CifarParityTest, CnnCifarWithAugmentationAndDropout) {
   expect_identical(check_parity("configs/cnn-cifar10.yaml", synthetic_cifar(100), runs));
 }
 
+TEST_F(CifarParityTest, CnnCifarChannelsLastWithBf16) {
+  // Channels-last weights and inputs (the layout tensor-core convolutions want) with bf16
+  // autocast: the same kernels in modlr and in PyTorch Python, bit for bit.
+  expect_identical(check_parity("configs/cnn-cifar10.yaml",
+                                synthetic_cifar(100) + " --set runner.channels_last=true --set runner.precision=bf16",
+                                runs));
+}
+
 TEST_F(CifarParityTest, Vgg16BatchNormIncludingRunningStatistics) {
   expect_identical(check_parity("configs/vgg16-cifar10.yaml", synthetic_cifar(40) + " --set dataset.validation=0.2", runs));
 }

@@ -57,3 +57,26 @@ TEST(Experiment, NameDefaultsToTheConfigStem) {
   EXPECT_EQ(make("{name: lenet5}").name(), "e");
   EXPECT_EQ(modlr::config_stem("configs/lenet5-mnist.yaml"), "lenet5-mnist");
 }
+
+TEST(Experiment, ChannelsLastConvertsFourDimensionalWeightsOnly) {
+  auto experiment = make("{name: lenet5}", "channels_last: true");
+  for (const auto& item : experiment.models().get("model").named_parameters()) {
+    const auto& p = item.value();
+    if (p.dim() == 4) {
+      EXPECT_TRUE(p.is_contiguous(torch::MemoryFormat::ChannelsLast)) << item.key();
+      if (p.size(1) > 1) {  // with one channel both layouts agree
+        EXPECT_FALSE(p.is_contiguous()) << item.key();
+      }
+    } else {
+      EXPECT_TRUE(p.is_contiguous()) << item.key();
+    }
+  }
+  EXPECT_TRUE(experiment.runner_options().channels_last);
+  EXPECT_EQ(experiment.runner_options().precision, modlr::Precision::fp32);
+  try {
+    make("{name: lenet5}", "channels_last: true, mode: fast");
+    FAIL() << "accepted channels_last in fast mode";
+  } catch (const modlr::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("runner.channels_last"), std::string::npos) << e.what();
+  }
+}

@@ -58,6 +58,7 @@ class Experiment {
 
  private:
   void build_models(const Config& section);
+  static void to_channels_last(ModelSet& models);
   void build_optimizers(const Config& root);
   void read_runner(const Config& section);
   void read_metrics(const Config& section);

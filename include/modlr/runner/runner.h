@@ -33,6 +33,10 @@ struct RunnerOptions {
   /// runner.precision (mixed_precision.h): autocast for forward and loss; fp16 adds loss
   /// scaling, whose skipped steps (non-finite scaled gradients) are not divergence.
   Precision precision = Precision::fp32;
+  /// runner.channels_last: 4-d inputs are handed to the models in channels-last layout
+  /// (the Experiment converts the models' 4-d weights), as PyTorch's
+  /// `x.contiguous(memory_format=torch.channels_last)`: faster convolutions on tensor cores.
+  bool channels_last = false;
   /// The run record's directory, for hooks that write files there (RunState::run_dir);
   /// "" when the run is not recorded.
   std::string run_dir;
