@@ -20,6 +20,14 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--seeds", train.seeds,
                         "run once per seed, e.g. 1,2,3,4,5 or 1-5, grouped under "
                         "<tracking.dir>/<experiment>/group-<time>/");
+  train_cmd->add_option("--nproc", train.nproc, "data-parallel: start this many ranks on this host")
+      ->check(CLI::Range(1, 1024));
+  train_cmd->add_option("--nnodes", train.nnodes, "data-parallel: hosts in the job (default 1)")
+      ->check(CLI::Range(1, 1 << 16));
+  train_cmd->add_option("--node-rank", train.node_rank, "data-parallel: this host's index, 0 on rank 0's host")
+      ->check(CLI::Range(0, 1 << 16));
+  train_cmd->add_option("--master", train.master,
+                        "data-parallel: HOST:PORT of rank 0's rendezvous (default: this host, a free port)");
 
   modlr::cli::EvalArgs eval;
   auto* eval_cmd = app.add_subcommand("eval", "evaluate a checkpoint on a split");

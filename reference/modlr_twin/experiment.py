@@ -66,6 +66,14 @@ class Experiment:
         torch.backends.cudnn.benchmark = runner.get("cudnn_benchmark", bool, False)
         self.options["channels_last"] = runner.get("channels_last", bool, False)
         runner.get_choice("timing_breakdown", "auto", ["auto", "true", "false"])  # the twin always measures it
+        if runner.has("distributed"):  # modlr's data-parallel settings; the twin is one process
+            section = runner.section("distributed")
+            section.get_choice("backend", "gloo", ["gloo", "nccl"])
+            section.get_count("timeout_seconds", 60)
+            section.get_positive("bucket_mb", 25.0, allow_zero=True)
+            for key in ("overlap", "broadcast_buffers"):
+                section.get(key, bool, True)
+            section.get("sync_batchnorm", bool, False)
 
     def _build_models(self, section):
         """One model spec (it has a `name`) or a mapping of named specs, as build_models."""

@@ -18,6 +18,7 @@
 #include "modlr/core/interrupt.h"
 #include "modlr/core/text.h"
 #include "modlr/core/threads.h"
+#include "modlr/distributed/launch.h"
 #include "modlr/formats/file_bytes.h"
 #include "modlr/runner/builtin_hooks.h"
 #include "modlr/runner/experiment.h"
@@ -119,12 +120,17 @@ Config resume_config(const TrainArgs& args) {
 
 // Loads the checkpoint `latest` names into the models and the runner, writing nothing;
 // false when there is none (a run killed before its first checkpoint starts over in place).
-bool restore_latest(Runner& runner, Experiment& experiment, const RunRecord& record) {
+// In a data-parallel run rank 0 sends the checkpoint to every rank (restore_broadcast).
+bool restore_latest(Runner& runner, Experiment& experiment, const RunRecord& record, RankJob* job) {
   const auto name = CheckpointHook::latest(record.checkpoint_dir());
-  if (name.empty()) return false;
-  const auto path = record.checkpoint_dir() + "/" + name;
-  load_checkpoint(experiment.models(), path);
-  read_training_state(path, [&](torch::serialize::InputArchive& state) { runner.load_state(state); });
+  const auto path = name.empty() ? "" : record.checkpoint_dir() + "/" + name;
+  if (job) {
+    if (!restore_broadcast(runner, experiment, *job, path)) return false;
+  } else {
+    if (name.empty()) return false;
+    load_checkpoint(experiment.models(), path);
+    read_training_state(path, [&](torch::serialize::InputArchive& state) { runner.load_state(state); });
+  }
   std::cout << "resuming from " << path << " (step " << runner.state().global_step << ")" << std::endl;
   return true;
 }
@@ -189,7 +195,7 @@ void test_into(Runner& runner, Dataset& dataset, const TimingHook& timing, RunSu
 // `touched` turns true once the run directory is written to: a resume that fails before
 // leaves it byte for byte as it was (and so gets no failed record).
 int train_and_record(Experiment& experiment, RunRecord& record, RunSummary& summary, bool resume, bool& touched,
-                     Phase& phase) {
+                     Phase& phase, RankJob* job) {
   if (!resume) record.write_config(experiment.config().dump());  // a new run shows its config even if it fails
   record_environment(summary, experiment);
   auto& dataset = experiment.dataset();
@@ -199,14 +205,21 @@ int train_and_record(Experiment& experiment, RunRecord& record, RunSummary& summ
   throw_if_stop_requested();
   for (const auto& file : dataset.files()) summary.data_files.emplace_back(file.path, file.sha256);
   summary.environment["data_device"] = dataset.data_device().str();
+  if (job) {
+    summary.environment["world_size"] = std::to_string(job->communicator->size());
+    summary.environment["distributed_backend"] = job->communicator->options().backend;
+    summary.environment["bitwise_reproducible"] += " (for the same world size)";
+  }
 
   phase.what = "preparing the run";
   auto options = experiment.runner_options();
   options.run_dir = record.dir();  // for user hooks that write files (sample grids)
+  if (job) attach_data_parallel(*job, experiment, options);
   Runner runner(experiment.models(), experiment.loss(), experiment.optimizers(), options);
   const auto hooks = add_hooks(runner, experiment, record);
+  if (job && !resume) restore_broadcast(runner, experiment, *job, "");  // the others start fresh too
   if (resume) {
-    const bool restored = restore_latest(runner, experiment, record);
+    const bool restored = restore_latest(runner, experiment, record, job);
     check_writable(record);
     touched = true;
     if (!restored) record.truncate_metrics(std::string("epoch,split,metric,value\n").size());
@@ -276,7 +289,10 @@ int record_interruption(std::optional<RunRecord>& record, bool touched, RunSumma
     summary.status = "interrupted";
     summary.error.clear();
     record->write_summary(summary);
-    std::cerr << "modlr: continue with: modlr train " << args.config << " --resume " << record->dir() << std::endl;
+    std::cerr << "modlr: continue with: modlr train " << args.config << " --resume " << record->dir();
+    if (const char* world = std::getenv("WORLD_SIZE"))  // a data-parallel run resumes as it started
+      std::cerr << " (started as before: " << world << " ranks)";
+    std::cerr << std::endl;
   }
   if (record && !touched) std::cerr << "modlr: " << record->dir() << " is unchanged" << std::endl;
   return 128 + signal;
@@ -284,7 +300,7 @@ int record_interruption(std::optional<RunRecord>& record, bool touched, RunSumma
 
 }  // namespace
 
-int train_one(const TrainArgs& args, const std::string& group) {
+int train_one(const TrainArgs& args, const std::string& group, const WorldOptions* world) {
   RunSummary summary;
   std::optional<RunRecord> record;
   bool touched = args.resume.empty();  // a new run's directory is its own from the start
@@ -300,12 +316,19 @@ int train_one(const TrainArgs& args, const std::string& group) {
     summary.seed = experiment.seed();
     signal_point("built");
     throw_if_stop_requested();
-    if (resume && already_finished(*record, experiment)) {
+    std::unique_ptr<RankJob> job;
+    if (world) {
+      phase.what = "joining the data-parallel job";
+      job = join_job(*world, experiment);
+    }
+    const bool finished = resume && already_finished(*record, experiment);
+    if (job) job->communicator->broadcast_bytes(finished ? kRunAlreadyFinished : "go");
+    if (finished) {
       std::cout << record->dir() << " already finished; nothing to do (to train longer: --set runner.epochs=N)"
                 << std::endl;
       return 0;
     }
-    return train_and_record(experiment, *record, summary, resume, touched, phase);
+    return train_and_record(experiment, *record, summary, resume, touched, phase, job.get());
   } catch (const Interrupted& e) {
     try {
       return record_interruption(record, touched, summary, args, phase, e.signal());
@@ -323,7 +346,19 @@ int train_one(const TrainArgs& args, const std::string& group) {
 }
 
 int train(const TrainArgs& args) {
+  if (args.nproc * args.nnodes > 1)
+    return guarded([&] {
+      if (!args.seeds.empty()) throw Error("--seeds and --nproc: train the seeds one after another, each with --nproc");
+      if (world_from_environment()) throw Error("--nproc: this process is already a rank of a job (WORLD_SIZE is set)");
+      return launch_workers({args.nproc, args.nnodes, args.node_rank, args.master});
+    });
   install_stop_handlers();
+  std::optional<WorldOptions> world;
+  if (const int status = guarded([&] { world = world_from_environment(); return 0; }); status != 0) return status;
+  if (world) {
+    if (!args.seeds.empty()) return guarded([]() -> int { throw Error("--seeds in a data-parallel job: run the seeds one after another"); });
+    return train_rank(args, *world);
+  }
   if (args.seeds.empty()) return train_one(args, "");
   return guarded([&] { return train_seeds(args); });
 }

@@ -34,6 +34,10 @@ SignalPoint* configured_point() {
   static SignalPoint* configured = [] () -> SignalPoint* {
     const char* value = std::getenv("MODLR_TEST_FAULT");
     if (!value) return nullptr;
+    // MODLR_TEST_FAULT_RANK=r: only rank r of a data-parallel run (RANK) takes the fault.
+    const char* only_rank = std::getenv("MODLR_TEST_FAULT_RANK");
+    const char* rank = std::getenv("RANK");
+    if (only_rank && std::string(only_rank) != (rank ? rank : "0")) return nullptr;
     const std::string text = value;
     const auto first = text.find(':'), second = text.rfind(':');
     auto* parsed = new SignalPoint;  // lives for the process

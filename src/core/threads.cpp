@@ -5,6 +5,7 @@
 #include <ATen/Parallel.h>
 #include <ATen/Version.h>
 
+#include <cstdlib>
 #include <regex>
 #include <thread>
 
@@ -46,7 +47,11 @@ int available_cores() {
 int max_threads() { return 4 * available_cores(); }
 
 ThreadSettings resolve_threads(const std::string& spec, const std::string& key) {
-  return {parse_count(spec, key, available_cores())};
+  // The ranks of a data-parallel job on one host share its cores (torchrun and modlr's
+  // launcher set LOCAL_WORLD_SIZE); more threads than cores only contend.
+  int ranks_here = 1;
+  if (const char* local = std::getenv("LOCAL_WORLD_SIZE")) ranks_here = std::max(1, std::atoi(local));
+  return {parse_count(spec, key, std::max(1, available_cores() / ranks_here))};
 }
 
 void apply_threads(const ThreadSettings& settings) { at::set_num_threads(settings.intra_op); }

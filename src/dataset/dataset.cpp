@@ -144,6 +144,13 @@ std::unique_ptr<BatchLoader> Dataset::loader(Split split) const {
   return std::make_unique<BatchLoader>(data(split), options);
 }
 
+void Dataset::shard(int64_t rank, int64_t count) {
+  for (auto* options : {&train_options_, &eval_options_}) {
+    options->shard_rank = rank;
+    options->shard_count = count;
+  }
+}
+
 std::unique_ptr<BatchLoader> Dataset::extra_test_loader(const std::string& name) const {
   if (!loaded_) throw Error("dataset: load() must run before data is read");
   for (const auto& extra : extra_tests_)

@@ -11,21 +11,31 @@ BatchLoader::BatchLoader(TensorData data, LoaderOptions options)
       options_(options),
       generator_(at::make_generator<at::CPUGeneratorImpl>(options.seed)) {
   TORCH_CHECK(options_.batch_size > 0, "batch_size must be > 0");
+  TORCH_CHECK(options_.shard_count > 0 && options_.shard_rank >= 0 && options_.shard_rank < options_.shard_count,
+              "shard_rank must be in [0, shard_count)");
+  // Each rank augments its own slice, from its own stream (rank 0's is the unsharded one).
   if (options_.augment.enabled())
-    augmenter_ = std::make_unique<BatchAugmenter>(options_.augment, augment_seed(options_.seed));
+    augmenter_ = std::make_unique<BatchAugmenter>(
+        options_.augment, augment_seed(options_.seed) + static_cast<uint64_t>(options_.shard_rank) * 0x9E3779B97F4A7C15ull);
 }
 
 BatchLoader::~BatchLoader() { stop_prefetch(); }
 
 int64_t BatchLoader::batches_per_epoch() const {
-  const int64_t n = data_.size();
-  return options_.drop_last ? n / options_.batch_size
-                            : (n + options_.batch_size - 1) / options_.batch_size;
+  const int64_t n = data_.size(), global = options_.batch_size * options_.shard_count;
+  return options_.drop_last ? n / global : (n + global - 1) / global;
+}
+
+int64_t BatchLoader::global_batch_examples(int64_t index) const {
+  const int64_t global = options_.batch_size * options_.shard_count;
+  return std::max<int64_t>(0, std::min(global, data_.size() - index * global));
 }
 
 Batch BatchLoader::assemble(int64_t index) const {
-  const int64_t start = index * options_.batch_size;
-  const int64_t length = std::min(options_.batch_size, data_.size() - start);
+  // This shard's slice of global batch `index` (the whole batch when unsharded).
+  const int64_t m = global_batch_examples(index), shards = options_.shard_count, r = options_.shard_rank;
+  const int64_t start = index * options_.batch_size * shards + r * (m / shards) + std::min(r, m % shards);
+  const int64_t length = m / shards + (r < m % shards ? 1 : 0);
   Batch batch;
   if (!device_permutation_.defined() || device_permutation_.numel() == 0) {
     batch = {data_.inputs.narrow(0, start, length), data_.targets.narrow(0, start, length)};

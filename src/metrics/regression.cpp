@@ -75,4 +75,15 @@ void RegressionAccumulator::restore(const std::vector<double>& state) {
   target_sq_dev_ = state[4];
 }
 
+void RegressionAccumulator::merge(const RegressionAccumulator& other) {
+  if (other.count_ == 0) return;
+  const double n_a = static_cast<double>(count_), n_b = static_cast<double>(other.count_);
+  const double n = n_a + n_b, delta = other.target_mean_ - target_mean_;
+  target_sq_dev_ += other.target_sq_dev_ + delta * delta * n_a * n_b / n;
+  target_mean_ += delta * n_b / n;
+  sum_sq_residual_ += other.sum_sq_residual_;
+  sum_abs_residual_ += other.sum_abs_residual_;
+  count_ += other.count_;
+}
+
 }  // namespace modlr::metrics

@@ -174,6 +174,28 @@ void MetricSuite::restore(const std::map<std::string, torch::Tensor>& state) {
   targets_.assign(targets.data_ptr<int64_t>(), targets.data_ptr<int64_t>() + targets.numel());
 }
 
+void MetricSuite::merge(const MetricSuite& other) {
+  if (other.task_ != task_ || other.names_ != names_) throw Error("metrics: merging suites of different metrics");
+  regression_.merge(other.regression_);
+  for (size_t kind = 0; kind < 2; ++kind) {
+    probability_sums_[kind] += other.probability_sums_[kind];
+    probability_counts_[kind] += other.probability_counts_[kind];
+  }
+  if (!other.confusion_) return;
+  if (!confusion_) {
+    classes_ = other.classes_;
+    confusion_ = std::make_unique<metrics::ConfusionMatrix>(static_cast<int>(classes_));
+  }
+  if (other.classes_ != classes_) throw Error("metrics: merging suites of different class counts");
+  const auto rows = other.confusion_->rows();
+  for (int64_t t = 0; t < classes_; ++t)
+    for (int64_t p = 0; p < classes_; ++p)
+      if (rows[static_cast<size_t>(t)][static_cast<size_t>(p)] != 0)
+        confusion_->add_count(t, p, rows[static_cast<size_t>(t)][static_cast<size_t>(p)]);
+  scores_.insert(scores_.end(), other.scores_.begin(), other.scores_.end());
+  targets_.insert(targets_.end(), other.targets_.begin(), other.targets_.end());
+}
+
 std::vector<std::vector<int64_t>> MetricSuite::confusion_matrix() const {
   if (!wants("confusion_matrix") || !confusion_) return {};
   return confusion_->rows();

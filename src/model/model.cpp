@@ -65,6 +65,18 @@ int64_t SequentialModel::use_fast_kernels() {
   return switched;
 }
 
+int64_t SequentialModel::replace_forwards(const std::string& type, const ForwardFactory& make) {
+  int64_t replaced = 0;
+  for (auto& layer : layers_) {
+    if (layer_type_name(*layer.module.ptr()) != type) continue;
+    if (!layer.fast.is_empty())
+      throw Error("layer '" + layer.name + "' (" + type + ") already runs a fast-mode kernel");
+    layer.fast = make(layer.module.ptr());
+    ++replaced;
+  }
+  return replaced;
+}
+
 bool SequentialModel::fuse(Layer& first, Layer& second) {
   const auto pair =
       layer_type_name(*first.module.ptr()) + "+" + layer_type_name(*second.module.ptr());

@@ -211,7 +211,7 @@ std::string CheckpointHook::latest(const std::string& dir) {
 void CheckpointHook::on(Event event, const RunState& s, Control& control) {
   std::ostringstream name;
   if (event == Event::fit_start) {
-    if (options_.save_initial && s.global_step == 0) save_checkpoint(*s.models, dir_ + "/initial.pt");
+    if (options_.save_initial && s.global_step == 0 && options_.write) save_checkpoint(*s.models, dir_ + "/initial.pt");
     return;
   }
   if (event == Event::batch_end) {
@@ -227,6 +227,11 @@ void CheckpointHook::on(Event event, const RunState& s, Control& control) {
 }
 
 void CheckpointHook::save(const RunState& s, const std::string& name) {
+  if (!options_.write) {
+    torch::serialize::OutputArchive unused;
+    s.runner->save_state(unused);
+    return;
+  }
   save_checkpoint(*s.models, dir_ + "/" + name,
                   [&](torch::serialize::OutputArchive& archive) { s.runner->save_state(archive); });
   formats::write_file_atomic(dir_ + "/latest", name + "\n");

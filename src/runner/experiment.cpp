@@ -68,6 +68,27 @@ void Experiment::read_runner(const Config& runner) {
   if (runner_options_.precision == Precision::bf16 && device == "cuda" && cuda_compute_capability(0) < 80)
     runner.fail("precision", "bf16 needs a GPU of compute capability 8.0 or later (A100, H100); this one is " +
                                  std::to_string(cuda_compute_capability(0)) + ": use fp16 or fp32");
+  read_distributed(runner);
+}
+
+// has() first: a config without the section keeps its resolved form (config.yaml) unchanged.
+void Experiment::read_distributed(const Config& runner) {
+  distributed_.backend = runner_options_.device.is_cuda() ? "nccl" : "gloo";
+  if (!runner.has("distributed")) return;
+  const auto section = runner.section("distributed");
+  distributed_.backend = section.get_choice("backend", distributed_.backend, {"gloo", "nccl"});
+  if (distributed_.backend == "nccl" && !runner_options_.device.is_cuda())
+    section.fail("backend", "nccl reduces CUDA tensors only: use gloo with runner.device=cpu");
+  distributed_.timeout_seconds = section.get_count("timeout_seconds", 60);
+  distributed_.timeout_seconds = std::min<int64_t>(distributed_.timeout_seconds, 24 * 3600);
+  const double bucket_mb = section.get_positive("bucket_mb", 25.0, /*allow_zero=*/true);
+  if (bucket_mb > 4096) section.fail("bucket_mb", "at most 4096 (MiB)");
+  distributed_.data_parallel.bucket_bytes = static_cast<int64_t>(bucket_mb * 1024 * 1024);
+  distributed_.data_parallel.overlap = section.get<bool>("overlap", true);
+  distributed_.data_parallel.broadcast_buffers = section.get<bool>("broadcast_buffers", true);
+  distributed_.sync_batchnorm = section.get<bool>("sync_batchnorm", false);
+  if (distributed_.sync_batchnorm && fast_mode_)
+    section.fail("sync_batchnorm", "needs runner.mode: strict (fast mode's kernels replace layer forwards too)");
 }
 
 // `model` holds one model spec (it has a `name`) or a mapping of named specs.

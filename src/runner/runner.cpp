@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "modlr/core/interrupt.h"
+#include "runner_progress.h"
 
 namespace modlr {
 
@@ -46,6 +47,10 @@ Runner::Runner(ModelSet& models, Loss& loss, std::vector<std::unique_ptr<Optimiz
   state_.optimizers = &optimizers_;
   state_.runner = this;
   state_.run_dir = options_.run_dir;
+  if (options_.data_parallel) {
+    state_.rank = options_.data_parallel->rank();
+    state_.world_size = options_.data_parallel->world_size();
+  }
   if (options_.precision == Precision::fp16) scaler_ = std::make_unique<GradScaler>(options_.device);
 }
 
@@ -68,10 +73,15 @@ LossOutput Runner::compute_loss(const Batch& batch, const LossRequest& request) 
 // A non-finite objective or gradient is divergence (on_nan: an error or a skipped batch);
 // under fp16, non-finite gradients with a finite objective are the loss scale overflowing
 // them: the scaler skips the update and lowers the scale.
-Runner::StepVerdict Runner::backward_and_check(Optimizer& optimizer, const std::string& objective,
-                                               const torch::Tensor& value_tensor, double& value) {
-  (scaler_ ? scaler_->scale(value_tensor) : value_tensor).backward();
-  value = value_tensor.item<double>();
+Runner::StepVerdict Runner::backward_and_check(size_t stage, const std::string& objective,
+                                               const torch::Tensor& value_tensor, double share, double& value) {
+  Optimizer& optimizer = *optimizers_[stage];
+  if (options_.data_parallel) options_.data_parallel->begin_backward(stage, share);
+  if (value_tensor.defined()) {  // undefined: a data-parallel rank with an empty slice
+    (scaler_ ? scaler_->scale(value_tensor) : value_tensor).backward();
+    value = value_tensor.item<double>();
+  }
+  if (options_.data_parallel) synchronize_gradients(stage, value);
   if (scaler_) {
     if (!finite_or_skip(objective, value)) return StepVerdict::skip_batch;
     std::vector<torch::Tensor> params;
@@ -82,6 +92,12 @@ Runner::StepVerdict Runner::backward_and_check(Optimizer& optimizer, const std::
   if (std::isfinite(value) && options_.check_gradients && !gradients_finite(optimizer))
     value = std::numeric_limits<double>::quiet_NaN();  // reported as a non-finite gradient
   return finite_or_skip(objective, value) ? StepVerdict::apply : StepVerdict::skip_batch;
+}
+
+void Runner::synchronize_gradients(size_t stage, double& value) {
+  const auto agreed = options_.data_parallel->end_backward(stage, std::isfinite(value), stop_signal());
+  if (!agreed.finite) value = std::numeric_limits<double>::quiet_NaN();
+  if (agreed.stop_signal != 0 && agreed_stop_signal_ == 0) agreed_stop_signal_ = agreed.stop_signal;
 }
 
 void Runner::add_hook(std::shared_ptr<Hook> hook) {
@@ -99,17 +115,6 @@ void Runner::fire(Event event, Control& control) {
   }
 }
 
-// Where a resumed run continues: the first epoch to run and, when the checkpoint was taken
-// mid-epoch, that epoch's partial state.
-struct Runner::Progress {
-  int64_t epoch = 1;
-  int64_t global_step = 0;
-  int64_t skipped_batches = 0;
-  int64_t examples_seen = 0;
-  BatchLoader::State loader;
-  std::map<std::string, torch::Tensor> metrics;
-  std::map<std::string, double> objective_sums;
-};
 
 void Runner::fit(BatchLoader& train, BatchLoader* validation) {
   train_loader_ = &train;
@@ -118,6 +123,8 @@ void Runner::fit(BatchLoader& train, BatchLoader* validation) {
   state_.batches_per_epoch = train.batches_per_epoch();
   state_.stopped_early = false;
   const int64_t first_epoch = resume_ ? resume_->epoch : 1;
+  agreed_stop_signal_ = 0;
+  if (options_.data_parallel) options_.data_parallel->broadcast_models(models_);
   fire(Event::fit_start, control);
   for (int64_t epoch = first_epoch; epoch <= options_.epochs && !control.stop; ++epoch) {
     state_.epoch = epoch;
@@ -130,6 +137,8 @@ void Runner::fit(BatchLoader& train, BatchLoader* validation) {
     fire(Event::epoch_complete, control);
   }
   state_.stopped_early = control.stop && !(state_.epoch == options_.epochs && epoch_finished_);
+  // A stop another rank was asked for is this rank's too from here on (its CLI polls).
+  if (agreed_stop_signal_ != 0) request_stop(agreed_stop_signal_);
   fire(Event::fit_end, control);
   train_loader_ = nullptr;
 }
@@ -164,20 +173,27 @@ void Runner::train_epoch(BatchLoader& train, Control& control) {
     batch = to_device(std::move(batch));
     state_.batch_size = batch.size();
     fire(Event::batch_ready, control);
-    train_step(batch, control);
+    if (batch.size() > 0)
+      train_step(batch, static_cast<double>(batch.size()) / static_cast<double>(train.last_global_examples()), control);
+    else
+      empty_step();  // data-parallel: this rank's slice of a short last batch is empty
     state_.examples_seen += batch.size();
     ++state_.global_step;
+    state_.stop_signal = options_.data_parallel ? agreed_stop_signal_ : stop_signal();
     fire(Event::batch_end, control);
     if (control.stop && state_.batch + 1 < state_.batches_per_epoch) return;
   }
+  if (options_.data_parallel) reduce_epoch_metrics();
   state_.train_metrics = train_metrics_->compute();
   for (const auto& [name, sum] : objective_sums_)
     state_.train_metrics[name] = sum / static_cast<double>(state_.examples_seen);
 }
 
-void Runner::train_step(const Batch& batch, Control& control) {
+void Runner::train_step(const Batch& batch, double share, Control& control) {
   bool metrics_updated = false;
-  for (auto& optimizer : optimizers_) {
+  if (options_.data_parallel) options_.data_parallel->broadcast_buffers(models_);
+  for (size_t stage = 0; stage < optimizers_.size(); ++stage) {
+    auto& optimizer = optimizers_[stage];
     state_.stage = optimizer->objective();
     optimizer->zero_grad();
     LossOutput out = compute_loss(batch, {optimizer->objective(), true});
@@ -186,7 +202,7 @@ void Runner::train_step(const Batch& batch, Control& control) {
       throw Error("the loss returned no objective '" + optimizer->objective() + "'");
     fire(Event::after_loss, control);
     double value = 0;
-    const auto verdict = backward_and_check(*optimizer, found->first, found->second, value);
+    const auto verdict = backward_and_check(stage, found->first, found->second, share, value);
     if (verdict == StepVerdict::skip_batch) continue;
     if (verdict == StepVerdict::apply) {
       fire(Event::after_backward, control);
@@ -201,6 +217,33 @@ void Runner::train_step(const Batch& batch, Control& control) {
     }
   }
   if (scaler_) scaler_->update();
+}
+
+// A rank with no examples in this step still takes part: zero gradients into each stage's
+// all-reduce, then the same update as every other rank (hooks do not fire: no loss here).
+void Runner::empty_step() {
+  options_.data_parallel->broadcast_buffers(models_);
+  for (size_t stage = 0; stage < optimizers_.size(); ++stage) {
+    auto& optimizer = *optimizers_[stage];
+    optimizer.zero_grad();
+    double value = 0;
+    if (backward_and_check(stage, optimizer.objective(), torch::Tensor(), 0.0, value) == StepVerdict::apply)
+      optimizer.step();
+    objective_sums_[optimizer.objective()] += 0.0;  // every rank reduces the same names
+  }
+  if (scaler_) scaler_->update();
+}
+
+// The epoch's training metrics and mean objectives over every rank's examples.
+void Runner::reduce_epoch_metrics() {
+  auto& dp = *options_.data_parallel;
+  dp.merge(*train_metrics_);
+  std::map<std::string, double> sums = objective_sums_;
+  sums["\x01examples"] = static_cast<double>(state_.examples_seen);
+  dp.sum(sums);
+  state_.examples_seen = static_cast<int64_t>(sums["\x01examples"]);
+  sums.erase("\x01examples");
+  objective_sums_ = sums;
 }
 
 // True if `value` is finite. Otherwise throws (on_nan: stop) or counts a skipped batch and
@@ -254,109 +297,6 @@ bool Runner::gradients_finite(const Optimizer& optimizer) const {
     }
   }
   return sums.empty() || std::isfinite(torch::stack(sums).sum().item<double>());
-}
-
-namespace {
-
-using Archive = torch::serialize::OutputArchive;
-using InArchive = torch::serialize::InputArchive;
-
-torch::Tensor read_tensor(InArchive& archive, const std::string& key) {
-  torch::Tensor value;
-  if (!archive.try_read(key, value)) throw Error("checkpoint lacks training state '" + key + "'");
-  return value;
-}
-
-InArchive read_archive(InArchive& archive, const std::string& key) {
-  InArchive child;
-  if (!archive.try_read(key, child)) throw Error("checkpoint lacks training state '" + key + "'");
-  return child;
-}
-
-void write_numbers(Archive& archive, const std::string& key, const std::map<std::string, double>& numbers) {
-  Archive child;
-  for (const auto& [name, value] : numbers) child.write(name, torch::tensor(value, torch::kFloat64));
-  archive.write(key, child);
-}
-
-std::map<std::string, double> read_numbers(InArchive& archive, const std::string& key) {
-  auto child = read_archive(archive, key);
-  std::map<std::string, double> out;
-  for (const auto& name : child.keys()) out[name] = read_tensor(child, name).item<double>();
-  return out;
-}
-
-}  // namespace
-
-void Runner::save_state(torch::serialize::OutputArchive& archive) const {
-  if (!train_loader_) throw Error("the training state can only be saved during fit()");
-  auto loader = train_loader_->state();
-  // After an epoch's end the next run starts the following epoch from its first batch.
-  const int64_t epoch = epoch_finished_ ? state_.epoch + 1 : state_.epoch;
-  if (epoch_finished_) loader.next_batch = 0;
-  archive.write("progress", torch::tensor({epoch, loader.next_batch, state_.global_step,
-                                           state_.skipped_batches, state_.examples_seen}));
-  archive.write("rng", at::detail::getDefaultCPUGenerator().get_state());
-  archive.write("loader_generator", loader.generator);
-  if (loader.permutation.defined()) archive.write("loader_permutation", loader.permutation);
-  if (loader.augment_generator.defined()) archive.write("loader_augment_generator", loader.augment_generator);
-  Archive metrics;
-  for (const auto& [name, tensor] : train_metrics_->state()) metrics.write(name, tensor);
-  archive.write("metrics", metrics);
-  write_numbers(archive, "objective_sums", objective_sums_);
-  // The last finished epoch's metrics: a run resumed after its last epoch (killed while
-  // testing, or finished) reports them as the uninterrupted run does.
-  write_numbers(archive, "last_train_metrics", state_.train_metrics);
-  if (scaler_) scaler_->save(archive);
-  for (size_t i = 0; i < optimizers_.size(); ++i) {
-    Archive optimizer;
-    optimizers_[i]->impl().save(optimizer);
-    archive.write("optimizer" + std::to_string(i), optimizer);
-  }
-  Archive hooks;
-  for (const auto& hook : hooks_) {
-    HookState hook_state;
-    hook->save_state(hook_state);
-    if (!hook_state.empty()) write_numbers(hooks, hook->name(), hook_state);
-  }
-  archive.write("hooks", hooks);
-}
-
-void Runner::load_state(torch::serialize::InputArchive& archive) {
-  auto resume = std::make_shared<Progress>();
-  const auto progress = read_tensor(archive, "progress");
-  if (progress.numel() != 5) throw Error("checkpoint: malformed progress record");
-  resume->epoch = progress[0].item<int64_t>();
-  resume->loader.next_batch = progress[1].item<int64_t>();
-  resume->global_step = progress[2].item<int64_t>();
-  resume->skipped_batches = progress[3].item<int64_t>();
-  resume->examples_seen = progress[4].item<int64_t>();
-  resume->loader.generator = read_tensor(archive, "loader_generator");
-  archive.try_read("loader_permutation", resume->loader.permutation);
-  archive.try_read("loader_augment_generator", resume->loader.augment_generator);
-  auto metrics = read_archive(archive, "metrics");
-  for (const auto& name : metrics.keys()) resume->metrics[name] = read_tensor(metrics, name);
-  resume->objective_sums = read_numbers(archive, "objective_sums");
-  InArchive last_train_metrics;
-  state_.train_metrics.clear();
-  if (archive.try_read("last_train_metrics", last_train_metrics))  // absent in older checkpoints
-    state_.train_metrics = read_numbers(archive, "last_train_metrics");
-  if (scaler_) scaler_->load(archive);
-  // The last epoch that ran (all of it when the checkpoint was taken at an epoch's end).
-  state_.epoch = resume->loader.next_batch == 0 ? resume->epoch - 1 : resume->epoch;
-  for (size_t i = 0; i < optimizers_.size(); ++i) {
-    auto optimizer = read_archive(archive, "optimizer" + std::to_string(i));
-    optimizers_[i]->impl().load(optimizer);
-  }
-  auto hooks = read_archive(archive, "hooks");
-  const auto stored = hooks.keys();
-  for (const auto& hook : hooks_)
-    if (std::find(stored.begin(), stored.end(), hook->name()) != stored.end())
-      hook->load_state(read_numbers(hooks, hook->name()));
-  at::Generator global = at::detail::getDefaultCPUGenerator();  // a handle to the global one
-  global.set_state(read_tensor(archive, "rng"));
-  state_.global_step = resume->global_step;
-  resume_ = std::move(resume);
 }
 
 }  // namespace modlr

@@ -36,6 +36,7 @@ EvaluationResult Runner::evaluate(BatchLoader& loader, const std::string& split)
     while (loader.next(batch)) {
       signal_point("evaluation_batch");
       throw_if_stop_requested();  // evaluation has no clean stop: it is rerun on resume
+      if (batch.size() == 0) continue;  // data-parallel: an empty slice of the last batch
       batch = to_device(std::move(batch));
       const double loaded = seconds_now();
       result.load_seconds += loaded - mark;
@@ -46,6 +47,13 @@ EvaluationResult Runner::evaluate(BatchLoader& loader, const std::string& split)
       result.examples += batch.size();
       mark = seconds_now();
       result.compute_seconds += mark - loaded;
+    }
+    if (options_.data_parallel) {  // each rank evaluated its shard: merge them
+      options_.data_parallel->merge(metrics);
+      sums["\x01examples"] = static_cast<double>(result.examples);
+      options_.data_parallel->sum(sums);
+      result.examples = static_cast<int64_t>(sums["\x01examples"]);
+      sums.erase("\x01examples");
     }
     result.metrics = metrics.compute();
     result.undefined = metrics.undefined();

@@ -46,6 +46,7 @@ std::string SampleGridHook::file_name(int64_t epoch) {
 }
 
 void SampleGridHook::on(Event event, const RunState& state, Control&) {
+  if (state.rank != 0) return;  // rank 0 writes the run record of a data-parallel run
   Model& model = state.models->get(options_.model);
   if (event == Event::fit_start) {
     if (state.run_dir.empty()) throw Error("sample_grid: this run has no run directory to write to");

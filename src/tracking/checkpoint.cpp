@@ -153,10 +153,9 @@ namespace {
 
 // The archive of a checkpoint this modlr wrote (its recorded SHA-256 matches), read from
 // memory: libtorch's reader is never handed bytes modlr did not write itself.
-void open_checkpoint(const std::string& path, torch::serialize::InputArchive& archive) {
-  const auto bytes = formats::read_checksummed(path);
+void open_checkpoint(const std::string& bytes, const std::string& path, torch::serialize::InputArchive& archive) {
   try {
-    std::istringstream stream(std::string(bytes.begin(), bytes.end()));
+    std::istringstream stream(bytes);
     archive.load_from(stream);
   } catch (const std::exception& e) {
     throw Error(path + ": not a readable modlr checkpoint: " + first_line(e));
@@ -165,9 +164,23 @@ void open_checkpoint(const std::string& path, torch::serialize::InputArchive& ar
 
 }  // namespace
 
+std::string read_checkpoint_bytes(const std::string& path) {
+  const auto bytes = formats::read_checksummed(path);
+  return {bytes.begin(), bytes.end()};
+}
+
 void load_checkpoint(ModelSet& models, const std::string& path) {
+  load_checkpoint_bytes(models, read_checkpoint_bytes(path), path);
+}
+
+void read_training_state(const std::string& path,
+                         const std::function<void(torch::serialize::InputArchive&)>& read) {
+  read_training_state_bytes(read_checkpoint_bytes(path), path, read);
+}
+
+void load_checkpoint_bytes(ModelSet& models, const std::string& bytes, const std::string& path) {
   torch::serialize::InputArchive archive;
-  open_checkpoint(path, archive);
+  open_checkpoint(bytes, path, archive);
   // Read and check everything first, copy after, so a bad file changes nothing.
   std::vector<std::pair<torch::Tensor, torch::Tensor>> copies;
   for (const auto& name : models.names()) {
@@ -195,10 +208,10 @@ void load_checkpoint(ModelSet& models, const std::string& path) {
   for (auto& [target, tensor] : copies) target.copy_(tensor);
 }
 
-void read_training_state(const std::string& path,
-                         const std::function<void(torch::serialize::InputArchive&)>& read) {
+void read_training_state_bytes(const std::string& bytes, const std::string& path,
+                               const std::function<void(torch::serialize::InputArchive&)>& read) {
   torch::serialize::InputArchive archive, training;
-  open_checkpoint(path, archive);
+  open_checkpoint(bytes, path, archive);
   if (!archive.try_read("training", training))
     throw Error(path + ": holds weights only, no training state to resume from");
   try {

@@ -14,6 +14,13 @@ struct TrainArgs {
   std::string resume;                  ///< a run directory to continue ("" = a new run)
   /// "1,2,3", "1-5" or a mix ("1-3,7"); empty: one run with the config's seed.
   std::string seeds;
+  /// Data-parallel launch (distributed/launch.h): ranks on this host, hosts, this host's
+  /// index, and rank 0's HOST:PORT ("" = this host, a free port). nproc * nnodes > 1 makes
+  /// this process the launcher of its host's ranks.
+  int nproc = 1;
+  int nnodes = 1;
+  int node_rank = 0;
+  std::string master;
 };
 /// Trains, tests and writes the run record. A failure after the run directory exists
 /// leaves summary.json with "status": "failed" and the error. SIGINT/SIGTERM stop at the

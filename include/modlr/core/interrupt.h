@@ -40,7 +40,8 @@ void throw_if_stop_requested();
 /// "fault injected at <point>"). Points are the runner's event names (fit_start, batch_end,
 /// epoch_complete, evaluation_start, ...), "evaluation_batch", and the CLI's phases
 /// "built", "loaded", "weights_saved", "tested", "summary_written". Without the variable
-/// this does nothing. A malformed value is an error naming the variable.
+/// this does nothing. A malformed value is an error naming the variable. With
+/// MODLR_TEST_FAULT_RANK=r set, only rank r of a data-parallel run (RANK) takes the fault.
 void signal_point(const char* point);
 /// True when MODLR_TEST_FAULT is set (the CLI then adds a hook that calls signal_point for
 /// every runner event).

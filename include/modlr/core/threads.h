@@ -14,7 +14,8 @@ struct ThreadSettings {
 /// `spec` is "auto" or a positive integer (as read from runner.threads), at most
 /// max_threads(). "auto" is available_cores() for every model: with MKL even the MLP's
 /// small products gain from the second core (LeNet-5 epoch 1.59 s at 2 threads vs 2.45 s
-/// at 1; MLP 0.39 s vs 0.44 s; bench/compare, Fashion-MNIST). Throws modlr::Error naming
+/// at 1; MLP 0.39 s vs 0.44 s; bench/compare, Fashion-MNIST), divided among the ranks of a
+/// data-parallel job on this host (LOCAL_WORLD_SIZE). Throws modlr::Error naming
 /// `key` for anything else.
 ThreadSettings resolve_threads(const std::string& spec, const std::string& key);
 /// Applies `settings` to libtorch.

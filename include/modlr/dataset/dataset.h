@@ -114,6 +114,9 @@ class Dataset {
   /// A loader over `split`: the training split shuffles (if configured) with batch_size,
   /// the others keep their order with eval_batch_size.
   std::unique_ptr<BatchLoader> loader(Split split) const;
+  /// Makes every loader created afterwards hand out shard `rank` of `count` (data-parallel
+  /// runs; LoaderOptions::shard_rank): batch_size and eval_batch_size become per rank.
+  void shard(int64_t rank, int64_t count);
   /// An evaluation loader (eval_batch_size, in order) over the extra test split `name`;
   /// throws modlr::Error if there is none of that name.
   std::unique_ptr<BatchLoader> extra_test_loader(const std::string& name) const;

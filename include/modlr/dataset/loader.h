@@ -31,6 +31,15 @@ struct LoaderOptions {
   /// Cut batches into page-locked memory, so copying them to a GPU is asynchronous (set by
   /// the Dataset when the data stays on the host for a CUDA run; needs a CUDA libtorch).
   bool pin_memory = false;
+  /// Data-parallel sharding (distributed/data_parallel.h): with shard_count N, each step
+  /// takes a global batch of N * batch_size consecutive rows of the epoch's permutation
+  /// (every rank draws the same one from `seed`) and this loader hands out slice
+  /// `shard_rank` of it. A final global batch of m < N * batch_size rows is cut into N
+  /// slices of m / N rows (the first m % N one more; some may be empty), unless drop_last
+  /// drops it. So no row comes twice in an epoch, and the N ranks together see exactly the
+  /// batches one process with batch N * batch_size would. Augmentation draws differ per rank.
+  int64_t shard_rank = 0;
+  int64_t shard_count = 1;
 };
 
 class BatchLoader {
@@ -43,6 +52,10 @@ class BatchLoader {
   int64_t examples() const { return data_.size(); }
   int64_t batches_per_epoch() const;
   const LoaderOptions& options() const { return options_; }
+  /// Rows in global batch `index` (all shards together; = this loader's batch when unsharded).
+  int64_t global_batch_examples(int64_t index) const;
+  /// global_batch_examples of the batch next() handed out last.
+  int64_t last_global_examples() const { return global_batch_examples(next_index_ - 1); }
 
   /// Starts an epoch: draws the next permutation (when shuffling) and starts prefetching.
   /// Abandons any batches left from the previous epoch.

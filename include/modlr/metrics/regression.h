@@ -42,6 +42,9 @@ class RegressionAccumulator {
   /// saved state continues the stream bit for bit. Throws modlr::Error on a malformed state.
   std::vector<double> state() const;
   void restore(const std::vector<double>& state);
+  /// Adds the pairs another accumulator saw (Chan et al.'s pairwise update of the target
+  /// mean and M2): the result equals having seen both streams, up to rounding.
+  void merge(const RegressionAccumulator& other);
 
  private:
   void require_nonempty(const char* metric) const;

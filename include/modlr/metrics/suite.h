@@ -46,6 +46,12 @@ class MetricSuite {
   /// The accumulated state, exactly, as named tensors (for checkpoints), and its inverse.
   std::map<std::string, torch::Tensor> state() const;
   void restore(const std::map<std::string, torch::Tensor>& state);
+  /// Adds what another suite (same task and metrics) accumulated: counts and sums add,
+  /// AUC's scores append. Merging the shards of a split, in order, gives the metrics of
+  /// the whole split (data-parallel runs).
+  void merge(const MetricSuite& other);
+  /// A suite of the same task and metrics with nothing accumulated.
+  MetricSuite empty_like() const { return MetricSuite(task_, names_); }
 
  private:
   bool wants(const std::string& name) const;

@@ -36,6 +36,13 @@ class Model : public torch::nn::Module {
   /// parameters but not PyTorch's floating-point summation order. Returns how many layers
   /// switched; the default switches none.
   virtual int64_t use_fast_kernels() { return 0; }
+  /// Makes every layer of type name `type` ("BatchNorm2d") run the forward `make` builds
+  /// from it (the layer stays registered: parameter names, checkpoints and export are
+  /// unchanged). Returns how many layers were given one; the default, for models that are
+  /// not a list of layers, gives none. Throws modlr::Error if such a layer already runs a
+  /// fast-mode kernel. Used for data-parallel sync_batchnorm.
+  using ForwardFactory = std::function<torch::nn::AnyModule(const std::shared_ptr<torch::nn::Module>&)>;
+  virtual int64_t replace_forwards(const std::string& type, const ForwardFactory& make) { return 0; }
 };
 
 /// An input batch `model` accepts, for dry runs (summary, export): zeros of shape
@@ -66,6 +73,7 @@ class SequentialModel : public Model {
   /// Fuses consecutive layers fast_pair_registry() covers, then gives each other layer the
   /// forward fast_layer_registry() has for its type, if any. Returns the layers switched.
   int64_t use_fast_kernels() override;
+  int64_t replace_forwards(const std::string& type, const ForwardFactory& make) override;
 
  protected:
   /// Registers `layer` under `name` (its parameters become "<name>.weight", ...).

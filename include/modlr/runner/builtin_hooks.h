@@ -81,6 +81,9 @@ struct CheckpointOptions {
   int64_t every_steps = 0;   ///< 0: only at epoch ends
   int64_t keep = 3;          ///< newest resumable checkpoints kept
   bool save_initial = false; ///< also initial.pt (weights only, never rotated away)
+  /// false on the ranks > 0 of a data-parallel run: at each point rank 0 saves, they hand
+  /// their training state to it (Runner::save_state is collective there) and write nothing.
+  bool write = true;
 };
 
 /// Writes resumable checkpoints (models + the runner's training state) into `dir`:
@@ -116,8 +119,8 @@ class InterruptHook : public Hook {
  public:
   std::string name() const override { return "interrupt"; }
   std::vector<Event> events() const override { return {Event::batch_end}; }
-  void on(Event, const RunState&, Control& control) override {
-    if (stop_signal() != 0) control.stop = true;
+  void on(Event, const RunState& state, Control& control) override {
+    if (state.stop_signal != 0) control.stop = true;
   }
 };
 

@@ -27,6 +27,16 @@ struct TrackingOptions {
   bool save_initial = false;  ///< also checkpoint the initial weights (initial.pt)
 };
 
+/// runner.distributed: how the ranks of a data-parallel run (`modlr train --nproc N`,
+/// torchrun) talk. Read only when the section is present; a single process ignores it.
+struct DistributedSettings {
+  std::string backend = "gloo";  ///< gloo (CPU tensors) | nccl (CUDA); default from runner.device
+  int64_t timeout_seconds = 60;  ///< rendezvous and every collective; a dead rank is named after it
+  DataParallelOptions data_parallel;  ///< bucket_mb, overlap, broadcast_buffers
+  /// BatchNorm2d layers normalise over the global batch (distributed/sync_batch_norm.h).
+  bool sync_batchnorm = false;
+};
+
 class Experiment {
  public:
   explicit Experiment(Config config);
@@ -53,6 +63,7 @@ class Experiment {
   /// device five times per step.
   bool timing_breakdown() const { return timing_breakdown_; }
   int64_t validate_every() const { return validate_every_; }
+  const DistributedSettings& distributed() const { return distributed_; }
   /// User hooks listed in runner.hooks, created from the hook registry.
   const std::vector<std::shared_ptr<Hook>>& user_hooks() const { return user_hooks_; }
 
@@ -61,6 +72,7 @@ class Experiment {
   static void to_channels_last(ModelSet& models);
   void build_optimizers(const Config& root);
   void read_runner(const Config& section);
+  void read_distributed(const Config& runner);
   void read_metrics(const Config& section);
 
   Config config_;
@@ -78,6 +90,7 @@ class Experiment {
   bool timing_breakdown_ = true;
   std::string thread_spec_;
   int64_t validate_every_ = 1;
+  DistributedSettings distributed_;
   std::vector<std::shared_ptr<Hook>> user_hooks_;
 };
 

@@ -68,6 +68,11 @@ struct RunState {
   const std::vector<std::unique_ptr<Optimizer>>* optimizers = nullptr;
   const Runner* runner = nullptr;  ///< for hooks that checkpoint the training state
   std::string run_dir;  ///< the run record's directory ("" if none; RunnerOptions::run_dir)
+  int rank = 0;         ///< this process in a data-parallel run (only rank 0 writes records)
+  int world_size = 1;
+  /// At batch_end: the signal that asked the run to stop (SIGINT/SIGTERM), else 0. In a
+  /// data-parallel run every rank sees the same value at the same batch.
+  int stop_signal = 0;
 };
 
 /// Requests a hook makes of the runner.

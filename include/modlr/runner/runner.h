@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "modlr/dataset/loader.h"
+#include "modlr/distributed/data_parallel.h"
 #include "modlr/loss/loss.h"
 #include "modlr/metrics/suite.h"
 #include "modlr/model/model_set.h"
@@ -40,6 +41,10 @@ struct RunnerOptions {
   /// The run record's directory, for hooks that write files there (RunState::run_dir);
   /// "" when the run is not recorded.
   std::string run_dir;
+  /// Data-parallel training (distributed/data_parallel.h), borrowed; null for a single
+  /// process, which then takes no distributed code path. The loaders must be sharded
+  /// (Dataset::shard) to match.
+  DataParallel* data_parallel = nullptr;
 };
 
 class Runner {
@@ -75,13 +80,22 @@ class Runner {
   struct Progress;  // what load_state() restored, consumed by the next fit()
   void start_epoch(BatchLoader& train);
   void train_epoch(BatchLoader& train, Control& control);
-  void train_step(const Batch& batch, Control& control);
+  void train_step(const Batch& batch, double share, Control& control);
+  void empty_step();
   /// What a stage's backward allows: the update, no update and the batch not counted (a
   /// non-finite objective under on_nan: skip_batch), or (fp16) no update but the batch
   /// counted (the loss scale overflowed the gradients).
   enum class StepVerdict { apply, skip_batch, scale_overflow };
-  StepVerdict backward_and_check(Optimizer& optimizer, const std::string& objective,
-                                 const torch::Tensor& value_tensor, double& value);
+  StepVerdict backward_and_check(size_t stage, const std::string& objective, const torch::Tensor& value_tensor,
+                                 double share, double& value);
+  /// Data-parallel: this rank's gradients into the stage's all-reduce; the value turns NaN
+  /// when any rank's objective was not finite, so all ranks take the same verdict.
+  void synchronize_gradients(size_t stage, double& value);
+  void reduce_epoch_metrics();
+  void save_rank_state(torch::serialize::OutputArchive& archive) const;
+  void save_other_ranks(torch::serialize::OutputArchive& archive) const;
+  void load_rank_state(torch::serialize::InputArchive& archive, Progress& resume);
+  void load_other_rank(torch::serialize::InputArchive& archive, Progress& resume);
   LossOutput compute_loss(const Batch& batch, const LossRequest& request);
   bool finite_or_skip(const std::string& objective, double value);
   bool gradients_finite(const Optimizer& optimizer) const;
@@ -102,6 +116,7 @@ class Runner {
   bool epoch_finished_ = false;                  ///< between epoch_end and the next epoch
   std::shared_ptr<Progress> resume_;
   std::unique_ptr<GradScaler> scaler_;           ///< runner.precision fp16 only
+  int agreed_stop_signal_ = 0;                   ///< data-parallel: a stop some rank asked for
   std::array<std::vector<Hook*>, static_cast<size_t>(Event::fit_end) + 1> subscribers_;
   std::map<std::string, double> hook_seconds_;
 };

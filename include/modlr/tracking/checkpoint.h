@@ -29,6 +29,14 @@ void read_training_state(const std::string& path,
 /// `models` are unchanged when it throws. read_training_state checks the same way.
 void load_checkpoint(ModelSet& models, const std::string& path);
 
+/// The bytes of a checkpoint modlr wrote, once its recorded SHA-256 matches (as
+/// load_checkpoint checks): what rank 0 of a data-parallel run sends the other ranks.
+std::string read_checkpoint_bytes(const std::string& path);
+/// load_checkpoint and read_training_state on bytes read_checkpoint_bytes returned; errors
+/// name `path`.
+void load_checkpoint_bytes(ModelSet& models, const std::string& bytes, const std::string& path);
+void read_training_state_bytes(const std::string& bytes, const std::string& path,
+                               const std::function<void(torch::serialize::InputArchive&)>& read);
 /// Writes every model's parameters and buffers to `path` in safetensors, atomically.
 /// Tensor names are PyTorch's state_dict names ("conv1.weight"); with several models each
 /// name is prefixed by the model's name ("generator.fc1.weight"). Metadata: format=pt.
