@@ -1,3 +1,7 @@
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include "test_support.h"
 
 #include <gtest/gtest.h>
@@ -106,6 +110,18 @@ std::vector<std::string> list_files(const std::string& dir) {
     if (entry.is_regular_file()) out.push_back(fs::relative(entry.path(), dir).string());
   std::sort(out.begin(), out.end());
   return out;
+}
+
+int unused_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
 }
 
 CommandResult run_modlr(const std::string& args) {

@@ -48,6 +48,9 @@ struct CommandResult {
 /// Runs the built `modlr` binary with `args` (shell-quoted by the caller where needed).
 CommandResult run_modlr(const std::string& args);
 
+/// A loopback TCP port nothing listens on right now (the kernel's pick).
+int unused_port();
+
 /// Runs `command_line` through the shell, capturing stdout and stderr.
 CommandResult run_command(const std::string& command_line);
 

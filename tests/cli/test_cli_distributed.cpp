@@ -166,17 +166,6 @@ CommandResult two_ranks(const std::string& config, int port, const std::string& 
                      "RANK=1 " + MODLR_BINARY + " train " + config + " " + rank1 + "; wait)");
 }
 
-int unused_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 TEST_F(DistributedCli, RanksWithDifferentConfigsAreNamedByTheirFirstDifferingKey) {
   const auto result = two_ranks(config, unused_port(), "", "--set optimizer.lr=0.07");

@@ -8,23 +8,13 @@
 #include <unistd.h>
 
 #include "modlr/distributed/communicator.h"
+#include "test_support.h"
 #include "modlr/distributed/sync_batch_norm.h"
 #include "modlr/model/model.h"
 #include "modlr/model/model_set.h"
 
 namespace {
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 class ConvBn : public modlr::SequentialModel {
  public:
@@ -36,7 +26,7 @@ class ConvBn : public modlr::SequentialModel {
 
 TEST(SyncBatchNorm, OneRankComputesWhatBatchNorm2dComputes) {
   modlr::WorldOptions world;
-  world.master_port = free_port();
+  world.master_port = modlr::testing::unused_port();
   world.timeout = std::chrono::seconds(10);
   auto communicator = modlr::Communicator::join(world);
   torch::manual_seed(5);
