@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--seeds", train.seeds,
                         "run once per seed, e.g. 1,2,3,4,5 or 1-5, grouped under "
                         "<tracking.dir>/<experiment>/group-<time>/");
-  train_cmd->add_option("--nproc", train.nproc, "data-parallel: start this many ranks on this host")
+  train_cmd->add_option("--nproc", train.nproc, "data-parallel: start this many ranks on this host (1: a one-rank job)")
       ->check(CLI::Range(1, 1024));
   train_cmd->add_option("--nnodes", train.nnodes, "data-parallel: hosts in the job (default 1)")
       ->check(CLI::Range(1, 1 << 16));

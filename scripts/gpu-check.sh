@@ -3,7 +3,8 @@
 # ninja; no network, no apt) from a checkout that carries gpu-bundle/ (scripts/gpu-bundle.sh
 # makes it). Builds build/modlr there against that python3's libtorch, trains cnn-cifar10
 # for 2 epochs with runner.device=cuda on one CIFAR-10 batch (data on the GPU), then 1 epoch
-# with the data on the host (pinned batches), prints each epoch's seconds,
+# with the data on the host (pinned batches), bf16 and fp16 epochs, a one-rank data-parallel
+# job through NCCL, prints each epoch's seconds,
 # and exits non-zero on any failure (one line saying what is missing).
 #   scripts/gpu-check.sh [EXTRA modlr train ARGS ...]
 set -euo pipefail
@@ -64,12 +65,21 @@ for precision in bf16 fp16; do
   grep -q '^run record: ' build-gpu/train-$precision.log || fail "the $precision run did not finish"
   grep -E '^epoch [0-9]+/' build-gpu/train-$precision.log | sed "s/^/gpu-check: $precision: /"
 done
+# Data-parallel training through NCCL (the default backend with runner.device=cuda): a
+# one-rank job, which runs the whole distributed path on the one GPU.
+build-gpu/modlr train configs/cnn-cifar10.yaml --nproc 1 --set runner.device=cuda --set runner.epochs=1 \
+    --set dataset.path=gpu-bundle/cifar --set "dataset.train_files=[data_batch_1]" \
+    --set "dataset.test_files=[test_batch_first1000]" --set "dataset.extra_test_files={}" \
+    --set tracking.dir=build-gpu/runs-nccl "$@" | tee build-gpu/train-nccl.log
+nccl=$(sed -n 's/^run record: //p' build-gpu/train-nccl.log)
+[ -n "$nccl" ] && grep -q '"distributed_backend": "nccl"' "$nccl/summary.json" || fail "the one-rank NCCL job did not finish"
+grep -E '^epoch [0-9]+/' build-gpu/train-nccl.log | sed "s/^/gpu-check: nccl: /"
 # GPU_CHECK_TESTS=1: also build the suite and run its GPU-only tests (device-resident
 # loader, multi-tensor optimizers, CUDA APIs), which skip on machines without a GPU.
 if [ "${GPU_CHECK_TESTS:-0}" = 1 ]; then
   cmake -S . -B build-gpu -DMODLR_BUILD_TESTS=ON >>build-gpu.configure.log 2>&1 || fail "cmake configure (tests) failed"
   cmake --build build-gpu -j "$(nproc)" --target modlr_tests >>build-gpu.build.log 2>&1 || fail "building the tests failed"
-  build-gpu/tests/modlr_tests --gtest_filter='LoaderOnDevice.*:MultiTensor.*:CudaApis.*' || fail "GPU tests failed"
+  build-gpu/tests/modlr_tests --gtest_filter='LoaderOnDevice.*:MultiTensor.*:CudaApis.*:Communicator.*' || fail "GPU tests failed"
 fi
 grep -E '^epoch [0-9]+/' build-gpu/train.log | sed 's/^/gpu-check: /'
 echo "gpu-check: ok in $(( $(date +%s) - started )) s"

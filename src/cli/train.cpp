@@ -346,11 +346,11 @@ int train_one(const TrainArgs& args, const std::string& group, const WorldOption
 }
 
 int train(const TrainArgs& args) {
-  if (args.nproc * args.nnodes > 1)
+  if (args.nproc > 0 || args.nnodes > 1)
     return guarded([&] {
       if (!args.seeds.empty()) throw Error("--seeds and --nproc: train the seeds one after another, each with --nproc");
       if (world_from_environment()) throw Error("--nproc: this process is already a rank of a job (WORLD_SIZE is set)");
-      return launch_workers({args.nproc, args.nnodes, args.node_rank, args.master});
+      return launch_workers({std::max(args.nproc, 1), args.nnodes, args.node_rank, args.master});
     });
   install_stop_handlers();
   std::optional<WorldOptions> world;

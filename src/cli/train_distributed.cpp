@@ -8,6 +8,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "modlr/core/device.h"
 #include "modlr/core/interrupt.h"
 #include "modlr/distributed/launch.h"
 #include "modlr/distributed/sync_batch_norm.h"
@@ -147,6 +148,7 @@ bool restore_broadcast(Runner& runner, Experiment& experiment, RankJob& job, con
 
 // Ranks > 0: errors go to stderr naming the rank; rank 0 writes the run record.
 int train_rank(const TrainArgs& args, const WorldOptions& world) {
+  select_cuda_device(world.local_rank);  // one GPU per rank on a host, as torchrun scripts do
   if (world.rank == 0) return train_one(args, "", &world);
   try {
     return train_worker(args, world);

@@ -4,6 +4,7 @@
 // so a CPU libtorch builds modlr too, and no other file recompiles for it.
 #ifdef MODLR_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAFunctions.h>
 #include <torch/cuda.h>
 #endif
 
@@ -27,6 +28,17 @@ int cuda_compute_capability(int index) {
 #else
   (void)index;
   return 0;
+#endif
+}
+
+bool select_cuda_device(int index) {
+#ifdef MODLR_WITH_CUDA
+  if (index < 0 || index >= static_cast<int>(torch::cuda::device_count())) return false;
+  c10::cuda::set_device(static_cast<c10::DeviceIndex>(index));
+  return true;
+#else
+  (void)index;
+  return false;
 #endif
 }
 

@@ -1,7 +1,9 @@
-// The c10d process group behind modlr::Communicator: TCPStore rendezvous, Gloo collectives,
+// The c10d process groups behind modlr::Communicator: TCPStore rendezvous, Gloo collectives
+// for CPU tensors, NCCL for CUDA tensors when runner.distributed.backend is nccl, and
 // heartbeats for naming a failed rank.
 #include "modlr/distributed/communicator.h"
 
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <c10/util/Logging.h>
@@ -19,6 +21,7 @@
 #include <thread>
 
 #include "modlr/core/error.h"
+#include "nccl_backend.h"
 
 namespace modlr {
 namespace {
@@ -104,10 +107,10 @@ class PendingWork : public PendingCollective {
   std::function<void(const std::exception&, const char*)> fail_;
 };
 
-class GlooCommunicator : public Communicator {
+class C10dCommunicator : public Communicator {
  public:
-  explicit GlooCommunicator(const WorldOptions& options);
-  ~GlooCommunicator() override;
+  explicit C10dCommunicator(const WorldOptions& options);
+  ~C10dCommunicator() override;
 
   int rank() const override { return options_.rank; }
   int size() const override { return options_.world_size; }
@@ -117,31 +120,36 @@ class GlooCommunicator : public Communicator {
     std::vector<at::Tensor> tensors{tensor};
     c10d::BroadcastOptions o;
     o.rootRank = root;
-    run("broadcast", [&] { group_->broadcast(tensors, o)->wait(); });
+    run("broadcast", [&] { group_for(tensor).broadcast(tensors, o)->wait(); });
   }
   std::unique_ptr<PendingCollective> all_reduce_sum_async(at::Tensor& tensor) override {
     std::vector<at::Tensor> tensors{tensor};
     c10::intrusive_ptr<c10d::Work> work;
-    run("all-reduce", [&] { work = group_->allreduce(tensors); });
+    run("all-reduce", [&] { work = group_for(tensor).allreduce(tensors); });
     return std::make_unique<PendingWork>(work, [this](const std::exception& e, const char* what) { fail(e, what); });
   }
   void all_reduce_max(at::Tensor& tensor) override {
     std::vector<at::Tensor> tensors{tensor};
     c10d::AllreduceOptions o;
     o.reduceOp = c10d::ReduceOp::MAX;
-    run("all-reduce", [&] { group_->allreduce(tensors, o)->wait(); });
+    run("all-reduce", [&] { group_for(tensor).allreduce(tensors, o)->wait(); });
   }
   std::vector<std::string> all_gather_bytes(const std::string& bytes) override;
   std::string broadcast_bytes(const std::string& bytes, int root) override;
   void check_agreement(const std::string& what, const std::string& text,
                        std::string (*describe)(const std::string&, const std::string&)) override;
   void barrier() override {
-    run("barrier", [&] { group_->barrier()->wait(); });
+    run("barrier", [&] { gloo_->barrier()->wait(); });
   }
 
  private:
+  // NCCL takes the CUDA tensors when the backend is nccl; Gloo everything else (it also
+  // reduces CUDA tensors, through host copies, when the backend is gloo).
+  c10d::Backend& group_for(const at::Tensor& tensor) { return nccl_ && tensor.is_cuda() ? *nccl_ : *gloo_; }
   void join_checks();
+  void build_groups();
   void heartbeat_loop();
+  void stop_heartbeat();
   template <class F>
   void run(const char* what, F&& body) {
     try {
@@ -158,18 +166,28 @@ class GlooCommunicator : public Communicator {
   WorldOptions options_;
   c10::intrusive_ptr<c10d::TCPStore> store_;
   c10::intrusive_ptr<c10d::TCPStore> heartbeat_store_;  ///< the heartbeat thread's own connection
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> group_;
+  c10::intrusive_ptr<c10d::Backend> gloo_;  ///< CPU tensors, bytes, flags, barriers
+  c10::intrusive_ptr<c10d::Backend> nccl_;  ///< CUDA tensors (backend nccl); null otherwise
   std::thread heartbeat_;
   std::mutex heartbeat_mutex_;
   std::condition_variable heartbeat_stop_;
   bool stopping_ = false;
 };
 
-GlooCommunicator::GlooCommunicator(const WorldOptions& options) : options_(options) {
+C10dCommunicator::C10dCommunicator(const WorldOptions& options) : options_(options) {
   store_ = connect_store(options_, options_.rank == 0);
   heartbeat_store_ = connect_store(options_, false);
   join_checks();
-  heartbeat_ = std::thread(&GlooCommunicator::heartbeat_loop, this);
+  heartbeat_ = std::thread(&C10dCommunicator::heartbeat_loop, this);
+  try {
+    build_groups();
+  } catch (...) {
+    stop_heartbeat();  // no destructor runs for a half-built object
+    throw;
+  }
+}
+
+void C10dCommunicator::build_groups() {
   auto gloo = c10d::ProcessGroupGloo::Options::create(options_.timeout);
   run("building the Gloo process group", [&] {
     // GLOO_SOCKET_IFNAME picks the interface, as in PyTorch; otherwise the address this
@@ -177,11 +195,21 @@ GlooCommunicator::GlooCommunicator(const WorldOptions& options) : options_(optio
     const char* interface = std::getenv("GLOO_SOCKET_IFNAME");
     gloo->devices.push_back(interface ? c10d::ProcessGroupGloo::createDeviceForInterface(interface)
                                       : c10d::ProcessGroupGloo::createDeviceForHostname(local_address(options_)));
-    group_ = c10::make_intrusive<c10d::ProcessGroupGloo>(store_, options_.rank, options_.world_size, gloo);
+    gloo_ = c10::make_intrusive<c10d::ProcessGroupGloo>(c10::make_intrusive<c10d::PrefixStore>("gloo", store_),
+                                                         options_.rank, options_.world_size, gloo);
   });
+  if (options_.backend == "nccl") {
+    const auto nccl_store = c10::make_intrusive<c10d::PrefixStore>("nccl", store_);
+    run("building the NCCL process group", [&] { nccl_ = make_nccl_backend(nccl_store, options_); });
+  }
 }
 
-GlooCommunicator::~GlooCommunicator() {
+C10dCommunicator::~C10dCommunicator() {
+  if (nccl_) nccl_->shutdown();  // a normal exit: no watchdog report
+  stop_heartbeat();
+}
+
+void C10dCommunicator::stop_heartbeat() {
   {
     std::lock_guard<std::mutex> lock(heartbeat_mutex_);
     stopping_ = true;
@@ -191,7 +219,7 @@ GlooCommunicator::~GlooCommunicator() {
 }
 
 // Every rank agrees on the world size; each rank joins once; all of them within the timeout.
-void GlooCommunicator::join_checks() {
+void C10dCommunicator::join_checks() {
   const auto r = std::to_string(options_.rank);
   try {
     if (store_->add("modlr/rank/" + r, 1) > 1)
@@ -221,7 +249,7 @@ void GlooCommunicator::join_checks() {
   }
 }
 
-void GlooCommunicator::heartbeat_loop() {
+void C10dCommunicator::heartbeat_loop() {
   const std::string key = "modlr/heartbeat/" + std::to_string(options_.rank);
   std::unique_lock<std::mutex> lock(heartbeat_mutex_);
   while (!stopping_) {
@@ -234,7 +262,7 @@ void GlooCommunicator::heartbeat_loop() {
   }
 }
 
-std::vector<int64_t> GlooCommunicator::heartbeats() {
+std::vector<int64_t> C10dCommunicator::heartbeats() {
   auto client = connect_store(
       [&] {
         auto o = options_;
@@ -248,7 +276,7 @@ std::vector<int64_t> GlooCommunicator::heartbeats() {
 }
 
 // A collective failed: find the ranks whose heartbeat stopped and name them.
-void GlooCommunicator::fail(const std::exception& e, const char* what) {
+void C10dCommunicator::fail(const std::exception& e, const char* what) {
   const std::string cause = first_line(e);
   const std::string prefix = "distributed: " + std::string(what) + " failed on rank " + std::to_string(options_.rank);
   std::vector<int64_t> before, after;
@@ -267,13 +295,13 @@ void GlooCommunicator::fail(const std::exception& e, const char* what) {
   throw Error(prefix + " (every rank is alive: a timeout or a network error): " + cause);
 }
 
-std::vector<std::string> GlooCommunicator::all_gather_bytes(const std::string& bytes) {
+std::vector<std::string> C10dCommunicator::all_gather_bytes(const std::string& bytes) {
   const int n = options_.world_size;
   auto length = torch::tensor({static_cast<int64_t>(bytes.size())}, torch::kInt64);
   std::vector<std::vector<at::Tensor>> lengths(1);
   for (int r = 0; r < n; ++r) lengths[0].push_back(torch::empty({1}, torch::kInt64));
   std::vector<at::Tensor> input{length};
-  run("all-gather", [&] { group_->allgather(lengths, input)->wait(); });
+  run("all-gather", [&] { gloo_->allgather(lengths, input)->wait(); });
   int64_t longest = 0;
   for (const auto& l : lengths[0]) longest = std::max(longest, l.item<int64_t>());
   auto padded = torch::zeros({std::max<int64_t>(longest, 1)}, torch::kUInt8);
@@ -281,7 +309,7 @@ std::vector<std::string> GlooCommunicator::all_gather_bytes(const std::string& b
   std::vector<std::vector<at::Tensor>> gathered(1);
   for (int r = 0; r < n; ++r) gathered[0].push_back(torch::empty_like(padded));
   std::vector<at::Tensor> data{padded};
-  run("all-gather", [&] { group_->allgather(gathered, data)->wait(); });
+  run("all-gather", [&] { gloo_->allgather(gathered, data)->wait(); });
   std::vector<std::string> out;
   for (int r = 0; r < n; ++r) {
     const auto* p = reinterpret_cast<const char*>(gathered[0][static_cast<size_t>(r)].data_ptr<uint8_t>());
@@ -290,7 +318,7 @@ std::vector<std::string> GlooCommunicator::all_gather_bytes(const std::string& b
   return out;
 }
 
-std::string GlooCommunicator::broadcast_bytes(const std::string& bytes, int root) {
+std::string C10dCommunicator::broadcast_bytes(const std::string& bytes, int root) {
   auto length = torch::tensor({static_cast<int64_t>(bytes.size())}, torch::kInt64);
   broadcast(length, root);
   const int64_t n = length.item<int64_t>();
@@ -302,7 +330,7 @@ std::string GlooCommunicator::broadcast_bytes(const std::string& bytes, int root
 
 // Every rank posts a verdict, so a disagreement stops all of them with the same message
 // instead of leaving the others waiting for a collective.
-void GlooCommunicator::check_agreement(const std::string& what, const std::string& text,
+void C10dCommunicator::check_agreement(const std::string& what, const std::string& text,
                                        std::string (*describe)(const std::string&, const std::string&)) {
   const std::string key = "modlr/agree/" + what;
   try {
@@ -336,9 +364,11 @@ std::unique_ptr<Communicator> Communicator::join(const WorldOptions& options) {
   if (options.world_size < 1 || options.rank < 0 || options.rank >= options.world_size)
     throw Error("distributed: rank " + std::to_string(options.rank) + " is outside world size " +
                 std::to_string(options.world_size));
-  if (options.backend != "gloo")
-    throw Error("distributed: backend '" + options.backend + "' is not available in this build (runner.distributed.backend: gloo)");
-  return std::make_unique<GlooCommunicator>(options);
+  if (options.backend != "gloo" && options.backend != "nccl")
+    throw Error("distributed: unknown backend '" + options.backend + "' (runner.distributed.backend: gloo | nccl)");
+  if (options.backend == "nccl" && !nccl_available())
+    throw Error("distributed: backend nccl is not in this build (libtorch without CUDA): use runner.distributed.backend=gloo");
+  return std::make_unique<C10dCommunicator>(options);
 }
 
 }  // namespace modlr

@@ -184,7 +184,6 @@ std::optional<WorldOptions> world_from_environment() {
   if (!world_size) return std::nullopt;
   WorldOptions world;
   world.world_size = parse_int(*world_size, "WORLD_SIZE", 1, 1 << 20);
-  if (world.world_size == 1) return std::nullopt;
   world.rank = parse_int(required("RANK"), "RANK", 0, world.world_size - 1);
   world.local_rank = parse_int(variable("LOCAL_RANK").value_or("0"), "LOCAL_RANK", 0, 1 << 20);
   world.master_host = required("MASTER_ADDR");

@@ -219,6 +219,22 @@ TEST_F(DistributedCli, MoreRanksThanTheDataFillsAreRefused) {
   EXPECT_NE(hosts.err.find("--master HOST:PORT is needed with --nnodes > 1"), std::string::npos) << hosts.err;
 }
 
+// `--nproc 1` runs the whole distributed path (join, broadcast, bucketed all-reduce, merged
+// metrics) with one rank, where every collective is an identity: the weights must come out
+// bit for bit as a single process's. That is how gpu-check runs NCCL on one GPU.
+TEST_F(DistributedCli, OneRankJobTrainsBitwiseAsASingleProcess) {
+  ASSERT_EQ(train(small_job()).exit_code, 0);
+  const auto one_rank = train("--nproc 1 " + small_job());
+  ASSERT_EQ(one_rank.exit_code, 0) << one_rank.err;
+  const auto all = runs();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(summary_of(all[1])["environment"]["world_size"], "1");
+  EXPECT_EQ(read_text(all[0] + "/model.safetensors"), read_text(all[1] + "/model.safetensors"));
+  const auto nccl = train("--nproc 1 --set runner.distributed.backend=nccl");
+  EXPECT_EQ(nccl.exit_code, 1);
+  EXPECT_NE(nccl.err.find("runner.distributed.backend"), std::string::npos) << nccl.err;
+}
+
 }  // namespace
 }  // namespace modlr::testing
 

@@ -15,9 +15,10 @@ struct TrainArgs {
   /// "1,2,3", "1-5" or a mix ("1-3,7"); empty: one run with the config's seed.
   std::string seeds;
   /// Data-parallel launch (distributed/launch.h): ranks on this host, hosts, this host's
-  /// index, and rank 0's HOST:PORT ("" = this host, a free port). nproc * nnodes > 1 makes
-  /// this process the launcher of its host's ranks.
-  int nproc = 1;
+  /// index, and rank 0's HOST:PORT ("" = this host, a free port). nproc > 0 (given) or
+  /// nnodes > 1 makes this process the launcher of its host's ranks; `--nproc 1` is a
+  /// one-rank job, which runs the distributed code path (a backend check).
+  int nproc = 0;
   int nnodes = 1;
   int node_rank = 0;
   std::string master;

@@ -12,4 +12,9 @@ int64_t cuda_memory_bytes(int index);
 /// 0 when this build has no CUDA or the device is not there. bf16 needs >= 80.
 int cuda_compute_capability(int index);
 
+/// Makes CUDA device `index` this process's current one (where runner.device=cuda puts
+/// tensors) when this build has CUDA and the device is there; returns whether it did. A
+/// data-parallel rank calls it with its LOCAL_RANK before it builds anything on the GPU.
+bool select_cuda_device(int index);
+
 }  // namespace modlr

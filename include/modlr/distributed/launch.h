@@ -30,7 +30,8 @@ struct LaunchOptions {
 int launch_workers(const LaunchOptions& options);
 
 /// The rank this process is according to torchrun's environment variables, or nullopt
-/// when WORLD_SIZE is unset or 1 (a single process). Throws modlr::Error naming the variable
+/// when WORLD_SIZE is unset (a single process; WORLD_SIZE=1 is a one-rank job, as in
+/// PyTorch, which checks a backend without a second process). Throws modlr::Error naming the variable
 /// when one is malformed or missing.
 std::optional<WorldOptions> world_from_environment();
 
