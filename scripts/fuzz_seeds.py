@@ -69,6 +69,10 @@ for name in sorted(os.listdir("configs")):
     os.makedirs(os.path.join(out, "config"), exist_ok=True)
     shutil.copy(os.path.join("configs", name), os.path.join(out, "config", name))
 put("config", "override", b"seed: 1\nrunner: {epochs: 2}\n\0runner.epochs=[1, {a: 2}]")
+put("timeseries", "days.csv", b'"Date","Temp"\n"1984-12-30",14.1\n"1985-01-01",13.6\n"1985-01-02",2e1\n')
+put("timeseries", "months.csv", b"Month,a,b\n1749-01,58.0,1\n1749-02,62.6,2\n1749-04,70,3\n")
+put("timeseries", "seconds.csv", b"t,v\n2001-01-01 10:00,1\n2001-01-01T10:00:30,2\n2001-01-01 10:01:00,3\n")
+put("timeseries", "numbers.csv", b"t,v\n0.5,1\n1.0,2\n2.5,3\n2.0,4\n")
 put("csv", "table.csv", b"x,price,size,kind\n1,100,10,b\n1000,200,,\"a, b\"\n-2.5e3,+.5,7.,\"say \"\"hi\"\"\"\n")
 put("csv", "crlf.csv", b"\xef\xbb\xbfa,b\r\n\r\n1,\"two\r\nlines\"\r\n,\r\n")
 put("csv", "housing-head.csv",

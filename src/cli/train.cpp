@@ -7,6 +7,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -20,6 +21,7 @@
 #include "modlr/core/threads.h"
 #include "modlr/distributed/launch.h"
 #include "modlr/formats/file_bytes.h"
+#include "modlr/metrics/suite.h"
 #include "modlr/runner/builtin_hooks.h"
 #include "modlr/runner/experiment.h"
 #include "modlr/tracking/checkpoint.h"
@@ -174,6 +176,20 @@ struct Phase {
   const char* what = "reading the config";
 };
 
+// The data source's baselines, scored on the test split with the run's eval metrics.
+void baselines_into(Experiment& experiment, const Dataset& dataset, RunSummary& summary) {
+  const auto& targets = dataset.data(Split::test).targets;
+  for (const auto& baseline : dataset.baselines()) {
+    MetricSuite metrics(experiment.loss().task(), experiment.runner_options().eval_metrics);
+    metrics.update(baseline.test_predictions.to(targets.device()), targets);
+    summary.baselines.push_back({baseline.name, 0, metrics.compute(), metrics.undefined(), {}});
+    std::ostringstream line;  // as the progress lines print metrics
+    line << "  baseline " << baseline.name;
+    for (const auto& [name, value] : summary.baselines.back().metrics) line << "  " << name << " " << std::setprecision(4) << value;
+    std::cout << line.str() << std::endl;
+  }
+}
+
 // Runs the test splits into `summary`.
 void test_into(Runner& runner, Dataset& dataset, const TimingHook& timing, RunSummary& summary) {
   auto test_loader = dataset.loader(Split::test);
@@ -245,6 +261,7 @@ int train_and_record(Experiment& experiment, RunRecord& record, RunSummary& summ
   signal_point("weights_saved");
   phase.what = "testing";
   test_into(runner, dataset, *hooks.timing, summary);
+  baselines_into(experiment, dataset, summary);
   signal_point("tested");
   throw_if_stop_requested();
   phase.what = "writing summary.json";

@@ -24,6 +24,10 @@ formats::DecodeLimits decode_limits(const Config& section) {
   return limits;
 }
 
+std::pair<TensorData, TensorData> DataSource::hold_out(const TensorData& train, double fraction, uint64_t seed) const {
+  return split_off(train, fraction, seed);
+}
+
 const char* split_name(Split split) {
   switch (split) {
     case Split::train: return "train";
@@ -64,7 +68,7 @@ void Dataset::load() {
   artifacts_ = std::move(data.artifacts);
   TensorData train = take_first(data.train, limit_);
   if (validation_fraction_ > 0) {
-    std::tie(train_, validation_) = split_off(train, validation_fraction_, seed_);
+    std::tie(train_, validation_) = source_->hold_out(train, validation_fraction_, seed_);
   } else {
     train_ = std::move(train);
   }

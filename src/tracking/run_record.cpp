@@ -165,6 +165,12 @@ std::string summary_json(const RunSummary& s) {
     for (const auto& [name, reason] : extra.undefined) split["undefined"][name] = reason;
     if (!extra.confusion_matrix.empty()) split["confusion_matrix"] = extra.confusion_matrix;
   }
+  for (const auto& baseline : s.baselines) {
+    auto& split = j["baselines"][baseline.name];
+    split = nlohmann::ordered_json::object();
+    for (const auto& [name, value] : baseline.metrics) split[name] = value;
+    for (const auto& [name, reason] : baseline.undefined) split["undefined"][name] = reason;
+  }
   for (const auto& [key, value] : s.environment) j["environment"][key] = value;
   j["environment"]["threads"] = s.threads;
   j["data"] = nlohmann::ordered_json::object();

@@ -6,7 +6,8 @@
 ///   name: idx                 # the DataSource that reads the format (registry name)
 ///   path: /usr/share/datasets/fashion-mnist   # where the files are (source-specific)
 ///   limit: 0                  # use only the first N training examples (0 = all)
-///   validation: 0.0           # fraction of the training examples held out, seeded
+///   validation: 0.0           # fraction of the training examples held out, seeded (a time
+///                             # series holds out its last windows: DataSource::hold_out)
 ///   batch_size: 64, eval_batch_size: 1000, shuffle: true, drop_last: false,
 ///   prefetch: 0               # batches assembled ahead on a background thread (a count; 0 =
 ///                             # in line). Off by default: with libtorch 2.11 assembling a
@@ -62,6 +63,14 @@ struct SourceData {
   std::vector<std::pair<std::string, std::string>> artifacts;
 };
 
+/// A reference model's predictions for the test split, in the targets' shape and units
+/// (a time series' persistence forecast): the run record reports its metrics beside the
+/// trained model's, so a number can be judged against the obvious answer.
+struct NamedPredictions {
+  std::string name;  ///< [a-z][a-z0-9_]*
+  torch::Tensor test_predictions;
+};
+
 /// Reads one data format (IDX, CIFAR-10, CSV, ...) and applies its preprocessing.
 /// Errors name the file and what is wrong.
 class DataSource {
@@ -73,6 +82,12 @@ class DataSource {
   /// standardisation) is fitted on `train` here and applied to all three splits in place.
   /// `validation` has size 0 when there is no validation split. Default: nothing.
   virtual void fit_on_train(TensorData& train, TensorData& validation, TensorData& test) {}
+  /// Splits dataset.validation's fraction off the training rows (after `limit`): returns
+  /// {kept, held_out}. Default: split_off, a seeded random sample; a time series holds out
+  /// its last windows instead, so validation comes after training in time.
+  virtual std::pair<TensorData, TensorData> hold_out(const TensorData& train, double fraction, uint64_t seed) const;
+  /// Baseline predictions for the test split, valid after fit_on_train. Default: none.
+  virtual std::vector<NamedPredictions> baselines() const { return {}; }
   /// What load() (and fit_on_train) do to raw inputs, if it is an element-wise scaling and
   /// normalisation along axis 1 (modlr export --with-preprocessing); nullopt otherwise.
   virtual std::optional<InputNormalization> input_normalization() const { return std::nullopt; }
@@ -106,6 +121,8 @@ class Dataset {
   /// The source's extra test splits, in the source's order (empty for most sources).
   const std::vector<NamedSplit>& extra_tests() const { return extra_tests_; }
   const std::vector<std::pair<std::string, std::string>>& artifacts() const { return artifacts_; }
+  /// The source's baseline predictions for the test split (after load()); see DataSource.
+  std::vector<NamedPredictions> baselines() const { return source_->baselines(); }
   /// The `name` the source is registered under ("idx", "cifar10", ...).
   const std::string& source_name() const { return source_name_; }
   /// The source's preprocessing of raw inputs (after load()); see DataSource.

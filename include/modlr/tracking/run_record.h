@@ -42,6 +42,9 @@ struct RunSummary {
   /// Extra test splits, written as "extra_tests": {name: {seconds, metrics..., confusion_matrix}}
   /// after "test" (the key is absent when there are none).
   std::vector<SplitSummary> extra_tests;
+  /// The data source's baselines on the test split, written as "baselines": {name:
+  /// {metrics...}} after "test" (absent when there are none); `seconds` is unused.
+  std::vector<SplitSummary> baselines;
   std::map<std::string, std::string> environment;
   int64_t threads = 0;
   std::vector<std::pair<std::string, std::string>> data_files;  ///< path, sha256
