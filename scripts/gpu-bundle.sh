@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 CIFAR=${1:-../shared/data/cifar-10/cifar-10-batches-bin}
 rm -rf gpu-bundle && mkdir -p gpu-bundle/debs gpu-bundle/cifar
 (cd gpu-bundle/debs && apt-get download -qq -o APT::Sandbox::User=root libyaml-cpp-dev libyaml-cpp0.7 nlohmann-json3-dev libcli11-dev libgtest-dev libgloo-dev \
+                                          libpng-dev libpng16-16 libjpeg62-turbo-dev libjpeg62-turbo \
                                           zlib1g-dev zlib1g)
 for stem in data_batch_1 test_batch_first1000; do
   [ -f "$CIFAR/$stem.bin.gz" ] || { echo "gpu-bundle: error: $CIFAR/$stem.bin.gz not found" >&2; exit 1; }

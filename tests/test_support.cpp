@@ -4,6 +4,8 @@
 #include <unistd.h>
 #include "test_support.h"
 
+#include "modlr/dataset/dataset.h"
+
 #include <gtest/gtest.h>
 #include <zlib.h>
 
@@ -177,6 +179,18 @@ std::string small_config(const std::string& data_dir, const std::string& runs_di
          "  threads: 1\n"
          "tracking:\n"
          "  dir: " + runs_dir + "\n";
+}
+
+std::string dataset_error(const std::string& yaml) {
+  try {
+    auto config = Config::parse(yaml, "test.yaml");
+    Dataset dataset(config.section("dataset"), 3);
+    config.check_no_unknown_keys();
+    dataset.load();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
 }
 
 }  // namespace modlr::testing

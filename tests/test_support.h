@@ -31,6 +31,9 @@ void write_synthetic_idx(const std::string& dir, uint32_t n_train, uint32_t n_te
                          uint32_t seed = 1);
 
 std::string read_text(const std::string& path);
+/// The one-line error that building, key-checking and loading the `dataset` section of
+/// the config text `yaml` raises (seed 3), or "no error".
+std::string dataset_error(const std::string& yaml);
 /// Occurrences of `needle` in `text` (overlapping ones counted).
 size_t count(const std::string& text, const std::string& needle);
 /// `text` with every run of spaces collapsed to one (compares tables whatever their widths).

@@ -1,4 +1,5 @@
 #include <chrono>
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 
@@ -8,6 +9,25 @@
 
 namespace modlr::cli {
 namespace {
+
+// Rows: target class, columns: predicted; headed by the class names where the data has them
+// (image folders), else by the class indices.
+void print_confusion_matrix(const std::vector<std::vector<int64_t>>& matrix, const std::vector<std::string>& names) {
+  const auto label = [&](size_t k) { return k < names.size() ? names[k] : std::to_string(k); };
+  size_t width = 6, first = 0;
+  for (size_t k = 0; k < matrix.size(); ++k) {
+    width = std::max(width, label(k).size() + 1);
+    first = std::max(first, label(k).size());
+  }
+  std::cout << "confusion matrix (rows: target, columns: predicted)\n" << std::string(first, ' ');
+  for (size_t k = 0; k < matrix.size(); ++k) std::cout << std::right << std::setw(static_cast<int>(width)) << label(k);
+  std::cout << "\n";
+  for (size_t r = 0; r < matrix.size(); ++r) {
+    std::cout << std::left << std::setw(static_cast<int>(first)) << label(r);
+    for (auto count : matrix[r]) std::cout << std::right << std::setw(static_cast<int>(width)) << count;
+    std::cout << "\n";
+  }
+}
 
 // Runs the model over `split` once more, timing the forward passes only, and writes the
 // inputs, outputs and targets as safetensors.
@@ -76,13 +96,7 @@ int eval(const EvalArgs& args) {
       if (undefined == result.undefined.end()) std::cout << std::setprecision(6) << value << "\n";
       else std::cout << "undefined: " << undefined->second << "\n";
     }
-    if (!result.confusion_matrix.empty()) {
-      std::cout << "confusion matrix (rows: target, columns: predicted)\n";
-      for (const auto& row : result.confusion_matrix) {
-        for (auto count : row) std::cout << std::right << std::setw(6) << count;
-        std::cout << "\n";
-      }
-    }
+    if (!result.confusion_matrix.empty()) print_confusion_matrix(result.confusion_matrix, dataset.class_names());
     if (!args.save_outputs.empty()) save_outputs(experiment, loader, args.save_outputs);
     return 0;
   });

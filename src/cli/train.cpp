@@ -220,6 +220,11 @@ int train_and_record(Experiment& experiment, RunRecord& record, RunSummary& summ
   signal_point("loaded");
   throw_if_stop_requested();
   for (const auto& file : dataset.files()) summary.data_files.emplace_back(file.path, file.sha256);
+  summary.classes = dataset.class_names();
+  summary.skipped_examples = dataset.skipped();
+  if (!dataset.skipped().empty())
+    std::cerr << "modlr: skipped " << dataset.skipped().size() << " example(s) that do not decode (first: "
+              << dataset.skipped().front() << ")" << std::endl;
   summary.environment["data_device"] = dataset.data_device().str();
   if (job) {
     summary.environment["world_size"] = std::to_string(job->communicator->size());

@@ -38,7 +38,7 @@ const char* split_name(Split split) {
 }
 
 Dataset::Dataset(const Config& section, uint64_t seed, torch::Device compute_device)
-    : seed_(seed), compute_device_(compute_device) {
+    : config_(section), seed_(seed), compute_device_(compute_device) {
   source_name_ = section.get<std::string>("name", "idx");
   source_ = data_source_registry().create(source_name_, section.path("name"), section);
   limit_ = section.get_count("limit", 0, /*allow_zero=*/true);
@@ -66,8 +66,15 @@ void Dataset::load() {
   SourceData data = source_->load();
   files_ = std::move(data.files);
   artifacts_ = std::move(data.artifacts);
+  class_names_ = std::move(data.class_names);
+  skipped_ = std::move(data.skipped);
   TensorData train = take_first(data.train, limit_);
-  if (validation_fraction_ > 0) {
+  if (data.validation.size() > 0) {
+    if (validation_fraction_ > 0)
+      config_.fail("validation", "must be 0: the source reads its own validation split (validation_path)");
+    train_ = std::move(train);
+    validation_ = std::move(data.validation);
+  } else if (validation_fraction_ > 0) {
     std::tie(train_, validation_) = source_->hold_out(train, validation_fraction_, seed_);
   } else {
     train_ = std::move(train);

@@ -165,6 +165,13 @@ std::string summary_json(const RunSummary& s) {
     for (const auto& [name, reason] : extra.undefined) split["undefined"][name] = reason;
     if (!extra.confusion_matrix.empty()) split["confusion_matrix"] = extra.confusion_matrix;
   }
+  if (!s.classes.empty()) j["classes"] = s.classes;
+  if (!s.skipped_examples.empty()) {
+    j["skipped_examples"]["count"] = s.skipped_examples.size();
+    const auto first = std::min<size_t>(s.skipped_examples.size(), 10);
+    j["skipped_examples"]["first"] = std::vector<std::string>(s.skipped_examples.begin(),
+                                                              s.skipped_examples.begin() + static_cast<std::ptrdiff_t>(first));
+  }
   for (const auto& baseline : s.baselines) {
     auto& split = j["baselines"][baseline.name];
     split = nlohmann::ordered_json::object();

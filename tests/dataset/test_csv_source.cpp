@@ -47,15 +47,7 @@ class CsvSourceTest : public ::testing::Test {
   // The error `extra` (or the file at `path`) causes, from construction, load or the
   // unknown-key check.
   std::string error_of(const std::string& extra, const std::string& path = "") const {
-    try {
-      auto config = Config::parse(text(extra, path), "test.yaml");
-      Dataset dataset(config.section("dataset"), 3);
-      config.check_no_unknown_keys();
-      dataset.load();
-    } catch (const modlr::Error& e) {
-      return e.what();
-    }
-    return "no error";
+    return mt::dataset_error(text(extra, path));
   }
   mt::TempDir dir;
 };

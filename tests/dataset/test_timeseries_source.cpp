@@ -42,17 +42,7 @@ class TimeSeriesSourceTest : public ::testing::Test {
     dataset.load();
     return dataset;
   }
-  std::string error_of(const std::string& extra) const {
-    try {
-      auto config = Config::parse(text(extra), "test.yaml");
-      Dataset dataset(config.section("dataset"), 7);
-      config.check_no_unknown_keys();
-      dataset.load();
-    } catch (const modlr::Error& e) {
-      return e.what();
-    }
-    return "no error";
-  }
+  std::string error_of(const std::string& extra) const { return mt::dataset_error(text(extra)); }
   mt::TempDir dir;
 };
 

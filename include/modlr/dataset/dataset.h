@@ -56,6 +56,14 @@ struct NamedSplit {
 struct SourceData {
   TensorData train;
   TensorData test;
+  /// A validation split the source reads itself (an image folder's validation_path); empty
+  /// otherwise. Then dataset.validation must be 0.
+  TensorData validation;
+  /// Class names by class index, where the data names its classes (folder names).
+  std::vector<std::string> class_names;
+  /// Examples left out because they do not decode ("PATH: reason"), when the source is
+  /// configured to skip them.
+  std::vector<std::string> skipped;
   std::vector<NamedSplit> extra_tests;
   std::vector<DataFile> files;
   /// Files the run record keeps beside the run, as (file name, contents): a text source's
@@ -121,6 +129,9 @@ class Dataset {
   /// The source's extra test splits, in the source's order (empty for most sources).
   const std::vector<NamedSplit>& extra_tests() const { return extra_tests_; }
   const std::vector<std::pair<std::string, std::string>>& artifacts() const { return artifacts_; }
+  const std::vector<std::string>& class_names() const { return class_names_; }
+  /// Examples the source skipped ("PATH: reason"), in file order.
+  const std::vector<std::string>& skipped() const { return skipped_; }
   /// The source's baseline predictions for the test split (after load()); see DataSource.
   std::vector<NamedPredictions> baselines() const { return source_->baselines(); }
   /// The `name` the source is registered under ("idx", "cifar10", ...).
@@ -142,6 +153,7 @@ class Dataset {
   void check_extra_tests() const;
   void place_on_device();
 
+  Config config_;  ///< the dataset section, for errors naming its keys
   std::unique_ptr<DataSource> source_;
   std::string source_name_;
   int64_t limit_ = 0;
@@ -157,6 +169,8 @@ class Dataset {
   std::vector<NamedSplit> extra_tests_;
   std::vector<DataFile> files_;
   std::vector<std::pair<std::string, std::string>> artifacts_;
+  std::vector<std::string> class_names_;
+  std::vector<std::string> skipped_;
 };
 
 /// First `limit` rows of `data` (all when limit is 0 or >= size).

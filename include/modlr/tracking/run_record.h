@@ -45,6 +45,11 @@ struct RunSummary {
   /// The data source's baselines on the test split, written as "baselines": {name:
   /// {metrics...}} after "test" (absent when there are none); `seconds` is unused.
   std::vector<SplitSummary> baselines;
+  /// The data's class names by index (image folders), written as "classes" when known.
+  std::vector<std::string> classes;
+  /// Examples the data source skipped ("PATH: reason"), written as "skipped_examples":
+  /// {"count": N, "first": [at most 10]} when there are any.
+  std::vector<std::string> skipped_examples;
   std::map<std::string, std::string> environment;
   int64_t threads = 0;
   std::vector<std::pair<std::string, std::string>> data_files;  ///< path, sha256

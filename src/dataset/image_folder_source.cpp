@@ -1,0 +1,231 @@
+// The image-folder data source: <root>/<class>/<image> trees of PNG and JPEG files, as
+// torchvision's ImageFolder reads them.
+//
+// Config (dataset section), read in this order:
+//   name: image_folder
+//   train_path: DIR          # required; the classes are its subfolders, sorted bytewise
+//   test_path: DIR           # required; its subfolders must be training classes (a class
+//                            # may have no test folder)
+//   validation_path: ""      # optional third tree; else dataset.validation holds out a
+//                            # seeded fraction of the training images
+//   channels: 3              # 1 | 3: every image is converted (formats/image_decode.h)
+//   size: []                 # [H, W]; [] = the images' own size, which must be the same
+//                            # for every image (a different one is an error naming it)
+//   resize: crop             # how an image of another size becomes H x W: crop (scale
+//                            # the shorter side to fit, bilinear with antialiasing, then cut
+//                            # the centre) | stretch (scale each side to fit)
+//   on_bad_example: error    # error | skip: a file that does not decode is an error naming
+//                            # it, or left out and counted in the run record
+//   plus ImagePreprocess keys: scale (255), mean, std ([] or auto: the training split's
+//   per-channel statistics after scaling).
+// In a class folder, files named *.png, *.jpg or *.jpeg (any case; the content decides the
+// format) are examples, in bytewise name order; hidden files and other names are ignored,
+// as ImageFolder does. Inputs: float32 [N, C, H, W] after fit_on_train; targets int64 [N].
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "modlr/dataset/dataset.h"
+#include "modlr/dataset/image_preprocess.h"
+#include "modlr/formats/image_decode.h"
+
+namespace modlr {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Example {
+  std::string path;
+  int64_t label = 0;
+};
+
+bool is_image_name(const std::string& name) {
+  const auto dot = name.rfind('.');
+  if (dot == std::string::npos || name.front() == '.') return false;
+  std::string extension = name.substr(dot + 1);
+  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return std::tolower(c); });
+  return extension == "png" || extension == "jpg" || extension == "jpeg";
+}
+
+// Entries of `dir` (names, sorted bytewise) for which `keep(path)` holds; errors name the path.
+template <class Keep>
+std::vector<std::string> sorted_entries(const std::string& dir, Keep keep) {
+  std::vector<std::string> names;
+  std::error_code error;
+  fs::directory_iterator it(dir, error), end;
+  if (error) throw Error(dir + ": cannot list the folder: " + error.message());
+  for (; it != end; it.increment(error)) {
+    if (error) throw Error(dir + ": cannot list the folder: " + error.message());
+    const auto name = it->path().filename().string();
+    if (!name.empty() && name.front() != '.' && keep(it->path().string(), name)) names.push_back(name);
+  }
+  if (error) throw Error(dir + ": cannot list the folder: " + error.message());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// is_directory / is_regular_file following symlinks; a broken link or a loop is an error.
+bool has_type(const std::string& path, fs::file_type type) {
+  std::error_code error;
+  const auto status = fs::status(path, error);
+  if (error) throw Error(path + ": " + error.message());
+  return status.type() == type;
+}
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open: " + std::strerror(errno));
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw Error(path + ": cannot read: " + std::strerror(errno));
+  return bytes;
+}
+
+class ImageFolderSource : public DataSource {
+ public:
+  explicit ImageFolderSource(const Config& c);
+  SourceData load() override;
+  void fit_on_train(TensorData& train, TensorData& validation, TensorData& test) override;
+  std::optional<InputNormalization> input_normalization() const override { return preprocess_.as_normalization(); }
+
+ private:
+  std::vector<Example> list(const std::string& key, const std::string& root, std::vector<std::string>& classes) const;
+  TensorData read(const std::vector<Example>& examples, SourceData& out);
+  torch::Tensor fitted(const formats::Image8& image) const;
+
+  Config config_;
+  std::string train_path_, test_path_, validation_path_;
+  int64_t channels_;
+  std::vector<int64_t> size_;
+  std::string resize_;
+  bool skip_bad_;
+  ImagePreprocess preprocess_;
+  std::string first_path_;  ///< with size [], the image whose size all others must have
+};
+
+ImageFolderSource::ImageFolderSource(const Config& c)
+    : config_(c),
+      train_path_(c.get<std::string>("train_path")),
+      test_path_(c.get<std::string>("test_path")),
+      validation_path_(c.get<std::string>("validation_path", "")),
+      channels_(c.get_count("channels", 3, false, 3)),
+      size_(c.get<std::vector<int64_t>>("size", {})),
+      resize_(c.get_choice("resize", "crop", {"crop", "stretch"})),
+      skip_bad_(c.get_choice("on_bad_example", "error", {"error", "skip"}) == "skip"),
+      preprocess_(ImagePreprocess::from_config(c, channels_, /*allow_auto=*/true)) {
+  if (channels_ == 2) c.fail("channels", "must be 1 (gray) or 3 (RGB)");
+  if (!size_.empty() && (size_.size() != 2 || size_[0] < 1 || size_[1] < 1 || size_[0] * size_[1] > (1 << 24)))
+    c.fail("size", "must be [] or [H, W] with H, W >= 1 (at most 2^24 pixels)");
+}
+
+// The examples under `root`, labelled by their class folder. With `classes` empty, the
+// classes become root's subfolders; otherwise every subfolder must be one of them.
+std::vector<Example> ImageFolderSource::list(const std::string& key, const std::string& root,
+                                             std::vector<std::string>& classes) const {
+  if (!has_type(root, fs::file_type::directory)) config_.fail(key, root + " is not a folder");
+  const bool define = classes.empty();
+  const auto folders = sorted_entries(root, [](const std::string& path, const std::string&) {
+    return has_type(path, fs::file_type::directory);
+  });
+  if (folders.empty()) config_.fail(key, root + " has no class folders (<root>/<class>/<image>)");
+  if (define) classes = folders;
+  std::vector<Example> examples;
+  for (const auto& folder : folders) {
+    const auto found = std::find(classes.begin(), classes.end(), folder);
+    if (found == classes.end())
+      throw Error(root + "/" + folder + ": class '" + folder + "' has no folder in " + config_.path("train_path"));
+    const auto dir = root + "/" + folder;
+    const auto files = sorted_entries(dir, [](const std::string& path, const std::string& name) {
+      return is_image_name(name) && has_type(path, fs::file_type::regular);
+    });
+    if (files.empty()) throw Error(dir + ": no .png, .jpg or .jpeg files in this class folder");
+    for (const auto& file : files) examples.push_back({dir + "/" + file, found - classes.begin()});
+  }
+  return examples;
+}
+
+// One decoded image as uint8 [C, H, W] at the configured size.
+torch::Tensor ImageFolderSource::fitted(const formats::Image8& image) const {
+  const auto h = static_cast<int64_t>(image.height), w = static_cast<int64_t>(image.width);
+  auto pixels = torch::from_blob(const_cast<uint8_t*>(image.pixels.data()), {h, w, channels_}, torch::kUInt8)
+                    .permute({2, 0, 1});
+  if (size_.empty()) return pixels.clone();
+  const int64_t height = size_[0], width = size_[1];
+  if (h == height && w == width) return pixels.clone();
+  std::vector<int64_t> scaled{height, width};
+  if (resize_ == "crop") {
+    const double factor = std::max(static_cast<double>(height) / h, static_cast<double>(width) / w);
+    scaled = {std::max(height, static_cast<int64_t>(std::lround(h * factor))),
+              std::max(width, static_cast<int64_t>(std::lround(w * factor)))};
+  }
+  namespace F = torch::nn::functional;
+  auto x = F::interpolate(pixels.unsqueeze(0).to(torch::kFloat32),
+                          F::InterpolateFuncOptions().size(scaled).mode(torch::kBilinear).align_corners(false).antialias(true));
+  x = x.narrow(2, (scaled[0] - height) / 2, height).narrow(3, (scaled[1] - width) / 2, width);
+  return x.round().clamp(0, 255).to(torch::kUInt8).squeeze(0).contiguous();
+}
+
+TensorData ImageFolderSource::read(const std::vector<Example>& examples, SourceData& out) {
+  const auto n = static_cast<int64_t>(examples.size());
+  std::vector<torch::Tensor> images(examples.size());
+  std::vector<std::string> errors(examples.size());
+  at::parallel_for(0, n, 16, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const auto& path = examples[static_cast<size_t>(i)].path;
+      try {
+        images[static_cast<size_t>(i)] = fitted(formats::decode_image(read_bytes(path), static_cast<int>(channels_), path));
+      } catch (const std::exception& e) {
+        errors[static_cast<size_t>(i)] = e.what();
+      }
+    }
+  });
+  std::vector<torch::Tensor> kept;
+  std::vector<int64_t> labels;
+  for (size_t i = 0; i < examples.size(); ++i) {
+    if (!errors[i].empty()) {
+      if (!skip_bad_) throw Error(errors[i] + " (dataset.on_bad_example: skip leaves such files out)");
+      out.skipped.push_back(errors[i]);
+      continue;
+    }
+    if (first_path_.empty()) first_path_ = examples[i].path;
+    const auto& first = kept.empty() ? images[i] : kept.front();
+    if (images[i].sizes() != first.sizes())
+      throw Error(examples[i].path + ": " + std::to_string(images[i].size(2)) + " x " + std::to_string(images[i].size(1)) +
+                  " pixels, but " + first_path_ + " has " + std::to_string(first.size(2)) + " x " +
+                  std::to_string(first.size(1)) + ": set " + config_.path("size") + " to resize them");
+    kept.push_back(images[i]);
+    labels.push_back(examples[i].label);
+  }
+  if (kept.empty()) return {};
+  return {torch::stack(kept), torch::tensor(labels, torch::kInt64)};
+}
+
+SourceData ImageFolderSource::load() {
+  SourceData out;
+  const auto train = list("train_path", train_path_, out.class_names);
+  const auto test = list("test_path", test_path_, out.class_names);
+  out.train = read(train, out);
+  out.test = read(test, out);
+  if (!validation_path_.empty()) {
+    out.validation = read(list("validation_path", validation_path_, out.class_names), out);
+    if (out.validation.size() == 0) config_.fail("validation_path", validation_path_ + ": every image was skipped");
+  }
+  return out;
+}
+
+void ImageFolderSource::fit_on_train(TensorData& train, TensorData& validation, TensorData& test) {
+  preprocess_.fit(train.inputs);
+  for (auto* split : {&train, &validation, &test})
+    if (split->size() > 0) split->inputs = preprocess_.apply(split->inputs);
+}
+
+}  // namespace
+
+MODLR_REGISTER(data_source_registry, "image_folder", [](const Config& c) -> std::unique_ptr<DataSource> {
+  return std::make_unique<ImageFolderSource>(c);
+});
+
+}  // namespace modlr
