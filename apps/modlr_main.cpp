@@ -63,6 +63,14 @@ int main(int argc, char** argv) {
   summary_cmd->add_option("config", summary.config, "experiment config (YAML)")->required();
   summary_cmd->add_option("--set", summary.overrides, set_help);
 
+  modlr::cli::DataArgs data_args;
+  auto* data_cmd = app.add_subcommand(
+      "data", "what the model will receive: counts per split and class, shapes, statistics, duplicates, samples");
+  data_cmd->add_option("config", data_args.config, "experiment config (YAML)")->required();
+  data_cmd->add_option("--set", data_args.overrides, set_help);
+  data_cmd->add_option("--split", data_args.split, "whose input statistics: train (default) | validation | test");
+  data_cmd->add_option("--out", data_args.out_dir, "also write data.json and samples.png / samples.txt here");
+
   modlr::cli::CompareArgs compare;
   auto* compare_cmd = app.add_subcommand(
       "compare", "compare groups of runs: statistics, Mann-Whitney U, Cliff's delta, curve DTW");
@@ -90,6 +98,7 @@ int main(int argc, char** argv) {
   eval_cmd->footer(
       "example: modlr eval configs/lenet5-fashion-mnist.yaml --checkpoint runs/.../checkpoints/epoch-0010.pt");
   summary_cmd->footer("example: modlr summary configs/mlp-mnist.yaml");
+  data_cmd->footer("example: modlr data configs/cnn-cifar10.yaml --out data-report/");
   export_cmd->footer(
       "example: modlr export configs/lenet5-fashion-mnist.yaml --checkpoint runs/.../model.safetensors"
       " --onnx lenet5.onnx");
@@ -103,5 +112,6 @@ int main(int argc, char** argv) {
   if (export_cmd->parsed()) return modlr::cli::export_model(export_args);
   if (compare_cmd->parsed()) return modlr::cli::compare(compare);
   if (report_cmd->parsed()) return modlr::cli::report(report);
+  if (data_cmd->parsed()) return modlr::cli::data(data_args);
   return modlr::cli::summary(summary);
 }

@@ -101,6 +101,18 @@ struct ExportArgs {
 /// checked before the first file is written; each file is written atomically.
 int export_model(const ExportArgs& args);
 
+struct DataArgs {
+  std::string config;
+  std::vector<std::string> overrides;
+  std::string split = "train";  ///< whose inputs the statistics describe: train | validation | test
+  std::string out_dir;          ///< if set: data.json and samples.png / samples.txt go here
+};
+/// `modlr data`: what the model will receive (dataset/data_report.h) printed, and with
+/// out_dir the report as JSON plus a grid of the first training images as the loader hands
+/// them out (augmented, rescaled to 0..255 for viewing) or the first examples as text
+/// (token ids decoded with the run's vocabulary, or numbers).
+int data(const DataArgs& args);
+
 /// Runs `body`, turning exceptions into one-line errors and exit code 1.
 int guarded(const std::function<int()>& body);
 /// One line describing `e` (torch errors lose their backtraces).
