@@ -24,65 +24,16 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 
 #include "modlr/dataset/dataset.h"
 #include "modlr/dataset/image_preprocess.h"
 #include "modlr/formats/image_decode.h"
+#include "class_folders.h"
 
 namespace modlr {
 namespace {
 
-namespace fs = std::filesystem;
-
-struct Example {
-  std::string path;
-  int64_t label = 0;
-};
-
-bool is_image_name(const std::string& name) {
-  const auto dot = name.rfind('.');
-  if (dot == std::string::npos || name.front() == '.') return false;
-  std::string extension = name.substr(dot + 1);
-  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return std::tolower(c); });
-  return extension == "png" || extension == "jpg" || extension == "jpeg";
-}
-
-// Entries of `dir` (names, sorted bytewise) for which `keep(path)` holds; errors name the path.
-template <class Keep>
-std::vector<std::string> sorted_entries(const std::string& dir, Keep keep) {
-  std::vector<std::string> names;
-  std::error_code error;
-  fs::directory_iterator it(dir, error), end;
-  if (error) throw Error(dir + ": cannot list the folder: " + error.message());
-  for (; it != end; it.increment(error)) {
-    if (error) throw Error(dir + ": cannot list the folder: " + error.message());
-    const auto name = it->path().filename().string();
-    if (!name.empty() && name.front() != '.' && keep(it->path().string(), name)) names.push_back(name);
-  }
-  if (error) throw Error(dir + ": cannot list the folder: " + error.message());
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-// is_directory / is_regular_file following symlinks; a broken link or a loop is an error.
-bool has_type(const std::string& path, fs::file_type type) {
-  std::error_code error;
-  const auto status = fs::status(path, error);
-  if (error) throw Error(path + ": " + error.message());
-  return status.type() == type;
-}
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open: " + std::strerror(errno));
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw Error(path + ": cannot read: " + std::strerror(errno));
-  return bytes;
-}
+bool is_image_name(const std::string& name) { return has_extension(name, {"png", "jpg", "jpeg"}); }
 
 class ImageFolderSource : public DataSource {
  public:
@@ -92,8 +43,8 @@ class ImageFolderSource : public DataSource {
   std::optional<InputNormalization> input_normalization() const override { return preprocess_.as_normalization(); }
 
  private:
-  std::vector<Example> list(const std::string& key, const std::string& root, std::vector<std::string>& classes) const;
-  TensorData read(const std::vector<Example>& examples, SourceData& out);
+  std::vector<ClassFile> list(const std::string& key, const std::string& root, std::vector<std::string>& classes) const;
+  TensorData read(const std::vector<ClassFile>& examples, SourceData& out);
   torch::Tensor fitted(const formats::Image8& image) const;
 
   Config config_;
@@ -121,30 +72,10 @@ ImageFolderSource::ImageFolderSource(const Config& c)
     c.fail("size", "must be [] or [H, W] with H, W >= 1 (at most 2^24 pixels)");
 }
 
-// The examples under `root`, labelled by their class folder. With `classes` empty, the
-// classes become root's subfolders; otherwise every subfolder must be one of them.
-std::vector<Example> ImageFolderSource::list(const std::string& key, const std::string& root,
+// The examples under `root`, labelled by their class folder (class_folders.h).
+std::vector<ClassFile> ImageFolderSource::list(const std::string& key, const std::string& root,
                                              std::vector<std::string>& classes) const {
-  if (!has_type(root, fs::file_type::directory)) config_.fail(key, root + " is not a folder");
-  const bool define = classes.empty();
-  const auto folders = sorted_entries(root, [](const std::string& path, const std::string&) {
-    return has_type(path, fs::file_type::directory);
-  });
-  if (folders.empty()) config_.fail(key, root + " has no class folders (<root>/<class>/<image>)");
-  if (define) classes = folders;
-  std::vector<Example> examples;
-  for (const auto& folder : folders) {
-    const auto found = std::find(classes.begin(), classes.end(), folder);
-    if (found == classes.end())
-      throw Error(root + "/" + folder + ": class '" + folder + "' has no folder in " + config_.path("train_path"));
-    const auto dir = root + "/" + folder;
-    const auto files = sorted_entries(dir, [](const std::string& path, const std::string& name) {
-      return is_image_name(name) && has_type(path, fs::file_type::regular);
-    });
-    if (files.empty()) throw Error(dir + ": no .png, .jpg or .jpeg files in this class folder");
-    for (const auto& file : files) examples.push_back({dir + "/" + file, found - classes.begin()});
-  }
-  return examples;
+  return list_class_folders(config_, key, root, is_image_name, ".png, .jpg or .jpeg files", classes);
 }
 
 // One decoded image as uint8 [C, H, W] at the configured size.
@@ -168,7 +99,7 @@ torch::Tensor ImageFolderSource::fitted(const formats::Image8& image) const {
   return x.round().clamp(0, 255).to(torch::kUInt8).squeeze(0).contiguous();
 }
 
-TensorData ImageFolderSource::read(const std::vector<Example>& examples, SourceData& out) {
+TensorData ImageFolderSource::read(const std::vector<ClassFile>& examples, SourceData& out) {
   const auto n = static_cast<int64_t>(examples.size());
   std::vector<torch::Tensor> images(examples.size());
   std::vector<std::string> errors(examples.size());
@@ -176,7 +107,7 @@ TensorData ImageFolderSource::read(const std::vector<Example>& examples, SourceD
     for (int64_t i = begin; i < end; ++i) {
       const auto& path = examples[static_cast<size_t>(i)].path;
       try {
-        images[static_cast<size_t>(i)] = fitted(formats::decode_image(read_bytes(path), static_cast<int>(channels_), path));
+        images[static_cast<size_t>(i)] = fitted(formats::decode_image(read_whole_file(path), static_cast<int>(channels_), path));
       } catch (const std::exception& e) {
         errors[static_cast<size_t>(i)] = e.what();
       }

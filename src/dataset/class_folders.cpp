@@ -1,0 +1,83 @@
+#include "class_folders.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "modlr/core/error.h"
+
+namespace modlr {
+namespace {
+
+namespace fs = std::filesystem;
+
+// is_directory / is_regular_file following symlinks; a broken link or a loop is an error.
+bool has_type(const std::string& path, fs::file_type type) {
+  std::error_code error;
+  const auto status = fs::status(path, error);
+  if (error) throw Error(path + ": " + error.message());
+  return status.type() == type;
+}
+
+// Entries of `dir` (names, sorted bytewise, no hidden ones) for which keep(path, name) holds.
+std::vector<std::string> sorted_entries(const std::string& dir, const std::function<bool(const std::string&, const std::string&)>& keep) {
+  std::vector<std::string> names;
+  std::error_code error;
+  fs::directory_iterator it(dir, error), end;
+  if (error) throw Error(dir + ": cannot list the folder: " + error.message());
+  for (; it != end; it.increment(error)) {
+    if (error) throw Error(dir + ": cannot list the folder: " + error.message());
+    const auto name = it->path().filename().string();
+    if (!name.empty() && name.front() != '.' && keep(it->path().string(), name)) names.push_back(name);
+  }
+  if (error) throw Error(dir + ": cannot list the folder: " + error.message());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace
+
+bool has_extension(const std::string& name, const std::vector<std::string>& extensions) {
+  const auto dot = name.rfind('.');
+  if (dot == std::string::npos) return false;
+  std::string extension = name.substr(dot + 1);
+  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return std::tolower(c); });
+  return std::find(extensions.begin(), extensions.end(), extension) != extensions.end();
+}
+
+std::vector<ClassFile> list_class_folders(const Config& section, const std::string& key, const std::string& root,
+                                          const std::function<bool(const std::string&)>& accept,
+                                          const std::string& wanted, std::vector<std::string>& classes) {
+  if (!has_type(root, fs::file_type::directory)) section.fail(key, root + " is not a folder");
+  const auto folders = sorted_entries(root, [](const std::string& path, const std::string&) {
+    return has_type(path, fs::file_type::directory);
+  });
+  if (folders.empty()) section.fail(key, root + " has no class folders (<root>/<class>/<file>)");
+  if (classes.empty()) classes = folders;
+  std::vector<ClassFile> files;
+  for (const auto& folder : folders) {
+    const auto found = std::find(classes.begin(), classes.end(), folder);
+    if (found == classes.end())
+      throw Error(root + "/" + folder + ": class '" + folder + "' has no folder in " + section.path("train_path"));
+    const auto dir = root + "/" + folder;
+    const auto names = sorted_entries(dir, [&](const std::string& path, const std::string& name) {
+      return accept(name) && has_type(path, fs::file_type::regular);
+    });
+    if (names.empty()) throw Error(dir + ": no " + wanted + " in this class folder");
+    for (const auto& name : names) files.push_back({dir + "/" + name, found - classes.begin()});
+  }
+  return files;
+}
+
+std::string read_whole_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path + ": cannot open: " + std::strerror(errno));
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw Error(path + ": cannot read: " + std::strerror(errno));
+  return bytes;
+}
+
+}  // namespace modlr

@@ -1,0 +1,147 @@
+// Your own texts: text_folder (one file per example, <root>/<class>/<file>.txt, the aclImdb
+// layout generalised) and text_lines (one example per row of a CSV file, with a label
+// column). Both encode through dataset/text_encoding.h: a vocabulary from the training
+// texts only, ids cut or padded to max_length.
+//
+// Config (dataset section):
+//   name: text_folder
+//   train_path: DIR, test_path: DIR   # classes = train_path's subfolders, sorted; files
+//                                     # *.txt (any case) in name order, valid UTF-8
+//   name: text_lines
+//   train_path: FILE, test_path: FILE # CSV (formats/csv.h), raw or gzipped
+//   text: text                        # the column holding the text
+//   label: label                      # the column holding the class name; the classes are
+//                                     # the training file's distinct labels, sorted bytewise
+//   both: max_size, min_freq, max_length, keep (text_encoding.h)
+// Inputs int64 token ids [N, max_length]; targets int64 [N]; the class names go to the
+// run record. `limit` (the Dataset key) also limits the texts the vocabulary is built on.
+#include <algorithm>
+
+#include "class_folders.h"
+#include "modlr/dataset/dataset.h"
+#include "modlr/dataset/text_encoding.h"
+#include "modlr/formats/csv.h"
+#include "modlr/formats/sha256.h"
+
+namespace modlr {
+namespace {
+
+// The rows of a source's training texts the vocabulary may see: the Dataset's `limit`.
+size_t vocabulary_rows(size_t available, int64_t limit) {
+  return limit > 0 ? std::min(available, static_cast<size_t>(limit)) : available;
+}
+
+void require_utf8(const std::string& text, const std::string& where) {
+  const auto bad = text::invalid_utf8_offset(text);
+  if (bad != std::string::npos)
+    throw Error(where + ": not UTF-8 text (invalid byte at offset " + std::to_string(bad) + ")");
+}
+
+class TextFolderSource : public DataSource {
+ public:
+  explicit TextFolderSource(const Config& c)
+      : config_(c),
+        train_path_(c.get<std::string>("train_path")),
+        test_path_(c.get<std::string>("test_path")),
+        encoding_(TextEncodingOptions::from_config(c)),
+        limit_(c.get_count("limit", 0, /*allow_zero=*/true)) {}
+
+  SourceData load() override {
+    SourceData out;
+    const auto train = read("train_path", train_path_, out.class_names);
+    const auto test = read("test_path", test_path_, out.class_names);
+    encode_texts(train, vocabulary_rows(train.size(), limit_), test, encoding_, train_path_, out);
+    return out;
+  }
+
+ private:
+  std::vector<LabelledText> read(const std::string& key, const std::string& root, std::vector<std::string>& classes) const {
+    const auto is_text = [](const std::string& name) { return has_extension(name, {"txt"}); };
+    std::vector<LabelledText> texts;
+    for (const auto& file : list_class_folders(config_, key, root, is_text, ".txt files", classes)) {
+      auto bytes = read_whole_file(file.path);
+      require_utf8(bytes, file.path);
+      texts.push_back({file.path, file.label, std::move(bytes)});
+    }
+    return texts;
+  }
+
+  Config config_;
+  std::string train_path_, test_path_;
+  TextEncodingOptions encoding_;
+  int64_t limit_;
+};
+
+class TextLinesSource : public DataSource {
+ public:
+  explicit TextLinesSource(const Config& c)
+      : config_(c),
+        train_path_(c.get<std::string>("train_path")),
+        test_path_(c.get<std::string>("test_path")),
+        text_column_(c.get<std::string>("text", "text")),
+        label_column_(c.get<std::string>("label", "label")),
+        encoding_(TextEncodingOptions::from_config(c)),
+        limit_(c.get_count("limit", 0, /*allow_zero=*/true)),
+        decode_limits_(decode_limits(c)) {
+    if (text_column_ == label_column_) c.fail("label", "names the text column '" + text_column_ + "' too");
+  }
+
+  SourceData load() override {
+    SourceData out;
+    const auto train = read(train_path_, out.class_names, true);
+    const auto test = read(test_path_, out.class_names, false);
+    encode_texts(train, vocabulary_rows(train.size(), limit_), test, encoding_, train_path_, out);
+    for (const auto& path : {train_path_, test_path_}) out.files.push_back({path, formats::sha256_file_hex(path)});
+    return out;
+  }
+
+ private:
+  size_t column(const formats::CsvTable& table, const std::string& path, const std::string& name, const std::string& key) const {
+    const auto found = table.column(name);
+    if (found < 0)
+      throw Error(path + ": line " + std::to_string(table.header_line) + ": no column " + formats::quote_cell(name) +
+                  " (named by " + config_.path(key) + ")");
+    return static_cast<size_t>(found);
+  }
+
+  // With `define`, the classes become the file's distinct labels, sorted; otherwise every
+  // label must be one of them.
+  std::vector<LabelledText> read(const std::string& path, std::vector<std::string>& classes, bool define) const {
+    const auto table = formats::read_csv(path, decode_limits_);
+    if (table.rows.empty()) throw Error(path + ": a header but no rows");
+    const size_t text = column(table, path, text_column_, "text"), label = column(table, path, label_column_, "label");
+    if (define) {
+      for (const auto& row : table.rows) classes.push_back(row[label]);
+      std::sort(classes.begin(), classes.end());
+      classes.erase(std::unique(classes.begin(), classes.end()), classes.end());
+    }
+    std::vector<LabelledText> texts;
+    for (size_t r = 0; r < table.rows.size(); ++r) {
+      const auto where = path + ": line " + std::to_string(table.lines[r]);
+      const auto& row = table.rows[r];
+      const auto found = std::find(classes.begin(), classes.end(), row[label]);
+      if (found == classes.end())
+        throw Error(where + ": label " + formats::quote_cell(row[label]) + " does not occur in " + config_.path("train_path"));
+      require_utf8(row[text], where);
+      texts.push_back({"line " + std::to_string(table.lines[r]), found - classes.begin(), row[text]});
+    }
+    return texts;
+  }
+
+  Config config_;
+  std::string train_path_, test_path_, text_column_, label_column_;
+  TextEncodingOptions encoding_;
+  int64_t limit_;
+  formats::DecodeLimits decode_limits_;
+};
+
+}  // namespace
+
+MODLR_REGISTER(data_source_registry, "text_folder", [](const Config& c) -> std::unique_ptr<DataSource> {
+  return std::make_unique<TextFolderSource>(c);
+});
+MODLR_REGISTER(data_source_registry, "text_lines", [](const Config& c) -> std::unique_ptr<DataSource> {
+  return std::make_unique<TextLinesSource>(c);
+});
+
+}  // namespace modlr
