@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "modlr/core/error.h"
+#include "modlr/formats/sha256.h"
 
 namespace modlr {
 namespace {
@@ -70,6 +71,16 @@ std::vector<ClassFile> list_class_folders(const Config& section, const std::stri
     for (const auto& name : names) files.push_back({dir + "/" + name, found - classes.begin()});
   }
   return files;
+}
+
+std::string tree_manifest_sha256(const std::string& root, const std::vector<ClassFile>& files,
+                                 const std::vector<std::string>& file_sha256) {
+  formats::Sha256 manifest;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::string line = file_sha256[i] + "  " + files[i].path.substr(std::min(files[i].path.size(), root.size() + 1)) + "\n";
+    manifest.update(line.data(), line.size());
+  }
+  return manifest.hex_digest();
 }
 
 std::string read_whole_file(const std::string& path) {

@@ -25,6 +25,12 @@ std::vector<ClassFile> list_class_folders(const Config& section, const std::stri
                                           const std::function<bool(const std::string&)>& accept,
                                           const std::string& wanted, std::vector<std::string>& classes);
 
+/// A tree's fingerprint for the run record: the SHA-256 of one line "<sha256 of the file>
+/// <path below root>\n" per file, in `files` order (as an unpacked aclImdb is fingerprinted).
+/// `file_sha256[i]` is files[i]'s digest (hex).
+std::string tree_manifest_sha256(const std::string& root, const std::vector<ClassFile>& files,
+                                 const std::vector<std::string>& file_sha256);
+
 /// The bytes of the file at `path`; errors name it (and say why: permission, ...).
 std::string read_whole_file(const std::string& path);
 

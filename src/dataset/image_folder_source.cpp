@@ -28,6 +28,7 @@
 #include "modlr/dataset/dataset.h"
 #include "modlr/dataset/image_preprocess.h"
 #include "modlr/formats/image_decode.h"
+#include "modlr/formats/sha256.h"
 #include "class_folders.h"
 
 namespace modlr {
@@ -44,7 +45,7 @@ class ImageFolderSource : public DataSource {
 
  private:
   std::vector<ClassFile> list(const std::string& key, const std::string& root, std::vector<std::string>& classes) const;
-  TensorData read(const std::vector<ClassFile>& examples, SourceData& out);
+  TensorData read(const std::string& root, const std::vector<ClassFile>& examples, SourceData& out);
   torch::Tensor fitted(const formats::Image8& image) const;
 
   Config config_;
@@ -99,20 +100,28 @@ torch::Tensor ImageFolderSource::fitted(const formats::Image8& image) const {
   return x.round().clamp(0, 255).to(torch::kUInt8).squeeze(0).contiguous();
 }
 
-TensorData ImageFolderSource::read(const std::vector<ClassFile>& examples, SourceData& out) {
+// Decodes `examples` (the tree at `root`) on several threads; records the tree's fingerprint.
+TensorData ImageFolderSource::read(const std::string& root, const std::vector<ClassFile>& examples, SourceData& out) {
   const auto n = static_cast<int64_t>(examples.size());
   std::vector<torch::Tensor> images(examples.size());
-  std::vector<std::string> errors(examples.size());
+  std::vector<std::string> errors(examples.size()), digests(examples.size());
   at::parallel_for(0, n, 16, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const auto& path = examples[static_cast<size_t>(i)].path;
       try {
-        images[static_cast<size_t>(i)] = fitted(formats::decode_image(read_whole_file(path), static_cast<int>(channels_), path));
+        const auto bytes = read_whole_file(path);
+        formats::Sha256 digest;
+        digest.update(bytes.data(), bytes.size());
+        digests[static_cast<size_t>(i)] = digest.hex_digest();
+        images[static_cast<size_t>(i)] = fitted(formats::decode_image(bytes, static_cast<int>(channels_), path));
       } catch (const std::exception& e) {
         errors[static_cast<size_t>(i)] = e.what();
       }
     }
   });
+  for (size_t i = 0; i < examples.size(); ++i)  // a file that cannot be read has no digest yet
+    if (digests[i].empty()) digests[i] = "unreadable";
+  out.files.push_back({root, tree_manifest_sha256(root, examples, digests)});
   std::vector<torch::Tensor> kept;
   std::vector<int64_t> labels;
   for (size_t i = 0; i < examples.size(); ++i) {
@@ -138,10 +147,10 @@ SourceData ImageFolderSource::load() {
   SourceData out;
   const auto train = list("train_path", train_path_, out.class_names);
   const auto test = list("test_path", test_path_, out.class_names);
-  out.train = read(train, out);
-  out.test = read(test, out);
+  out.train = read(train_path_, train, out);
+  out.test = read(test_path_, test, out);
   if (!validation_path_.empty()) {
-    out.validation = read(list("validation_path", validation_path_, out.class_names), out);
+    out.validation = read(validation_path_, list("validation_path", validation_path_, out.class_names), out);
     if (out.validation.size() == 0) config_.fail("validation_path", validation_path_ + ": every image was skipped");
   }
   return out;

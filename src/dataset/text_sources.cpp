@@ -48,21 +48,28 @@ class TextFolderSource : public DataSource {
 
   SourceData load() override {
     SourceData out;
-    const auto train = read("train_path", train_path_, out.class_names);
-    const auto test = read("test_path", test_path_, out.class_names);
+    const auto train = read("train_path", train_path_, out);
+    const auto test = read("test_path", test_path_, out);
     encode_texts(train, vocabulary_rows(train.size(), limit_), test, encoding_, train_path_, out);
     return out;
   }
 
  private:
-  std::vector<LabelledText> read(const std::string& key, const std::string& root, std::vector<std::string>& classes) const {
+  // The texts of the tree at `root`; records the tree's fingerprint.
+  std::vector<LabelledText> read(const std::string& key, const std::string& root, SourceData& out) const {
     const auto is_text = [](const std::string& name) { return has_extension(name, {"txt"}); };
+    const auto files = list_class_folders(config_, key, root, is_text, ".txt files", out.class_names);
     std::vector<LabelledText> texts;
-    for (const auto& file : list_class_folders(config_, key, root, is_text, ".txt files", classes)) {
+    std::vector<std::string> digests;
+    for (const auto& file : files) {
       auto bytes = read_whole_file(file.path);
       require_utf8(bytes, file.path);
+      formats::Sha256 digest;
+      digest.update(bytes.data(), bytes.size());
+      digests.push_back(digest.hex_digest());
       texts.push_back({file.path, file.label, std::move(bytes)});
     }
+    out.files.push_back({root, tree_manifest_sha256(root, files, digests)});
     return texts;
   }
 

@@ -115,6 +115,9 @@ TEST_F(MixedFolder, ResizedJpegsAndPngsTrainAndNameTheirClasses) {
   const auto summary = train("mixed", config());
   ASSERT_FALSE(summary.is_null()) << last.err;
   EXPECT_EQ(summary["classes"], (nlohmann::json{"colour0", "colour1", "colour2"}));
+  // Each tree is fingerprinted by the digests of its files (summary.json "data").
+  const auto fingerprint = summary["data"][work.file("images/train")].get<std::string>();
+  EXPECT_EQ(fingerprint.size(), 64u);
   EXPECT_GT(summary["test"]["accuracy"].get<double>(), 0.9);
   const auto resolved = mt::read_text(run_dir + "/config.yaml");
   EXPECT_NE(resolved.find("mean: auto"), std::string::npos) << resolved;

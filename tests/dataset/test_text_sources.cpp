@@ -61,6 +61,8 @@ TEST_F(TextSources, FoldersAndLinesEncodeTheSameTexts) {
     EXPECT_EQ(row(train.inputs, 1), (std::vector<int64_t>{4, 2, 5, 0}));  // good movie great
     EXPECT_EQ(row(dataset.data(Split::test).inputs, 0), (std::vector<int64_t>{4, 1, 0, 0}));  // good <unk>
     EXPECT_EQ(dataset.data(Split::test).targets[0].item<int64_t>(), 1);
+    ASSERT_EQ(dataset.files().size(), 2u);  // both trees (or files), fingerprinted
+    EXPECT_EQ(dataset.files()[0].sha256.size(), 64u);
     ASSERT_EQ(dataset.artifacts().size(), 1u);
     EXPECT_EQ(dataset.artifacts()[0].second, "<pad>\n<unk>\nmovie\nbad\ngood\ngreat\n");
   }
