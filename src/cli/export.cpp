@@ -16,8 +16,9 @@ std::vector<int64_t> example_shape(Experiment& experiment, const Model& model) {
   if (!model.input_shape().empty()) return model.input_shape();
   auto& dataset = experiment.dataset();
   dataset.load();
-  const auto& inputs = dataset.data(Split::test).inputs;
-  return std::vector<int64_t>(inputs.sizes().begin() + 1, inputs.sizes().end());
+  const auto& test = dataset.data(Split::test);
+  if (test.lazy) return test.lazy->row_shape();
+  return std::vector<int64_t>(test.inputs.sizes().begin() + 1, test.inputs.sizes().end());
 }
 
 // The models to export: all of them, or the one --model names (then alone, so its

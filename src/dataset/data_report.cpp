@@ -12,6 +12,7 @@ namespace {
 
 constexpr int64_t kMaxChannels = 64;
 constexpr size_t kMaxPairs = 10;
+constexpr int64_t kLazySample = 1000;
 
 std::string dtype_name(const torch::Tensor& t) { return std::string(c10::toString(t.scalar_type())); }
 
@@ -51,7 +52,7 @@ void token_lengths(const torch::Tensor& inputs, DataReport& report) {
 
 // Test rows whose input bytes equal a training row's: hashed, then compared exactly.
 void duplicates(const TensorData& train, const TensorData& test, DataReport& report) {
-  if (train.size() == 0 || test.size() == 0) return;
+  if (train.size() == 0 || test.size() == 0 || train.lazy || test.lazy) return;  // in-memory data only
   const auto a = train.inputs.cpu().contiguous().reshape({train.size(), -1});
   const auto b = test.inputs.cpu().contiguous().reshape({test.size(), -1});
   if (a.size(1) != b.size(1) || a.scalar_type() != b.scalar_type()) return;
@@ -105,7 +106,9 @@ DataReport inspect_data(const Dataset& dataset, Split split) {
     report.input_dtype = dtype_name(first.x);
     report.target_dtype = dtype_name(first.y);
   }
-  const auto& inputs = dataset.data(split).inputs;
+  // Data read on demand: statistics of its first kLazySample rows (bounded memory).
+  const auto& data = dataset.data(split);
+  const auto inputs = data.lazy ? data.input_rows(torch::arange(std::min(data.size(), kLazySample), torch::kLong)) : data.inputs;
   channel_statistics(inputs, report);
   token_lengths(inputs, report);
   duplicates(dataset.data(Split::train), dataset.data(Split::test), report);

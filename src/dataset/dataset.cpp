@@ -85,9 +85,10 @@ void Dataset::load() {
   if (test_.size() == 0) throw Error("dataset: the test split is empty");
   check_extra_tests();
   source_->fit_on_train(train_, validation_, test_);
-  if (train_options_.augment.enabled() && train_.inputs.dim() != 4)
+  const auto input_dims = train_.lazy ? static_cast<int64_t>(train_.lazy->row_shape().size()) + 1 : train_.inputs.dim();
+  if (train_options_.augment.enabled() && input_dims != 4)
     throw Error("dataset.augment: needs image inputs [N, C, H, W], but this source gives " +
-                std::to_string(train_.inputs.dim()) + "-dimensional inputs");
+                std::to_string(input_dims) + "-dimensional inputs");
   place_on_device();
   loaded_ = true;
 }
@@ -102,7 +103,7 @@ int64_t bytes_of(const TensorData& data) {
 }
 
 TensorData moved_to(const TensorData& data, torch::Device device) {
-  if (data.size() == 0) return data;
+  if (data.size() == 0 || data.lazy) return data;
   return {data.inputs.to(device), data.targets.to(device)};
 }
 
@@ -115,6 +116,11 @@ void Dataset::place_on_device() {
   int64_t bytes = bytes_of(train_) + bytes_of(validation_) + bytes_of(test_);
   for (const auto& extra : extra_tests_) bytes += bytes_of(extra.data);
   data_device_ = torch::kCPU;
+  if (train_.lazy) {  // read on demand on the host, batches copied as they come
+    if (device_choice_ == "cuda") config_.fail("device", "cuda needs the data in memory (cache: memory)");
+    train_options_.pin_memory = eval_options_.pin_memory = compute_device_.is_cuda();
+    return;
+  }
   if (device_choice_ == "cuda" || (device_choice_ == "auto" && compute_device_.is_cuda() &&
                                    bytes <= cuda_memory_bytes(compute_device_.index() < 0 ? 0 : compute_device_.index()) / 4))
     data_device_ = compute_device_;
@@ -171,6 +177,7 @@ std::unique_ptr<BatchLoader> Dataset::extra_test_loader(const std::string& name)
 
 TensorData take_first(const TensorData& data, int64_t limit) {
   if (limit <= 0 || limit >= data.size()) return data;
+  if (data.lazy) return data.select(torch::arange(limit, torch::kLong));
   return {data.inputs.narrow(0, 0, limit), data.targets.narrow(0, 0, limit)};
 }
 
@@ -182,10 +189,7 @@ std::pair<TensorData, TensorData> split_off(const TensorData& data, double fract
   const auto permutation = torch::randperm(n, generator, torch::kLong);
   const auto held_rows = std::get<0>(permutation.narrow(0, 0, held).sort());
   const auto kept_rows = std::get<0>(permutation.narrow(0, held, n - held).sort());
-  auto pick = [&](const torch::Tensor& rows) {
-    return TensorData{data.inputs.index_select(0, rows), data.targets.index_select(0, rows)};
-  };
-  return {pick(kept_rows), pick(held_rows)};
+  return {data.select(kept_rows), data.select(held_rows)};
 }
 
 }  // namespace modlr

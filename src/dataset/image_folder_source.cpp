@@ -16,6 +16,12 @@
 //                            # the centre) | stretch (scale each side to fit)
 //   on_bad_example: error    # error | skip: a file that does not decode is an error naming
 //                            # it, or left out and counted in the run record
+//   cache: memory            # memory: every image decoded at load, held as float32 |
+//                            # none | N (MB): read and decoded per batch (a data set larger
+//                            # than memory), through one least-recently-used cache of N MB of
+//                            # decoded pixels shared by the splits; needs `size`, and
+//                            # on_bad_example: error (a lazy read cannot leave an example out
+//                            # mid-epoch). Same seed, same batches, bit for bit, either way.
 //   plus ImagePreprocess keys: scale (255), mean, std ([] or auto: the training split's
 //   per-channel statistics after scaling).
 // In a class folder, files named *.png, *.jpg or *.jpeg (any case; the content decides the
@@ -24,71 +30,39 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <functional>
 
 #include "modlr/dataset/dataset.h"
 #include "modlr/dataset/image_preprocess.h"
 #include "modlr/formats/image_decode.h"
 #include "modlr/formats/sha256.h"
 #include "class_folders.h"
+#include "lazy_images.h"
 
 namespace modlr {
 namespace {
 
 bool is_image_name(const std::string& name) { return has_extension(name, {"png", "jpg", "jpeg"}); }
 
-class ImageFolderSource : public DataSource {
- public:
-  explicit ImageFolderSource(const Config& c);
-  SourceData load() override;
-  void fit_on_train(TensorData& train, TensorData& validation, TensorData& test) override;
-  std::optional<InputNormalization> input_normalization() const override { return preprocess_.as_normalization(); }
-
- private:
-  std::vector<ClassFile> list(const std::string& key, const std::string& root, std::vector<std::string>& classes) const;
-  TensorData read(const std::string& root, const std::vector<ClassFile>& examples, SourceData& out);
-  torch::Tensor fitted(const formats::Image8& image) const;
-
-  Config config_;
-  std::string train_path_, test_path_, validation_path_;
-  int64_t channels_;
-  std::vector<int64_t> size_;
-  std::string resize_;
-  bool skip_bad_;
-  ImagePreprocess preprocess_;
-  std::string first_path_;  ///< with size [], the image whose size all others must have
+// How a decoded image becomes the model's: channels, size, resizing.
+struct Shaping {
+  int64_t channels = 3;
+  std::vector<int64_t> size;  ///< [H, W] or empty (keep)
+  std::string resize = "crop";
 };
 
-ImageFolderSource::ImageFolderSource(const Config& c)
-    : config_(c),
-      train_path_(c.get<std::string>("train_path")),
-      test_path_(c.get<std::string>("test_path")),
-      validation_path_(c.get<std::string>("validation_path", "")),
-      channels_(c.get_count("channels", 3, false, 3)),
-      size_(c.get<std::vector<int64_t>>("size", {})),
-      resize_(c.get_choice("resize", "crop", {"crop", "stretch"})),
-      skip_bad_(c.get_choice("on_bad_example", "error", {"error", "skip"}) == "skip"),
-      preprocess_(ImagePreprocess::from_config(c, channels_, /*allow_auto=*/true)) {
-  if (channels_ == 2) c.fail("channels", "must be 1 (gray) or 3 (RGB)");
-  if (!size_.empty() && (size_.size() != 2 || size_[0] < 1 || size_[1] < 1 || size_[0] * size_[1] > (1 << 24)))
-    c.fail("size", "must be [] or [H, W] with H, W >= 1 (at most 2^24 pixels)");
-}
-
-// The examples under `root`, labelled by their class folder (class_folders.h).
-std::vector<ClassFile> ImageFolderSource::list(const std::string& key, const std::string& root,
-                                             std::vector<std::string>& classes) const {
-  return list_class_folders(config_, key, root, is_image_name, ".png, .jpg or .jpeg files", classes);
-}
-
 // One decoded image as uint8 [C, H, W] at the configured size.
-torch::Tensor ImageFolderSource::fitted(const formats::Image8& image) const {
+torch::Tensor shaped(const formats::Image8& image, const Shaping& shaping) {
   const auto h = static_cast<int64_t>(image.height), w = static_cast<int64_t>(image.width);
-  auto pixels = torch::from_blob(const_cast<uint8_t*>(image.pixels.data()), {h, w, channels_}, torch::kUInt8)
+  auto pixels = torch::from_blob(const_cast<uint8_t*>(image.pixels.data()), {h, w, shaping.channels}, torch::kUInt8)
                     .permute({2, 0, 1});
-  if (size_.empty()) return pixels.clone();
-  const int64_t height = size_[0], width = size_[1];
+  if (shaping.size.empty()) return pixels.clone();
+  const int64_t height = shaping.size[0], width = shaping.size[1];
   if (h == height && w == width) return pixels.clone();
   std::vector<int64_t> scaled{height, width};
-  if (resize_ == "crop") {
+  if (shaping.resize == "crop") {
     const double factor = std::max(static_cast<double>(height) / h, static_cast<double>(width) / w);
     scaled = {std::max(height, static_cast<int64_t>(std::lround(h * factor))),
               std::max(width, static_cast<int64_t>(std::lround(w * factor)))};
@@ -98,6 +72,66 @@ torch::Tensor ImageFolderSource::fitted(const formats::Image8& image) const {
                           F::InterpolateFuncOptions().size(scaled).mode(torch::kBilinear).align_corners(false).antialias(true));
   x = x.narrow(2, (scaled[0] - height) / 2, height).narrow(3, (scaled[1] - width) / 2, width);
   return x.round().clamp(0, 255).to(torch::kUInt8).squeeze(0).contiguous();
+}
+
+std::string sha256_of(const std::string& bytes) {
+  formats::Sha256 digest;
+  digest.update(bytes.data(), bytes.size());
+  return digest.hex_digest();
+}
+
+class ImageFolderSource : public DataSource {
+ public:
+  explicit ImageFolderSource(const Config& c);
+  SourceData load() override;
+  void fit_on_train(TensorData& train, TensorData& validation, TensorData& test) override;
+  std::optional<InputNormalization> input_normalization() const override { return preprocess_->as_normalization(); }
+
+ private:
+  std::vector<ClassFile> list(const std::string& key, const std::string& root, std::vector<std::string>& classes) const;
+  TensorData read(const std::string& root, const std::vector<ClassFile>& examples, SourceData& out);
+  SourceData load_lazily(const std::vector<std::pair<std::string, std::vector<ClassFile>>>& trees, SourceData out) const;
+  void fit_lazily(const TensorData& train);
+
+  Config config_;
+  std::string train_path_, test_path_, validation_path_;
+  Shaping shaping_;
+  bool skip_bad_;
+  int64_t cache_bytes_ = -1;  ///< dataset.cache: -1 = memory
+  std::shared_ptr<ImagePreprocess> preprocess_;
+  std::string first_path_;  ///< with size [], the image whose size all others must have
+};
+
+ImageFolderSource::ImageFolderSource(const Config& c)
+    : config_(c),
+      train_path_(c.get<std::string>("train_path")),
+      test_path_(c.get<std::string>("test_path")),
+      validation_path_(c.get<std::string>("validation_path", "")),
+      shaping_{c.get_count("channels", 3, false, 3), c.get<std::vector<int64_t>>("size", {}),
+               c.get_choice("resize", "crop", {"crop", "stretch"})},
+      skip_bad_(c.get_choice("on_bad_example", "error", {"error", "skip"}) == "skip"),
+      preprocess_(std::make_shared<ImagePreprocess>(ImagePreprocess::from_config(c, shaping_.channels, /*allow_auto=*/true))) {
+  const auto& size = shaping_.size;
+  if (shaping_.channels == 2) c.fail("channels", "must be 1 (gray) or 3 (RGB)");
+  if (!size.empty() && (size.size() != 2 || size[0] < 1 || size[1] < 1 || size[0] * size[1] > (1 << 24)))
+    c.fail("size", "must be [] or [H, W] with H, W >= 1 (at most 2^24 pixels)");
+  const auto cache = c.get<std::string>("cache", "memory");
+  if (cache == "memory") return;
+  cache_bytes_ = 0;
+  if (cache != "none") {
+    char* end = nullptr;
+    const double mb = std::strtod(cache.c_str(), &end);
+    if (cache.empty() || *end != '\0' || !(mb >= 0) || mb > 1e7) c.fail("cache", "must be memory, none or a size in MB");
+    cache_bytes_ = static_cast<int64_t>(mb * 1024 * 1024);
+  }
+  if (size.empty()) c.fail("cache", cache + " reads images per batch: set dataset.size so every batch has one shape");
+  if (skip_bad_) c.fail("on_bad_example", "skip needs cache: memory (a lazy read cannot leave an example out mid-epoch)");
+}
+
+// The examples under `root`, labelled by their class folder (class_folders.h).
+std::vector<ClassFile> ImageFolderSource::list(const std::string& key, const std::string& root,
+                                             std::vector<std::string>& classes) const {
+  return list_class_folders(config_, key, root, is_image_name, ".png, .jpg or .jpeg files", classes);
 }
 
 // Decodes `examples` (the tree at `root`) on several threads; records the tree's fingerprint.
@@ -110,10 +144,8 @@ TensorData ImageFolderSource::read(const std::string& root, const std::vector<Cl
       const auto& path = examples[static_cast<size_t>(i)].path;
       try {
         const auto bytes = read_whole_file(path);
-        formats::Sha256 digest;
-        digest.update(bytes.data(), bytes.size());
-        digests[static_cast<size_t>(i)] = digest.hex_digest();
-        images[static_cast<size_t>(i)] = fitted(formats::decode_image(bytes, static_cast<int>(channels_), path));
+        digests[static_cast<size_t>(i)] = sha256_of(bytes);
+        images[static_cast<size_t>(i)] = shaped(formats::decode_image(bytes, static_cast<int>(shaping_.channels), path), shaping_);
       } catch (const std::exception& e) {
         errors[static_cast<size_t>(i)] = e.what();
       }
@@ -145,21 +177,82 @@ TensorData ImageFolderSource::read(const std::string& root, const std::vector<Cl
 
 SourceData ImageFolderSource::load() {
   SourceData out;
-  const auto train = list("train_path", train_path_, out.class_names);
-  const auto test = list("test_path", test_path_, out.class_names);
-  out.train = read(train_path_, train, out);
-  out.test = read(test_path_, test, out);
-  if (!validation_path_.empty()) {
-    out.validation = read(validation_path_, list("validation_path", validation_path_, out.class_names), out);
+  std::vector<std::pair<std::string, std::vector<ClassFile>>> trees;
+  trees.emplace_back(train_path_, list("train_path", train_path_, out.class_names));
+  trees.emplace_back(test_path_, list("test_path", test_path_, out.class_names));
+  if (!validation_path_.empty())
+    trees.emplace_back(validation_path_, list("validation_path", validation_path_, out.class_names));
+  if (cache_bytes_ >= 0) return load_lazily(trees, std::move(out));
+  out.train = read(trees[0].first, trees[0].second, out);
+  out.test = read(trees[1].first, trees[1].second, out);
+  if (trees.size() > 2) {
+    out.validation = read(trees[2].first, trees[2].second, out);
     if (out.validation.size() == 0) config_.fail("validation_path", validation_path_ + ": every image was skipped");
   }
   return out;
 }
 
+// Every tree's files behind one LazyImages (one cache), each split a selection of it. The
+// files are read once here for the run record's fingerprints, not decoded.
+SourceData ImageFolderSource::load_lazily(const std::vector<std::pair<std::string, std::vector<ClassFile>>>& trees,
+                                          SourceData out) const {
+  std::vector<std::string> paths;
+  std::vector<int64_t> labels;
+  for (const auto& [root, files] : trees) {
+    std::vector<std::string> digests;
+    for (const auto& file : files) {
+      digests.push_back(sha256_of(read_whole_file(file.path)));
+      paths.push_back(file.path);
+      labels.push_back(file.label);
+    }
+    out.files.push_back({root, tree_manifest_sha256(root, files, digests)});
+  }
+  const auto shaping = shaping_;
+  const auto decode = [shaping](const std::string& path) {
+    return shaped(formats::decode_image(read_whole_file(path), static_cast<int>(shaping.channels), path), shaping);
+  };
+  const auto all = LazyImages::create(paths, decode, {shaping.channels, shaping.size[0], shaping.size[1]}, cache_bytes_, preprocess_);
+  const auto targets = torch::tensor(labels, torch::kInt64);
+  int64_t first = 0;
+  std::vector<TensorData*> splits{&out.train, &out.test, &out.validation};
+  for (size_t t = 0; t < trees.size(); ++t) {
+    const auto rows = torch::arange(first, first + static_cast<int64_t>(trees[t].second.size()), torch::kLong);
+    *splits[t] = {torch::Tensor(), targets.index_select(0, rows), all->select(rows)};
+    first += static_cast<int64_t>(trees[t].second.size());
+  }
+  return out;
+}
+
+// mean: auto over data read on demand: two passes of decoded chunks (bounded memory).
+void ImageFolderSource::fit_lazily(const TensorData& train) {
+  if (!preprocess_->fit_statistics) return;
+  const auto& images = dynamic_cast<const LazyImages&>(*train.lazy);
+  constexpr int64_t kChunk = 256;
+  const int64_t n = train.size(), channels = shaping_.channels;
+  const auto pass = [&](const std::function<torch::Tensor(const torch::Tensor&)>& term) {
+    auto total = torch::zeros({channels}, torch::kFloat64);
+    for (int64_t start = 0; start < n; start += kChunk) {
+      const auto chunk = images.gather_raw(torch::arange(start, std::min(n, start + kChunk), torch::kLong));
+      total += term(chunk.to(torch::kFloat64).div_(preprocess_->scale).transpose(0, 1).reshape({channels, -1})).sum(1);
+    }
+    return total / static_cast<double>(n * shaping_.size[0] * shaping_.size[1]);
+  };
+  const auto mean = pass([](const torch::Tensor& x) { return x; });
+  const auto variance = pass([&](const torch::Tensor& x) { return (x - mean.unsqueeze(1)).pow(2); });
+  preprocess_->mean.assign(static_cast<size_t>(channels), 0.0);
+  preprocess_->std.assign(static_cast<size_t>(channels), 1.0);
+  for (int64_t c = 0; c < channels; ++c) {
+    preprocess_->mean[static_cast<size_t>(c)] = mean[c].item<double>();
+    const double d = std::sqrt(variance[c].item<double>());
+    preprocess_->std[static_cast<size_t>(c)] = d > 0 ? d : 1.0;
+  }
+}
+
 void ImageFolderSource::fit_on_train(TensorData& train, TensorData& validation, TensorData& test) {
-  preprocess_.fit(train.inputs);
+  if (train.lazy) return fit_lazily(train);  // the lazy rows normalise as they are gathered
+  preprocess_->fit(train.inputs);
   for (auto* split : {&train, &validation, &test})
-    if (split->size() > 0) split->inputs = preprocess_.apply(split->inputs);
+    if (split->size() > 0) split->inputs = preprocess_->apply(split->inputs);
 }
 
 }  // namespace

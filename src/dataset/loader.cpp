@@ -37,7 +37,11 @@ Batch BatchLoader::assemble(int64_t index) const {
   const int64_t start = index * options_.batch_size * shards + r * (m / shards) + std::min(r, m % shards);
   const int64_t length = m / shards + (r < m % shards ? 1 : 0);
   Batch batch;
-  if (!device_permutation_.defined() || device_permutation_.numel() == 0) {
+  if (data_.lazy) {
+    const auto rows = permutation_.defined() && permutation_.numel() > 0 ? permutation_.narrow(0, start, length)
+                                                                         : torch::arange(start, start + length, torch::kLong);
+    batch = {data_.lazy->gather(rows), data_.targets.index_select(0, rows)};
+  } else if (!device_permutation_.defined() || device_permutation_.numel() == 0) {
     batch = {data_.inputs.narrow(0, start, length), data_.targets.narrow(0, start, length)};
   } else {
     const auto rows = device_permutation_.narrow(0, start, length);
@@ -49,7 +53,7 @@ Batch BatchLoader::assemble(int64_t index) const {
 
 void BatchLoader::set_permutation(torch::Tensor permutation) {
   permutation_ = std::move(permutation);
-  const auto device = data_.inputs.device();
+  const auto device = data_.lazy ? torch::Device(torch::kCPU) : data_.inputs.device();
   device_permutation_ = permutation_.defined() && !device.is_cpu() ? permutation_.to(device) : permutation_;
 }
 

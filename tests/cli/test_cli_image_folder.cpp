@@ -103,9 +103,10 @@ class MixedFolder : public ImageFolderCli {
     const auto made = mt::run_command(mt::python() + " " + script + " " + work.file("images"));
     ASSERT_EQ(made.exit_code, 0) << made.err;
   }
-  std::string config(const std::string& extra = "", const std::string& size = "[16, 16]") const {
+  std::string config(const std::string& extra = "", const std::string& size = "[16, 16]",
+                     const std::string& mean = "  mean: auto\n") const {
     return "experiment: mixed\nseed: 1\ndataset:\n  name: image_folder\n  train_path: " + work.file("images/train") +
-           "\n  test_path: " + work.file("images/test") + "\n  size: " + size + "\n  mean: auto\n  batch_size: 16\n" + extra +
+           "\n  test_path: " + work.file("images/test") + "\n  size: " + size + "\n" + mean + "  batch_size: 16\n" + extra +
            "model:\n  name: mlp\n  sizes: [768, 32, 3]\nloss:\n  name: cross_entropy\noptimizer:\n  name: adam\n  lr: 0.001\n"
            "runner:\n  epochs: 3\ntracking:\n  dir: " + work.file("runs") + "\n";
   }
@@ -124,6 +125,28 @@ TEST_F(MixedFolder, ResizedJpegsAndPngsTrainAndNameTheirClasses) {
   const auto eval = mt::run_modlr("eval " + work.file("mixed.yaml") + " --checkpoint " + run_dir + "/model.safetensors");
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
   EXPECT_NE(eval.out.find("        colour0 colour1 colour2\ncolour0      10       0       0\n"), std::string::npos) << eval.out;
+}
+
+// Read per batch through no cache or a small one, the same images give the same batches and
+// so the same weights, bit for bit (explicit statistics; mean: auto sums in another order).
+TEST_F(MixedFolder, ImagesReadPerBatchTrainAsImagesInMemory) {
+  const std::string stats = "  mean: [0.5, 0.5, 0.5]\n  std: [0.25, 0.25, 0.25]\n  validation: 0.2\n  prefetch: 2\n";
+  ASSERT_FALSE(train("mixed", config("", "[16, 16]", stats)).is_null()) << last.err;
+  const auto in_memory = mt::read_text(run_dir + "/model.safetensors");
+  for (const char* cache : {"none", "0.01"}) {
+    const auto lazy = train("mixed", config(std::string("  cache: ") + cache + "\n", "[16, 16]", stats));
+    ASSERT_FALSE(lazy.is_null()) << cache << ": " << last.err;
+    EXPECT_EQ(mt::read_text(run_dir + "/model.safetensors"), in_memory) << "cache " << cache;
+  }
+  const auto automatic = train("mixed", config("  cache: 1\n"));
+  ASSERT_FALSE(automatic.is_null()) << last.err;
+  EXPECT_GT(automatic["test"]["accuracy"].get<double>(), 0.9);
+  EXPECT_TRUE(train("mixed", config("  cache: none\n", "[]")).is_null());
+  EXPECT_NE(last.err.find("'dataset.cache': none reads images per batch: set dataset.size"), std::string::npos) << last.err;
+  EXPECT_TRUE(train("mixed", config("  cache: none\n  on_bad_example: skip\n")).is_null());
+  EXPECT_NE(last.err.find("'dataset.on_bad_example': skip needs cache: memory"), std::string::npos) << last.err;
+  EXPECT_TRUE(train("mixed", config("  cache: lots\n")).is_null());
+  EXPECT_NE(last.err.find("'dataset.cache': must be memory, none or a size in MB"), std::string::npos) << last.err;
 }
 
 TEST_F(MixedFolder, BadFilesAndFoldersAreOneLineOrSkippedAndCounted) {

@@ -30,7 +30,8 @@ struct DataReport {
   std::vector<int64_t> token_length_histogram;
   int64_t token_bin = 0;
   /// Test examples whose inputs equal a training example's, bit for bit, and the first
-  /// few pairs (test index, train index).
+  /// few pairs (test index, train index). In-memory data only (0 for dataset.cache other
+  /// than memory); the statistics of such data come from its first 1,000 rows.
   int64_t test_duplicates_of_train = 0;
   std::vector<std::pair<int64_t, int64_t>> duplicate_pairs;
   std::vector<std::string> skipped;  ///< the source's skipped examples ("PATH: reason")
