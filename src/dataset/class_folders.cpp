@@ -83,6 +83,12 @@ std::string tree_manifest_sha256(const std::string& root, const std::vector<Clas
   return manifest.hex_digest();
 }
 
+std::string sha256_of(const std::string& bytes) {
+  formats::Sha256 digest;
+  digest.update(bytes.data(), bytes.size());
+  return digest.hex_digest();
+}
+
 std::string read_whole_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot open: " + std::strerror(errno));

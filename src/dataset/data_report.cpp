@@ -42,11 +42,11 @@ void channel_statistics(const torch::Tensor& inputs, DataReport& report) {
 
 void token_lengths(const torch::Tensor& inputs, DataReport& report) {
   if (inputs.is_floating_point() || inputs.dim() != 2 || inputs.numel() == 0) return;
-  const auto lengths = inputs.cpu().ne(0).sum(1);
+  const auto lengths = inputs.cpu().ne(0).sum(1).contiguous();
   const int64_t longest = lengths.max().item<int64_t>();
   report.token_bin = std::max<int64_t>(1, (longest + 19) / 20);  // about 20 bins
   report.token_length_histogram.assign(static_cast<size_t>(longest / report.token_bin + 1), 0);
-  const auto* each = lengths.contiguous().data_ptr<int64_t>();
+  const auto* each = lengths.data_ptr<int64_t>();
   for (int64_t i = 0; i < lengths.numel(); ++i) ++report.token_length_histogram[static_cast<size_t>(each[i] / report.token_bin)];
 }
 

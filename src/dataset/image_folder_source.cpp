@@ -19,7 +19,7 @@
 //   cache: memory            # memory: every image decoded at load, held as float32 |
 //                            # none | N (MB): read and decoded per batch (a data set larger
 //                            # than memory), through one least-recently-used cache of N MB of
-//                            # decoded pixels shared by the splits; needs `size`, and
+//                            # decoded pixels shared by the splits (lazy_files.h); needs `size`, and
 //                            # on_bad_example: error (a lazy read cannot leave an example out
 //                            # mid-epoch). Same seed, same batches, bit for bit, either way.
 //   plus ImagePreprocess keys: scale (255), mean, std ([] or auto: the training split's
@@ -31,7 +31,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <functional>
 
 #include "modlr/dataset/dataset.h"
@@ -39,7 +38,7 @@
 #include "modlr/formats/image_decode.h"
 #include "modlr/formats/sha256.h"
 #include "class_folders.h"
-#include "lazy_images.h"
+#include "lazy_files.h"
 
 namespace modlr {
 namespace {
@@ -72,12 +71,6 @@ torch::Tensor shaped(const formats::Image8& image, const Shaping& shaping) {
                           F::InterpolateFuncOptions().size(scaled).mode(torch::kBilinear).align_corners(false).antialias(true));
   x = x.narrow(2, (scaled[0] - height) / 2, height).narrow(3, (scaled[1] - width) / 2, width);
   return x.round().clamp(0, 255).to(torch::kUInt8).squeeze(0).contiguous();
-}
-
-std::string sha256_of(const std::string& bytes) {
-  formats::Sha256 digest;
-  digest.update(bytes.data(), bytes.size());
-  return digest.hex_digest();
 }
 
 class ImageFolderSource : public DataSource {
@@ -115,16 +108,9 @@ ImageFolderSource::ImageFolderSource(const Config& c)
   if (shaping_.channels == 2) c.fail("channels", "must be 1 (gray) or 3 (RGB)");
   if (!size.empty() && (size.size() != 2 || size[0] < 1 || size[1] < 1 || size[0] * size[1] > (1 << 24)))
     c.fail("size", "must be [] or [H, W] with H, W >= 1 (at most 2^24 pixels)");
-  const auto cache = c.get<std::string>("cache", "memory");
-  if (cache == "memory") return;
-  cache_bytes_ = 0;
-  if (cache != "none") {
-    char* end = nullptr;
-    const double mb = std::strtod(cache.c_str(), &end);
-    if (cache.empty() || *end != '\0' || !(mb >= 0) || mb > 1e7) c.fail("cache", "must be memory, none or a size in MB");
-    cache_bytes_ = static_cast<int64_t>(mb * 1024 * 1024);
-  }
-  if (size.empty()) c.fail("cache", cache + " reads images per batch: set dataset.size so every batch has one shape");
+  cache_bytes_ = read_cache_option(c);
+  if (cache_bytes_ < 0) return;
+  if (size.empty()) c.fail("cache", "reading images per batch needs dataset.size, so every batch has one shape");
   if (skip_bad_) c.fail("on_bad_example", "skip needs cache: memory (a lazy read cannot leave an example out mid-epoch)");
 }
 
@@ -192,7 +178,7 @@ SourceData ImageFolderSource::load() {
   return out;
 }
 
-// Every tree's files behind one LazyImages (one cache), each split a selection of it. The
+// Every tree's files behind one LazyFiles (one cache), each split a selection of it. The
 // files are read once here for the run record's fingerprints, not decoded.
 SourceData ImageFolderSource::load_lazily(const std::vector<std::pair<std::string, std::vector<ClassFile>>>& trees,
                                           SourceData out) const {
@@ -211,7 +197,9 @@ SourceData ImageFolderSource::load_lazily(const std::vector<std::pair<std::strin
   const auto decode = [shaping](const std::string& path) {
     return shaped(formats::decode_image(read_whole_file(path), static_cast<int>(shaping.channels), path), shaping);
   };
-  const auto all = LazyImages::create(paths, decode, {shaping.channels, shaping.size[0], shaping.size[1]}, cache_bytes_, preprocess_);
+  const auto preprocess = preprocess_;  // fitted by fit_on_train before the first batch
+  const auto all = LazyFiles::create(paths, decode, {shaping.channels, shaping.size[0], shaping.size[1]}, torch::kUInt8,
+                                     cache_bytes_, [preprocess](const torch::Tensor& rows) { return preprocess->apply(rows); });
   const auto targets = torch::tensor(labels, torch::kInt64);
   int64_t first = 0;
   std::vector<TensorData*> splits{&out.train, &out.test, &out.validation};
@@ -226,7 +214,7 @@ SourceData ImageFolderSource::load_lazily(const std::vector<std::pair<std::strin
 // mean: auto over data read on demand: two passes of decoded chunks (bounded memory).
 void ImageFolderSource::fit_lazily(const TensorData& train) {
   if (!preprocess_->fit_statistics) return;
-  const auto& images = dynamic_cast<const LazyImages&>(*train.lazy);
+  const auto& images = dynamic_cast<const LazyFiles&>(*train.lazy);
   constexpr int64_t kChunk = 256;
   const int64_t n = train.size(), channels = shaping_.channels;
   const auto pass = [&](const std::function<torch::Tensor(const torch::Tensor&)>& term) {

@@ -7,6 +7,8 @@
 //   name: text_folder
 //   train_path: DIR, test_path: DIR   # classes = train_path's subfolders, sorted; files
 //                                     # *.txt (any case) in name order, valid UTF-8
+//   cache: memory                     # memory | none | N (MB): texts read and tokenised per
+//                                     # batch (lazy_files.h), after one checking pass
 //   name: text_lines
 //   train_path: FILE, test_path: FILE # CSV (formats/csv.h), raw or gzipped
 //   text: text                        # the column holding the text
@@ -18,6 +20,7 @@
 #include <algorithm>
 
 #include "class_folders.h"
+#include "lazy_files.h"
 #include "modlr/dataset/dataset.h"
 #include "modlr/dataset/text_encoding.h"
 #include "modlr/formats/csv.h"
@@ -44,39 +47,83 @@ class TextFolderSource : public DataSource {
         train_path_(c.get<std::string>("train_path")),
         test_path_(c.get<std::string>("test_path")),
         encoding_(TextEncodingOptions::from_config(c)),
-        limit_(c.get_count("limit", 0, /*allow_zero=*/true)) {}
+        limit_(c.get_count("limit", 0, /*allow_zero=*/true)),
+        cache_bytes_(read_cache_option(c)) {}
 
   SourceData load() override {
     SourceData out;
-    const auto train = read("train_path", train_path_, out);
-    const auto test = read("test_path", test_path_, out);
+    const auto is_text = [](const std::string& name) { return has_extension(name, {"txt"}); };
+    const auto train_files = list_class_folders(config_, "train_path", train_path_, is_text, ".txt files", out.class_names);
+    const auto test_files = list_class_folders(config_, "test_path", test_path_, is_text, ".txt files", out.class_names);
+    if (cache_bytes_ >= 0) return load_lazily(train_files, test_files, std::move(out));
+    const auto train = read(train_path_, train_files, out);
+    const auto test = read(test_path_, test_files, out);
     encode_texts(train, vocabulary_rows(train.size(), limit_), test, encoding_, train_path_, out);
     return out;
   }
 
  private:
   // The texts of the tree at `root`; records the tree's fingerprint.
-  std::vector<LabelledText> read(const std::string& key, const std::string& root, SourceData& out) const {
-    const auto is_text = [](const std::string& name) { return has_extension(name, {"txt"}); };
-    const auto files = list_class_folders(config_, key, root, is_text, ".txt files", out.class_names);
+  std::vector<LabelledText> read(const std::string& root, const std::vector<ClassFile>& files, SourceData& out) const {
     std::vector<LabelledText> texts;
     std::vector<std::string> digests;
     for (const auto& file : files) {
       auto bytes = read_whole_file(file.path);
       require_utf8(bytes, file.path);
-      formats::Sha256 digest;
-      digest.update(bytes.data(), bytes.size());
-      digests.push_back(digest.hex_digest());
+      digests.push_back(sha256_of(bytes));
       texts.push_back({file.path, file.label, std::move(bytes)});
     }
     out.files.push_back({root, tree_manifest_sha256(root, files, digests)});
     return texts;
   }
 
+  // One pass over every file (fingerprints, UTF-8 and token checks, the training words),
+  // keeping no text; the ids are made again per batch (LazyFiles).
+  SourceData load_lazily(const std::vector<ClassFile>& train, const std::vector<ClassFile>& test, SourceData out) const {
+    text::WordCounts counts;
+    const size_t counted = vocabulary_rows(train.size(), limit_);
+    std::vector<std::string> paths;
+    std::vector<int64_t> labels;
+    for (const auto* files : {&train, &test}) {
+      const auto& root = files == &train ? train_path_ : test_path_;
+      std::vector<std::string> digests;
+      for (size_t i = 0; i < files->size(); ++i) {
+        const auto& file = (*files)[i];
+        const auto bytes = read_whole_file(file.path);
+        require_utf8(bytes, file.path);
+        const auto tokens = text::tokenize(bytes);
+        if (tokens.empty()) throw Error(file.path + " has no tokens (only spaces and <br />)");
+        if (files == &train && i < counted) text::count_words(tokens, counts);
+        digests.push_back(sha256_of(bytes));
+        paths.push_back(file.path);
+        labels.push_back(file.label);
+      }
+      out.files.push_back({root, tree_manifest_sha256(root, *files, digests)});
+    }
+    auto vocabulary = std::make_shared<const text::Vocabulary>(text::Vocabulary::build(counts, encoding_.max_size, encoding_.min_freq));
+    out.artifacts.emplace_back("vocab.txt", vocabulary->to_text());
+    const auto options = encoding_;
+    const auto decode = [vocabulary, options](const std::string& path) {
+      const auto tokens = text::tokenize(read_whole_file(path));
+      auto row = torch::empty({options.max_length}, torch::kLong);
+      text::encode(tokens, *vocabulary, options.max_length, options.keep, row.data_ptr<int64_t>());
+      return row;
+    };
+    const auto all = LazyFiles::create(paths, decode, {options.max_length}, torch::kLong, cache_bytes_,
+                                       [](const torch::Tensor& rows) { return rows; });
+    const auto targets = torch::tensor(labels, torch::kInt64);
+    const auto n_train = static_cast<int64_t>(train.size()), n_test = static_cast<int64_t>(test.size());
+    const auto train_rows = torch::arange(n_train, torch::kLong), test_rows = torch::arange(n_train, n_train + n_test, torch::kLong);
+    out.train = {torch::Tensor(), targets.index_select(0, train_rows), all->select(train_rows)};
+    out.test = {torch::Tensor(), targets.index_select(0, test_rows), all->select(test_rows)};
+    return out;
+  }
+
   Config config_;
   std::string train_path_, test_path_;
   TextEncodingOptions encoding_;
   int64_t limit_;
+  int64_t cache_bytes_;  ///< dataset.cache: -1 = memory
 };
 
 class TextLinesSource : public DataSource {

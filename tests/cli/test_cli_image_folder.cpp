@@ -142,7 +142,7 @@ TEST_F(MixedFolder, ImagesReadPerBatchTrainAsImagesInMemory) {
   ASSERT_FALSE(automatic.is_null()) << last.err;
   EXPECT_GT(automatic["test"]["accuracy"].get<double>(), 0.9);
   EXPECT_TRUE(train("mixed", config("  cache: none\n", "[]")).is_null());
-  EXPECT_NE(last.err.find("'dataset.cache': none reads images per batch: set dataset.size"), std::string::npos) << last.err;
+  EXPECT_NE(last.err.find("'dataset.cache': reading images per batch needs dataset.size"), std::string::npos) << last.err;
   EXPECT_TRUE(train("mixed", config("  cache: none\n  on_bad_example: skip\n")).is_null());
   EXPECT_NE(last.err.find("'dataset.on_bad_example': skip needs cache: memory"), std::string::npos) << last.err;
   EXPECT_TRUE(train("mixed", config("  cache: lots\n")).is_null());

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "modlr/core/error.h"
+#include "modlr/dataset/data_report.h"
 #include "modlr/dataset/dataset.h"
 #include "test_support.h"
 
@@ -84,6 +85,25 @@ TEST_F(TextSources, BadTextsAreOneLineNamingTheFileOrLine) {
             std::string::npos);
   EXPECT_NE(mt::dataset_error(lines("  label: text\n")).find("'dataset.label': names the text column"),
             std::string::npos);
+}
+
+// Read per batch (cache: none, or a cache of one row), the same ids, vocabulary and
+// fingerprints as in memory.
+TEST_F(TextSources, FoldersReadPerBatchGiveTheSameIds) {
+  const auto memory = load(folder());
+  for (const char* cache : {"none", "0.00001"}) {
+    const auto lazy = load(folder(std::string("  cache: ") + cache + "\n"));
+    ASSERT_NE(lazy.data(Split::train).lazy, nullptr);
+    for (const auto split : {Split::train, Split::test}) {
+      const auto a = modlr::first_examples(memory, split, 10), b = modlr::first_examples(lazy, split, 10);
+      EXPECT_TRUE(torch::equal(a.x, b.x)) << cache;
+      EXPECT_TRUE(torch::equal(a.y, b.y)) << cache;
+    }
+    EXPECT_EQ(lazy.artifacts()[0].second, memory.artifacts()[0].second);
+    EXPECT_EQ(lazy.files()[1].sha256, memory.files()[1].sha256);
+  }
+  write(dir.file("tree/test/pos/d.txt"), "<br />");
+  EXPECT_NE(mt::dataset_error(folder("  cache: none\n")).find("tree/test/pos/d.txt has no tokens"), std::string::npos);
 }
 
 }  // namespace
