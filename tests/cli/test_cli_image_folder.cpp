@@ -149,6 +149,24 @@ TEST_F(MixedFolder, ImagesReadPerBatchTrainAsImagesInMemory) {
   EXPECT_NE(last.err.find("'dataset.cache': must be memory, none or a size in MB"), std::string::npos) << last.err;
 }
 
+// Killed mid-epoch and resumed, a lazily read run ends as an uninterrupted one does.
+TEST_F(MixedFolder, ALazyRunKilledAndResumedEqualsTheUninterruptedOne) {
+  const std::string lazy = "  cache: 0.01\n  augment: {hflip: true}\n";
+  ASSERT_FALSE(train("mixed", config(lazy)).is_null()) << last.err;
+  const auto uninterrupted = mt::read_text(run_dir + "/model.safetensors");
+  mt::write_text(work.file("mixed.yaml"), config(lazy));
+  const auto killed = mt::run_command("MODLR_TEST_FAULT=batch_end:8:KILL " MODLR_BINARY " train " + work.file("mixed.yaml") +
+                                      " --set tracking.checkpoint_steps=3");
+  ASSERT_NE(killed.exit_code, 0);
+  std::string broken;
+  for (const auto& entry : std::filesystem::directory_iterator(work.file("runs/mixed")))
+    if (!mt::exists(entry.path().string() + "/model.safetensors")) broken = entry.path().string();
+  ASSERT_FALSE(broken.empty());
+  const auto resumed = mt::run_modlr("train " + work.file("mixed.yaml") + " --set tracking.checkpoint_steps=3 --resume " + broken);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(mt::read_text(broken + "/model.safetensors"), uninterrupted);
+}
+
 TEST_F(MixedFolder, BadFilesAndFoldersAreOneLineOrSkippedAndCounted) {
   mt::write_text(work.file("images/train/colour1/broken.png"), "not an image");
   EXPECT_TRUE(train("mixed", config()).is_null());
