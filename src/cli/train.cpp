@@ -23,6 +23,7 @@
 #include "modlr/formats/file_bytes.h"
 #include "modlr/metrics/suite.h"
 #include "modlr/runner/builtin_hooks.h"
+#include "modlr/runner/early_stopping_hook.h"
 #include "modlr/runner/experiment.h"
 #include "modlr/tracking/checkpoint.h"
 #include "modlr/tracking/run_record.h"
@@ -190,6 +191,19 @@ void baselines_into(Experiment& experiment, const Dataset& dataset, RunSummary& 
   }
 }
 
+// The early_stopping hook's best weights into the summary; with restore_best they replace
+// the last ones, so the run tests and keeps them.
+void note_best_weights(Experiment& experiment, const RunRecord& record, RunSummary& summary) {
+  for (const auto& hook : experiment.user_hooks()) {
+    const auto* early = dynamic_cast<const EarlyStoppingHook*>(hook.get());
+    if (!early || early->best_epoch() == 0) continue;
+    const auto& o = early->options();
+    summary.best = {EarlyStoppingHook::kBestFile, o.split + "." + o.metric, early->best_epoch(), early->best_value(),
+                    o.restore_best};
+    if (o.restore_best) load_safetensors(experiment.models(), record.dir() + "/" + EarlyStoppingHook::kBestFile);
+  }
+}
+
 // Runs the test splits into `summary`.
 void test_into(Runner& runner, Dataset& dataset, const TimingHook& timing, RunSummary& summary) {
   auto test_loader = dataset.loader(Split::test);
@@ -256,6 +270,8 @@ int train_and_record(Experiment& experiment, RunRecord& record, RunSummary& summ
   summary.train_seconds = hooks.timing->train_seconds();
   summary.train_breakdown_seconds = hooks.timing->breakdown();
   summary.train_metrics = runner.state().train_metrics;
+  summary.stopped_early = runner.state().stopped_early;
+  note_best_weights(experiment, record, summary);
   for (const auto& file : hooks.checkpoints->saved()) summary.checkpoints.push_back("checkpoints/" + file);
   throw_if_stop_requested();  // stopped cleanly at a batch end, with a checkpoint
   // The final weights in safetensors, loadable by PyTorch Python as they are; written

@@ -165,6 +165,10 @@ std::string summary_json(const RunSummary& s) {
     for (const auto& [name, reason] : extra.undefined) split["undefined"][name] = reason;
     if (!extra.confusion_matrix.empty()) split["confusion_matrix"] = extra.confusion_matrix;
   }
+  if (s.stopped_early) j["train"]["stopped_early"] = true;
+  if (s.best.epoch > 0)
+    j["best"] = {{"file", s.best.file}, {"epoch", s.best.epoch}, {"monitor", s.best.monitor},
+                 {"value", s.best.value}, {"restored", s.best.restored}};
   if (!s.classes.empty()) j["classes"] = s.classes;
   if (!s.skipped_examples.empty()) {
     j["skipped_examples"]["count"] = s.skipped_examples.size();

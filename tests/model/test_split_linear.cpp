@@ -12,6 +12,12 @@ struct Case {
   bool bias;
 };
 
+// Test names show the shape ("64x400->120, bias"), not the struct's raw bytes (which
+// include padding, different from build to build).
+void PrintTo(const Case& c, std::ostream* out) {
+  *out << c.rows << "x" << c.in << "->" << c.out << (c.bias ? ", bias" : ", no bias");
+}
+
 double max_difference(const torch::Tensor& a, const torch::Tensor& b) {
   return (a - b).abs().max().item<double>();
 }

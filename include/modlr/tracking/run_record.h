@@ -45,6 +45,15 @@ struct RunSummary {
   /// The data source's baselines on the test split, written as "baselines": {name:
   /// {metrics...}} after "test" (absent when there are none); `seconds` is unused.
   std::vector<SplitSummary> baselines;
+  /// The early_stopping hook's best weights, written as "best": {file, epoch, monitor,
+  /// value, restored} when it kept any (epoch > 0); `restored`: the run tested them.
+  struct Best {
+    std::string file, monitor;
+    int64_t epoch = 0;
+    double value = 0;
+    bool restored = false;
+  } best;
+  bool stopped_early = false;  ///< training ended before its last epoch (written under "train")
   /// The data's class names by index (image folders), written as "classes" when known.
   std::vector<std::string> classes;
   /// Examples the data source skipped ("PATH: reason"), written as "skipped_examples":
