@@ -5,6 +5,7 @@
 #include "test_support.h"
 
 #include "modlr/dataset/dataset.h"
+#include "modlr/distributed/launch.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -114,17 +115,7 @@ std::vector<std::string> list_files(const std::string& dir) {
   return out;
 }
 
-int unused_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
+int unused_port() { return free_local_port(); }
 
 CommandResult run_modlr(const std::string& args) {
   return run_command(std::string(MODLR_BINARY) + " " + args);

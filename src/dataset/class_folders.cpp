@@ -2,12 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include "modlr/core/error.h"
+#include "modlr/formats/file_bytes.h"
 #include "modlr/formats/sha256.h"
 
 namespace modlr {
@@ -83,18 +81,9 @@ std::string tree_manifest_sha256(const std::string& root, const std::vector<Clas
   return manifest.hex_digest();
 }
 
-std::string sha256_of(const std::string& bytes) {
-  formats::Sha256 digest;
-  digest.update(bytes.data(), bytes.size());
-  return digest.hex_digest();
-}
-
 std::string read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open: " + std::strerror(errno));
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw Error(path + ": cannot read: " + std::strerror(errno));
-  return bytes;
+  const auto bytes = formats::read_file_raw(path);
+  return {bytes.begin(), bytes.end()};
 }
 
 }  // namespace modlr

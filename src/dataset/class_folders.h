@@ -31,10 +31,7 @@ std::vector<ClassFile> list_class_folders(const Config& section, const std::stri
 std::string tree_manifest_sha256(const std::string& root, const std::vector<ClassFile>& files,
                                  const std::vector<std::string>& file_sha256);
 
-/// The SHA-256 of `bytes`, hex.
-std::string sha256_of(const std::string& bytes);
-
-/// The bytes of the file at `path`; errors name it (and say why: permission, ...).
+/// The bytes of the file at `path` as stored (formats::read_file_raw, as text); errors name it.
 std::string read_whole_file(const std::string& path);
 
 /// Whether `name` ends in one of `extensions` (lower case, without the dot), in any case.

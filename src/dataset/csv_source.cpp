@@ -155,12 +155,7 @@ CsvSource::CsvSource(const Config& c)
 
 size_t CsvSource::find_column(const formats::CsvTable& table, const std::string& name,
                               const std::string& key) const {
-  const auto column = table.column(name);
-  if (column >= 0) return static_cast<size_t>(column);
-  std::string names;  // quoted: a header cell may hold any byte, a message is one line
-  for (const auto& h : table.header) names += (names.empty() ? "" : ", ") + formats::quote_cell(h);
-  throw Error(path_ + ": line " + std::to_string(table.header_line) + ": no column " + formats::quote_cell(name) +
-              " (named by " + config_.path(key) + "); the header has: " + names);
+  return formats::require_column(table, name, path_, config_.path(key));
 }
 
 std::vector<Feature> CsvSource::resolve_features(const formats::CsvTable& table) const {

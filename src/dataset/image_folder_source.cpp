@@ -130,7 +130,7 @@ TensorData ImageFolderSource::read(const std::string& root, const std::vector<Cl
       const auto& path = examples[static_cast<size_t>(i)].path;
       try {
         const auto bytes = read_whole_file(path);
-        digests[static_cast<size_t>(i)] = sha256_of(bytes);
+        digests[static_cast<size_t>(i)] = formats::sha256_hex_bytes(bytes);
         images[static_cast<size_t>(i)] = shaped(formats::decode_image(bytes, static_cast<int>(shaping_.channels), path), shaping_);
       } catch (const std::exception& e) {
         errors[static_cast<size_t>(i)] = e.what();
@@ -187,7 +187,7 @@ SourceData ImageFolderSource::load_lazily(const std::vector<std::pair<std::strin
   for (const auto& [root, files] : trees) {
     std::vector<std::string> digests;
     for (const auto& file : files) {
-      digests.push_back(sha256_of(read_whole_file(file.path)));
+      digests.push_back(formats::sha256_file_hex(file.path));  // chunked: no file held whole
       paths.push_back(file.path);
       labels.push_back(file.label);
     }

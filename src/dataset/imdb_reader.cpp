@@ -107,7 +107,7 @@ std::string manifest_sha256(const Reviews& reviews) {
   for (const auto* split : {&reviews.train, &reviews.test})
     for (const auto& review : *split) {
       const std::string line =
-          formats::sha256_hex(std::vector<uint8_t>(review.text.begin(), review.text.end())) + "  " +
+          formats::sha256_hex_bytes(review.text) + "  " +
           review.name + "\n";
       manifest.update(line.data(), line.size());
     }

@@ -28,11 +28,9 @@ class ImdbSource : public DataSource {
 
   SourceData load() override {
     const auto reviews = imdb::read(path_, decode_limits_);
-    const auto train_count =
-        limit_ > 0 ? std::min<size_t>(reviews.train.size(), static_cast<size_t>(limit_))
-                   : reviews.train.size();
     SourceData out;
-    encode_texts(labelled(reviews.train), train_count, labelled(reviews.test), encoding_, reviews.source, out);
+    encode_texts(labelled(reviews.train), vocabulary_texts(reviews.train.size(), limit_), labelled(reviews.test),
+                 encoding_, reviews.source, out);
     out.files.push_back({reviews.source, reviews.sha256});
     return out;
   }

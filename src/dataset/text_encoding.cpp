@@ -1,5 +1,7 @@
 #include "modlr/dataset/text_encoding.h"
 
+#include <algorithm>
+
 #include "modlr/core/interrupt.h"
 
 namespace modlr {
@@ -29,6 +31,10 @@ TensorData encode(const std::vector<LabelledText>& texts, size_t count, const te
 }
 
 }  // namespace
+
+size_t vocabulary_texts(size_t available, int64_t limit) {
+  return limit > 0 ? std::min(available, static_cast<size_t>(limit)) : available;
+}
 
 TextEncodingOptions TextEncodingOptions::from_config(const Config& c) {
   TextEncodingOptions o;

@@ -29,11 +29,6 @@
 namespace modlr {
 namespace {
 
-// The rows of a source's training texts the vocabulary may see: the Dataset's `limit`.
-size_t vocabulary_rows(size_t available, int64_t limit) {
-  return limit > 0 ? std::min(available, static_cast<size_t>(limit)) : available;
-}
-
 void require_utf8(const std::string& text, const std::string& where) {
   const auto bad = text::invalid_utf8_offset(text);
   if (bad != std::string::npos)
@@ -58,7 +53,7 @@ class TextFolderSource : public DataSource {
     if (cache_bytes_ >= 0) return load_lazily(train_files, test_files, std::move(out));
     const auto train = read(train_path_, train_files, out);
     const auto test = read(test_path_, test_files, out);
-    encode_texts(train, vocabulary_rows(train.size(), limit_), test, encoding_, train_path_, out);
+    encode_texts(train, vocabulary_texts(train.size(), limit_), test, encoding_, train_path_, out);
     return out;
   }
 
@@ -70,7 +65,7 @@ class TextFolderSource : public DataSource {
     for (const auto& file : files) {
       auto bytes = read_whole_file(file.path);
       require_utf8(bytes, file.path);
-      digests.push_back(sha256_of(bytes));
+      digests.push_back(formats::sha256_hex_bytes(bytes));
       texts.push_back({file.path, file.label, std::move(bytes)});
     }
     out.files.push_back({root, tree_manifest_sha256(root, files, digests)});
@@ -81,7 +76,7 @@ class TextFolderSource : public DataSource {
   // keeping no text; the ids are made again per batch (LazyFiles).
   SourceData load_lazily(const std::vector<ClassFile>& train, const std::vector<ClassFile>& test, SourceData out) const {
     text::WordCounts counts;
-    const size_t counted = vocabulary_rows(train.size(), limit_);
+    const size_t counted = vocabulary_texts(train.size(), limit_);
     std::vector<std::string> paths;
     std::vector<int64_t> labels;
     for (const auto* files : {&train, &test}) {
@@ -94,7 +89,7 @@ class TextFolderSource : public DataSource {
         const auto tokens = text::tokenize(bytes);
         if (tokens.empty()) throw Error(file.path + " has no tokens (only spaces and <br />)");
         if (files == &train && i < counted) text::count_words(tokens, counts);
-        digests.push_back(sha256_of(bytes));
+        digests.push_back(formats::sha256_hex_bytes(bytes));
         paths.push_back(file.path);
         labels.push_back(file.label);
       }
@@ -144,26 +139,19 @@ class TextLinesSource : public DataSource {
     SourceData out;
     const auto train = read(train_path_, out.class_names, true);
     const auto test = read(test_path_, out.class_names, false);
-    encode_texts(train, vocabulary_rows(train.size(), limit_), test, encoding_, train_path_, out);
+    encode_texts(train, vocabulary_texts(train.size(), limit_), test, encoding_, train_path_, out);
     for (const auto& path : {train_path_, test_path_}) out.files.push_back({path, formats::sha256_file_hex(path)});
     return out;
   }
 
  private:
-  size_t column(const formats::CsvTable& table, const std::string& path, const std::string& name, const std::string& key) const {
-    const auto found = table.column(name);
-    if (found < 0)
-      throw Error(path + ": line " + std::to_string(table.header_line) + ": no column " + formats::quote_cell(name) +
-                  " (named by " + config_.path(key) + ")");
-    return static_cast<size_t>(found);
-  }
-
   // With `define`, the classes become the file's distinct labels, sorted; otherwise every
   // label must be one of them.
   std::vector<LabelledText> read(const std::string& path, std::vector<std::string>& classes, bool define) const {
     const auto table = formats::read_csv(path, decode_limits_);
     if (table.rows.empty()) throw Error(path + ": a header but no rows");
-    const size_t text = column(table, path, text_column_, "text"), label = column(table, path, label_column_, "label");
+    const size_t text = formats::require_column(table, text_column_, path, config_.path("text"));
+    const size_t label = formats::require_column(table, label_column_, path, config_.path("label"));
     if (define) {
       for (const auto& row : table.rows) classes.push_back(row[label]);
       std::sort(classes.begin(), classes.end());

@@ -69,8 +69,9 @@ std::vector<std::string> worker_command_line() {
   return kept;
 }
 
-// A port nothing listens on now (the kernel picks it); rank 0 binds it moments later.
-int free_port() {
+}  // namespace
+
+int free_local_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -84,6 +85,8 @@ int free_port() {
   ::close(fd);
   return ntohs(address.sin_port);
 }
+
+namespace {
 
 [[noreturn]] void exec_worker(const std::vector<std::string>& args, const std::vector<std::pair<std::string, std::string>>& env) {
   for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
@@ -123,7 +126,7 @@ int launch_workers(const LaunchOptions& options) {
                 std::to_string(options.nnodes) + ")");
   if (options.nnodes > 1 && options.master.empty())
     throw Error("--master HOST:PORT is needed with --nnodes > 1 (rank 0's host, the same on every host)");
-  auto [host, port] = options.master.empty() ? std::make_pair(std::string("127.0.0.1"), free_port())
+  auto [host, port] = options.master.empty() ? std::make_pair(std::string("127.0.0.1"), free_local_port())
                                              : parse_host_port(options.master, "--master");
   const auto args = worker_command_line();
   const int world = options.nnodes * options.nproc;

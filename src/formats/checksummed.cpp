@@ -20,7 +20,7 @@ std::string checksum_path(const std::string& path) { return path + ".sha256"; }
 
 void write_checksummed(const std::string& path, const std::string& bytes) {
   write_file_atomic(path, bytes);
-  write_file_atomic(checksum_path(path), sha256_hex(std::vector<uint8_t>(bytes.begin(), bytes.end())) + "\n");
+  write_file_atomic(checksum_path(path), sha256_hex_bytes(bytes) + "\n");
 }
 
 std::vector<uint8_t> read_checksummed(const std::string& path) {

@@ -179,6 +179,16 @@ bool parse_number(const std::string& cell, double& value) {
   return true;
 }
 
+size_t require_column(const CsvTable& table, const std::string& name, const std::string& source,
+                      const std::string& named_by) {
+  const auto column = table.column(name);
+  if (column >= 0) return static_cast<size_t>(column);
+  std::string names;  // quoted: a header cell may hold any byte, a message is one line
+  for (const auto& h : table.header) names += (names.empty() ? "" : ", ") + quote_cell(h);
+  throw Error(source + ": line " + std::to_string(table.header_line) + ": no column " + quote_cell(name) +
+              (named_by.empty() ? "" : " (named by " + named_by + ")") + "; the header has: " + names);
+}
+
 std::string quote_cell(const std::string& cell) {
   constexpr size_t kMax = 40;
   std::string out = "'";

@@ -112,6 +112,12 @@ std::string sha256_hex(const std::vector<uint8_t>& bytes) {
   return h.hex_digest();
 }
 
+std::string sha256_hex_bytes(const std::string& bytes) {
+  Sha256 h;
+  h.update(bytes.data(), bytes.size());
+  return h.hex_digest();
+}
+
 std::string sha256_file_hex(const std::string& path) {
   std::unique_ptr<FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
   if (!f) throw Error(path + ": cannot open file for hashing: " + std::strerror(errno));

@@ -77,15 +77,6 @@ struct TimedRows {
   std::string unit;
 };
 
-size_t find_column(const CsvTable& table, const std::string& name, const std::string& source) {
-  const auto column = table.column(name);
-  if (column >= 0) return static_cast<size_t>(column);
-  std::string names;
-  for (const auto& h : table.header) names += (names.empty() ? "" : ", ") + quote_cell(h);
-  throw Error(source + ": line " + std::to_string(table.header_line) + ": no column " + quote_cell(name) +
-              "; the header has: " + names);
-}
-
 TimedRows read_rows(const CsvTable& table, size_t time, const std::vector<size_t>& columns, const std::string& source) {
   TimedRows out;
   for (size_t r = 0; r < table.rows.size(); ++r) {
@@ -142,9 +133,9 @@ bool parse_time(const std::string& cell, double& value, std::string& unit) {
 
 TimeSeries read_time_series(const CsvTable& table, const std::string& time_column,
                             const std::vector<std::string>& value_columns, GapPolicy gaps, const std::string& source) {
-  const size_t time = find_column(table, time_column, source);
+  const size_t time = require_column(table, time_column, source);
   std::vector<size_t> columns;
-  for (const auto& name : value_columns) columns.push_back(find_column(table, name, source));
+  for (const auto& name : value_columns) columns.push_back(require_column(table, name, source));
   if (columns.empty()) throw Error(source + ": no value columns (only the time column " + quote_cell(time_column) + ")");
   if (table.rows.size() < 2) throw Error(source + ": a time series needs at least 2 rows, the file has " +
                                          std::to_string(table.rows.size()));

@@ -31,6 +31,10 @@ struct LabelledText {
   std::string text;
 };
 
+/// How many of `available` training texts the vocabulary is built on: the first `limit`
+/// (the Dataset key), all when limit is 0.
+size_t vocabulary_texts(size_t available, int64_t limit);
+
 /// Builds the vocabulary from the first `train_count` of `train` and encodes them and all of
 /// `test` into out.train / out.test (inputs int64 [N, max_length], targets int64 [N]); adds
 /// the vocabulary to out.artifacts as vocab.txt. A text without tokens is an error naming

@@ -35,6 +35,10 @@ int launch_workers(const LaunchOptions& options);
 /// when one is malformed or missing.
 std::optional<WorldOptions> world_from_environment();
 
+/// A loopback TCP port nothing listens on now (the kernel's pick); whoever binds it next
+/// may race another process, so callers bind it at once. Throws modlr::Error.
+int free_local_port();
+
 /// "HOST:PORT" split; throws modlr::Error naming `flag` when malformed.
 std::pair<std::string, int> parse_host_port(const std::string& text, const std::string& flag);
 

@@ -42,6 +42,12 @@ struct CsvTable {
 /// bare CR. A header without data rows parses (rows empty); callers decide if that is bad.
 CsvTable parse_csv(const std::string& text, const std::string& source_name);
 
+/// The index of the column named `name`; otherwise throws modlr::Error "<source>: line L: no
+/// column 'name' (named by <named_by>); the header has: 'a', 'b', ...", L the header's line,
+/// the parenthesis only when `named_by` (the config key that names the column) is given.
+size_t require_column(const CsvTable& table, const std::string& name, const std::string& source,
+                      const std::string& named_by = "");
+
 /// parse_csv of read_file_bytes(path) (so gzipped or raw), errors naming `path`.
 CsvTable read_csv(const std::string& path, const DecodeLimits& limits = {});
 

@@ -28,6 +28,8 @@ class Sha256 {
 
 /// Lowercase hex SHA-256 of `bytes`.
 std::string sha256_hex(const std::vector<uint8_t>& bytes);
+/// The same for bytes held in a string (a file read whole, a review).
+std::string sha256_hex_bytes(const std::string& bytes);
 
 /// Lowercase hex SHA-256 of the raw bytes of the file at `path` as stored on disk (a .gz
 /// file is hashed compressed, NOT decompressed). Reads in chunks, so memory use is
