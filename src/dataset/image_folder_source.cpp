@@ -92,7 +92,8 @@ class ImageFolderSource : public DataSource {
   bool skip_bad_;
   int64_t cache_bytes_ = -1;  ///< dataset.cache: -1 = memory
   std::shared_ptr<ImagePreprocess> preprocess_;
-  std::string first_path_;  ///< with size [], the image whose size all others must have
+  std::string first_path_;            ///< the first image read (of any split) and its
+  std::vector<int64_t> first_shape_;  ///< [C, H, W], which every other image must have
 };
 
 ImageFolderSource::ImageFolderSource(const Config& c)
@@ -148,12 +149,14 @@ TensorData ImageFolderSource::read(const std::string& root, const std::vector<Cl
       out.skipped.push_back(errors[i]);
       continue;
     }
-    if (first_path_.empty()) first_path_ = examples[i].path;
-    const auto& first = kept.empty() ? images[i] : kept.front();
-    if (images[i].sizes() != first.sizes())
+    if (first_path_.empty()) {
+      first_path_ = examples[i].path;
+      first_shape_ = images[i].sizes().vec();
+    }
+    if (images[i].sizes() != first_shape_)  // across the splits too: one model input shape
       throw Error(examples[i].path + ": " + std::to_string(images[i].size(2)) + " x " + std::to_string(images[i].size(1)) +
-                  " pixels, but " + first_path_ + " has " + std::to_string(first.size(2)) + " x " +
-                  std::to_string(first.size(1)) + ": set " + config_.path("size") + " to resize them");
+                  " pixels, but " + first_path_ + " has " + std::to_string(first_shape_[2]) + " x " +
+                  std::to_string(first_shape_[1]) + ": set " + config_.path("size") + " to resize them");
     kept.push_back(images[i]);
     labels.push_back(examples[i].label);
   }

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <numeric>
+#include <regex>
 
 #include "modlr/formats/idx.h"
 #include "modlr/formats/png.h"
@@ -103,6 +104,16 @@ class MixedFolder : public ImageFolderCli {
     const auto made = mt::run_command(mt::python() + " " + script + " " + work.file("images"));
     ASSERT_EQ(made.exit_code, 0) << made.err;
   }
+  // Three classes of two gray `side` x `side` PNGs each under work/<root>.
+  void write_uniform_tree(const std::string& root, uint32_t side) {
+    for (int c = 0; c < 3; ++c)
+      for (int i = 0; i < 2; ++i) {
+        const auto dir = work.file(root + "/colour" + std::to_string(c));
+        std::filesystem::create_directories(dir);
+        mf::write_png(dir + "/" + std::to_string(i) + ".png",
+                      {side, side, 3, std::vector<uint8_t>(side * side * 3, static_cast<uint8_t>(80 * c))});
+      }
+  }
   std::string config(const std::string& extra = "", const std::string& size = "[16, 16]",
                      const std::string& mean = "  mean: auto\n") const {
     return "experiment: mixed\nseed: 1\ndataset:\n  name: image_folder\n  train_path: " + work.file("images/train") +
@@ -178,6 +189,12 @@ TEST_F(MixedFolder, BadFilesAndFoldersAreOneLineOrSkippedAndCounted) {
   EXPECT_TRUE(train("mixed", config("", "[]")).is_null());  // sizes differ and nothing resizes
   EXPECT_NE(last.err.find(" pixels, but "), std::string::npos) << last.err;
   EXPECT_NE(last.err.find(": set dataset.size to resize them"), std::string::npos) << last.err;
+  // Test images of another size than the training ones, each split uniform in itself.
+  write_uniform_tree("same/train", 8);
+  write_uniform_tree("same/test", 9);
+  const auto across = config("", "[]");
+  EXPECT_TRUE(train("mixed", std::regex_replace(across, std::regex("images/"), "same/")).is_null());
+  EXPECT_NE(last.err.find("same/test/colour0/0.png: 9 x 9 pixels, but "), std::string::npos) << last.err;
   std::filesystem::create_directories(work.file("images/test/colour7"));
   mt::write_text(work.file("images/test/colour7/a.png"), "x");
   EXPECT_TRUE(train("mixed", config()).is_null());
