@@ -76,6 +76,7 @@ class Cifar10Source:
         if any(not s > 0 for s in self.std):
             c.fail("std", "every value must be > 0")
         self.decode_limits = c.read_decode_limits()
+        c.read_cache()
 
     @staticmethod
     def _stems(c, key, fallback):

@@ -195,6 +195,17 @@ class Config:
             self.fail("max_compression_ratio", "must be >= 1")
         return mib, ratio
 
+    def read_cache(self):
+        """dataset.cache (and unpack_dir when not memory), read as modlr's sources read them.
+        The twin reads every data set into memory: modlr's per-batch reading gives the same
+        values, so the keys only need recording."""
+        cache = self.get("cache", str, "memory")
+        if cache != "memory":
+            xdg, home = os.environ.get("XDG_CACHE_HOME"), os.environ.get("HOME")
+            default = xdg + "/modlr/unpacked" if xdg else (home + "/.cache/modlr/unpacked" if home else "")
+            self.get("unpack_dir", str, default)
+        return cache
+
     def get_positive(self, key, fallback, allow_zero=False):
         value = self.get(key, float, fallback)
         if not (value > 0 or (allow_zero and value == 0)):

@@ -76,6 +76,7 @@ class IdxSource:
         self.mean = c.get("mean", [float], [])
         self.std = c.get("std", [float], [])
         self.decode_limits = c.read_decode_limits()
+        c.read_cache()
         if len(self.mean) != len(self.std):
             c.fail("std", "mean and std must have the same length")
         if self.mean and len(self.mean) != 1:

@@ -149,6 +149,7 @@ class ImdbSource:
         self.keep = c.get_choice("keep", "first", ["first", "last"])
         self.limit = c.get_count("limit", 0, allow_zero=True)
         self.decode_limits = c.read_decode_limits()
+        c.read_cache()
         if self.max_size < 2:
             c.fail("max_size", "must be >= 2 (<pad> and <unk> are entries), got %d" % self.max_size)
         self.artifacts = []

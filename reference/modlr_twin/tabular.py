@@ -103,6 +103,7 @@ class CsvSource:
         self.target_scale = c.get_positive("target_scale", 1.0)
         self.max_categories = c.get_count("max_categories", 1000)
         self.decode_limits = c.read_decode_limits()
+        c.read_cache()
         if not 0 < self.test_fraction < 1:
             c.fail("test_fraction", "must be a fraction in (0, 1)")
         for key, values in (("features", self.features), ("categorical", self.categorical)):

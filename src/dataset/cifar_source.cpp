@@ -6,12 +6,16 @@
 //   test_files: [data_batch_5],      # the held-out test split (see configs/cnn-cifar10.yaml)
 //   extra_test_files: {}             # further test splits by name, e.g.
 //                                    # {official_test: [test_batch_first1000]}
-//   plus ImagePreprocess keys (scale, mean, std; 3 channels).
+//   plus ImagePreprocess keys (scale, mean, std; 3 channels),
+//   cache: memory, unpack_dir        # cache: none | N (MB) reads images per batch at their
+//                                    # offsets (lazy_examples.h; a .gz is unpacked once into
+//                                    # unpack_dir); labels stay in memory.
 // A file stem S is found as S.bin.gz, S.bin, S.gz or S (first that exists). Inputs become
 // float32 [N, 3, 32, 32] (R, G, B planes as stored); targets int64 [N]; the files of a
 // split are concatenated in the order listed.
 #include <regex>
 
+#include "lazy_examples.h"
 #include "modlr/dataset/dataset.h"
 #include "modlr/dataset/image_preprocess.h"
 #include "modlr/formats/cifar.h"
@@ -53,10 +57,13 @@ class Cifar10Source : public DataSource {
     }
     preprocess_ = ImagePreprocess::from_config(c, 3);
     decode_limits_ = decode_limits(c);
+    cache_bytes_ = read_cache_option(c);
+    if (cache_bytes_ >= 0) unpack_dir_ = read_unpack_dir(c);
   }
 
   SourceData load() override {
     SourceData out;
+    if (cache_bytes_ >= 0) return load_lazily(std::move(out));
     out.train = read_split(train_files_, out.files);
     out.test = read_split(test_files_, out.files);
     for (const auto& [name, files] : extra_files_) out.extra_tests.push_back({name, read_split(files, out.files)});
@@ -88,11 +95,61 @@ class Cifar10Source : public DataSource {
     return {preprocess_.apply(torch::cat(images)), torch::cat(labels)};
   }
 
+  // The records of `path` read at their offsets: its part of the lazy rows, and its labels.
+  RecordFilePart open_lazily(const std::string& path, const std::string& sha256, std::vector<int64_t>& labels) const {
+    const auto file = formats::SeekableFile::open(path, sha256, unpack_dir_, decode_limits_);
+    const auto count = static_cast<int64_t>(formats::cifar10_record_count(file->size(), path));
+    std::vector<uint8_t> chunk;
+    for (int64_t first = 0; first < count; first += 1024) {  // the label bytes, 3 MB at a time
+      const auto records = std::min<int64_t>(1024, count - first);
+      chunk.resize(static_cast<size_t>(records) * formats::kCifarRecord);
+      file->read(static_cast<uint64_t>(first) * formats::kCifarRecord, chunk.data(), chunk.size());
+      for (int64_t r = 0; r < records; ++r) {
+        labels.push_back(formats::check_cifar10_label(chunk[static_cast<size_t>(r) * formats::kCifarRecord],
+                                                      static_cast<size_t>(first + r), path));
+      }
+    }
+    return {file, 0, formats::kCifarRecord, 1, count};
+  }
+
+  // Every split's records behind one LazyExamples (one cache); each split a range of it.
+  SourceData load_lazily(SourceData out) const {
+    std::vector<RecordFilePart> parts;
+    std::vector<int64_t> labels, split_sizes;
+    std::vector<const std::vector<std::string>*> splits{&train_files_, &test_files_};
+    for (const auto& extra : extra_files_) splits.push_back(&extra.second);
+    for (const auto* stems : splits) {
+      const auto before = labels.size();
+      for (const auto& stem : *stems) {
+        const auto path = resolve_batch_file(dir_, stem);
+        out.files.push_back({path, formats::sha256_file_hex(path)});
+        parts.push_back(open_lazily(path, out.files.back().sha256, labels));
+      }
+      split_sizes.push_back(static_cast<int64_t>(labels.size() - before));
+    }
+    const std::vector<int64_t> shape{3, 32, 32};
+    const auto preprocess = preprocess_;
+    const auto all = LazyExamples::create(static_cast<int64_t>(labels.size()), record_file_decode(parts, shape), shape,
+                                          torch::kUInt8, cache_bytes_,
+                                          [preprocess](const torch::Tensor& rows) { return preprocess.apply(rows); });
+    const auto targets = torch::tensor(labels, torch::kInt64);
+    out.train = lazy_split(all, targets, 0, split_sizes[0]);
+    out.test = lazy_split(all, targets, split_sizes[0], split_sizes[1]);
+    int64_t first = split_sizes[0] + split_sizes[1];
+    for (size_t e = 0; e < extra_files_.size(); ++e) {
+      out.extra_tests.push_back({extra_files_[e].first, lazy_split(all, targets, first, split_sizes[e + 2])});
+      first += split_sizes[e + 2];
+    }
+    return out;
+  }
+
   std::string dir_;
   std::vector<std::string> train_files_, test_files_;
   std::vector<std::pair<std::string, std::vector<std::string>>> extra_files_;
   ImagePreprocess preprocess_;
   formats::DecodeLimits decode_limits_;
+  int64_t cache_bytes_ = -1;  ///< dataset.cache: -1 = memory
+  std::string unpack_dir_;    ///< read only for a lazy source
 };
 
 }  // namespace

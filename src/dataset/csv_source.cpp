@@ -32,24 +32,15 @@
 // float64 with NaN for cells still to impute. Imputation and standardisation are computed
 // in double, summing in row order, then rounded to float32 once; the twin
 // (reference/modlr_twin/tabular.py) does the same arithmetic in the same order.
-#include <algorithm>
-#include <cmath>
-#include <limits>
+#include "csv_source.h"
 
-#include "modlr/dataset/dataset.h"
-#include "modlr/formats/csv.h"
+#include <algorithm>
+
+#include "lazy_examples.h"
 #include "modlr/formats/sha256.h"
 
-namespace modlr {
+namespace modlr::csv_source {
 namespace {
-
-// One configured feature: its table column and, when categorical, its categories.
-struct Feature {
-  std::string name;
-  size_t column = 0;
-  bool categorical = false;
-  std::vector<std::string> categories;
-};
 
 bool contains(const std::vector<std::string>& values, const std::string& value) {
   return std::find(values.begin(), values.end(), value) != values.end();
@@ -100,34 +91,7 @@ void map_column(torch::Tensor& x, int64_t j, F f) {
   for (int64_t i = 0; i < n; ++i) data[i * width + j] = f(data[i * width + j]);
 }
 
-class CsvSource : public DataSource {
- public:
-  explicit CsvSource(const Config& c);
-  SourceData load() override;
-  void fit_on_train(TensorData& train, TensorData& validation, TensorData& test) override;
-
- private:
-  std::vector<Feature> resolve_features(const formats::CsvTable& table) const;
-  size_t find_column(const formats::CsvTable& table, const std::string& name, const std::string& key) const;
-  bool read_row(const formats::CsvTable& table, size_t r, const std::vector<Feature>& features,
-                size_t target, std::vector<double>& x, std::vector<double>& y) const;
-  double read_number(const formats::CsvTable& table, size_t r, size_t column) const;
-  [[noreturn]] void fail_cell(const formats::CsvTable& table, size_t r, size_t column,
-                              const std::string& what) const;
-
-  Config config_;
-  std::string path_, target_;
-  std::vector<std::string> features_, categorical_;
-  std::string missing_;
-  double test_fraction_;
-  uint64_t split_seed_;
-  bool standardize_;
-  double target_scale_;
-  int64_t max_categories_;
-  formats::DecodeLimits decode_limits_;
-  std::vector<std::string> column_names_;  // per input column, set by load()
-  std::vector<bool> numeric_;              // per input column: false for one-hot columns
-};
+}  // namespace
 
 CsvSource::CsvSource(const Config& c)
     : config_(c),
@@ -141,7 +105,9 @@ CsvSource::CsvSource(const Config& c)
       standardize_(c.get<bool>("standardize", false)),
       target_scale_(c.get_positive("target_scale", 1.0)),
       max_categories_(c.get_count("max_categories", 1000, false, 1 << 24)),
-      decode_limits_(decode_limits(c)) {
+      decode_limits_(decode_limits(c)),
+      cache_bytes_(read_cache_option(c)),
+      unpack_dir_(cache_bytes_ >= 0 ? read_unpack_dir(c) : "") {
   if (!(test_fraction_ > 0 && test_fraction_ < 1)) c.fail("test_fraction", "must be a fraction in (0, 1)");
   require_distinct(c, "features", features_);
   require_distinct(c, "categorical", categorical_);
@@ -169,12 +135,7 @@ std::vector<Feature> CsvSource::resolve_features(const formats::CsvTable& table)
     if (f.categorical) {
       for (const auto& row : table.rows)
         if (!row[f.column].empty()) f.categories.push_back(row[f.column]);
-      std::sort(f.categories.begin(), f.categories.end());
-      f.categories.erase(std::unique(f.categories.begin(), f.categories.end()), f.categories.end());
-      if (static_cast<int64_t>(f.categories.size()) > max_categories_)
-        throw Error(path_ + ": categorical column " + formats::quote_cell(name) + " has " +
-                    std::to_string(f.categories.size()) + " distinct values, more than " + config_.path("max_categories") +
-                    " = " + std::to_string(max_categories_) + " (raise it if you mean it)");
+      finish_categories(f);
     }
     features.push_back(std::move(f));
   }
@@ -183,35 +144,56 @@ std::vector<Feature> CsvSource::resolve_features(const formats::CsvTable& table)
   return features;
 }
 
-void CsvSource::fail_cell(const formats::CsvTable& table, size_t r, size_t column, const std::string& what) const {
-  throw Error(path_ + ": line " + std::to_string(table.lines[r]) + ", column " +
-              formats::quote_cell(table.header[column]) + ": " + what);
+// Sorts the values collected in feature.categories and keeps each once.
+void CsvSource::finish_categories(Feature& f) const {
+  std::sort(f.categories.begin(), f.categories.end());
+  f.categories.erase(std::unique(f.categories.begin(), f.categories.end()), f.categories.end());
+  if (static_cast<int64_t>(f.categories.size()) > max_categories_)
+    throw Error(path_ + ": categorical column " + formats::quote_cell(f.name) + " has " +
+                std::to_string(f.categories.size()) + " distinct values, more than " + config_.path("max_categories") +
+                " = " + std::to_string(max_categories_) + " (raise it if you mean it)");
 }
 
-double CsvSource::read_number(const formats::CsvTable& table, size_t r, size_t column) const {
+// The input columns the features make: names and which are numeric.
+void CsvSource::set_columns(const std::vector<Feature>& features) {
+  column_names_.clear();
+  numeric_.clear();
+  for (const auto& f : features) {
+    if (!f.categorical) column_names_.push_back(f.name);
+    for (const auto& category : f.categories) column_names_.push_back(f.name + "=" + category);
+    numeric_.resize(column_names_.size(), !f.categorical);
+  }
+}
+
+RowReader CsvSource::row_reader(std::vector<Feature> features, size_t target) const {
+  return RowReader(path_, missing_, target_scale_, std::move(features), target);
+}
+
+void RowReader::fail_cell(const CsvRow& row, size_t column, const std::string& what) const {
+  throw Error(path_ + ": line " + std::to_string(row.line) + ", column " + formats::quote_cell(row.header[column]) +
+              ": " + what);
+}
+
+double RowReader::number(const CsvRow& row, size_t column) const {
   double value = 0;
-  const auto& cell = table.rows[r][column];
-  if (!formats::parse_number(cell, value)) fail_cell(table, r, column, "not a number: " + formats::quote_cell(cell));
+  const auto& cell = row.cells[column];
+  if (!formats::parse_number(cell, value)) fail_cell(row, column, "not a number: " + formats::quote_cell(cell));
   return value;
 }
 
-// Appends row r's inputs to x and its target to y; false (nothing appended) when the row is
-// dropped for a missing value. Every cell is checked, so a bad cell is an error even in a
-// row that `missing: drop` leaves out.
-bool CsvSource::read_row(const formats::CsvTable& table, size_t r, const std::vector<Feature>& features,
-                         size_t target, std::vector<double>& x, std::vector<double>& y) const {
-  const auto& row = table.rows[r];
+bool RowReader::read(const CsvRow& cells, std::vector<double>& x, std::vector<double>& y) const {
+  const auto& row = cells.cells;
   const size_t start = x.size();
   bool missing = false;
   auto on_missing = [&](size_t column, bool imputable) {
     missing = true;
     if (missing_ == "error")
-      fail_cell(table, r, column, "empty cell (a missing value; dataset.missing is 'error')");
+      fail_cell(cells, column, "empty cell (a missing value; dataset.missing is 'error')");
     if (missing_ != "drop" && !imputable)
-      fail_cell(table, r, column, "empty cell: dataset.missing '" + missing_ +
+      fail_cell(cells, column, "empty cell: dataset.missing '" + missing_ +
                                       "' fills numeric features only (use 'drop' for this column)");
   };
-  for (const auto& f : features) {
+  for (const auto& f : features_) {
     const auto& cell = row[f.column];
     if (f.categorical) {
       if (cell.empty()) on_missing(f.column, false);
@@ -220,36 +202,32 @@ bool CsvSource::read_row(const formats::CsvTable& table, size_t r, const std::ve
       on_missing(f.column, true);
       x.push_back(std::numeric_limits<double>::quiet_NaN());
     } else {
-      x.push_back(read_number(table, r, f.column));
+      x.push_back(number(cells, f.column));
     }
   }
-  if (row[target].empty()) {
-    on_missing(target, false);
+  if (row[target_].empty()) {
+    on_missing(target_, false);
   } else {
-    y.push_back(read_number(table, r, target) / target_scale_);
+    y.push_back(number(cells, target_) / target_scale_);
   }
   if (missing && missing_ == "drop") {
     x.resize(start);
-    if (!row[target].empty()) y.pop_back();
+    if (!row[target_].empty()) y.pop_back();
     return false;
   }
   return true;
 }
 
 SourceData CsvSource::load() {
+  if (cache_bytes_ >= 0) return load_lazily();
   const auto table = formats::read_csv(path_, decode_limits_);
   if (table.rows.empty()) throw Error(path_ + ": a header but no data rows");
   const size_t target = find_column(table, target_, "target");
   const auto features = resolve_features(table);
-  column_names_.clear();
-  numeric_.clear();
-  for (const auto& f : features) {
-    if (!f.categorical) column_names_.push_back(f.name);
-    for (const auto& category : f.categories) column_names_.push_back(f.name + "=" + category);
-    numeric_.resize(column_names_.size(), !f.categorical);
-  }
+  set_columns(features);
+  const auto reader = row_reader(features, target);
   std::vector<double> x, y;
-  for (size_t r = 0; r < table.rows.size(); ++r) read_row(table, r, features, target, x, y);
+  for (size_t r = 0; r < table.rows.size(); ++r) reader.read({table.header, table.rows[r], table.lines[r]}, x, y);
   if (y.empty()) throw Error(path_ + ": no rows left after dropping those with missing values");
   const auto n = static_cast<int64_t>(y.size()), width = static_cast<int64_t>(column_names_.size());
   TensorData all{torch::tensor(x, torch::kFloat64).view({n, width}),
@@ -260,38 +238,46 @@ SourceData CsvSource::load() {
   return out;
 }
 
+// Column `column`'s transform from its training `values` (NaN = missing).
+ColumnTransform CsvSource::fit_column(std::vector<double> values, size_t column) const {
+  ColumnTransform t;
+  if (missing_ == "mean" || missing_ == "median") {
+    std::vector<double> present;
+    for (double v : values)
+      if (!std::isnan(v)) present.push_back(v);
+    if (present.empty())
+      throw Error(path_ + ": column " + formats::quote_cell(column_names_[column]) +
+                  " has no value in the training split to impute from");
+    t.impute = true;
+    t.fill = missing_ == "mean" ? mean_of(present) : median_of(present);
+    for (auto& v : values) v = std::isnan(v) ? t.fill : v;
+  }
+  if (standardize_) {
+    t.scale = true;
+    t.mean = mean_of(values);
+    t.deviation = std_of(values, t.mean);
+  }
+  return t;
+}
+
 void CsvSource::fit_on_train(TensorData& train, TensorData& validation, TensorData& test) {
+  if (train.lazy) return fit_lazily(train);
   std::vector<TensorData*> splits{&train, &validation, &test};
   for (auto* split : splits)
     if (split->inputs.defined()) split->inputs = split->inputs.contiguous();
   for (int64_t j = 0; j < static_cast<int64_t>(numeric_.size()); ++j) {
     if (!numeric_[static_cast<size_t>(j)]) continue;
-    auto values = column_values(train.inputs, j);
-    if (missing_ == "mean" || missing_ == "median") {
-      std::vector<double> present;
-      for (double v : values)
-        if (!std::isnan(v)) present.push_back(v);
-      if (present.empty())
-        throw Error(path_ + ": column " + formats::quote_cell(column_names_[static_cast<size_t>(j)]) +
-                    " has no value in the training split to impute from");
-      const double fill = missing_ == "mean" ? mean_of(present) : median_of(present);
-      for (auto* split : splits) map_column(split->inputs, j, [fill](double v) { return std::isnan(v) ? fill : v; });
-      for (auto& v : values) v = std::isnan(v) ? fill : v;
-    }
-    if (standardize_) {
-      const double mean = mean_of(values), deviation = std_of(values, mean);
-      for (auto* split : splits)
-        map_column(split->inputs, j, [mean, deviation](double v) { return (v - mean) / deviation; });
-    }
+    const auto transform = fit_column(column_values(train.inputs, j), static_cast<size_t>(j));
+    for (auto* split : splits) map_column(split->inputs, j, [&transform](double v) { return transform.apply(v); });
   }
   for (auto* split : splits)
     if (split->inputs.defined()) split->inputs = split->inputs.to(torch::kFloat32);
 }
 
-}  // namespace
+}  // namespace modlr::csv_source
 
+namespace modlr {
 MODLR_REGISTER(data_source_registry, "csv", [](const Config& c) -> std::unique_ptr<DataSource> {
-  return std::make_unique<CsvSource>(c);
+  return std::make_unique<csv_source::CsvSource>(c);
 });
-
 }  // namespace modlr

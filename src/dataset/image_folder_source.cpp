@@ -19,7 +19,7 @@
 //   cache: memory            # memory: every image decoded at load, held as float32 |
 //                            # none | N (MB): read and decoded per batch (a data set larger
 //                            # than memory), through one least-recently-used cache of N MB of
-//                            # decoded pixels shared by the splits (lazy_files.h); needs `size`, and
+//                            # decoded pixels shared by the splits (lazy_examples.h); needs `size`, and
 //                            # on_bad_example: error (a lazy read cannot leave an example out
 //                            # mid-epoch). Same seed, same batches, bit for bit, either way.
 //   plus ImagePreprocess keys: scale (255), mean, std ([] or auto: the training split's
@@ -38,7 +38,7 @@
 #include "modlr/formats/image_decode.h"
 #include "modlr/formats/sha256.h"
 #include "class_folders.h"
-#include "lazy_files.h"
+#include "lazy_examples.h"
 
 namespace modlr {
 namespace {
@@ -181,7 +181,7 @@ SourceData ImageFolderSource::load() {
   return out;
 }
 
-// Every tree's files behind one LazyFiles (one cache), each split a selection of it. The
+// Every tree's files behind one LazyExamples (one cache), each split a selection of it. The
 // files are read once here for the run record's fingerprints, not decoded.
 SourceData ImageFolderSource::load_lazily(const std::vector<std::pair<std::string, std::vector<ClassFile>>>& trees,
                                           SourceData out) const {
@@ -197,11 +197,12 @@ SourceData ImageFolderSource::load_lazily(const std::vector<std::pair<std::strin
     out.files.push_back({root, tree_manifest_sha256(root, files, digests)});
   }
   const auto shaping = shaping_;
-  const auto decode = [shaping](const std::string& path) {
+  const auto decode = [shaping, paths](int64_t item) {
+    const auto& path = paths[static_cast<size_t>(item)];
     return shaped(formats::decode_image(read_whole_file(path), static_cast<int>(shaping.channels), path), shaping);
   };
   const auto preprocess = preprocess_;  // fitted by fit_on_train before the first batch
-  const auto all = LazyFiles::create(paths, decode, {shaping.channels, shaping.size[0], shaping.size[1]}, torch::kUInt8,
+  const auto all = LazyExamples::create(static_cast<int64_t>(paths.size()), decode, {shaping.channels, shaping.size[0], shaping.size[1]}, torch::kUInt8,
                                      cache_bytes_, [preprocess](const torch::Tensor& rows) { return preprocess->apply(rows); });
   const auto targets = torch::tensor(labels, torch::kInt64);
   int64_t first = 0;
@@ -217,7 +218,7 @@ SourceData ImageFolderSource::load_lazily(const std::vector<std::pair<std::strin
 // mean: auto over data read on demand: two passes of decoded chunks (bounded memory).
 void ImageFolderSource::fit_lazily(const TensorData& train) {
   if (!preprocess_->fit_statistics) return;
-  const auto& images = dynamic_cast<const LazyFiles&>(*train.lazy);
+  const auto& images = dynamic_cast<const LazyExamples&>(*train.lazy);
   constexpr int64_t kChunk = 256;
   const int64_t n = train.size(), channels = shaping_.channels;
   const auto pass = [&](const std::function<torch::Tensor(const torch::Tensor&)>& term) {

@@ -57,27 +57,41 @@ bool parse_file_name(const std::string& file, int64_t& id, int& rating) {
   return rating >= 1 && rating <= 10;
 }
 
-// Adds the review at `relative` (a review_path) with bytes `text`; `where` names it in errors.
-void add_review(Reviews& reviews, const std::string& relative, std::string text,
-                const std::string& where) {
+// Fills review's name, id, rating and label from its path `relative` (a review_path);
+// `where` names it in errors.
+template <typename Item>
+void identify(Item& review, const std::string& relative, const std::string& where) {
   std::string split, file;
-  Review review;
   review_path(relative, split, review.label, file);
   if (!parse_file_name(file, review.id, review.rating))
     throw Error(where + ": review file name is not <id>_<rating>.txt with a rating in 1..10");
+  review.name = relative;
+}
+
+bool in_train(const std::string& relative) { return relative.rfind("train/", 0) == 0; }
+
+void check_text(const std::string& text, const std::string& where) {
   if (text.empty()) throw Error(where + ": empty review file");
   const auto bad = text::invalid_utf8_offset(text);
   if (bad != std::string::npos)
     throw Error(where + ": unreadable text encoding: invalid UTF-8 at byte " + std::to_string(bad));
-  review.name = relative;
+}
+
+// Adds the review at `relative` (a review_path) with bytes `text`; `where` names it in errors.
+void add_review(Reviews& reviews, const std::string& relative, std::string text,
+                const std::string& where) {
+  Review review;
+  identify(review, relative, where);
+  check_text(text, where);
   review.text = std::move(text);
-  (split == "train" ? reviews.train : reviews.test).push_back(std::move(review));
+  (in_train(relative) ? reviews.train : reviews.test).push_back(std::move(review));
 }
 
 // Sorts each split by (id, label) and checks for duplicates and empty folders.
-void finish(Reviews& reviews, const std::string& source, const std::string& root) {
+template <typename Set>
+void finish(Set& reviews, const std::string& source, const std::string& root) {
   for (auto* split : {&reviews.train, &reviews.test}) {
-    std::sort(split->begin(), split->end(), [](const Review& a, const Review& b) {
+    std::sort(split->begin(), split->end(), [](const auto& a, const auto& b) {
       return a.id != b.id ? a.id < b.id : a.label < b.label;
     });
     for (size_t i = 1; i < split->size(); ++i)
@@ -88,7 +102,7 @@ void finish(Reviews& reviews, const std::string& source, const std::string& root
   for (const auto* split : kSplits)
     for (int label = 0; label < 2; ++label) {
       const auto& list = std::string(split) == "train" ? reviews.train : reviews.test;
-      if (std::none_of(list.begin(), list.end(), [&](const Review& r) { return r.label == label; }))
+      if (std::none_of(list.begin(), list.end(), [&](const auto& r) { return r.label == label; }))
         throw Error(source + ": no reviews found in " + root + split + "/" + kLabels[label] +
                     "/ (expected aclImdb/{train,test}/{pos,neg}/<id>_<rating>.txt)");
     }
@@ -114,11 +128,16 @@ std::string manifest_sha256(const Reviews& reviews) {
   return manifest.hex_digest();
 }
 
-Reviews read_directory(const std::string& path) {
+// The aclImdb root below `path` (path itself or path/aclImdb), ending in '/'.
+std::string directory_root(const std::string& path) {
   std::string root = path + (path.back() == '/' ? "" : "/");
-  if (!fs::is_directory(root + "train") && fs::is_directory(root + "aclImdb/train"))
-    root += "aclImdb/";
-  Reviews reviews;
+  if (!fs::is_directory(root + "train") && fs::is_directory(root + "aclImdb/train")) root += "aclImdb/";
+  return root;
+}
+
+// Calls visit(file, relative) for every review file of the aclImdb directory `root`.
+template <typename Visit>
+void walk_directory(const std::string& root, const Visit& visit) {
   for (const auto* split : kSplits)
     for (const auto* label : kLabels) {
       const std::string folder = root + split + "/" + label;
@@ -131,50 +150,115 @@ Reviews read_directory(const std::string& path) {
         const auto file = entry.path().string();
         if (entry.is_directory()) continue;
         if (!entry.is_regular_file()) throw Error(file + ": not a regular file");
-        add_review(reviews,
-                   std::string(split) + "/" + label + "/" + entry.path().filename().string(),
-                   read_raw(file), file);
+        visit(file, std::string(split) + "/" + label + "/" + entry.path().filename().string());
       }
     }
+}
+
+Reviews read_directory(const std::string& path) {
+  const auto root = directory_root(path);
+  Reviews reviews;
+  walk_directory(root, [&](const std::string& file, const std::string& relative) {
+    add_review(reviews, relative, read_raw(file), file);
+  });
   finish(reviews, path, root);
   reviews.source = root;
   reviews.sha256 = manifest_sha256(reviews);
   return reviews;
 }
 
-}  // namespace
-
-Reviews parse_archive(const std::vector<uint8_t>& tar_bytes, const std::string& archive_name) {
-  Reviews reviews;
-  for (const auto& member : formats::parse_tar(tar_bytes, archive_name)) {
+// Calls visit(member, relative) for every review member of `members` (archive order).
+template <typename Visit>
+void walk_archive(const std::vector<formats::TarMember>& members, const std::string& archive_name, const Visit& visit) {
+  for (const auto& member : members) {
     std::string relative = member.name, split, file;
     if (relative.rfind("./", 0) == 0) relative.erase(0, 2);
     if (relative.rfind("aclImdb/", 0) != 0) continue;
     relative.erase(0, 8);
     int label = 0;
     if (!review_path(relative, split, label, file)) continue;
-    const auto where = archive_name + ": member '" + member.name + "'";
     if (!member.is_file())
-      throw Error(where + ": not a regular file (tar type '" + std::string(1, member.type) + "')");
-    add_review(
-        reviews, relative,
-        std::string(reinterpret_cast<const char*>(tar_bytes.data() + member.offset), member.size),
-        where);
+      throw Error(archive_name + ": member '" + member.name + "': not a regular file (tar type '" +
+                  std::string(1, member.type) + "')");
+    visit(member, relative);
   }
+}
+
+std::string member_where(const std::string& archive_name, const std::string& member_name) {
+  return archive_name + ": member '" + member_name + "'";
+}
+
+void check_exists(const std::string& path, struct stat& st) {
+  if (path.empty() || ::stat(path.c_str(), &st) != 0)
+    throw Error(path + ": cannot open the IMDb data: " + std::strerror(errno) +
+                " (expected the aclImdb .tar.gz archive or an unpacked aclImdb directory)");
+}
+
+}  // namespace
+
+Reviews parse_archive(const std::vector<uint8_t>& tar_bytes, const std::string& archive_name) {
+  Reviews reviews;
+  walk_archive(formats::parse_tar(tar_bytes, archive_name), archive_name,
+               [&](const formats::TarMember& member, const std::string& relative) {
+                 add_review(reviews, relative,
+                            std::string(reinterpret_cast<const char*>(tar_bytes.data() + member.offset), member.size),
+                            member_where(archive_name, member.name));
+               });
   finish(reviews, archive_name, "aclImdb/");
   return reviews;
 }
 
 Reviews read(const std::string& path, const formats::DecodeLimits& limits) {
   struct stat st {};
-  if (path.empty() || ::stat(path.c_str(), &st) != 0)
-    throw Error(path + ": cannot open the IMDb data: " + std::strerror(errno) +
-                " (expected the aclImdb .tar.gz archive or an unpacked aclImdb directory)");
+  check_exists(path, st);
   if (S_ISDIR(st.st_mode)) return read_directory(path);
   auto reviews = parse_archive(formats::read_file_bytes(path, limits), path);
   reviews.source = path;
   reviews.sha256 = formats::sha256_file_hex(path);
   return reviews;
+}
+
+ReviewIndex index(const std::string& path, const formats::DecodeLimits& limits, const std::string& unpack_dir) {
+  struct stat st {};
+  check_exists(path, st);
+  ReviewIndex index;
+  const auto add = [&index](ReviewEntry entry, const std::string& relative, const std::string& where) {
+    identify(entry, relative, where);
+    (in_train(relative) ? index.train : index.test).push_back(std::move(entry));
+  };
+  if (S_ISDIR(st.st_mode)) {
+    const auto root = directory_root(path);
+    walk_directory(root, [&](const std::string& file, const std::string& relative) {
+      ReviewEntry entry;
+      entry.file = file;
+      add(std::move(entry), relative, file);
+    });
+    finish(index, path, root);
+    index.source = root;
+    return index;
+  }
+  index.archive_sha256 = formats::sha256_file_hex(path);
+  index.archive = formats::SeekableFile::open(path, index.archive_sha256, unpack_dir, limits);
+  walk_archive(formats::list_tar(*index.archive), path, [&](const formats::TarMember& member, const std::string& relative) {
+    ReviewEntry entry;
+    entry.member = member.name;
+    entry.offset = member.offset;
+    entry.size = member.size;
+    add(std::move(entry), relative, member_where(path, member.name));
+  });
+  finish(index, path, "aclImdb/");
+  index.source = path;
+  return index;
+}
+
+std::string ReviewIndex::where(const ReviewEntry& entry) const {
+  return archive ? member_where(source, entry.member) : entry.file;
+}
+
+std::string ReviewIndex::read(const ReviewEntry& entry) const {
+  auto text = archive ? archive->read_string(entry.offset, static_cast<size_t>(entry.size)) : read_raw(entry.file);
+  check_text(text, where(entry));
+  return text;
 }
 
 }  // namespace modlr::imdb

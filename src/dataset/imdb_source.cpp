@@ -6,14 +6,20 @@
 //   path: the aclImdb .tar.gz (or .tar) archive, or an unpacked aclImdb directory (or the
 //         directory holding it),
 //   max_size, min_freq, max_length, keep: the text encoding (dataset/text_encoding.h),
-//   limit: 0          (the Dataset key) also limits the reviews the vocabulary is built on.
+//   limit: 0          (the Dataset key) also limits the reviews the vocabulary is built on,
+//   cache: memory     memory | none | N (MB): reviews read and tokenised per batch
+//                     (lazy_texts.h) after one checking pass; an archive is unpacked once
+//                     into unpack_dir (default ~/.cache/modlr/unpacked) and read at offsets.
 // Inputs become int64 token ids [N, max_length], right-padded; targets int64 [N] (pos = 1,
 // neg = 0). The vocabulary is built from the (first `limit`) training reviews only, never
 // from the test reviews; it is a pure function of the config and the data, so `modlr eval`
 // rebuilds the same one, and the run record keeps it as vocab.txt (line i = id i).
+#include "lazy_examples.h"
+#include "lazy_texts.h"
 #include "modlr/dataset/dataset.h"
 #include "modlr/dataset/imdb.h"
 #include "modlr/dataset/text_encoding.h"
+#include "modlr/formats/sha256.h"
 
 namespace modlr {
 namespace {
@@ -24,9 +30,12 @@ class ImdbSource : public DataSource {
       : path_(c.get<std::string>("path")),
         encoding_(TextEncodingOptions::from_config(c)),
         limit_(c.get_count("limit", 0, /*allow_zero=*/true)),
-        decode_limits_(decode_limits(c)) {}
+        decode_limits_(decode_limits(c)),
+        cache_bytes_(read_cache_option(c)),
+        unpack_dir_(cache_bytes_ >= 0 ? read_unpack_dir(c) : "") {}
 
   SourceData load() override {
+    if (cache_bytes_ >= 0) return load_lazily();
     const auto reviews = imdb::read(path_, decode_limits_);
     SourceData out;
     encode_texts(labelled(reviews.train), vocabulary_texts(reviews.train.size(), limit_), labelled(reviews.test),
@@ -43,10 +52,37 @@ class ImdbSource : public DataSource {
     return texts;
   }
 
+  // The same splits, ids and fingerprint as load(), each review read again per batch.
+  SourceData load_lazily() const {
+    const auto index = std::make_shared<const imdb::ReviewIndex>(imdb::index(path_, decode_limits_, unpack_dir_));
+    const auto n_train = static_cast<int64_t>(index->train.size());
+    const auto entry = [index, n_train](int64_t item) -> const imdb::ReviewEntry& {
+      return item < n_train ? index->train[static_cast<size_t>(item)] : index->test[static_cast<size_t>(item - n_train)];
+    };
+    LazyTextSet texts;
+    texts.train_count = n_train;
+    for (const auto* split : {&index->train, &index->test})
+      for (const auto& review : *split) texts.labels.push_back(review.label);
+    texts.read = [index, entry](int64_t item) { return index->read(entry(item)); };
+    texts.name = [index, entry](int64_t item) { return index->where(entry(item)); };
+    formats::Sha256 manifest;  // an aclImdb directory's fingerprint, as imdb::read makes it
+    const auto fingerprint = [&](int64_t item, const std::string& bytes) {
+      if (index->archive) return;
+      const std::string line = formats::sha256_hex_bytes(bytes) + "  " + entry(item).name + "\n";
+      manifest.update(line.data(), line.size());
+    };
+    SourceData out;
+    encode_texts_lazily(texts, vocabulary_texts(index->train.size(), limit_), encoding_, cache_bytes_, fingerprint, out);
+    out.files.push_back({index->source, index->archive ? index->archive_sha256 : manifest.hex_digest()});
+    return out;
+  }
+
   std::string path_;
   TextEncodingOptions encoding_;
   int64_t limit_;
   formats::DecodeLimits decode_limits_;
+  int64_t cache_bytes_;     ///< dataset.cache: -1 = memory
+  std::string unpack_dir_;  ///< read only for a lazy source
 };
 
 }  // namespace

@@ -8,9 +8,11 @@
 //   train_path: DIR, test_path: DIR   # classes = train_path's subfolders, sorted; files
 //                                     # *.txt (any case) in name order, valid UTF-8
 //   cache: memory                     # memory | none | N (MB): texts read and tokenised per
-//                                     # batch (lazy_files.h), after one checking pass
+//                                     # batch (lazy_texts.h), after one checking pass
 //   name: text_lines
 //   train_path: FILE, test_path: FILE # CSV (formats/csv.h), raw or gzipped
+//   cache: memory, unpack_dir         # cache: none | N (MB): each record read again at its
+//                                     # offset per batch (a .gz is unpacked into unpack_dir)
 //   text: text                        # the column holding the text
 //   label: label                      # the column holding the class name; the classes are
 //                                     # the training file's distinct labels, sorted bytewise
@@ -20,7 +22,8 @@
 #include <algorithm>
 
 #include "class_folders.h"
-#include "lazy_files.h"
+#include "lazy_examples.h"
+#include "lazy_texts.h"
 #include "modlr/dataset/dataset.h"
 #include "modlr/dataset/text_encoding.h"
 #include "modlr/formats/csv.h"
@@ -73,44 +76,23 @@ class TextFolderSource : public DataSource {
   }
 
   // One pass over every file (fingerprints, UTF-8 and token checks, the training words),
-  // keeping no text; the ids are made again per batch (LazyFiles).
+  // keeping no text; the ids are made again per batch (lazy_texts.h).
   SourceData load_lazily(const std::vector<ClassFile>& train, const std::vector<ClassFile>& test, SourceData out) const {
-    text::WordCounts counts;
-    const size_t counted = vocabulary_texts(train.size(), limit_);
-    std::vector<std::string> paths;
-    std::vector<int64_t> labels;
-    for (const auto* files : {&train, &test}) {
-      const auto& root = files == &train ? train_path_ : test_path_;
-      std::vector<std::string> digests;
-      for (size_t i = 0; i < files->size(); ++i) {
-        const auto& file = (*files)[i];
-        const auto bytes = read_whole_file(file.path);
-        require_utf8(bytes, file.path);
-        const auto tokens = text::tokenize(bytes);
-        if (tokens.empty()) throw Error(file.path + " has no tokens (only spaces and <br />)");
-        if (files == &train && i < counted) text::count_words(tokens, counts);
-        digests.push_back(formats::sha256_hex_bytes(bytes));
-        paths.push_back(file.path);
-        labels.push_back(file.label);
-      }
-      out.files.push_back({root, tree_manifest_sha256(root, *files, digests)});
-    }
-    auto vocabulary = std::make_shared<const text::Vocabulary>(text::Vocabulary::build(counts, encoding_.max_size, encoding_.min_freq));
-    out.artifacts.emplace_back("vocab.txt", vocabulary->to_text());
-    const auto options = encoding_;
-    const auto decode = [vocabulary, options](const std::string& path) {
-      const auto tokens = text::tokenize(read_whole_file(path));
-      auto row = torch::empty({options.max_length}, torch::kLong);
-      text::encode(tokens, *vocabulary, options.max_length, options.keep, row.data_ptr<int64_t>());
-      return row;
+    auto files = std::make_shared<std::vector<ClassFile>>(train);
+    files->insert(files->end(), test.begin(), test.end());
+    LazyTextSet texts;
+    texts.train_count = static_cast<int64_t>(train.size());
+    for (const auto& file : *files) texts.labels.push_back(file.label);
+    texts.read = [files](int64_t item) { return read_whole_file((*files)[static_cast<size_t>(item)].path); };
+    texts.name = [files](int64_t item) { return (*files)[static_cast<size_t>(item)].path; };
+    std::vector<std::string> digests;
+    const auto fingerprint = [&](int64_t item, const std::string& bytes) {
+      digests.push_back(formats::sha256_hex_bytes(bytes));
+      if (item + 1 == texts.train_count) out.files.push_back({train_path_, tree_manifest_sha256(train_path_, train, digests)});
+      if (item + 1 == texts.train_count) digests.clear();
     };
-    const auto all = LazyFiles::create(paths, decode, {options.max_length}, torch::kLong, cache_bytes_,
-                                       [](const torch::Tensor& rows) { return rows; });
-    const auto targets = torch::tensor(labels, torch::kInt64);
-    const auto n_train = static_cast<int64_t>(train.size()), n_test = static_cast<int64_t>(test.size());
-    const auto train_rows = torch::arange(n_train, torch::kLong), test_rows = torch::arange(n_train, n_train + n_test, torch::kLong);
-    out.train = {torch::Tensor(), targets.index_select(0, train_rows), all->select(train_rows)};
-    out.test = {torch::Tensor(), targets.index_select(0, test_rows), all->select(test_rows)};
+    encode_texts_lazily(texts, vocabulary_texts(train.size(), limit_), encoding_, cache_bytes_, fingerprint, out);
+    out.files.push_back({test_path_, tree_manifest_sha256(test_path_, test, digests)});
     return out;
   }
 
@@ -131,12 +113,15 @@ class TextLinesSource : public DataSource {
         label_column_(c.get<std::string>("label", "label")),
         encoding_(TextEncodingOptions::from_config(c)),
         limit_(c.get_count("limit", 0, /*allow_zero=*/true)),
-        decode_limits_(decode_limits(c)) {
+        decode_limits_(decode_limits(c)),
+        cache_bytes_(read_cache_option(c)),
+        unpack_dir_(cache_bytes_ >= 0 ? read_unpack_dir(c) : "") {
     if (text_column_ == label_column_) c.fail("label", "names the text column '" + text_column_ + "' too");
   }
 
   SourceData load() override {
     SourceData out;
+    if (cache_bytes_ >= 0) return load_lazily(std::move(out));
     const auto train = read(train_path_, out.class_names, true);
     const auto test = read(test_path_, out.class_names, false);
     encode_texts(train, vocabulary_texts(train.size(), limit_), test, encoding_, train_path_, out);
@@ -170,11 +155,82 @@ class TextLinesSource : public DataSource {
     return texts;
   }
 
+  // A file's records found (not kept), each record's text read again per batch.
+  struct IndexedFile {
+    std::shared_ptr<const formats::SeekableFile> file;
+    formats::CsvIndex index;
+    size_t text = 0;
+  };
+
+  // Indexes `path`; with `define`, the classes become its distinct labels, sorted; otherwise
+  // every label must be one of them. Appends each record's class to `labels`.
+  IndexedFile index_lazily(const std::string& path, const std::string& sha256, std::vector<std::string>& classes,
+                           bool define, std::vector<int64_t>& labels) const {
+    IndexedFile indexed;
+    indexed.file = formats::SeekableFile::open(path, sha256, unpack_dir_, decode_limits_);
+    size_t text = 0, label = 0;
+    std::vector<std::string> seen;  // define: labels by first appearance, remapped once sorted
+    const auto first = labels.size();
+    const auto visit = [&](const formats::CsvTable& table, const std::vector<std::string>& fields, size_t record) {
+      if (record == 0) {
+        text = formats::require_column(table, text_column_, path, config_.path("text"));
+        label = formats::require_column(table, label_column_, path, config_.path("label"));
+      }
+      const auto& name = fields[label];
+      auto& names = define ? seen : classes;
+      const auto found = std::find(names.begin(), names.end(), name);
+      if (found == names.end() && !define)
+        throw Error(path + ": line " + std::to_string(table.lines[record]) + ": label " + formats::quote_cell(name) +
+                    " does not occur in " + config_.path("train_path"));
+      if (found == names.end()) seen.push_back(name);
+      labels.push_back(std::find(names.begin(), names.end(), name) - names.begin());
+    };
+    indexed.index = formats::index_csv(*indexed.file, visit);
+    if (indexed.index.size() == 0) throw Error(path + ": a header but no rows");
+    if (define) {
+      classes = seen;
+      std::sort(classes.begin(), classes.end());
+      for (auto i = first; i < labels.size(); ++i)
+        labels[i] = std::find(classes.begin(), classes.end(), seen[static_cast<size_t>(labels[i])]) - classes.begin();
+    }
+    indexed.text = text;
+    return indexed;
+  }
+
+  // One pass per file finds the records, one more checks and counts their texts; each text
+  // is read again (and tokenised) when a batch needs it.
+  SourceData load_lazily(SourceData out) const {
+    for (const auto& path : {train_path_, test_path_}) out.files.push_back({path, formats::sha256_file_hex(path)});
+    LazyTextSet texts;
+    auto files = std::make_shared<std::vector<IndexedFile>>();
+    files->push_back(index_lazily(train_path_, out.files[0].sha256, out.class_names, true, texts.labels));
+    files->push_back(index_lazily(test_path_, out.files[1].sha256, out.class_names, false, texts.labels));
+    texts.train_count = static_cast<int64_t>((*files)[0].index.size());
+    const auto locate = [files](int64_t item) -> std::pair<const IndexedFile*, size_t> {
+      const auto n_train = static_cast<int64_t>((*files)[0].index.size());
+      return item < n_train ? std::make_pair(&(*files)[0], static_cast<size_t>(item))
+                            : std::make_pair(&(*files)[1], static_cast<size_t>(item - n_train));
+    };
+    texts.read = [locate](int64_t item) {
+      const auto [indexed, record] = locate(item);
+      return formats::read_csv_record(*indexed->file, indexed->index, record)[indexed->text];
+    };
+    texts.name = [locate](int64_t item) {
+      const auto [indexed, record] = locate(item);
+      return indexed->file->path() + ": line " + std::to_string(indexed->index.table.lines[record]);
+    };
+    encode_texts_lazily(texts, vocabulary_texts(static_cast<size_t>(texts.train_count), limit_), encoding_, cache_bytes_,
+                        nullptr, out);
+    return out;
+  }
+
   Config config_;
   std::string train_path_, test_path_, text_column_, label_column_;
   TextEncodingOptions encoding_;
   int64_t limit_;
   formats::DecodeLimits decode_limits_;
+  int64_t cache_bytes_;     ///< dataset.cache: -1 = memory
+  std::string unpack_dir_;  ///< read only for a lazy source
 };
 
 }  // namespace

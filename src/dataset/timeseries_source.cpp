@@ -20,6 +20,10 @@
 //   standardize: true        # value columns -> (x - mean) / std of the training rows
 //   layout: flat             # flat: inputs [N, window * C] (an MLP) | sequence: [N, window, C]
 //   moving_average: 0        # rows the moving-average baseline averages (0 = window)
+//   cache: memory            # memory: every window copied out at load (window x the series);
+//                            # none | N: windows cut per batch from the one copy of the series
+//                            # (same values; the series itself stays in memory: one value per
+//                            # row and column)
 //
 // Splits never mix time: window k's target row is first_target + k * stride, and every
 // training window's target comes before every validation window's, which come before the
@@ -36,6 +40,8 @@
 #include <cmath>
 
 #include "modlr/dataset/dataset.h"
+#include "series_windows.h"
+#include "lazy_examples.h"
 #include "modlr/formats/sha256.h"
 #include "modlr/formats/time_series.h"
 
@@ -54,6 +60,7 @@ class TimeSeriesSource : public DataSource {
  private:
   std::vector<std::string> value_columns(const formats::CsvTable& table, std::string& time) const;
   TensorData windows(int64_t first, int64_t count) const;
+  TensorData lazy_windows(int64_t first, int64_t count);
   void standardize(TensorData& data) const;
   TensorData laid_out(const TensorData& data) const;
 
@@ -65,6 +72,7 @@ class TimeSeriesSource : public DataSource {
   double test_fraction_;
   bool standardize_;
   formats::DecodeLimits decode_limits_;
+  bool lazy_;  ///< dataset.cache is not memory
   // Set by load():
   torch::Tensor series_;   ///< float64 [rows, C]: the value columns
   torch::Tensor labels_;   ///< int64 [rows] (classify)
@@ -73,6 +81,7 @@ class TimeSeriesSource : public DataSource {
   // Set by fit_on_train():
   std::vector<double> mean_, std_;
   std::vector<NamedPredictions> baselines_;
+  std::shared_ptr<SeriesWindows::Series> lazy_series_;  ///< the lazy windows' series
 };
 
 TimeSeriesSource::TimeSeriesSource(const Config& c)
@@ -90,7 +99,8 @@ TimeSeriesSource::TimeSeriesSource(const Config& c)
       moving_average_(c.get_count("moving_average", 0, /*allow_zero=*/true, 1 << 20)),
       test_fraction_(c.get<double>("test_fraction", 0.2)),
       standardize_(c.get<bool>("standardize", true)),
-      decode_limits_(decode_limits(c)) {
+      decode_limits_(decode_limits(c)),
+      lazy_(read_cache_option(c) >= 0) {
   const auto gaps = c.get_choice("gaps", "error", {"error", "fill", "ignore"});
   gaps_ = gaps == "fill" ? formats::GapPolicy::fill : gaps == "ignore" ? formats::GapPolicy::ignore : formats::GapPolicy::error;
   if (!(test_fraction_ > 0 && test_fraction_ < 1)) c.fail("test_fraction", "must be a fraction in (0, 1)");
@@ -148,8 +158,8 @@ SourceData TimeSeriesSource::load() {
   const auto tested = std::max<int64_t>(1, std::llround(test_fraction_ * static_cast<double>(count)));
   if (tested >= count) config_.fail("test_fraction", "leaves no training window");
   SourceData data;
-  data.train = windows(0, count - tested);
-  data.test = windows(count - tested, tested);
+  data.train = lazy_ ? lazy_windows(0, count - tested) : windows(0, count - tested);
+  data.test = lazy_ ? lazy_windows(count - tested, tested) : windows(count - tested, tested);
   data.files.push_back({path_, formats::sha256_file_hex(path_)});
   return data;
 }
@@ -168,23 +178,35 @@ TensorData TimeSeriesSource::windows(int64_t first, int64_t count) const {
   return out;
 }
 
+// The same windows as windows(), each cut from the series when a batch asks for it.
+TensorData TimeSeriesSource::lazy_windows(int64_t first, int64_t count) {
+  if (!lazy_series_) lazy_series_ = std::make_shared<SeriesWindows::Series>(SeriesWindows::Series{series_, window_, layout_ == "flat"});
+  const auto starts = torch::arange(first, first + count, torch::kInt64) * stride_;
+  const auto target_rows = starts + first_target_;
+  TensorData out;
+  out.lazy = std::make_shared<SeriesWindows>(lazy_series_, starts);
+  out.targets = task_ == "classify" ? labels_.index_select(0, target_rows)
+                                    : series_.select(1, target_column_).index_select(0, target_rows).unsqueeze(1);
+  return out;
+}
+
 // The last round(fraction * n) training windows, in order: validation after training in time.
 std::pair<TensorData, TensorData> TimeSeriesSource::hold_out(const TensorData& train, double fraction, uint64_t) const {
   const int64_t n = train.size();
   const auto held = static_cast<int64_t>(std::llround(fraction * static_cast<double>(n)));
-  return {{train.inputs.narrow(0, 0, n - held), train.targets.narrow(0, 0, n - held)},
-          {train.inputs.narrow(0, n - held, held), train.targets.narrow(0, n - held, held)}};
+  return {train.select(torch::arange(0, n - held, torch::kLong)), train.select(torch::arange(n - held, n, torch::kLong))};
 }
 
 void TimeSeriesSource::standardize(TensorData& data) const {
   if (data.size() == 0) return;
   const auto mean = torch::tensor(mean_, torch::kFloat64), std = torch::tensor(std_, torch::kFloat64);
-  data.inputs = (data.inputs - mean) / std;
+  if (!data.lazy) data.inputs = (data.inputs - mean) / std;
   if (task_ == "forecast") data.targets = (data.targets - mean_[target_column_]) / std_[target_column_];
 }
 
 TensorData TimeSeriesSource::laid_out(const TensorData& data) const {
   if (data.size() == 0) return data;
+  if (data.lazy) return {torch::Tensor(), task_ == "forecast" ? data.targets.to(torch::kFloat32) : data.targets, data.lazy};
   auto inputs = data.inputs.to(torch::kFloat32);
   if (layout_ == "flat") inputs = inputs.reshape({data.size(), -1});
   return {inputs.contiguous(), task_ == "forecast" ? data.targets.to(torch::kFloat32) : data.targets};
@@ -205,9 +227,15 @@ void TimeSeriesSource::fit_on_train(TensorData& train, TensorData& validation, T
     }
   }
   for (auto* split : {&train, &validation, &test}) standardize(*split);
+  torch::Tensor standardized;  // of the lazy windows' series, float64
+  if (lazy_series_) {
+    standardized = (series_ - torch::tensor(mean_, torch::kFloat64)) / torch::tensor(std_, torch::kFloat64);
+    lazy_series_->values = standardized.to(torch::kFloat32);
+  }
   baselines_.clear();
   if (task_ == "forecast") {
-    const auto target = test.inputs.select(2, target_column_);  // [N, window], standardised
+    const auto test_inputs = test.lazy ? dynamic_cast<const SeriesWindows&>(*test.lazy).windows_of(standardized) : test.inputs;
+    const auto target = test_inputs.select(2, target_column_);  // [N, window], standardised
     baselines_.push_back({"persistence", target.select(1, window_ - 1).unsqueeze(1).to(torch::kFloat32)});
     baselines_.push_back({"moving_average",
                           target.narrow(1, window_ - moving_average_, moving_average_).mean(1, true).to(torch::kFloat32)});

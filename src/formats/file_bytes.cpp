@@ -87,50 +87,114 @@ void check_expansion(uint64_t produced, uint64_t consumed, const DecodeLimits& l
                 " compressed bytes; dataset.max_compression_ratio raises the limit)");
 }
 
-/// Decompresses all gzip members in `in`; errors name `path`. Output grows in steps of at
-/// most 64 MiB, so the limits are checked before memory is spent, and an interrupt is
-/// noticed while a large file is decompressed.
-std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& path, const DecodeLimits& limits) {
+/// The compressed input of a streaming decompression, read in chunks, with the look-ahead
+/// that concatenated gzip members need.
+class ChunkedInput {
+ public:
+  explicit ChunkedInput(const ReadChunk& read) : read_(read), buffer_(size_t{1} << 20) {}
+  const uint8_t* data() const { return buffer_.data() + begin_; }
+  size_t available() const { return end_ - begin_; }
+  bool at_end() const { return eof_ && available() == 0; }
+  void consume(size_t n) {
+    begin_ += n;
+    consumed_ += n;
+  }
+  uint64_t consumed() const { return consumed_; }
+  /// Reads until at least `n` bytes are buffered or the input ends.
+  void want(size_t n) {
+    if (available() >= n || eof_) return;
+    std::memmove(buffer_.data(), data(), available());
+    end_ = available();
+    begin_ = 0;
+    while (end_ < n && !eof_) {
+      const size_t got = read_(buffer_.data() + end_, buffer_.size() - end_);
+      if (got == 0) eof_ = true;
+      end_ += got;
+    }
+  }
+  /// Bytes left from here to the end of the input (reads it all).
+  uint64_t drain() {
+    uint64_t left = available();
+    consume(available());
+    while (!eof_) {
+      const size_t got = read_(buffer_.data(), buffer_.size());
+      if (got == 0) eof_ = true;
+      left += got;
+    }
+    return left;
+  }
+
+ private:
+  const ReadChunk& read_;
+  std::vector<uint8_t> buffer_;
+  size_t begin_ = 0, end_ = 0;
+  uint64_t consumed_ = 0;
+  bool eof_ = false;
+};
+
+}  // namespace
+
+// Output leaves in chunks of at most 4 MiB, each checked against the limits before it is
+// written, so memory and disk are never spent past them; an interrupt is noticed between
+// chunks while a large file is decompressed.
+void gunzip_stream(const ReadChunk& read, const WriteChunk& write, const std::string& path, const DecodeLimits& limits) {
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw Error(path + ": cannot initialise zlib");
   InflateGuard guard{&zs};
-  constexpr size_t kStep = size_t{64} << 20;
-  std::vector<uint8_t> out(std::min<uint64_t>(initial_capacity(in), limits.max_bytes + 1));
-  size_t in_pos = 0, out_pos = 0;
+  ChunkedInput in(read);
+  std::vector<uint8_t> out(size_t{4} << 20);
+  uint64_t produced = 0;
   for (;;) {
-    check_expansion(out_pos, in_pos, limits, path);
     throw_if_stop_requested();
-    if (out_pos == out.size()) out.resize(out.size() + std::min(out.size(), kStep));
-    size_t in_chunk = std::min<size_t>(in.size() - in_pos, kStep);
-    size_t out_chunk = std::min<size_t>(out.size() - out_pos, kStep);
-    zs.next_in = const_cast<Bytef*>(in.data() + in_pos);
-    zs.avail_in = static_cast<uInt>(in_chunk);
-    zs.next_out = out.data() + out_pos;
-    zs.avail_out = static_cast<uInt>(out_chunk);
-    int rc = inflate(&zs, Z_NO_FLUSH);
-    in_pos += in_chunk - zs.avail_in;
-    out_pos += out_chunk - zs.avail_out;
+    in.want(1);
+    const size_t offered = in.available();
+    zs.next_in = const_cast<Bytef*>(in.data());
+    zs.avail_in = static_cast<uInt>(offered);
+    zs.next_out = out.data();
+    zs.avail_out = static_cast<uInt>(out.size());
+    const int rc = inflate(&zs, Z_NO_FLUSH);
+    in.consume(offered - zs.avail_in);
+    const size_t got = out.size() - zs.avail_out;
+    produced += got;
+    check_expansion(produced, in.consumed(), limits, path);
+    if (got > 0) write(out.data(), got);
     if (rc == Z_STREAM_END) {
-      if (in_pos == in.size()) break;
-      if (!has_gzip_magic(in.data() + in_pos, in.size() - in_pos)) {
-        throw Error(path + ": corrupt gzip: " + std::to_string(in.size() - in_pos) +
-                    " bytes of trailing garbage after the gzip stream at offset " +
-                    std::to_string(in_pos));
+      in.want(2);
+      if (in.at_end()) return;
+      if (!has_gzip_magic(in.data(), in.available())) {
+        const uint64_t at = in.consumed();
+        throw Error(path + ": corrupt gzip: " + std::to_string(in.drain()) +
+                    " bytes of trailing garbage after the gzip stream at offset " + std::to_string(at));
       }
       inflateReset(&zs);  // next concatenated member
-    } else if (rc == Z_BUF_ERROR && in_pos == in.size()) {
-      throw Error(path + ": truncated gzip stream: compressed data ends after " +
-                  std::to_string(in.size()) + " bytes (" + std::to_string(out_pos) +
-                  " bytes decompressed)");
+    } else if (rc == Z_BUF_ERROR && in.available() == 0) {
+      in.want(1);
+      if (in.at_end())
+        throw Error(path + ": truncated gzip stream: compressed data ends after " + std::to_string(in.consumed()) +
+                    " bytes (" + std::to_string(produced) + " bytes decompressed)");
     } else if (rc == Z_DATA_ERROR || rc == Z_NEED_DICT || rc == Z_BUF_ERROR) {
-      throw Error(path + ": corrupt gzip stream at compressed offset " + std::to_string(in_pos) +
-                  ": " + (zs.msg ? zs.msg : "invalid data"));
+      throw Error(path + ": corrupt gzip stream at compressed offset " + std::to_string(in.consumed()) + ": " +
+                  (zs.msg ? zs.msg : "invalid data"));
     } else if (rc == Z_MEM_ERROR) {
       throw Error(path + ": out of memory while decompressing gzip stream");
     }
   }
-  check_expansion(out_pos, in_pos, limits, path);
-  out.resize(out_pos);
+}
+
+namespace {
+
+/// Decompresses all gzip members in `in` (gunzip_stream into memory); errors name `path`.
+std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& path, const DecodeLimits& limits) {
+  std::vector<uint8_t> out;
+  out.reserve(std::min<uint64_t>(initial_capacity(in), limits.max_bytes + 1));
+  size_t at = 0;
+  const ReadChunk read = [&](uint8_t* buffer, size_t capacity) {
+    const size_t n = std::min(capacity, in.size() - at);
+    std::memcpy(buffer, in.data() + at, n);
+    at += n;
+    return n;
+  };
+  gunzip_stream(read, [&](const uint8_t* data, size_t n) { out.insert(out.end(), data, data + n); }, path, limits);
   return out;
 }
 

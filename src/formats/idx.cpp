@@ -1,5 +1,6 @@
 #include "modlr/formats/idx.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <limits>
 
@@ -107,6 +108,35 @@ IdxArray read_idx(const std::string& path, const DecodeLimits& limits) {
   return parse_idx(read_file_bytes(path, limits), path);
 }
 
+void check_idx_pair(const std::vector<uint32_t>& image_dims, const IdxArray& labels, const std::string& images_path,
+                    const std::string& labels_path, int num_classes) {
+  if (num_classes <= 0) {
+    throw Error(labels_path + ": invalid num_classes " + std::to_string(num_classes) +
+                ", expected > 0");
+  }
+  if (image_dims.size() != 3) {
+    throw Error(images_path + ": expected an image file (3 dimensions, magic 0x00000803), found " +
+                std::to_string(image_dims.size()));
+  }
+  if (labels.dims.size() != 1) {
+    throw Error(labels_path + ": expected a label file (1 dimension, magic 0x00000801), found " +
+                std::to_string(labels.dims.size()));
+  }
+  if (image_dims[0] != labels.count()) {
+    throw Error("count mismatch: " + images_path + " has " + std::to_string(image_dims[0]) +
+                " images but " + labels_path + " has " + std::to_string(labels.count()) +
+                " labels");
+  }
+  const std::vector<uint8_t>& values = labels.data;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (values[i] >= num_classes) {
+      throw Error(labels_path + ": label out of range at index " + std::to_string(i) + ": value " +
+                  std::to_string(values[i]) + ", expected < " + std::to_string(num_classes) +
+                  " (num_classes)");
+    }
+  }
+}
+
 IdxImagesLabels read_idx_pair(const std::string& images_path, const std::string& labels_path,
                               int num_classes, const DecodeLimits& limits) {
   if (num_classes <= 0) {
@@ -114,26 +144,24 @@ IdxImagesLabels read_idx_pair(const std::string& images_path, const std::string&
                 ", expected > 0");
   }
   IdxImagesLabels out{read_idx(images_path, limits), read_idx(labels_path, limits)};
-  if (out.images.dims.size() != 3) {
-    throw Error(images_path + ": expected an image file (3 dimensions, magic 0x00000803), found " +
-                std::to_string(out.images.dims.size()));
-  }
-  if (out.labels.dims.size() != 1) {
-    throw Error(labels_path + ": expected a label file (1 dimension, magic 0x00000801), found " +
-                std::to_string(out.labels.dims.size()));
-  }
-  if (out.images.count() != out.labels.count()) {
-    throw Error("count mismatch: " + images_path + " has " + std::to_string(out.images.count()) +
-                " images but " + labels_path + " has " + std::to_string(out.labels.count()) +
-                " labels");
-  }
-  const std::vector<uint8_t>& labels = out.labels.data;
-  for (size_t i = 0; i < labels.size(); ++i) {
-    if (labels[i] >= num_classes) {
-      throw Error(labels_path + ": label out of range at index " + std::to_string(i) + ": value " +
-                  std::to_string(labels[i]) + ", expected < " + std::to_string(num_classes) +
-                  " (num_classes)");
-    }
+  check_idx_pair(out.images.dims, out.labels, images_path, labels_path, num_classes);
+  return out;
+}
+
+IdxHeader read_idx_header(const SeekableFile& file) {
+  const auto& src = file.path();
+  std::vector<uint8_t> bytes(static_cast<size_t>(std::min<uint64_t>(file.size(), 4 + 4 * kMaxDims)));
+  file.read(0, bytes.data(), bytes.size());
+  const size_t ndims = check_prefix(bytes, src);
+  IdxHeader out;
+  const size_t expected = parse_dims(bytes, ndims, src, out.dims);
+  out.data_offset = 4 + 4 * ndims;
+  const uint64_t found = file.size() - out.data_offset;
+  if (found != expected) {
+    std::string what = found < expected ? "truncated" : "trailing bytes";
+    throw Error(src + ": " + what + ": header declares " + dims_text(out.dims) + " = " + std::to_string(expected) +
+                " data bytes, file has " + std::to_string(found) + " after the " + std::to_string(out.data_offset) +
+                "-byte header");
   }
   return out;
 }

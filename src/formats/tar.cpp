@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 
 #include "modlr/core/error.h"
 #include "modlr/core/interrupt.h"
@@ -10,6 +11,7 @@ namespace modlr::formats {
 namespace {
 
 constexpr size_t kBlock = 512;
+constexpr size_t kMaxHeaderData = size_t{1} << 20;
 
 // Header field offsets and widths (POSIX.1-1988 ustar; GNU shares the first 345 bytes).
 constexpr size_t kName = 0, kNameSize = 100;
@@ -22,19 +24,22 @@ constexpr size_t kPrefix = 345, kPrefixSize = 155;
 /// Walks the archive block by block; errors name the archive, offset and member.
 class TarParser {
  public:
-  TarParser(const std::vector<uint8_t>& bytes, const std::string& archive)
-      : bytes_(bytes), archive_(archive) {}
+  /// Reads `n` bytes at `offset` (< size) into `out`.
+  using ReadAt = std::function<void(uint64_t offset, uint8_t* out, size_t n)>;
+  TarParser(uint64_t size, ReadAt read, const std::string& archive)
+      : size_(size), read_(std::move(read)), archive_(archive) {}
 
   std::vector<TarMember> parse() {
     std::vector<TarMember> members;
     std::string long_name;  // from a GNU 'L' or pax 'x' header, for the next member
     for (size_t at = 0;;) {
       throw_if_stop_requested();  // a large archive takes a while: Ctrl-C is honoured here
-      if (at >= bytes_.size())
+      if (at >= size_)
         truncated("it ends at offset " + std::to_string(at) + " without the end-of-archive block");
-      if (bytes_.size() - at < kBlock)
+      if (size_ - at < kBlock)
         truncated("the header at offset " + std::to_string(at) + " is cut off");
-      const uint8_t* header = bytes_.data() + at;
+      uint8_t header[kBlock];
+      read_(at, header, kBlock);
       if (std::all_of(header, header + kBlock, [](uint8_t b) { return b == 0; })) {
         if (!long_name.empty())
           corrupt(at, long_name, "a long-name header is not followed by its member");
@@ -43,13 +48,14 @@ class TarParser {
       TarMember member = read_header(header, at, long_name);
       at += kBlock;
       member.offset = at;
-      if (member.size > bytes_.size() - at)
+      if (member.size > size_ - at)
         truncated("member '" + member.name + "' needs " + std::to_string(member.size) +
                   " bytes of data at offset " + std::to_string(at) + " but only " +
-                  std::to_string(bytes_.size() - at) + " remain");
+                  std::to_string(size_ - at) + " remain");
       at += member.size + (kBlock - member.size % kBlock) % kBlock;
       if (member.type == 'L') {
-        long_name = field(bytes_.data() + member.offset, member.size);
+        const auto data = member_data(member);
+        long_name = field(reinterpret_cast<const uint8_t*>(data.data()), data.size());
       } else if (member.type == 'x') {
         long_name = pax_path(member, long_name);
       } else if (member.type != 'g' && member.type != 'K') {
@@ -67,6 +73,16 @@ class TarParser {
   [[noreturn]] void corrupt(size_t at, const std::string& member, const std::string& what) const {
     throw Error(archive_ + ": corrupt tar archive: header at offset " + std::to_string(at) +
                 (member.empty() ? "" : " (member '" + member + "')") + ": " + what);
+  }
+
+  // The data of a long-name or pax header (bounded: a name is never megabytes long).
+  std::string member_data(const TarMember& member) const {
+    if (member.size > kMaxHeaderData)
+      corrupt(member.header_offset, member.name, "a long-name or pax header of " + std::to_string(member.size) +
+                                                     " bytes (at most " + std::to_string(kMaxHeaderData) + " are read)");
+    std::string data(member.size, '\0');
+    read_(member.offset, reinterpret_cast<uint8_t*>(data.data()), data.size());
+    return data;
   }
 
   // A NUL-terminated string field of at most `n` bytes.
@@ -139,8 +155,7 @@ class TarParser {
   // The `path` of a pax extended header (records "LEN key=value\n"), else `fallback`.
   std::string pax_path(const TarMember& member, const std::string& fallback) const {
     std::string path = fallback;
-    const std::string data(reinterpret_cast<const char*>(bytes_.data() + member.offset),
-                           member.size);
+    const std::string data = member_data(member);
     for (size_t at = 0; at < data.size();) {
       if (data[at] == '\0') break;  // NUL padding after the last record
       size_t digits = at;
@@ -164,7 +179,8 @@ class TarParser {
     return path;
   }
 
-  const std::vector<uint8_t>& bytes_;
+  uint64_t size_;
+  ReadAt read_;
   const std::string& archive_;
 };
 
@@ -172,7 +188,13 @@ class TarParser {
 
 std::vector<TarMember> parse_tar(const std::vector<uint8_t>& bytes,
                                  const std::string& archive_name) {
-  return TarParser(bytes, archive_name).parse();
+  const auto read = [&bytes](uint64_t offset, uint8_t* out, size_t n) { std::memcpy(out, bytes.data() + offset, n); };
+  return TarParser(bytes.size(), read, archive_name).parse();
+}
+
+std::vector<TarMember> list_tar(const SeekableFile& archive) {
+  const auto read = [&archive](uint64_t offset, uint8_t* out, size_t n) { archive.read(offset, out, n); };
+  return TarParser(archive.size(), read, archive.path()).parse();
 }
 
 }  // namespace modlr::formats

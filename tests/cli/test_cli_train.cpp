@@ -67,6 +67,19 @@ TEST_F(CliTest, SameConfigSeedAndThreadsIsBitwiseReproducible) {
   for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i])) << i;
 }
 
+// Read per batch (dataset.cache: none), the images at their offsets in the files (the gzipped
+// one unpacked once into unpack_dir), the run is the in-memory run bit for bit.
+TEST_F(CliTest, ImagesReadPerBatchTrainTheSameRun) {
+  ASSERT_EQ(train("--set runner.epochs=1").exit_code, 0);
+  const auto lazy = train("--set runner.epochs=1 --set dataset.cache=none --set dataset.unpack_dir=" + work.file("unpacked"));
+  ASSERT_EQ(lazy.exit_code, 0) << lazy.err;
+  const auto dirs = runs();
+  ASSERT_EQ(dirs.size(), 2u);
+  EXPECT_EQ(mt::read_text(dirs[0] + "/model.safetensors"), mt::read_text(dirs[1] + "/model.safetensors"));
+  EXPECT_EQ(mt::read_text(dirs[0] + "/metrics.csv"), mt::read_text(dirs[1] + "/metrics.csv"));
+  EXPECT_EQ(mt::list_files(work.file("unpacked")).size(), 1u);
+}
+
 TEST_F(CliTest, OverridesReachTheRun) {
   const auto result = train("--set runner.epochs=1 --set dataset.limit=100 --set experiment=renamed");
   ASSERT_EQ(result.exit_code, 0) << result.err;

@@ -33,6 +33,11 @@ struct CifarRecords {
 /// size and the record count it would hold), and a label > 9 (naming the record).
 CifarRecords parse_cifar10(const std::vector<uint8_t>& bytes, const std::string& source_name);
 
+/// The records in `size` bytes of CIFAR-10 content; parse_cifar10's size errors otherwise.
+size_t cifar10_record_count(uint64_t size, const std::string& source_name);
+/// `label` of record `record` if it is 0..9; parse_cifar10's label error otherwise.
+uint8_t check_cifar10_label(uint8_t label, size_t record, const std::string& source_name);
+
 /// parse_cifar10(read_file_bytes(path), path): reads a raw or gzipped CIFAR-10 batch file.
 CifarRecords read_cifar10(const std::string& path, const DecodeLimits& limits = {});
 

@@ -17,10 +17,12 @@
 /// The twin (reference/modlr_twin/tabular.py) reads with Python's csv module (strict=True),
 /// which agrees with these rules on every file they accept.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "modlr/formats/file_bytes.h"
+#include "modlr/formats/seekable_file.h"
 
 namespace modlr::formats {
 
@@ -50,6 +52,27 @@ size_t require_column(const CsvTable& table, const std::string& name, const std:
 
 /// parse_csv of read_file_bytes(path) (so gzipped or raw), errors naming `path`.
 CsvTable read_csv(const std::string& path, const DecodeLimits& limits = {});
+
+/// Where each data record of a CSV file lies, for reading records one at a time later
+/// (read_csv_record) without holding the file: `table` has the header, header_line and
+/// lines, but no rows.
+struct CsvIndex {
+  CsvTable table;
+  std::vector<uint64_t> offsets;  ///< record i is the bytes [offsets[i], ends[i]) of the content
+  std::vector<uint64_t> ends;
+  size_t size() const { return offsets.size(); }
+};
+
+/// Reads `file` record by record in bounded memory (a few MiB whatever its size), with the
+/// rules and errors of parse_csv, calling `visit(table, fields, i)` for each data record i
+/// (`table`: the header and the lines so far; visit may be empty, and may throw to reject a
+/// record). A header without data records gives an empty index. The file is read
+/// `chunk_bytes` at a time (tests and the fuzz target use tiny chunks).
+using CsvVisit = std::function<void(const CsvTable& table, const std::vector<std::string>& fields, size_t record)>;
+CsvIndex index_csv(const SeekableFile& file, const CsvVisit& visit, size_t chunk_bytes = size_t{4} << 20);
+
+/// The fields of data record `record` of an index_csv index, read again from `file`.
+std::vector<std::string> read_csv_record(const SeekableFile& file, const CsvIndex& index, size_t record);
 
 /// A numeric cell: `[+-]?(D+(.D*)?|.D+)([eE][+-]?D+)?` with D a decimal digit, nothing else
 /// (no spaces, no inf/nan, no hex), converted correctly rounded to the nearest double (as

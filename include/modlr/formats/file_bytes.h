@@ -3,6 +3,7 @@
 /// data-file resolution (prefer the .gz), and crash-safe atomic writes.
 /// Every failure throws modlr::Error with one line naming the file and the reason.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,19 @@ std::vector<uint8_t> read_file_raw(const std::string& path);
 /// with the gzip magic. Errors name `source_name`. (The fuzz target for gzip enters here.)
 std::vector<uint8_t> decode_bytes(std::vector<uint8_t> bytes, const std::string& source_name,
                                   const DecodeLimits& limits = {});
+
+/// Input of gunzip_stream: fills `buffer` with up to `capacity` bytes and returns how many;
+/// 0 only at the end of the input.
+using ReadChunk = std::function<size_t(uint8_t* buffer, size_t capacity)>;
+/// Output of gunzip_stream: takes the next `size` decompressed bytes.
+using WriteChunk = std::function<void(const uint8_t* data, size_t size)>;
+
+/// Decompresses the gzip members `read` delivers (one or more, concatenated) into `write`,
+/// a few MiB at a time, with the errors and limits of read_file_bytes (naming `path`); the
+/// limits are checked before each chunk is written. Bytes already written stay written
+/// when it throws.
+void gunzip_stream(const ReadChunk& read, const WriteChunk& write, const std::string& path,
+                   const DecodeLimits& limits = {});
 
 /// Returns `dir/stem.gz` if that path exists, else `dir/stem` if it exists.
 /// Throws modlr::Error naming both tried paths if neither exists.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "modlr/formats/file_bytes.h"
+#include "modlr/formats/seekable_file.h"
 
 namespace modlr::formats {
 
@@ -44,5 +45,24 @@ struct IdxImagesLabels {
 /// label is < `num_classes` (which must be > 0). Errors name the offending file(s).
 IdxImagesLabels read_idx_pair(const std::string& images_path, const std::string& labels_path,
                               int num_classes, const DecodeLimits& limits = {});
+
+/// The checks read_idx_pair makes on an image file's dims and a label file.
+void check_idx_pair(const std::vector<uint32_t>& image_dims, const IdxArray& labels, const std::string& images_path,
+                    const std::string& labels_path, int num_classes);
+
+/// An IDX file's header, for reading its items at offsets: item i is the bytes
+/// [data_offset + i * item_size(), + item_size()).
+struct IdxHeader {
+  std::vector<uint32_t> dims;
+  uint64_t data_offset = 0;
+  size_t item_size() const {
+    size_t n = 1;
+    for (size_t i = 1; i < dims.size(); ++i) n *= dims[i];
+    return n;
+  }
+};
+
+/// The header of `file`, with parse_idx's checks (the content size must match it).
+IdxHeader read_idx_header(const SeekableFile& file);
 
 }  // namespace modlr::formats

@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "modlr/formats/seekable_file.h"
+
 namespace modlr::formats {
 
 /// One member of a tar archive. Data is not copied: it is bytes[offset, offset + size).
@@ -39,5 +41,10 @@ struct TarMember {
 /// and pax headers are consumed, not listed). Errors name `archive_name`.
 std::vector<TarMember> parse_tar(const std::vector<uint8_t>& bytes,
                                  const std::string& archive_name);
+
+/// The members of `archive` (uncompressed content, read at offsets: only headers are
+/// read), as parse_tar lists them; errors name archive.path(). Long-name and pax headers
+/// over 1 MiB are refused as corrupt (by both functions).
+std::vector<TarMember> list_tar(const SeekableFile& archive);
 
 }  // namespace modlr::formats

@@ -1,25 +1,26 @@
-#include "lazy_files.h"
+#include "lazy_examples.h"
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <list>
 #include <mutex>
 #include <unordered_map>
 
 #include "modlr/core/error.h"
+#include "modlr/formats/seekable_file.h"
 
 namespace modlr {
 
-struct LazyFiles::Shared {
-  std::vector<std::string> files;
+struct LazyExamples::Shared {
   Decode decode;
   std::vector<int64_t> shape;
   int64_t budget = 0;
   Finish finish;
   torch::ScalarType dtype = torch::kUInt8;  ///< of a row (for an empty batch)
   std::mutex mutex;  ///< guards the cache below
-  std::list<int64_t> recency;  ///< file indices, most recently used first
+  std::list<int64_t> recency;  ///< example indices, most recently used first
   std::unordered_map<int64_t, std::pair<torch::Tensor, std::list<int64_t>::iterator>> cache;
   int64_t cached = 0;  ///< bytes in `cache`
 
@@ -47,50 +48,49 @@ struct LazyFiles::Shared {
   }
 };
 
-std::shared_ptr<LazyFiles> LazyFiles::create(std::vector<std::string> files, Decode decode, std::vector<int64_t> shape,
+std::shared_ptr<LazyExamples> LazyExamples::create(int64_t count, Decode decode, std::vector<int64_t> shape,
                                              torch::ScalarType dtype, int64_t cache_bytes, Finish finish) {
   auto shared = std::make_shared<Shared>();
-  const auto n = static_cast<int64_t>(files.size());
-  shared->files = std::move(files);
   shared->decode = std::move(decode);
   shared->shape = std::move(shape);
   shared->budget = cache_bytes;
   shared->finish = std::move(finish);
   shared->dtype = dtype;
-  return std::make_shared<LazyFiles>(shared, torch::arange(n, torch::kLong));
+  return std::make_shared<LazyExamples>(shared, torch::arange(count, torch::kLong));
 }
 
-LazyFiles::LazyFiles(std::shared_ptr<Shared> shared, torch::Tensor index)
+LazyExamples::LazyExamples(std::shared_ptr<Shared> shared, torch::Tensor index)
     : shared_(std::move(shared)), index_(std::move(index)) {}
 
-int64_t LazyFiles::size() const { return index_.size(0); }
-std::vector<int64_t> LazyFiles::row_shape() const { return shared_->shape; }
+int64_t LazyExamples::size() const { return index_.size(0); }
+std::vector<int64_t> LazyExamples::row_shape() const { return shared_->shape; }
 
-int64_t LazyFiles::cached_bytes() const {
+int64_t LazyExamples::cached_bytes() const {
   std::lock_guard<std::mutex> lock(shared_->mutex);
   return shared_->cached;
 }
 
-std::shared_ptr<const LazyRows> LazyFiles::select(const torch::Tensor& indices) const {
-  return std::make_shared<LazyFiles>(shared_, index_.index_select(0, indices.to(torch::kLong)));
+std::shared_ptr<const LazyRows> LazyExamples::select(const torch::Tensor& indices) const {
+  return std::make_shared<LazyExamples>(shared_, index_.index_select(0, indices.to(torch::kLong)));
 }
 
-// Cached rows as they are; the others decoded on the intra-op threads. An error is the
-// first failing file's in row order, whichever thread met it first.
-torch::Tensor LazyFiles::gather_raw(const torch::Tensor& indices) const {
-  const auto files = index_.index_select(0, indices.to(torch::kLong)).contiguous();
-  const auto n = files.numel();
-  const auto* file = files.data_ptr<int64_t>();
+// Cached rows as they are; the others decoded on the intra-op threads (the reader threads:
+// runner.threads of them). An error is the first failing example's in row order, whichever
+// thread met it first.
+torch::Tensor LazyExamples::gather_raw(const torch::Tensor& indices) const {
+  const auto items = index_.index_select(0, indices.to(torch::kLong)).contiguous();
+  const auto n = items.numel();
+  const auto* item = items.data_ptr<int64_t>();
   std::vector<torch::Tensor> decoded(static_cast<size_t>(n));
   std::vector<std::string> errors(static_cast<size_t>(n));
   at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       auto& row = decoded[static_cast<size_t>(i)];
-      row = shared_->lookup(file[i]);
+      row = shared_->lookup(item[i]);
       if (row.defined()) continue;
       try {
-        row = shared_->decode(shared_->files[static_cast<size_t>(file[i])]);
-        shared_->insert(file[i], row);
+        row = shared_->decode(item[i]);
+        shared_->insert(item[i], row);
       } catch (const std::exception& e) {
         errors[static_cast<size_t>(i)] = e.what();
       }
@@ -106,8 +106,28 @@ torch::Tensor LazyFiles::gather_raw(const torch::Tensor& indices) const {
   return torch::stack(decoded);
 }
 
-torch::Tensor LazyFiles::gather(const torch::Tensor& indices) const {
+torch::Tensor LazyExamples::gather(const torch::Tensor& indices) const {
   return shared_->finish(gather_raw(indices));
+}
+
+LazyExamples::Decode record_file_decode(std::vector<RecordFilePart> parts, std::vector<int64_t> shape) {
+  std::vector<int64_t> ends;  // ends[p]: one past part p's last example
+  for (const auto& part : parts) ends.push_back((ends.empty() ? 0 : ends.back()) + part.count);
+  return [parts = std::move(parts), ends, shape = std::move(shape)](int64_t item) {
+    const auto p = static_cast<size_t>(std::upper_bound(ends.begin(), ends.end(), item) - ends.begin());
+    const auto& part = parts.at(p);
+    const auto record = static_cast<uint64_t>(item - (ends[p] - part.count));
+    auto row = torch::empty(shape, torch::kUInt8);
+    part.file->read(part.first_offset + record * part.record_bytes + part.pixel_offset, row.data_ptr<uint8_t>(),
+                    static_cast<size_t>(row.numel()));
+    return row;
+  };
+}
+
+TensorData lazy_split(const std::shared_ptr<LazyExamples>& all, const torch::Tensor& targets, int64_t first,
+                      int64_t count) {
+  const auto rows = torch::arange(first, first + count, torch::kLong);
+  return {torch::Tensor(), targets.index_select(0, rows), all->select(rows)};
 }
 
 int64_t read_cache_option(const Config& section) {
@@ -118,6 +138,12 @@ int64_t read_cache_option(const Config& section) {
   const double mb = std::strtod(cache.c_str(), &end);
   if (cache.empty() || *end != '\0' || !(mb >= 0) || mb > 1e7) section.fail("cache", "must be memory, none or a size in MB");
   return static_cast<int64_t>(mb * 1024 * 1024);
+}
+
+std::string read_unpack_dir(const Config& section) {
+  const auto dir = section.get<std::string>("unpack_dir", formats::default_unpack_dir());
+  if (section.has("unpack_dir") && dir.empty()) section.fail("unpack_dir", "must name a folder");
+  return dir;
 }
 
 }  // namespace modlr
