@@ -2,6 +2,7 @@
 // same images in IDX files do; a JPEG/PNG tree of mixed sizes trains with resizing and
 // mean: auto, records its class names and skips (and counts) a broken file when asked.
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -203,6 +204,30 @@ TEST_F(MixedFolder, BadFilesAndFoldersAreOneLineOrSkippedAndCounted) {
   std::filesystem::create_symlink("loop.png", work.file("images/train/colour0/loop.png"));
   EXPECT_TRUE(train("mixed", config()).is_null());
   EXPECT_NE(last.err.find("colour0/loop.png: Too many levels of symbolic links"), std::string::npos) << last.err;
+}
+
+}  // namespace
+
+namespace {
+
+// An image the process may not read: one line naming it, exit != 0, in memory and per
+// batch. As root (who reads everything) the command runs as user nobody (setpriv).
+TEST_F(MixedFolder, AnUnreadableImageIsNamed) {
+  std::filesystem::permissions(work.path(), std::filesystem::perms::all, std::filesystem::perm_options::add);
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(work.path()))
+    std::filesystem::permissions(entry.path(), std::filesystem::perms::others_read | std::filesystem::perms::others_exec,
+                                 std::filesystem::perm_options::add);
+  const auto locked = work.file("images/train/colour1/004.png");
+  std::filesystem::permissions(locked, std::filesystem::perms::none, std::filesystem::perm_options::replace);
+  const std::string as_user = ::geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
+  for (const char* cache : {"memory", "none"}) {
+    mt::write_text(work.file("locked.yaml"), config(std::string("  cache: ") + cache + "\n"));
+    const auto result = mt::run_command(as_user + MODLR_BINARY " data " + work.file("locked.yaml"));
+    EXPECT_NE(result.exit_code, 0) << cache;
+    EXPECT_NE(result.err.find(locked + ": cannot open file"), std::string::npos) << cache << ": " << result.err;
+    EXPECT_NE(result.err.find("Permission denied"), std::string::npos) << cache << ": " << result.err;
+    EXPECT_EQ(mt::count(result.err, "\n"), 1u) << result.err;
+  }
 }
 
 }  // namespace
