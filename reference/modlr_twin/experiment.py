@@ -49,6 +49,8 @@ class Experiment:
 
     def _read_runner(self, runner):
         self.options["epochs"] = runner.get_count("epochs", 1)
+        self.options["max_steps"] = runner.get_count("max_steps", 0, allow_zero=True)
+        self.options["accumulate_steps"] = runner.get_count("accumulate_steps", 1)
         self.options["validate_every"] = runner.get_count("validate_every", 1)
         self._thread_spec = runner.get("threads", str, "auto")
         self.device = runner.get_choice("device", "cpu", ["cpu", "cuda"])

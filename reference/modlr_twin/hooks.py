@@ -73,7 +73,7 @@ class SampleGridHook:
         self.noise = torch.randn([self.rows * self.rows] + shape, generator=generator)
 
     def epoch_end(self, runner):
-        if runner.epoch % self.every != 0 and runner.epoch != runner.options["epochs"]:
+        if runner.epoch % self.every != 0 and runner.epoch != runner.epochs:
             return
         if runner.record is None:
             return

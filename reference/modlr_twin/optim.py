@@ -119,6 +119,26 @@ def build_schedule(c, epochs):
     c.fail("name", "unknown schedule '%s' (known: constant, cosine, step)" % name)
 
 
+def read_warmup(c):
+    """(length, per_step, start) of a schedule section's linear warm-up, as build_optimizer
+    reads them (include/modlr/optimizer/optimizer.h: LinearWarmup)."""
+    length = c.get_count("warmup", 0, allow_zero=True)
+    if length == 0:
+        return 0, True, 0.1
+    per_step = c.get_choice("warmup_unit", "step", ["step", "epoch"]) == "step"
+    start = c.get_positive("warmup_start", 0.1, allow_zero=True)
+    if start > 1:
+        c.fail("warmup_start", "is a factor of the lr in [0, 1]")
+    return length, per_step, start
+
+
+def warmup_factor(warmup, t):
+    length, _, start = warmup
+    if t >= length:
+        return 1.0
+    return start + (1.0 - start) * float(t) / float(length)
+
+
 # ---- update rules --------------------------------------------------------------------------
 
 def _read_betas(c):
@@ -163,6 +183,8 @@ class Optimizer:
         self.base_lr = section.get_positive("lr", 1e-3)
         self.clip = section.get_positive("clip_grad_norm", 0.0, allow_zero=True)
         self.schedule = build_schedule(section.section("schedule"), epochs)
+        self.warmup = read_warmup(section.section("schedule"))
+        self.epoch = 0
         if name not in UPDATE_RULES:
             section.fail("name", "unknown optimizer '%s' (known: adam, adamw, sgd)" % name)
         self.params = list(params)
@@ -170,7 +192,17 @@ class Optimizer:
         self.model, self.objective = model, objective
 
     def start_epoch(self, epoch):
+        self.epoch = epoch
         lr = self.schedule(epoch, self.base_lr)
+        if not self.warmup[1]:
+            lr *= warmup_factor(self.warmup, epoch)
+        self._set_lr(lr)
+
+    def start_step(self, step):
+        if self.warmup[1] and self.warmup[0] > 0:
+            self._set_lr(self.schedule(self.epoch, self.base_lr) * warmup_factor(self.warmup, step))
+
+    def _set_lr(self, lr):
         for group in self.impl.param_groups:
             group["lr"] = lr
 

@@ -30,6 +30,7 @@ class Runner:
         self.hooks = list(hooks)
         self.options, self.record = options, record  # options: epochs, validate_every, metrics...
         self.epoch, self.global_step = 0, 0
+        self.epochs = options["epochs"]  # the last epoch; max_steps may make it an earlier one
         self.train_metrics = {}
         self.breakdown = dict.fromkeys(BREAKDOWN, 0.0)
         self.train_seconds, self.evaluation_seconds = 0.0, {}
@@ -54,11 +55,15 @@ class Runner:
             self.record.save_initial(self.models)
         for hook in self.hooks:
             hook.fit_start(self)
-        for epoch in range(1, self.options["epochs"] + 1):
+        epoch = 0
+        while epoch < self.epochs:
+            epoch += 1
             self.epoch = epoch
             self.train_epoch(train, metrics)
+            if self.step_limit_reached():
+                self.epochs = epoch
             self.epoch_end()
-            last = epoch == self.options["epochs"]
+            last = epoch == self.epochs
             if validation is not None and (epoch % self.options["validate_every"] == 0 or last):
                 self.evaluate(validation, "validation")
                 validation_seconds += self.evaluation_seconds["validation"]
@@ -72,7 +77,8 @@ class Runner:
         sums, examples = {}, 0
         train.start_epoch()
         self.epoch_start = now()
-        while True:
+        self.batch, self.batches_per_epoch = 0, train.batches_per_epoch()
+        while not self.step_limit_reached():
             t0 = now()
             batch = train.next()
             if batch is None:
@@ -81,11 +87,19 @@ class Runner:
             self.train_step(batch, metrics, sums)
             examples += batch[0].size(0)
             self.global_step += 1
+            self.batch += 1
         self.train_metrics = metrics.compute()
         for name, total in sums.items():
             self.train_metrics[name] = total / examples
 
+    def step_limit_reached(self):
+        return self.options["max_steps"] > 0 and self.global_step >= self.options["max_steps"]
+
     def train_step(self, batch, metrics, sums):
+        for optimizer in self.optimizers:
+            optimizer.start_step(self.global_step)
+        if self.options["accumulate_steps"] > 1:
+            return self.accumulation_step(batch, metrics, sums)
         x, y = batch
         metrics_updated = False
         for optimizer in self.optimizers:
@@ -120,11 +134,52 @@ class Runner:
         if self.scaler is not None:
             self.scaler.update()
 
+    def accumulation_step(self, batch, metrics, sums):
+        """src/runner/runner_accumulate.cpp: each batch adds objective / group size to the
+        gradients; the group's last batch steps."""
+        x, y = batch
+        optimizer = self.optimizers[0]
+        k = self.options["accumulate_steps"]
+        epoch_batches = self.batches_per_epoch
+        if self.options["max_steps"] > 0:
+            epoch_batches = min(epoch_batches, self.batch + self.options["max_steps"] - self.global_step)
+        group_start = self.batch // k * k
+        group_size = min(k, epoch_batches - group_start)
+        t1 = now()
+        if self.batch == group_start:
+            optimizer.zero_grad()
+        self.models.forward_seconds = 0.0
+        objectives, predictions, targets = self.compute_loss(x, y, optimizer.objective, True)
+        forward = self.models.forward_seconds
+        t2 = now()
+        loss = objectives[optimizer.objective]
+        self.breakdown["forward"] += forward
+        self.breakdown["loss"] += (t2 - t1) - forward
+        value = loss.item()
+        if not math.isfinite(value):
+            raise RuntimeError("epoch %d, step %d: objective '%s' is %s; stopping before the "
+                               "optimizer applies it"
+                               % (self.epoch, self.global_step + 1, optimizer.objective, value))
+        share = loss / float(group_size)
+        (self.scaler.scale(share) if self.scaler else share).backward()
+        sums[optimizer.objective] = sums.get(optimizer.objective, 0.0) + value * float(x.size(0))
+        if predictions is not None:
+            metrics.update(predictions, targets)
+        t3 = now()
+        self.breakdown["backward"] += t3 - t2
+        if self.batch + 1 != group_start + group_size:
+            return
+        if self.scaler is None or self.scaler.unscale(optimizer.params):
+            optimizer.step()
+        self.breakdown["step"] += now() - t3
+        if self.scaler is not None:
+            self.scaler.update()
+
     def epoch_end(self):
         for hook in self.hooks:
             hook.epoch_end(self)
         seconds = now() - self.epoch_start
-        print("epoch %d/%d%s  (%.1f s)" % (self.epoch, self.options["epochs"],
+        print("epoch %d/%d%s  (%.1f s)" % (self.epoch, self.epochs,
                                            format_metrics(self.train_metrics), seconds), flush=True)
         if self.record is None:
             return
@@ -133,7 +188,7 @@ class Runner:
         for optimizer in self.optimizers:
             suffix = "" if len(self.optimizers) == 1 else "_" + optimizer.objective
             self.record.append_metric(self.epoch, "train", "lr" + suffix, optimizer.lr())
-        every, epochs = self.options["checkpoint_every"], self.options["epochs"]
+        every, epochs = self.options["checkpoint_every"], self.epochs
         if self.epoch % every == 0 or self.epoch == epochs:
             keep = self.options["keep_checkpoints"]
             self.checkpoints = self.record.save_checkpoint(self.models, self.epoch, keep)

@@ -19,16 +19,25 @@ ScheduleRegistry& schedule_registry() {
 
 Optimizer::Optimizer(std::unique_ptr<torch::optim::Optimizer> impl,
                      std::shared_ptr<LrSchedule> schedule, double base_lr, double clip_grad_norm,
-                     std::string model, std::string objective)
+                     std::string model, std::string objective, LinearWarmup warmup)
     : impl_(std::move(impl)),
       schedule_(std::move(schedule)),
+      warmup_(warmup),
       base_lr_(base_lr),
       clip_grad_norm_(clip_grad_norm),
       model_(std::move(model)),
       objective_(std::move(objective)) {}
 
 void Optimizer::start_epoch(int64_t epoch) {
-  const double lr = schedule_->lr_at(epoch, base_lr_);
+  epoch_ = epoch;
+  double lr = schedule_->lr_at(epoch, base_lr_);
+  if (!warmup_.per_step) lr *= warmup_.factor(epoch);
+  for (auto& group : impl_->param_groups()) group.options().set_lr(lr);
+}
+
+void Optimizer::start_step(int64_t step) {
+  if (!warmup_.per_step || warmup_.length == 0) return;
+  const double lr = schedule_->lr_at(epoch_, base_lr_) * warmup_.factor(step);
   for (auto& group : impl_->param_groups()) group.options().set_lr(lr);
 }
 
@@ -61,11 +70,18 @@ std::unique_ptr<Optimizer> build_optimizer(const Config& section,
   const auto schedule_name = schedule_section.get<std::string>("name", "constant");
   auto schedule = schedule_registry().create(schedule_name, schedule_section.path("name"),
                                              schedule_section, epochs);
+  LinearWarmup warmup;
+  warmup.length = schedule_section.get_count("warmup", 0, /*allow_zero=*/true);
+  if (warmup.length > 0) {
+    warmup.per_step = schedule_section.get_choice("warmup_unit", "step", {"step", "epoch"}) == "step";
+    warmup.start = schedule_section.get_positive("warmup_start", warmup.start, /*allow_zero=*/true);
+    if (warmup.start > 1) schedule_section.fail("warmup_start", "is a factor of the lr in [0, 1]");
+  }
   const auto& registry = fast && fast_optimizer_registry().contains(name)
                              ? fast_optimizer_registry() : optimizer_registry();
   auto impl = registry.create(name, section.path("name"), section, std::move(parameters));
   auto optimizer = std::make_unique<Optimizer>(std::move(impl), std::move(schedule), lr, clip,
-                                               std::move(model), std::move(objective));
+                                               std::move(model), std::move(objective), warmup);
   optimizer->set_grads_to_none(fast);
   return optimizer;
 }

@@ -42,6 +42,8 @@ Experiment::Experiment(Config config) : config_(std::move(config)) {
 
 void Experiment::read_runner(const Config& runner) {
   runner_options_.epochs = runner.get_count("epochs", 1);
+  runner_options_.max_steps = runner.get_count("max_steps", 0, /*allow_zero=*/true);
+  runner_options_.accumulate_steps = runner.get_count("accumulate_steps", 1, false, 1 << 20);
   validate_every_ = runner.get_count("validate_every", 1);
   thread_spec_ = runner.get<std::string>("threads", "auto");
   const auto device = runner.get_choice("device", "cpu", {"cpu", "cuda"});
@@ -133,6 +135,9 @@ void Experiment::build_optimizers(const Config& root) {
     optimizers_.push_back(build_optimizer(section, models_.get(model).parameters(),
                                           runner_options_.epochs, model, objective, fast_mode_));
   }
+  if (runner_options_.accumulate_steps > 1 && optimizers_.size() > 1)
+    root.section("runner").fail("accumulate_steps", "needs a single optimizer (a GAN's stages pass gradients "
+                                                    "through each other's models)");
 }
 
 void Experiment::read_metrics(const Config& section) {

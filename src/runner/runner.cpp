@@ -52,6 +52,11 @@ Runner::Runner(ModelSet& models, Loss& loss, std::vector<std::unique_ptr<Optimiz
     state_.world_size = options_.data_parallel->world_size();
   }
   if (options_.precision == Precision::fp16) scaler_ = std::make_unique<GradScaler>(options_.device);
+  if (options_.accumulate_steps > 1 && optimizers_.size() != 1)
+    throw Error("'runner.accumulate_steps': gradient accumulation needs a single optimizer stage (this loss has " +
+                std::to_string(optimizers_.size()) + ": a GAN's stages pass gradients through each other's models)");
+  if (options_.accumulate_steps > 1 && options_.data_parallel)
+    throw Error("'runner.accumulate_steps': not available for data-parallel runs; raise dataset.batch_size instead");
 }
 
 // Forward and loss under the run's autocast; predictions handed on in float32 (metrics).
@@ -123,20 +128,23 @@ void Runner::fit(BatchLoader& train, BatchLoader* validation) {
   state_.batches_per_epoch = train.batches_per_epoch();
   state_.stopped_early = false;
   const int64_t first_epoch = resume_ ? resume_->epoch : 1;
+  // A run resumed after max_steps ran out has no epoch left: its last was the one before.
+  if (step_limit_reached() && (!resume_ || resume_->loader.next_batch == 0)) state_.epochs = first_epoch - 1;
   agreed_stop_signal_ = 0;
   if (options_.data_parallel) options_.data_parallel->broadcast_models(models_);
   fire(Event::fit_start, control);
-  for (int64_t epoch = first_epoch; epoch <= options_.epochs && !control.stop; ++epoch) {
+  for (int64_t epoch = first_epoch; epoch <= state_.epochs && !control.stop; ++epoch) {
     state_.epoch = epoch;
     train_epoch(train, control);
-    if (state_.batch < state_.batches_per_epoch) break;  // stopped mid-epoch: no epoch end
+    if (step_limit_reached()) state_.epochs = epoch;  // max_steps: this epoch is the last
+    if (state_.batch < state_.batches_per_epoch && !step_limit_reached()) break;  // stopped mid-epoch: no epoch end
     fire(Event::epoch_end, control);
     if (control.evaluate && validation) evaluate(*validation, "validation");
     control.evaluate = false;
     epoch_finished_ = true;
     fire(Event::epoch_complete, control);
   }
-  state_.stopped_early = control.stop && !(state_.epoch == options_.epochs && epoch_finished_);
+  state_.stopped_early = control.stop && !(state_.epoch == state_.epochs && epoch_finished_);
   // A stop another rank was asked for is this rank's too from here on (its CLI polls).
   if (agreed_stop_signal_ != 0) request_stop(agreed_stop_signal_);
   fire(Event::fit_end, control);
@@ -157,6 +165,16 @@ void Runner::start_epoch(BatchLoader& train) {
   state_.skipped_batches = resume->skipped_batches;
   train.resume_epoch(resume->loader);
   if (resume->loader.next_batch == 0) return;
+  if (!resume->accumulated_gradients.empty()) {  // inside an accumulation group
+    auto& optimizer = *optimizers_.front();
+    optimizer.zero_grad();
+    size_t i = 0;
+    for (auto& group : optimizer.impl().param_groups())
+      for (auto& p : group.params()) {
+        const auto& saved = resume->accumulated_gradients[i++];
+        if (saved.defined()) p.mutable_grad() = saved.to(p.device());
+      }
+  }
   train_metrics_->restore(resume->metrics);
   objective_sums_ = resume->objective_sums;
   state_.examples_seen = resume->examples_seen;
@@ -180,6 +198,7 @@ void Runner::train_epoch(BatchLoader& train, Control& control) {
     state_.examples_seen += batch.size();
     ++state_.global_step;
     state_.stop_signal = options_.data_parallel ? agreed_stop_signal_ : stop_signal();
+    if (step_limit_reached()) state_.batches_per_epoch = state_.batch + 1;  // hooks see the epoch end here
     fire(Event::batch_end, control);
     if (control.stop && state_.batch + 1 < state_.batches_per_epoch) return;
   }
@@ -190,6 +209,8 @@ void Runner::train_epoch(BatchLoader& train, Control& control) {
 }
 
 void Runner::train_step(const Batch& batch, double share, Control& control) {
+  for (auto& optimizer : optimizers_) optimizer->start_step(state_.global_step);
+  if (options_.accumulate_steps > 1) return accumulation_step(batch, control);
   bool metrics_updated = false;
   if (options_.data_parallel) options_.data_parallel->broadcast_buffers(models_);
   for (size_t stage = 0; stage < optimizers_.size(); ++stage) {

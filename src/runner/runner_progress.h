@@ -2,6 +2,7 @@
 // Private to src/runner: what Runner::load_state restored, consumed by the next fit().
 #include <map>
 #include <string>
+#include <vector>
 
 #include "modlr/runner/runner.h"
 
@@ -18,6 +19,9 @@ struct Runner::Progress {
   std::map<std::string, torch::Tensor> metrics;
   std::map<std::string, double> objective_sums;
   torch::Tensor rng;  ///< the global CPU generator's state
+  /// The gradients of an unfinished accumulation group (runner.accumulate_steps), by
+  /// parameter of the one optimizer; empty when the checkpoint was taken between groups.
+  std::vector<torch::Tensor> accumulated_gradients;
 };
 
 }  // namespace modlr

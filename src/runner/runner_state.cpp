@@ -72,6 +72,7 @@ void Runner::save_state(torch::serialize::OutputArchive& archive) const {
   // testing, or finished) reports them as the uninterrupted run does.
   write_numbers(archive, "last_train_metrics", state_.train_metrics);
   if (scaler_) scaler_->save(archive);
+  save_accumulated_gradients(archive);
   for (size_t i = 0; i < optimizers_.size(); ++i) {
     Archive optimizer;
     optimizers_[i]->impl().save(optimizer);
@@ -155,6 +156,14 @@ void Runner::load_state(torch::serialize::InputArchive& archive) {
   if (archive.try_read("last_train_metrics", last_train_metrics))  // absent in older checkpoints
     state_.train_metrics = read_numbers(archive, "last_train_metrics");
   if (scaler_) scaler_->load(archive);
+  InArchive gradients;
+  if (archive.try_read("accumulated_gradients", gradients)) {
+    const auto& params = optimizers_.front()->impl().param_groups();
+    size_t count = 0;
+    for (const auto& group : params) count += group.params().size();
+    resume->accumulated_gradients.assign(count, torch::Tensor());
+    for (size_t i = 0; i < count; ++i) gradients.try_read(std::to_string(i), resume->accumulated_gradients[i]);
+  }
   // The last epoch that ran (all of it when the checkpoint was taken at an epoch's end).
   state_.epoch = resume->loader.next_batch == 0 ? resume->epoch - 1 : resume->epoch;
   for (size_t i = 0; i < optimizers_.size(); ++i) {

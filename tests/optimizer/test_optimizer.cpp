@@ -75,6 +75,32 @@ TEST(Schedules, StepAndCosineByHand) {
   }
 }
 
+// lr = schedule * (start + (1 - start) * t / warmup) while t < warmup: with start 0.2 over 4
+// batches 0.2, 0.4, 0.6, 0.8 of the schedule's rate, then all of it.
+TEST(Schedules, WarmupPerStepByHand) {
+  Quadratic q("name: sgd\nlr: 0.5\nschedule: {name: step, step_size: 1, gamma: 0.5, warmup: 4, warmup_start: 0.2}");
+  q.optimizer->start_epoch(0);
+  const std::vector<double> factor = {0.2, 0.4, 0.6, 0.8, 1.0, 1.0};
+  for (int64_t t = 0; t < 6; ++t) {
+    q.optimizer->start_step(t);
+    EXPECT_NEAR(q.optimizer->lr(), 0.5 * factor[t], 1e-15) << t;
+  }
+  q.optimizer->start_epoch(1);  // the step schedule halves it; the warm-up is over
+  q.optimizer->start_step(6);
+  EXPECT_DOUBLE_EQ(q.optimizer->lr(), 0.25);
+}
+
+// Counted in epochs (from the default start 0.1): epoch 0 at 0.1, epoch 1 at 0.55, then 1.
+TEST(Schedules, WarmupPerEpochByHand) {
+  Quadratic q("name: sgd\nlr: 1.0\nschedule: {warmup: 2, warmup_unit: epoch}");
+  const std::vector<double> expected = {0.1, 0.55, 1.0};
+  for (int64_t e = 0; e < 3; ++e) {
+    q.optimizer->start_epoch(e);
+    q.optimizer->start_step(100 * e);  // per-epoch: batches change nothing
+    EXPECT_NEAR(q.optimizer->lr(), expected[e], 1e-15) << e;
+  }
+}
+
 TEST(Clipping, GlobalNormIsClipped) {
   // Gradients (3, 4) have norm 5; clipped to norm 1 they are (0.6, 0.8): w = 1 - (0.6, 0.8).
   auto w = torch::ones({2}, torch::requires_grad());
@@ -102,4 +128,6 @@ TEST(OptimizerConfig, ErrorsNameTheKey) {
   expect_error("name: adam\nbetas: [0.9]", "betas");
   expect_error("name: rmsprop", "unknown optimizer 'rmsprop'");
   expect_error("name: sgd\nschedule: {name: warmup}", "unknown schedule 'warmup'");
+  expect_error("name: sgd\nschedule: {warmup: 3, warmup_start: 2}", "'schedule.warmup_start': is a factor");
+  expect_error("name: sgd\nschedule: {warmup: 3, warmup_unit: batch}", "warmup_unit");
 }

@@ -207,3 +207,23 @@ TEST_F(ImdbParityTest, LstmLastStateOnRealImdb) {
                                     " --set dataset.eval_batch_size=2500",
                                 runs));
 }
+
+// Gradient accumulation over 3 batches (400 training examples in batches of 64: groups of
+// 3, 3 and 1), a per-step linear warm-up before a cosine schedule, and max_steps ending the
+// second epoch after 2 of its batches (a group cut to 2): the twin implements each itself.
+TEST_F(ParityTest, AccumulationWarmupAndMaxSteps) {
+  expect_identical(check_parity("configs/lenet5-fashion-mnist.yaml",
+                                synthetic() + " --set dataset.batch_size=64 --set dataset.validation=0.2"
+                                              " --set runner.accumulate_steps=3 --set runner.max_steps=9"
+                                              " --set optimizer.schedule.name=cosine --set optimizer.schedule.warmup=5",
+                                runs));
+}
+
+// A warm-up counted in epochs, with fp16 loss scaling over groups of 2 batches.
+TEST_F(ParityTest, EpochWarmupWithScaledAccumulation) {
+  expect_identical(check_parity("configs/lenet5-fashion-mnist.yaml",
+                                synthetic() + " --set dataset.batch_size=64 --set runner.accumulate_steps=2"
+                                              " --set runner.precision=fp16 --set optimizer.schedule.warmup=2"
+                                              " --set optimizer.schedule.warmup_unit=epoch --set optimizer.schedule.warmup_start=0.25",
+                                runs));
+}

@@ -9,6 +9,9 @@
 ///   clip_grad_norm: 0          # max global L2 norm of the gradients; 0 = off
 ///   schedule: {name: constant} | {name: step, step_size: 10, gamma: 0.1}
 ///             | {name: cosine, t_max: <epochs>, eta_min: 0}
+///     and, for every schedule: warmup: 0, warmup_unit: step | epoch, warmup_start: 0.1
+///     (LinearWarmup: the schedule's lr times a factor rising linearly from warmup_start to
+///     1 over the first `warmup` batches or epochs)
 ///   model: model               # whose parameters it updates (default: the only model)
 ///   objective: loss            # which loss objective it minimises (default: the only one)
 #include <memory>
@@ -30,13 +33,30 @@ class LrSchedule {
   virtual double lr_at(int64_t epoch, double base_lr) const = 0;
 };
 
+/// A linear warm-up in front of any schedule, as PyTorch's LinearLR(start_factor, 1.0,
+/// total_iters=length): the lr is multiplied by start + (1 - start) * min(t, length) / length,
+/// t counting completed batches (per_step) or epochs.
+struct LinearWarmup {
+  int64_t length = 0;  ///< 0: no warm-up
+  bool per_step = true;
+  double start = 0.1;
+  double factor(int64_t t) const {
+    if (t >= length) return 1.0;
+    return start + (1.0 - start) * static_cast<double>(t) / static_cast<double>(length);
+  }
+};
+
 class Optimizer {
  public:
   Optimizer(std::unique_ptr<torch::optim::Optimizer> impl, std::shared_ptr<LrSchedule> schedule,
-            double base_lr, double clip_grad_norm, std::string model, std::string objective);
+            double base_lr, double clip_grad_norm, std::string model, std::string objective,
+            LinearWarmup warmup = {});
 
   /// Sets the learning rate for the epoch about to start (`epoch` completed so far).
   void start_epoch(int64_t epoch);
+  /// Sets the learning rate for the batch about to train (`step` batches completed in the
+  /// run), where the warm-up counts batches; otherwise nothing.
+  void start_step(int64_t step);
   /// Zeroes the gradients, or (fast mode) drops them, so that backward stores its gradients
   /// instead of adding them to zeros: one pass over memory less per parameter and step.
   void zero_grad();
@@ -51,6 +71,8 @@ class Optimizer {
  private:
   std::unique_ptr<torch::optim::Optimizer> impl_;
   std::shared_ptr<LrSchedule> schedule_;
+  LinearWarmup warmup_;
+  int64_t epoch_ = 0;  ///< completed epochs, as start_epoch set them
   double base_lr_;
   double clip_grad_norm_;
   bool grads_to_none_ = false;

@@ -23,6 +23,14 @@ namespace modlr {
 
 struct RunnerOptions {
   int64_t epochs = 1;
+  /// runner.max_steps: training ends after this many batches (0 = no limit); the epoch in
+  /// which they run out ends there and is the run's last (RunState::epochs becomes it).
+  int64_t max_steps = 0;
+  /// runner.accumulate_steps: gradients of this many consecutive batches are summed, each
+  /// objective divided by the number of batches in its group (the last group of an epoch
+  /// may be shorter), before one optimizer step. Needs a single optimizer stage and a
+  /// single process. Checkpoints taken inside a group keep its gradients.
+  int64_t accumulate_steps = 1;
   torch::Device device = torch::kCPU;
   std::vector<std::string> train_metrics;  ///< computed on training batches, per epoch
   std::vector<std::string> eval_metrics;   ///< computed by evaluate()
@@ -81,6 +89,12 @@ class Runner {
   void start_epoch(BatchLoader& train);
   void train_epoch(BatchLoader& train, Control& control);
   void train_step(const Batch& batch, double share, Control& control);
+  /// train_step with runner.accumulate_steps > 1 (runner_accumulate.cpp).
+  void accumulation_step(const Batch& batch, Control& control);
+  /// Whether the current step is inside an accumulation group (its gradients not yet applied).
+  bool inside_accumulation_group() const;
+  void save_accumulated_gradients(torch::serialize::OutputArchive& archive) const;
+  bool step_limit_reached() const { return options_.max_steps > 0 && state_.global_step >= options_.max_steps; }
   void empty_step();
   /// What a stage's backward allows: the update, no update and the batch not counted (a
   /// non-finite objective under on_nan: skip_batch), or (fp16) no update but the batch

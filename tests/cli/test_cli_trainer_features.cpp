@@ -1,0 +1,65 @@
+// runner.max_steps and runner.accumulate_steps end to end (the arithmetic is pinned against
+// the PyTorch twin in tests/reference/test_parity.cpp): where a step limit ends a run, what a
+// resume of it does, and that a run killed inside an accumulation group resumes bit for bit.
+#include <filesystem>
+
+#include "cli_fixture.h"
+
+using modlr::testing::CliTest;
+namespace mt = modlr::testing;
+
+namespace {
+
+// The synthetic set has 600 training images in batches of 32: 19 batches an epoch, so 25
+// steps end in epoch 2, after its 6th batch; that epoch is the run's last.
+TEST_F(CliTest, MaxStepsEndsTheRunInTheEpochItFallsIn) {
+  const auto result = train("--set runner.epochs=5 --set runner.max_steps=25");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("epoch 2/2"), std::string::npos) << result.out;
+  const auto dir = runs().front();
+  const auto summary = summary_of(dir);
+  EXPECT_EQ(summary["status"], "finished");
+  EXPECT_EQ(summary["train"]["epochs"], 2);
+  EXPECT_FALSE(summary["train"].contains("stopped_early"));
+  EXPECT_TRUE(summary["test"].contains("accuracy"));
+  const auto metrics = mt::read_text(dir + "/metrics.csv");
+  EXPECT_NE(metrics.find("\n2,train,loss,"), std::string::npos) << metrics;
+  EXPECT_EQ(metrics.find("\n3,train"), std::string::npos) << metrics;
+  EXPECT_TRUE(mt::exists(dir + "/checkpoints/epoch-0002.pt"));
+  // Resuming the finished run trains nothing more.
+  const auto resumed = train("--set runner.epochs=5 --set runner.max_steps=25 --resume " + dir);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(mt::read_text(dir + "/metrics.csv"), metrics);
+}
+
+// Killed after step 8, the last checkpoint (step 6) inside a group of 4: its gradients are in
+// the checkpoint, and the resumed run ends as the uninterrupted one.
+TEST_F(CliTest, ARunKilledInsideAnAccumulationGroupResumesBitwise) {
+  const std::string features = " --set runner.accumulate_steps=4 --set tracking.checkpoint_steps=3";
+  ASSERT_EQ(train(features).exit_code, 0);
+  const auto uninterrupted = mt::read_text(runs().front() + "/model.safetensors");
+  const auto killed = mt::run_command("MODLR_TEST_FAULT=batch_end:8:KILL " MODLR_BINARY " train " + config + features);
+  ASSERT_NE(killed.exit_code, 0);
+  std::string broken;
+  for (const auto& dir : runs())
+    if (!mt::exists(dir + "/model.safetensors")) broken = dir;
+  ASSERT_FALSE(broken.empty());
+  const auto resumed = train(features + " --resume " + broken);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(mt::read_text(broken + "/model.safetensors"), uninterrupted);
+  // Accumulation changes the run: groups of 4 are not the plain run.
+  ASSERT_EQ(train().exit_code, 0);
+  EXPECT_NE(mt::read_text(runs().back() + "/model.safetensors"), uninterrupted);
+}
+
+TEST_F(CliTest, AccumulationNeedsOneOptimizer) {
+  const auto gan = mt::run_modlr("train " MODLR_SOURCE_DIR "/configs/gan-fashion-mnist.yaml --set dataset.path=" + data_dir +
+                                 " --set tracking.dir=" + runs_dir + " --set runner.accumulate_steps=2");
+  EXPECT_NE(gan.exit_code, 0);
+  EXPECT_NE(gan.err.find("'runner.accumulate_steps': needs a single optimizer"), std::string::npos) << gan.err;
+  const auto zero = train("--set runner.accumulate_steps=0");
+  EXPECT_NE(zero.exit_code, 0);
+  EXPECT_NE(zero.err.find("runner.accumulate_steps"), std::string::npos) << zero.err;
+}
+
+}  // namespace
