@@ -1,7 +1,8 @@
 #!/bin/bash
 # Runs `modlr train` and its Python twin on one config with the same overrides (threads
 # pinned to 1 unless given), then compares metrics.csv row by row (bitwise), config.yaml,
-# the final weights (modlr's last checkpoint vs the twin's weights.pt, every model) and
+# the final weights (the last checkpoints, every model), the exported ones (modlr's
+# model.safetensors vs the twin's weights.pt) and
 # the sample grids (samples/*.png, byte for byte) when the run writes them.
 #
 # Usage: reference/check_parity.sh CONFIG [--set key=value ...]
@@ -52,10 +53,17 @@ if os.path.exists(initial):
     differ = differing(archive(initial), archive(twin_run + "/checkpoints/initial.pt"))
     print("initial weights: " + ("bitwise identical" if not differ else "differ in " + ", ".join(differ)))
     status |= bool(differ)
+# The trained weights (the last checkpoint's, as training left them), then the exported ones
+# (model.safetensors: the same, or the weight averages with runner.ema_decay).
 checkpoint = sorted(glob.glob(modlr_run + "/checkpoints/epoch-*.pt"))[-1]
-differ = differing(archive(checkpoint), torch.load(twin_run + "/weights.pt"))
+twin_checkpoint = sorted(glob.glob(twin_run + "/checkpoints/epoch-*.pt"))[-1]
+differ = differing(archive(checkpoint), archive(twin_checkpoint))
 print("final weights: " + ("bitwise identical" if not differ else "differ in " + ", ".join(differ)))
-sys.exit(1 if status or differ else 0)
+sys.path.insert(0, "reference")
+from modlr_twin import safetensors
+exported = differing(safetensors.load(modlr_run + "/model.safetensors"), torch.load(twin_run + "/weights.pt"))
+print("exported weights: " + ("bitwise identical" if not exported else "differ in " + ", ".join(exported)))
+sys.exit(1 if status or differ or exported else 0)
 EOF
 if [ -d "$A/samples" ] || [ -d "$B/samples" ]; then
   if diff -r "$A/samples" "$B/samples" >/dev/null 2>&1; then

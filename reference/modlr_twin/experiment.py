@@ -51,6 +51,9 @@ class Experiment:
         self.options["epochs"] = runner.get_count("epochs", 1)
         self.options["max_steps"] = runner.get_count("max_steps", 0, allow_zero=True)
         self.options["accumulate_steps"] = runner.get_count("accumulate_steps", 1)
+        self.options["ema_decay"] = runner.get_positive("ema_decay", 0.0, allow_zero=True)
+        if self.options["ema_decay"] >= 1:
+            runner.fail("ema_decay", "must be below 1 (0.999 is usual; 0 turns it off)")
         self.options["validate_every"] = runner.get_count("validate_every", 1)
         self._thread_spec = runner.get("threads", str, "auto")
         self.device = runner.get_choice("device", "cpu", ["cpu", "cuda"])

@@ -24,6 +24,37 @@ def format_metrics(metrics):
     return "".join("  %s %.4g" % (name, metrics[name]) for name in sorted(metrics))
 
 
+class WeightAverage:
+    """runner.ema_decay (src/runner/weight_average.cpp) through PyTorch's own AveragedModel
+    with get_ema_multi_avg_fn, parameters and buffers averaged (modlr copies integer buffers,
+    which AveragedModel averages and truncates: they count batches, they are not weights)."""
+
+    def __init__(self, models, decay):
+        from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+        self.models = models
+        self.averaged = {name: AveragedModel(models.get(name), multi_avg_fn=get_ema_multi_avg_fn(decay),
+                                             use_buffers=True)
+                         for name in models.names()}
+        self.started = False
+
+    def update(self):
+        for name, averaged in self.averaged.items():
+            averaged.update_parameters(self.models.get(name))
+        self.started = True
+
+    def swap(self):
+        """Exchanges the models' weights and the averages."""
+        with torch.no_grad():
+            for name, averaged in self.averaged.items():
+                model = self.models.get(name)
+                live = list(model.parameters()) + list(model.buffers())
+                kept = list(averaged.module.parameters()) + list(averaged.module.buffers())
+                for a, b in zip(live, kept):
+                    previous = a.detach().clone()
+                    a.copy_(b)
+                    b.copy_(previous)
+
+
 class Runner:
     def __init__(self, models, loss, optimizers, options, record=None, hooks=()):
         self.models, self.loss, self.optimizers = models, loss, optimizers
@@ -37,6 +68,8 @@ class Runner:
         self.checkpoints = []
         self.precision = options.get("precision", "fp32")
         self.scaler = GradScaler() if self.precision == "fp16" else None
+        decay = options.get("ema_decay", 0.0)
+        self.ema = WeightAverage(models, decay) if decay > 0 else None
 
     def compute_loss(self, x, y, objective, training):
         """Forward and loss under the run's autocast; predictions in float32 (metrics)."""
@@ -65,8 +98,11 @@ class Runner:
             self.epoch_end()
             last = epoch == self.epochs
             if validation is not None and (epoch % self.options["validate_every"] == 0 or last):
+                self.swap_averages()
                 self.evaluate(validation, "validation")
+                self.swap_averages()
                 validation_seconds += self.evaluation_seconds["validation"]
+        self.swap_averages()  # the averages are the trained models from here on
         self.train_seconds = now() - fit_start - validation_seconds
 
     def train_epoch(self, train, metrics):
@@ -92,6 +128,10 @@ class Runner:
         for name, total in sums.items():
             self.train_metrics[name] = total / examples
 
+    def swap_averages(self):
+        if self.ema is not None and self.ema.started:
+            self.ema.swap()
+
     def step_limit_reached(self):
         return self.options["max_steps"] > 0 and self.global_step >= self.options["max_steps"]
 
@@ -101,7 +141,7 @@ class Runner:
         if self.options["accumulate_steps"] > 1:
             return self.accumulation_step(batch, metrics, sums)
         x, y = batch
-        metrics_updated = False
+        metrics_updated, stepped = False, False
         for optimizer in self.optimizers:
             t1 = now()
             optimizer.zero_grad()
@@ -125,6 +165,7 @@ class Runner:
             # fp16: gradients the loss scale overflowed skip the update, the batch still counts.
             if self.scaler is None or self.scaler.unscale(optimizer.params):
                 optimizer.step()
+                stepped = True
             self.breakdown["step"] += now() - t3
             objective = optimizer.objective
             sums[objective] = sums.get(objective, 0.0) + value * float(x.size(0))
@@ -133,6 +174,8 @@ class Runner:
                 metrics_updated = True
         if self.scaler is not None:
             self.scaler.update()
+        if self.ema is not None and stepped:
+            self.ema.update()
 
     def accumulation_step(self, batch, metrics, sums):
         """src/runner/runner_accumulate.cpp: each batch adds objective / group size to the
@@ -169,11 +212,14 @@ class Runner:
         self.breakdown["backward"] += t3 - t2
         if self.batch + 1 != group_start + group_size:
             return
-        if self.scaler is None or self.scaler.unscale(optimizer.params):
+        stepped = self.scaler is None or self.scaler.unscale(optimizer.params)
+        if stepped:
             optimizer.step()
         self.breakdown["step"] += now() - t3
         if self.scaler is not None:
             self.scaler.update()
+        if self.ema is not None and stepped:
+            self.ema.update()
 
     def epoch_end(self):
         for hook in self.hooks:

@@ -44,6 +44,8 @@ void Experiment::read_runner(const Config& runner) {
   runner_options_.epochs = runner.get_count("epochs", 1);
   runner_options_.max_steps = runner.get_count("max_steps", 0, /*allow_zero=*/true);
   runner_options_.accumulate_steps = runner.get_count("accumulate_steps", 1, false, 1 << 20);
+  runner_options_.ema_decay = runner.get_positive("ema_decay", 0.0, /*allow_zero=*/true);
+  if (runner_options_.ema_decay >= 1) runner.fail("ema_decay", "must be below 1 (0.999 is usual; 0 turns it off)");
   validate_every_ = runner.get_count("validate_every", 1);
   thread_spec_ = runner.get<std::string>("threads", "auto");
   const auto device = runner.get_choice("device", "cpu", {"cpu", "cuda"});

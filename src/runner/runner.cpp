@@ -52,6 +52,7 @@ Runner::Runner(ModelSet& models, Loss& loss, std::vector<std::unique_ptr<Optimiz
     state_.world_size = options_.data_parallel->world_size();
   }
   if (options_.precision == Precision::fp16) scaler_ = std::make_unique<GradScaler>(options_.device);
+  if (options_.ema_decay > 0) ema_ = std::make_unique<WeightAverage>(models_, options_.ema_decay);
   if (options_.accumulate_steps > 1 && optimizers_.size() != 1)
     throw Error("'runner.accumulate_steps': gradient accumulation needs a single optimizer stage (this loss has " +
                 std::to_string(optimizers_.size()) + ": a GAN's stages pass gradients through each other's models)");
@@ -132,6 +133,7 @@ void Runner::fit(BatchLoader& train, BatchLoader* validation) {
   if (step_limit_reached() && (!resume_ || resume_->loader.next_batch == 0)) state_.epochs = first_epoch - 1;
   agreed_stop_signal_ = 0;
   if (options_.data_parallel) options_.data_parallel->broadcast_models(models_);
+  fitting_ = true;
   fire(Event::fit_start, control);
   for (int64_t epoch = first_epoch; epoch <= state_.epochs && !control.stop; ++epoch) {
     state_.epoch = epoch;
@@ -147,6 +149,8 @@ void Runner::fit(BatchLoader& train, BatchLoader* validation) {
   state_.stopped_early = control.stop && !(state_.epoch == state_.epochs && epoch_finished_);
   // A stop another rank was asked for is this rank's too from here on (its CLI polls).
   if (agreed_stop_signal_ != 0) request_stop(agreed_stop_signal_);
+  fitting_ = false;
+  if (ema_ && ema_->started()) ema_->swap();  // the averages are the trained models from here on
   fire(Event::fit_end, control);
   train_loader_ = nullptr;
 }
@@ -211,7 +215,7 @@ void Runner::train_epoch(BatchLoader& train, Control& control) {
 void Runner::train_step(const Batch& batch, double share, Control& control) {
   for (auto& optimizer : optimizers_) optimizer->start_step(state_.global_step);
   if (options_.accumulate_steps > 1) return accumulation_step(batch, control);
-  bool metrics_updated = false;
+  bool metrics_updated = false, stepped = false;
   if (options_.data_parallel) options_.data_parallel->broadcast_buffers(models_);
   for (size_t stage = 0; stage < optimizers_.size(); ++stage) {
     auto& optimizer = optimizers_[stage];
@@ -228,6 +232,7 @@ void Runner::train_step(const Batch& batch, double share, Control& control) {
     if (verdict == StepVerdict::apply) {
       fire(Event::after_backward, control);
       optimizer->step();
+      stepped = true;
       fire(Event::after_step, control);
     }
     state_.step_objectives[found->first] = value;
@@ -238,6 +243,7 @@ void Runner::train_step(const Batch& batch, double share, Control& control) {
     }
   }
   if (scaler_) scaler_->update();
+  if (ema_ && stepped) ema_->update();
 }
 
 // A rank with no examples in this step still takes part: zero gradients into each stage's
@@ -253,6 +259,7 @@ void Runner::empty_step() {
     objective_sums_[optimizer.objective()] += 0.0;  // every rank reduces the same names
   }
   if (scaler_) scaler_->update();
+  if (ema_) ema_->update();  // as every other rank (whose step applied: all ranks agree)
 }
 
 // The epoch's training metrics and mean objectives over every rank's examples.

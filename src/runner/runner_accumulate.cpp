@@ -61,6 +61,7 @@ void Runner::accumulation_step(const Batch& batch, Control& control) {
     fire(Event::after_step, control);
   }
   if (scaler_) scaler_->update();
+  if (ema_ && apply) ema_->update();
 }
 
 void Runner::save_accumulated_gradients(torch::serialize::OutputArchive& archive) const {

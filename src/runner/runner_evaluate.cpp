@@ -19,7 +19,29 @@ Batch Runner::to_device(Batch batch) const {
           batch.y.to(options_.device, /*non_blocking=*/true)};
 }
 
+namespace {
+
+// The weight averages in the models for the life of the scope (an evaluation during fit()),
+// the trained weights back whatever happens.
+class AveragesInModels {
+ public:
+  explicit AveragesInModels(WeightAverage* average) : average_(average) {
+    if (average_) average_->swap();
+  }
+  ~AveragesInModels() {
+    if (average_) average_->swap();
+  }
+  AveragesInModels(const AveragesInModels&) = delete;
+  AveragesInModels& operator=(const AveragesInModels&) = delete;
+
+ private:
+  WeightAverage* average_;
+};
+
+}  // namespace
+
 EvaluationResult Runner::evaluate(BatchLoader& loader, const std::string& split) {
+  AveragesInModels averages(ema_ && ema_->started() && fitting_ ? ema_.get() : nullptr);
   Control control;
   state_.split = split;
   fire(Event::evaluation_start, control);

@@ -73,6 +73,7 @@ void Runner::save_state(torch::serialize::OutputArchive& archive) const {
   write_numbers(archive, "last_train_metrics", state_.train_metrics);
   if (scaler_) scaler_->save(archive);
   save_accumulated_gradients(archive);
+  if (ema_) ema_->save(archive);
   for (size_t i = 0; i < optimizers_.size(); ++i) {
     Archive optimizer;
     optimizers_[i]->impl().save(optimizer);
@@ -156,6 +157,7 @@ void Runner::load_state(torch::serialize::InputArchive& archive) {
   if (archive.try_read("last_train_metrics", last_train_metrics))  // absent in older checkpoints
     state_.train_metrics = read_numbers(archive, "last_train_metrics");
   if (scaler_) scaler_->load(archive);
+  if (ema_) ema_->load(archive);
   InArchive gradients;
   if (archive.try_read("accumulated_gradients", gradients)) {
     const auto& params = optimizers_.front()->impl().param_groups();

@@ -32,10 +32,11 @@ TEST_F(CliTest, MaxStepsEndsTheRunInTheEpochItFallsIn) {
   EXPECT_EQ(mt::read_text(dir + "/metrics.csv"), metrics);
 }
 
-// Killed after step 8, the last checkpoint (step 6) inside a group of 4: its gradients are in
-// the checkpoint, and the resumed run ends as the uninterrupted one.
+// Killed after step 8, the last checkpoint (step 6) inside a group of 4: its gradients and
+// the weight averages are in the checkpoint, and the resumed run ends as the uninterrupted one.
 TEST_F(CliTest, ARunKilledInsideAnAccumulationGroupResumesBitwise) {
-  const std::string features = " --set runner.accumulate_steps=4 --set tracking.checkpoint_steps=3";
+  const std::string features =
+      " --set runner.accumulate_steps=4 --set runner.ema_decay=0.9 --set tracking.checkpoint_steps=3";
   ASSERT_EQ(train(features).exit_code, 0);
   const auto uninterrupted = mt::read_text(runs().front() + "/model.safetensors");
   const auto killed = mt::run_command("MODLR_TEST_FAULT=batch_end:8:KILL " MODLR_BINARY " train " + config + features);
@@ -47,7 +48,7 @@ TEST_F(CliTest, ARunKilledInsideAnAccumulationGroupResumesBitwise) {
   const auto resumed = train(features + " --resume " + broken);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_EQ(mt::read_text(broken + "/model.safetensors"), uninterrupted);
-  // Accumulation changes the run: groups of 4 are not the plain run.
+  // Accumulation and averaging change the run: they are not the plain run.
   ASSERT_EQ(train().exit_code, 0);
   EXPECT_NE(mt::read_text(runs().back() + "/model.safetensors"), uninterrupted);
 }

@@ -35,6 +35,7 @@ void expect_identical(const ParityResult& result) {
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("initial weights: bitwise identical"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("final weights: bitwise identical"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("exported weights: bitwise identical"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("config.yaml identical"), std::string::npos) << result.output;
   EXPECT_EQ(result.output.find("differs"), std::string::npos) << result.output;
 }
@@ -225,5 +226,14 @@ TEST_F(ParityTest, EpochWarmupWithScaledAccumulation) {
                                 synthetic() + " --set dataset.batch_size=64 --set runner.accumulate_steps=2"
                                               " --set runner.precision=fp16 --set optimizer.schedule.warmup=2"
                                               " --set optimizer.schedule.warmup_unit=epoch --set optimizer.schedule.warmup_start=0.25",
+                                runs));
+}
+
+// An exponential moving average of the weights (validated and exported): modlr's against
+// PyTorch's own AveragedModel with get_ema_multi_avg_fn in the twin.
+TEST_F(ParityTest, WeightAverageAgainstPyTorchsAveragedModel) {
+  expect_identical(check_parity("configs/lenet5-fashion-mnist.yaml",
+                                synthetic() + " --set dataset.validation=0.2 --set runner.ema_decay=0.9"
+                                              " --set optimizer.momentum=0.9",
                                 runs));
 }

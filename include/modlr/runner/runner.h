@@ -18,6 +18,7 @@
 #include "modlr/optimizer/optimizer.h"
 #include "modlr/runner/hook.h"
 #include "modlr/runner/mixed_precision.h"
+#include "modlr/runner/weight_average.h"
 
 namespace modlr {
 
@@ -31,6 +32,9 @@ struct RunnerOptions {
   /// may be shorter), before one optimizer step. Needs a single optimizer stage and a
   /// single process. Checkpoints taken inside a group keep its gradients.
   int64_t accumulate_steps = 1;
+  /// runner.ema_decay: 0 (off), or the decay of an exponential moving average of the
+  /// weights (weight_average.h) that validation evaluates and fit() leaves in the models.
+  double ema_decay = 0;
   torch::Device device = torch::kCPU;
   std::vector<std::string> train_metrics;  ///< computed on training batches, per epoch
   std::vector<std::string> eval_metrics;   ///< computed by evaluate()
@@ -130,6 +134,8 @@ class Runner {
   bool epoch_finished_ = false;                  ///< between epoch_end and the next epoch
   std::shared_ptr<Progress> resume_;
   std::unique_ptr<GradScaler> scaler_;           ///< runner.precision fp16 only
+  std::unique_ptr<WeightAverage> ema_;           ///< runner.ema_decay > 0 only
+  bool fitting_ = false;                         ///< inside fit(): evaluations use the averages
   int agreed_stop_signal_ = 0;                   ///< data-parallel: a stop some rank asked for
   std::array<std::vector<Hook*>, static_cast<size_t>(Event::fit_end) + 1> subscribers_;
   std::map<std::string, double> hook_seconds_;
