@@ -15,4 +15,4 @@ cmake --build build-asan -j 2
 export ASAN_OPTIONS=detect_leaks=0:detect_container_overflow=0:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ctest --test-dir build-asan -j 2 --output-on-failure \
-      -E "^([A-Za-z]*Cli[A-Za-z]*|[A-Za-z]*Parity[A-Za-z]*|[A-Za-z]*Configs|BadInputTest|ResumeTest|ExportTest|Browser|NamespacedHosts|DistributedSyncBatchNorm)\."
+      -E "^([A-Za-z]*Cli[A-Za-z]*|[A-Za-z]*Parity[A-Za-z]*|[A-Za-z]*Configs|BadInputTest|ResumeTest|ExportTest|Browser|NamespacedHosts|DistributedSyncBatchNorm|Install)\."

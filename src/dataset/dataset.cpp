@@ -37,28 +37,65 @@ const char* split_name(Split split) {
   return "?";
 }
 
+DatasetOptions DatasetOptions::from_config(const Config& section) {
+  DatasetOptions o;
+  o.limit = section.get_count("limit", o.limit, /*allow_zero=*/true);
+  o.validation = section.get<double>("validation", o.validation);
+  if (o.validation < 0 || o.validation >= 1) section.fail("validation", "must be a fraction in [0, 1)");
+  o.batch_size = section.get_count("batch_size", o.batch_size);
+  o.shuffle = section.get<bool>("shuffle", o.shuffle);
+  o.drop_last = section.get<bool>("drop_last", o.drop_last);
+  o.prefetch = section.get_count("prefetch", o.prefetch, /*allow_zero=*/true);
+  o.eval_batch_size = section.get_count("eval_batch_size", o.eval_batch_size);
+  // Read only when present, so configs without augmentation resolve as before.
+  if (section.has("augment")) o.augment = AugmentOptions::from_config(section.section("augment"));
+  o.device = section.get_choice("device", o.device, {"auto", "cpu", "cuda"});
+  return o;
+}
+
 Dataset::Dataset(const Config& section, uint64_t seed, torch::Device compute_device)
     : config_(section), seed_(seed), compute_device_(compute_device) {
   source_name_ = section.get<std::string>("name", "idx");
   source_ = data_source_registry().create(source_name_, section.path("name"), section);
-  limit_ = section.get_count("limit", 0, /*allow_zero=*/true);
-  validation_fraction_ = section.get<double>("validation", 0.0);
-  if (validation_fraction_ < 0 || validation_fraction_ >= 1)
-    section.fail("validation", "must be a fraction in [0, 1)");
-  train_options_.batch_size = section.get_count("batch_size", 32);
-  train_options_.shuffle = section.get<bool>("shuffle", true);
-  train_options_.drop_last = section.get<bool>("drop_last", false);
-  train_options_.prefetch = section.get_count("prefetch", 0, /*allow_zero=*/true);
-  train_options_.seed = seed;
+  apply(DatasetOptions::from_config(section));
+}
+
+Dataset::Dataset(std::unique_ptr<DataSource> source, std::string source_name, DatasetOptions options, uint64_t seed,
+                 torch::Device compute_device)
+    : source_(std::move(source)), source_name_(std::move(source_name)), seed_(seed), compute_device_(compute_device) {
+  if (!source_) throw Error("Dataset: no data source");
+  if (options.limit < 0) fail("limit", "must be >= 0");
+  if (options.validation < 0 || options.validation >= 1) fail("validation", "must be a fraction in [0, 1)");
+  if (options.batch_size <= 0) fail("batch_size", "must be > 0");
+  if (options.eval_batch_size <= 0) fail("eval_batch_size", "must be > 0");
+  if (options.prefetch < 0) fail("prefetch", "must be >= 0");
+  if (options.device != "auto" && options.device != "cpu" && options.device != "cuda")
+    fail("device", "must be auto, cpu or cuda");
+  apply(options);
+}
+
+void Dataset::apply(const DatasetOptions& options) {
+  limit_ = options.limit;
+  validation_fraction_ = options.validation;
+  train_options_.batch_size = options.batch_size;
+  train_options_.shuffle = options.shuffle;
+  train_options_.drop_last = options.drop_last;
+  train_options_.prefetch = options.prefetch;
+  train_options_.seed = seed_;
   eval_options_ = train_options_;
-  eval_options_.batch_size = section.get_count("eval_batch_size", 1000);
+  eval_options_.batch_size = options.eval_batch_size;
   eval_options_.shuffle = false;
   eval_options_.drop_last = false;
-  // Read only when present, so configs without augmentation resolve as before.
-  if (section.has("augment")) train_options_.augment = AugmentOptions::from_config(section.section("augment"));
-  device_choice_ = section.get_choice("device", "auto", {"auto", "cpu", "cuda"});
+  train_options_.augment = options.augment;
+  device_choice_ = options.device;
   if (device_choice_ == "cuda" && !compute_device_.is_cuda())
-    section.fail("device", "cuda needs runner.device: cuda (batches go where the models compute)");
+    fail("device", "cuda needs runner.device: cuda (batches go where the models compute)");
+}
+
+// A config error names the file and key; from code, the option.
+void Dataset::fail(const std::string& key, const std::string& what) const {
+  if (config_) config_->fail(key, what);
+  throw Error("'dataset." + key + "': " + what);
 }
 
 void Dataset::load() {
@@ -71,7 +108,7 @@ void Dataset::load() {
   TensorData train = take_first(data.train, limit_);
   if (data.validation.size() > 0) {
     if (validation_fraction_ > 0)
-      config_.fail("validation", "must be 0: the source reads its own validation split (validation_path)");
+      fail("validation", "must be 0: the source reads its own validation split (validation_path)");
     train_ = std::move(train);
     validation_ = std::move(data.validation);
   } else if (validation_fraction_ > 0) {
@@ -117,7 +154,7 @@ void Dataset::place_on_device() {
   for (const auto& extra : extra_tests_) bytes += bytes_of(extra.data);
   data_device_ = torch::kCPU;
   if (train_.lazy) {  // read on demand on the host, batches copied as they come
-    if (device_choice_ == "cuda") config_.fail("device", "cuda needs the data in memory (cache: memory)");
+    if (device_choice_ == "cuda") fail("device", "cuda needs the data in memory (cache: memory)");
     train_options_.pin_memory = eval_options_.pin_memory = compute_device_.is_cuda();
     return;
   }

@@ -10,7 +10,7 @@
 //                                    # unpack_dir); labels stay in memory.
 // Inputs become float32 [N, 1, H, W]; targets int64 [N].
 #include "lazy_examples.h"
-#include "modlr/dataset/dataset.h"
+#include "modlr/dataset/idx_source.h"
 #include "modlr/dataset/image_preprocess.h"
 #include "modlr/formats/file_bytes.h"
 #include "modlr/formats/idx.h"
@@ -21,36 +21,26 @@ namespace {
 
 class IdxSource : public DataSource {
  public:
-  explicit IdxSource(const Config& c)
-      : dir_(c.get<std::string>("path")),
-        classes_(c.get_count("classes", 10, false, 256)),  // IDX labels are bytes
-        train_images_(c.get<std::string>("train_images", "train-images-idx3-ubyte")),
-        train_labels_(c.get<std::string>("train_labels", "train-labels-idx1-ubyte")),
-        test_images_(c.get<std::string>("test_images", "t10k-images-idx3-ubyte")),
-        test_labels_(c.get<std::string>("test_labels", "t10k-labels-idx1-ubyte")),
-        preprocess_(ImagePreprocess::from_config(c, 1)),
-        decode_limits_(decode_limits(c)),
-        cache_bytes_(read_cache_option(c)),
-        unpack_dir_(cache_bytes_ >= 0 ? read_unpack_dir(c) : "") {}
+  explicit IdxSource(IdxOptions options) : options_(std::move(options)) {}
 
   SourceData load() override {
     SourceData out;
-    if (cache_bytes_ >= 0) return load_lazily(std::move(out));
-    out.train = read_split(train_images_, train_labels_, out.files);
-    out.test = read_split(test_images_, test_labels_, out.files);
+    if (options_.cache_bytes >= 0) return load_lazily(std::move(out));
+    out.train = read_split(options_.train_images, options_.train_labels, out.files);
+    out.test = read_split(options_.test_images, options_.test_labels, out.files);
     return out;
   }
 
   std::optional<InputNormalization> input_normalization() const override {
-    return preprocess_.as_normalization();
+    return options_.preprocess.as_normalization();
   }
 
  private:
   TensorData read_split(const std::string& images_stem, const std::string& labels_stem,
                         std::vector<DataFile>& files) const {
-    const auto images_path = formats::resolve_data_file(dir_, images_stem);
-    const auto labels_path = formats::resolve_data_file(dir_, labels_stem);
-    auto pair = formats::read_idx_pair(images_path, labels_path, static_cast<int>(classes_), decode_limits_);
+    const auto images_path = formats::resolve_data_file(options_.dir, images_stem);
+    const auto labels_path = formats::resolve_data_file(options_.dir, labels_stem);
+    auto pair = formats::read_idx_pair(images_path, labels_path, static_cast<int>(options_.classes), options_.decode_limits);
     files.push_back({images_path, formats::sha256_file_hex(images_path)});
     files.push_back({labels_path, formats::sha256_file_hex(labels_path)});
     const auto& dims = pair.images.dims;
@@ -61,7 +51,7 @@ class IdxSource : public DataSource {
                                    torch::kUInt8);
     auto labels = torch::from_blob(pair.labels.data.data(), {n}, torch::kUInt8);
     // from_blob borrows the vectors; both conversions below copy before they go away.
-    return {preprocess_.apply(images), labels.to(torch::kInt64)};
+    return {options_.preprocess.apply(images), labels.to(torch::kInt64)};
   }
 
   // Both splits' images read at their offsets through one cache; the labels in memory.
@@ -69,15 +59,15 @@ class IdxSource : public DataSource {
     std::vector<RecordFilePart> parts;
     std::vector<torch::Tensor> labels;
     std::vector<int64_t> shape;
-    for (const auto& [images_stem, labels_stem] : {std::make_pair(train_images_, train_labels_), std::make_pair(test_images_, test_labels_)}) {
-      const auto images_path = formats::resolve_data_file(dir_, images_stem);
-      const auto labels_path = formats::resolve_data_file(dir_, labels_stem);
+    for (const auto& [images_stem, labels_stem] : {std::make_pair(options_.train_images, options_.train_labels), std::make_pair(options_.test_images, options_.test_labels)}) {
+      const auto images_path = formats::resolve_data_file(options_.dir, images_stem);
+      const auto labels_path = formats::resolve_data_file(options_.dir, labels_stem);
       out.files.push_back({images_path, formats::sha256_file_hex(images_path)});
       out.files.push_back({labels_path, formats::sha256_file_hex(labels_path)});
-      const auto images = formats::SeekableFile::open(images_path, out.files[out.files.size() - 2].sha256, unpack_dir_, decode_limits_);
+      const auto images = formats::SeekableFile::open(images_path, out.files[out.files.size() - 2].sha256, options_.unpack_dir, options_.decode_limits);
       const auto header = formats::read_idx_header(*images);
-      auto label_array = formats::read_idx(labels_path, decode_limits_);
-      formats::check_idx_pair(header.dims, label_array, images_path, labels_path, static_cast<int>(classes_));
+      auto label_array = formats::read_idx(labels_path, options_.decode_limits);
+      formats::check_idx_pair(header.dims, label_array, images_path, labels_path, static_cast<int>(options_.classes));
       const std::vector<int64_t> image_shape{1, header.dims[1], header.dims[2]};
       if (!shape.empty() && shape != image_shape)
         throw Error(images_path + ": images of " + std::to_string(header.dims[1]) + "x" + std::to_string(header.dims[2]) +
@@ -87,8 +77,8 @@ class IdxSource : public DataSource {
       labels.push_back(torch::tensor(std::vector<int64_t>(label_array.data.begin(), label_array.data.end()), torch::kInt64));
     }
     const auto n_train = parts[0].count, n_test = parts[1].count;
-    const auto preprocess = preprocess_;
-    const auto all = LazyExamples::create(n_train + n_test, record_file_decode(parts, shape), shape, torch::kUInt8, cache_bytes_,
+    const auto preprocess = options_.preprocess;
+    const auto all = LazyExamples::create(n_train + n_test, record_file_decode(parts, shape), shape, torch::kUInt8, options_.cache_bytes,
                                           [preprocess](const torch::Tensor& rows) { return preprocess.apply(rows); });
     const auto targets = torch::cat(labels);
     out.train = lazy_split(all, targets, 0, n_train);
@@ -96,19 +86,34 @@ class IdxSource : public DataSource {
     return out;
   }
 
-  std::string dir_;
-  int64_t classes_;
-  std::string train_images_, train_labels_, test_images_, test_labels_;
-  ImagePreprocess preprocess_;
-  formats::DecodeLimits decode_limits_;
-  int64_t cache_bytes_;     ///< dataset.cache: -1 = memory
-  std::string unpack_dir_;  ///< read only for a lazy source
+  IdxOptions options_;
 };
 
 }  // namespace
 
+IdxOptions IdxOptions::from_config(const Config& c) {
+  IdxOptions o;
+  o.dir = c.get<std::string>("path");
+  o.classes = c.get_count("classes", o.classes, false, 256);  // IDX labels are bytes
+  o.train_images = c.get<std::string>("train_images", o.train_images);
+  o.train_labels = c.get<std::string>("train_labels", o.train_labels);
+  o.test_images = c.get<std::string>("test_images", o.test_images);
+  o.test_labels = c.get<std::string>("test_labels", o.test_labels);
+  o.preprocess = ImagePreprocess::from_config(c, 1);
+  o.decode_limits = modlr::decode_limits(c);
+  o.cache_bytes = read_cache_option(c);
+  if (o.cache_bytes >= 0) o.unpack_dir = read_unpack_dir(c);
+  return o;
+}
+
+std::unique_ptr<DataSource> make_idx_source(IdxOptions options) {
+  if (options.dir.empty()) throw Error("IdxOptions::dir: names no folder");
+  if (options.classes < 1 || options.classes > 256) throw Error("IdxOptions::classes: must be in 1..256");
+  return std::make_unique<IdxSource>(std::move(options));
+}
+
 MODLR_REGISTER(data_source_registry, "idx", [](const Config& c) -> std::unique_ptr<DataSource> {
-  return std::make_unique<IdxSource>(c);
+  return make_idx_source(IdxOptions::from_config(c));
 });
 
 }  // namespace modlr

@@ -30,14 +30,14 @@ Optimizer::Optimizer(std::unique_ptr<torch::optim::Optimizer> impl,
 
 void Optimizer::start_epoch(int64_t epoch) {
   epoch_ = epoch;
-  double lr = schedule_->lr_at(epoch, base_lr_);
+  double lr = schedule_ ? schedule_->lr_at(epoch, base_lr_) : base_lr_;
   if (!warmup_.per_step) lr *= warmup_.factor(epoch);
   for (auto& group : impl_->param_groups()) group.options().set_lr(lr);
 }
 
 void Optimizer::start_step(int64_t step) {
   if (!warmup_.per_step || warmup_.length == 0) return;
-  const double lr = schedule_->lr_at(epoch_, base_lr_) * warmup_.factor(step);
+  const double lr = (schedule_ ? schedule_->lr_at(epoch_, base_lr_) : base_lr_) * warmup_.factor(step);
   for (auto& group : impl_->param_groups()) group.options().set_lr(lr);
 }
 

@@ -148,9 +148,10 @@ void ProgressHook::on(Event event, const RunState& s, Control&) {
       if (terminal_) std::fprintf(stderr, "\r\033[K");
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start_).count();
-      std::cout << "epoch " << s.epoch << "/" << s.epochs << format_metrics(s.train_metrics)
-                << "  (" << std::fixed << std::setprecision(1) << seconds << " s)" << std::endl;
-      std::cout.unsetf(std::ios::fixed);
+      std::ostringstream line;  // formatted apart, so std::cout's own format is left alone
+      line << "epoch " << s.epoch << "/" << s.epochs << format_metrics(s.train_metrics) << "  (" << std::fixed
+           << std::setprecision(1) << seconds << " s)";
+      std::cout << line.str() << std::endl;
       break;
     }
     case Event::evaluation_end:

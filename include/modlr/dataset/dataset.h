@@ -112,11 +112,31 @@ DataSourceRegistry& data_source_registry();
 enum class Split { train, validation, test };
 const char* split_name(Split split);
 
+/// How a Dataset splits, batches and places what its source reads; the keys of the
+/// `dataset` section above, with the same defaults.
+struct DatasetOptions {
+  int64_t limit = 0;              ///< first N training examples (0 = all)
+  double validation = 0.0;        ///< fraction held out, in [0, 1)
+  int64_t batch_size = 32;
+  int64_t eval_batch_size = 1000;
+  bool shuffle = true;
+  bool drop_last = false;
+  int64_t prefetch = 0;
+  AugmentOptions augment;         ///< training batches only; off by default
+  std::string device = "auto";    ///< auto | cpu | cuda
+  /// Reads the keys above from a `dataset` section (one reader per key); errors name them.
+  static DatasetOptions from_config(const Config& section);
+};
+
 class Dataset {
  public:
   /// Reads the `dataset` section; the source is created now, data is read by load().
   /// `compute_device` is where the models run (runner.device): it decides dataset.device auto.
   Dataset(const Config& section, uint64_t seed, torch::Device compute_device = torch::kCPU);
+  /// The same from code: `source` (e.g. make_idx_source), registered as `source_name` for
+  /// the run record. Throws modlr::Error naming the option when one is out of range.
+  Dataset(std::unique_ptr<DataSource> source, std::string source_name, DatasetOptions options, uint64_t seed,
+          torch::Device compute_device = torch::kCPU);
 
   /// Reads the data (once), applies `limit` and the validation split, then places the
   /// splits on the data device.
@@ -153,7 +173,10 @@ class Dataset {
   void check_extra_tests() const;
   void place_on_device();
 
-  Config config_;  ///< the dataset section, for errors naming its keys
+  [[noreturn]] void fail(const std::string& key, const std::string& what) const;
+  void apply(const DatasetOptions& options);
+
+  std::optional<Config> config_;  ///< the dataset section, for errors naming its keys (none from code)
   std::unique_ptr<DataSource> source_;
   std::string source_name_;
   int64_t limit_ = 0;

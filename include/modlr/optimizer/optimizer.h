@@ -46,6 +46,10 @@ struct LinearWarmup {
   }
 };
 
+/// An update rule with its schedule, warm-up and clipping. From code: wrap any
+/// torch::optim optimizer, e.g. Optimizer(std::make_unique<torch::optim::SGD>(params,
+/// torch::optim::SGDOptions(0.05)), nullptr, 0.05, 0.0, "model", "loss"); a null schedule
+/// keeps base_lr constant. clip_grad_norm 0 = no clipping.
 class Optimizer {
  public:
   Optimizer(std::unique_ptr<torch::optim::Optimizer> impl, std::shared_ptr<LrSchedule> schedule,
