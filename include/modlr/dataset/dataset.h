@@ -22,6 +22,9 @@
 ///                             # On cuda no batch is copied per step; on cpu with a CUDA run,
 ///                             # batches are cut into pinned memory and copied asynchronously.
 ///   max_decompressed_mib: 4096, max_compression_ratio: 200   # gzip bounds (decode_limits)
+///   cache: memory             # every source: memory (all decoded at load) | none | N (MB):
+///                             # examples read per batch through an N MB cache (LazyRows);
+///   unpack_dir: ~/.cache/modlr/unpacked   # where a gzipped file read per batch is unpacked
 /// plus the source's own keys (e.g. scale, mean, std for images).
 #include <memory>
 #include <optional>
