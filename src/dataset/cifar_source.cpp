@@ -16,7 +16,7 @@
 #include <regex>
 
 #include "lazy_examples.h"
-#include "modlr/dataset/dataset.h"
+#include "modlr/dataset/cifar10_source.h"
 #include "modlr/dataset/image_preprocess.h"
 #include "modlr/formats/cifar.h"
 #include "modlr/formats/file_bytes.h"
@@ -39,65 +39,58 @@ std::string resolve_batch_file(const std::string& dir, const std::string& stem) 
   }
 }
 
+// The first inconsistency of `o` as (key, what), or an empty key.
+std::pair<std::string, std::string> problem(const Cifar10Options& o) {
+  if (o.dir.empty()) return {"path", "names no folder"};
+  if (o.train_files.empty()) return {"train_files", "needs at least one file"};
+  if (o.test_files.empty()) return {"test_files", "needs at least one file"};
+  for (const auto& stem : o.test_files)
+    if (std::find(o.train_files.begin(), o.train_files.end(), stem) != o.train_files.end())
+      return {"test_files", "'" + stem + "' is also a training file"};
+  static const std::regex valid_name("[a-z][a-z0-9_]*");
+  for (const auto& [name, files] : o.extra_test_files) {
+    if (!std::regex_match(name, valid_name) || name == "train" || name == "validation" || name == "test")
+      return {"extra_test_files." + name, "a split name must match [a-z][a-z0-9_]* and not be train, validation or test"};
+    if (files.empty()) return {"extra_test_files." + name, "needs at least one file"};
+  }
+  return {};
+}
+
 class Cifar10Source : public DataSource {
  public:
-  explicit Cifar10Source(const Config& c)
-      : dir_(c.get<std::string>("path")),
-        train_files_(stems(c, "train_files", {"data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4"})),
-        test_files_(stems(c, "test_files", {"data_batch_5"})) {
-    for (const auto& stem : test_files_)
-      if (std::find(train_files_.begin(), train_files_.end(), stem) != train_files_.end())
-        c.fail("test_files", "'" + stem + "' is also a training file");
-    const auto extra = c.section("extra_test_files");
-    static const std::regex valid_name("[a-z][a-z0-9_]*");
-    for (const auto& name : extra.keys()) {
-      if (!std::regex_match(name, valid_name) || name == "train" || name == "validation" || name == "test")
-        extra.fail(name, "a split name must match [a-z][a-z0-9_]* and not be train, validation or test");
-      extra_files_.emplace_back(name, stems(extra, name, {}));
-    }
-    preprocess_ = ImagePreprocess::from_config(c, 3);
-    decode_limits_ = decode_limits(c);
-    cache_bytes_ = read_cache_option(c);
-    if (cache_bytes_ >= 0) unpack_dir_ = read_unpack_dir(c);
-  }
+  explicit Cifar10Source(Cifar10Options options) : options_(std::move(options)) {}
 
   SourceData load() override {
     SourceData out;
-    if (cache_bytes_ >= 0) return load_lazily(std::move(out));
-    out.train = read_split(train_files_, out.files);
-    out.test = read_split(test_files_, out.files);
-    for (const auto& [name, files] : extra_files_) out.extra_tests.push_back({name, read_split(files, out.files)});
+    if (options_.cache_bytes >= 0) return load_lazily(std::move(out));
+    out.train = read_split(options_.train_files, out.files);
+    out.test = read_split(options_.test_files, out.files);
+    for (const auto& [name, files] : options_.extra_test_files) out.extra_tests.push_back({name, read_split(files, out.files)});
     return out;
   }
 
   std::optional<InputNormalization> input_normalization() const override {
-    return preprocess_.as_normalization();
+    return options_.preprocess.as_normalization();
   }
 
  private:
-  static std::vector<std::string> stems(const Config& c, const std::string& key, std::vector<std::string> fallback) {
-    auto list = fallback.empty() ? c.get<std::vector<std::string>>(key) : c.get(key, fallback);
-    if (list.empty()) c.fail(key, "needs at least one file");
-    return list;
-  }
-
   TensorData read_split(const std::vector<std::string>& stems, std::vector<DataFile>& files) const {
     std::vector<torch::Tensor> images, labels;
     for (const auto& stem : stems) {
-      const auto path = resolve_batch_file(dir_, stem);
-      auto records = formats::read_cifar10(path, decode_limits_);
+      const auto path = resolve_batch_file(options_.dir, stem);
+      auto records = formats::read_cifar10(path, options_.decode_limits);
       files.push_back({path, formats::sha256_file_hex(path)});
       const auto n = static_cast<int64_t>(records.count());
       // from_blob borrows the vectors; clone/to copy before they go away.
       images.push_back(torch::from_blob(records.pixels.data(), {n, 3, 32, 32}, torch::kUInt8).clone());
       labels.push_back(torch::from_blob(records.labels.data(), {n}, torch::kUInt8).to(torch::kInt64));
     }
-    return {preprocess_.apply(torch::cat(images)), torch::cat(labels)};
+    return {options_.preprocess.apply(torch::cat(images)), torch::cat(labels)};
   }
 
   // The records of `path` read at their offsets: its part of the lazy rows, and its labels.
   RecordFilePart open_lazily(const std::string& path, const std::string& sha256, std::vector<int64_t>& labels) const {
-    const auto file = formats::SeekableFile::open(path, sha256, unpack_dir_, decode_limits_);
+    const auto file = formats::SeekableFile::open(path, sha256, options_.unpack_dir, options_.decode_limits);
     const auto count = static_cast<int64_t>(formats::cifar10_record_count(file->size(), path));
     std::vector<uint8_t> chunk;
     for (int64_t first = 0; first < count; first += 1024) {  // the label bytes, 3 MB at a time
@@ -116,46 +109,62 @@ class Cifar10Source : public DataSource {
   SourceData load_lazily(SourceData out) const {
     std::vector<RecordFilePart> parts;
     std::vector<int64_t> labels, split_sizes;
-    std::vector<const std::vector<std::string>*> splits{&train_files_, &test_files_};
-    for (const auto& extra : extra_files_) splits.push_back(&extra.second);
+    std::vector<const std::vector<std::string>*> splits{&options_.train_files, &options_.test_files};
+    for (const auto& extra : options_.extra_test_files) splits.push_back(&extra.second);
     for (const auto* stems : splits) {
       const auto before = labels.size();
       for (const auto& stem : *stems) {
-        const auto path = resolve_batch_file(dir_, stem);
+        const auto path = resolve_batch_file(options_.dir, stem);
         out.files.push_back({path, formats::sha256_file_hex(path)});
         parts.push_back(open_lazily(path, out.files.back().sha256, labels));
       }
       split_sizes.push_back(static_cast<int64_t>(labels.size() - before));
     }
     const std::vector<int64_t> shape{3, 32, 32};
-    const auto preprocess = preprocess_;
+    const auto preprocess = options_.preprocess;
     const auto all = LazyExamples::create(static_cast<int64_t>(labels.size()), record_file_decode(parts, shape), shape,
-                                          torch::kUInt8, cache_bytes_,
+                                          torch::kUInt8, options_.cache_bytes,
                                           [preprocess](const torch::Tensor& rows) { return preprocess.apply(rows); });
     const auto targets = torch::tensor(labels, torch::kInt64);
     out.train = lazy_split(all, targets, 0, split_sizes[0]);
     out.test = lazy_split(all, targets, split_sizes[0], split_sizes[1]);
     int64_t first = split_sizes[0] + split_sizes[1];
-    for (size_t e = 0; e < extra_files_.size(); ++e) {
-      out.extra_tests.push_back({extra_files_[e].first, lazy_split(all, targets, first, split_sizes[e + 2])});
+    for (size_t e = 0; e < options_.extra_test_files.size(); ++e) {
+      out.extra_tests.push_back({options_.extra_test_files[e].first, lazy_split(all, targets, first, split_sizes[e + 2])});
       first += split_sizes[e + 2];
     }
     return out;
   }
 
-  std::string dir_;
-  std::vector<std::string> train_files_, test_files_;
-  std::vector<std::pair<std::string, std::vector<std::string>>> extra_files_;
-  ImagePreprocess preprocess_;
-  formats::DecodeLimits decode_limits_;
-  int64_t cache_bytes_ = -1;  ///< dataset.cache: -1 = memory
-  std::string unpack_dir_;    ///< read only for a lazy source
+  Cifar10Options options_;
 };
 
 }  // namespace
 
+Cifar10Options Cifar10Options::from_config(const Config& c) {
+  Cifar10Options o;
+  o.dir = c.get<std::string>("path");
+  o.train_files = c.get("train_files", o.train_files);
+  o.test_files = c.get("test_files", o.test_files);
+  const auto extra = c.section("extra_test_files");
+  for (const auto& name : extra.keys()) o.extra_test_files.emplace_back(name, extra.get<std::vector<std::string>>(name));
+  const auto [key, what] = problem(o);
+  if (!key.empty()) c.fail(key, what);
+  o.preprocess = ImagePreprocess::from_config(c, 3);
+  o.decode_limits = modlr::decode_limits(c);
+  o.cache_bytes = read_cache_option(c);
+  if (o.cache_bytes >= 0) o.unpack_dir = read_unpack_dir(c);
+  return o;
+}
+
+std::unique_ptr<DataSource> make_cifar10_source(Cifar10Options options) {
+  const auto [key, what] = problem(options);
+  if (!key.empty()) throw Error("'dataset." + key + "': " + what);
+  return std::make_unique<Cifar10Source>(std::move(options));
+}
+
 MODLR_REGISTER(data_source_registry, "cifar10", [](const Config& c) -> std::unique_ptr<DataSource> {
-  return std::make_unique<Cifar10Source>(c);
+  return make_cifar10_source(Cifar10Options::from_config(c));
 });
 
 }  // namespace modlr

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "modlr/core/error.h"
+#include "cifar_fixture.h"
+#include "modlr/dataset/cifar10_source.h"
 #include "modlr/dataset/data_report.h"
 #include "modlr/dataset/idx_source.h"
 #include "modlr/loss/supervised.h"
@@ -60,6 +62,36 @@ TEST(DatasetFromCode, BadOptionsNameTheKey) {
   source.dir = "";
   EXPECT_EQ(error_of({}, source), "IdxOptions::dir: names no folder");
   EXPECT_THROW(modlr::CrossEntropyLoss(modlr::CrossEntropyOptions{1.0}), modlr::Error);
+  modlr::Cifar10Options cifar;
+  cifar.dir = "/nowhere";
+  cifar.test_files = {"data_batch_1"};
+  try {
+    modlr::make_cifar10_source(cifar);
+    FAIL() << "no error";
+  } catch (const modlr::Error& e) {
+    EXPECT_STREQ(e.what(), "'dataset.test_files': 'data_batch_1' is also a training file");
+  }
+}
+
+TEST(DatasetFromCode, Cifar10FromOptionsEqualsItsConfig) {
+  mt::TempDir dir;
+  mt::write_synthetic_cifar(dir.path(), 10, 4);
+  modlr::Dataset from_config(modlr::Config::parse("dataset:\n  name: cifar10\n  path: " + dir.path() +
+                                                      "\n  extra_test_files: {official: [test_batch_first1000]}\n",
+                                                  "c.yaml").section("dataset"),
+                             2);
+  modlr::Cifar10Options options;
+  options.dir = dir.path();
+  options.extra_test_files = {{"official", {"test_batch_first1000"}}};
+  modlr::Dataset from_code(modlr::make_cifar10_source(options), "cifar10", {}, 2);
+  from_config.load();
+  from_code.load();
+  for (const auto split : {modlr::Split::train, modlr::Split::test}) {
+    const auto a = modlr::first_examples(from_config, split, 50), b = modlr::first_examples(from_code, split, 50);
+    EXPECT_TRUE(torch::equal(a.x, b.x) && torch::equal(a.y, b.y)) << modlr::split_name(split);
+  }
+  ASSERT_EQ(from_code.extra_tests().size(), 1u);
+  EXPECT_TRUE(torch::equal(from_code.extra_tests()[0].data.inputs, from_config.extra_tests()[0].data.inputs));
 }
 
 }  // namespace
