@@ -62,7 +62,7 @@ class Cifar10Source : public DataSource {
 
   SourceData load() override {
     SourceData out;
-    if (options_.cache_bytes >= 0) return load_lazily(std::move(out));
+    if (options_.read.per_batch()) return load_lazily(std::move(out));
     out.train = read_split(options_.train_files, out.files);
     out.test = read_split(options_.test_files, out.files);
     for (const auto& [name, files] : options_.extra_test_files) out.extra_tests.push_back({name, read_split(files, out.files)});
@@ -90,7 +90,7 @@ class Cifar10Source : public DataSource {
 
   // The records of `path` read at their offsets: its part of the lazy rows, and its labels.
   RecordFilePart open_lazily(const std::string& path, const std::string& sha256, std::vector<int64_t>& labels) const {
-    const auto file = formats::SeekableFile::open(path, sha256, options_.unpack_dir, options_.decode_limits);
+    const auto file = formats::SeekableFile::open(path, sha256, options_.read.unpack_dir, options_.decode_limits);
     const auto count = static_cast<int64_t>(formats::cifar10_record_count(file->size(), path));
     std::vector<uint8_t> chunk;
     for (int64_t first = 0; first < count; first += 1024) {  // the label bytes, 3 MB at a time
@@ -123,7 +123,7 @@ class Cifar10Source : public DataSource {
     const std::vector<int64_t> shape{3, 32, 32};
     const auto preprocess = options_.preprocess;
     const auto all = LazyExamples::create(static_cast<int64_t>(labels.size()), record_file_decode(parts, shape), shape,
-                                          torch::kUInt8, options_.cache_bytes,
+                                          torch::kUInt8, options_.read.cache_bytes,
                                           [preprocess](const torch::Tensor& rows) { return preprocess.apply(rows); });
     const auto targets = torch::tensor(labels, torch::kInt64);
     out.train = lazy_split(all, targets, 0, split_sizes[0]);
@@ -152,8 +152,7 @@ Cifar10Options Cifar10Options::from_config(const Config& c) {
   if (!key.empty()) c.fail(key, what);
   o.preprocess = ImagePreprocess::from_config(c, 3);
   o.decode_limits = modlr::decode_limits(c);
-  o.cache_bytes = read_cache_option(c);
-  if (o.cache_bytes >= 0) o.unpack_dir = read_unpack_dir(c);
+  o.read = ReadOptions::from_config(c);
   return o;
 }
 

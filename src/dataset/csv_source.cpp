@@ -106,8 +106,7 @@ CsvSource::CsvSource(const Config& c)
       target_scale_(c.get_positive("target_scale", 1.0)),
       max_categories_(c.get_count("max_categories", 1000, false, 1 << 24)),
       decode_limits_(decode_limits(c)),
-      cache_bytes_(read_cache_option(c)),
-      unpack_dir_(cache_bytes_ >= 0 ? read_unpack_dir(c) : "") {
+      read_(ReadOptions::from_config(c)) {
   if (!(test_fraction_ > 0 && test_fraction_ < 1)) c.fail("test_fraction", "must be a fraction in (0, 1)");
   require_distinct(c, "features", features_);
   require_distinct(c, "categorical", categorical_);
@@ -219,7 +218,7 @@ bool RowReader::read(const CsvRow& cells, std::vector<double>& x, std::vector<do
 }
 
 SourceData CsvSource::load() {
-  if (cache_bytes_ >= 0) return load_lazily();
+  if (read_.per_batch()) return load_lazily();
   const auto table = formats::read_csv(path_, decode_limits_);
   if (table.rows.empty()) throw Error(path_ + ": a header but no data rows");
   const size_t target = find_column(table, target_, "target");

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "modlr/dataset/dataset.h"
+#include "modlr/dataset/read_options.h"
 #include "modlr/formats/csv.h"
 
 namespace modlr::csv_source {
@@ -91,8 +92,7 @@ class CsvSource : public DataSource {
   formats::DecodeLimits decode_limits_;
   std::vector<std::string> column_names_;  // per input column, set by load()
   std::vector<bool> numeric_;              // per input column: false for one-hot columns
-  int64_t cache_bytes_;                    // dataset.cache: -1 = memory
-  std::string unpack_dir_;                 // read only for a lazy source
+  ReadOptions read_;                       // dataset.cache and unpack_dir
   /// The lazy rows' transforms (per input column), filled by fit_lazily before any batch.
   std::shared_ptr<std::vector<ColumnTransform>> lazy_transforms_;
 };

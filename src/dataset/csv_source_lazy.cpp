@@ -13,7 +13,7 @@ namespace modlr::csv_source {
 SourceData CsvSource::load_lazily() {
   SourceData out;
   out.files.push_back({path_, formats::sha256_file_hex(path_)});
-  const auto file = formats::SeekableFile::open(path_, out.files[0].sha256, unpack_dir_, decode_limits_);
+  const auto file = formats::SeekableFile::open(path_, out.files[0].sha256, read_.unpack_dir, decode_limits_);
   std::optional<RowReader> checker;  // the features without categories: checks cells, finds dropped rows
   std::vector<std::set<std::string>> categories;  // per feature
   std::vector<int64_t> kept;                      // records kept (not dropped), in file order
@@ -59,7 +59,7 @@ SourceData CsvSource::load_lazily() {
     return out.to(torch::kFloat32);
   };
   const auto n = static_cast<int64_t>(records->size());
-  const auto all = LazyExamples::create(n, decode, {width}, torch::kFloat64, cache_bytes_, finish);
+  const auto all = LazyExamples::create(n, decode, {width}, torch::kFloat64, read_.cache_bytes, finish);
   const TensorData rows{torch::Tensor(), torch::tensor(y, torch::kFloat64).to(torch::kFloat32).view({n, 1}), all};
   std::tie(out.train, out.test) = split_off(rows, test_fraction_, split_seed_);
   return out;

@@ -25,7 +25,7 @@ class IdxSource : public DataSource {
 
   SourceData load() override {
     SourceData out;
-    if (options_.cache_bytes >= 0) return load_lazily(std::move(out));
+    if (options_.read.per_batch()) return load_lazily(std::move(out));
     out.train = read_split(options_.train_images, options_.train_labels, out.files);
     out.test = read_split(options_.test_images, options_.test_labels, out.files);
     return out;
@@ -64,7 +64,7 @@ class IdxSource : public DataSource {
       const auto labels_path = formats::resolve_data_file(options_.dir, labels_stem);
       out.files.push_back({images_path, formats::sha256_file_hex(images_path)});
       out.files.push_back({labels_path, formats::sha256_file_hex(labels_path)});
-      const auto images = formats::SeekableFile::open(images_path, out.files[out.files.size() - 2].sha256, options_.unpack_dir, options_.decode_limits);
+      const auto images = formats::SeekableFile::open(images_path, out.files[out.files.size() - 2].sha256, options_.read.unpack_dir, options_.decode_limits);
       const auto header = formats::read_idx_header(*images);
       auto label_array = formats::read_idx(labels_path, options_.decode_limits);
       formats::check_idx_pair(header.dims, label_array, images_path, labels_path, static_cast<int>(options_.classes));
@@ -78,7 +78,7 @@ class IdxSource : public DataSource {
     }
     const auto n_train = parts[0].count, n_test = parts[1].count;
     const auto preprocess = options_.preprocess;
-    const auto all = LazyExamples::create(n_train + n_test, record_file_decode(parts, shape), shape, torch::kUInt8, options_.cache_bytes,
+    const auto all = LazyExamples::create(n_train + n_test, record_file_decode(parts, shape), shape, torch::kUInt8, options_.read.cache_bytes,
                                           [preprocess](const torch::Tensor& rows) { return preprocess.apply(rows); });
     const auto targets = torch::cat(labels);
     out.train = lazy_split(all, targets, 0, n_train);
@@ -101,8 +101,7 @@ IdxOptions IdxOptions::from_config(const Config& c) {
   o.test_labels = c.get<std::string>("test_labels", o.test_labels);
   o.preprocess = ImagePreprocess::from_config(c, 1);
   o.decode_limits = modlr::decode_limits(c);
-  o.cache_bytes = read_cache_option(c);
-  if (o.cache_bytes >= 0) o.unpack_dir = read_unpack_dir(c);
+  o.read = ReadOptions::from_config(c);
   return o;
 }
 

@@ -109,7 +109,7 @@ ImageFolderSource::ImageFolderSource(const Config& c)
   if (shaping_.channels == 2) c.fail("channels", "must be 1 (gray) or 3 (RGB)");
   if (!size.empty() && (size.size() != 2 || size[0] < 1 || size[1] < 1 || size[0] * size[1] > (1 << 24)))
     c.fail("size", "must be [] or [H, W] with H, W >= 1 (at most 2^24 pixels)");
-  cache_bytes_ = read_cache_option(c);
+  cache_bytes_ = ReadOptions::from_config(c, /*unpacks=*/false).cache_bytes;
   if (cache_bytes_ < 0) return;
   if (size.empty()) c.fail("cache", "reading images per batch needs dataset.size, so every batch has one shape");
   if (skip_bad_) c.fail("on_bad_example", "skip needs cache: memory (a lazy read cannot leave an example out mid-epoch)");

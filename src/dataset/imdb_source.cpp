@@ -31,11 +31,10 @@ class ImdbSource : public DataSource {
         encoding_(TextEncodingOptions::from_config(c)),
         limit_(c.get_count("limit", 0, /*allow_zero=*/true)),
         decode_limits_(decode_limits(c)),
-        cache_bytes_(read_cache_option(c)),
-        unpack_dir_(cache_bytes_ >= 0 ? read_unpack_dir(c) : "") {}
+        read_(ReadOptions::from_config(c)) {}
 
   SourceData load() override {
-    if (cache_bytes_ >= 0) return load_lazily();
+    if (read_.per_batch()) return load_lazily();
     const auto reviews = imdb::read(path_, decode_limits_);
     SourceData out;
     encode_texts(labelled(reviews.train), vocabulary_texts(reviews.train.size(), limit_), labelled(reviews.test),
@@ -54,7 +53,7 @@ class ImdbSource : public DataSource {
 
   // The same splits, ids and fingerprint as load(), each review read again per batch.
   SourceData load_lazily() const {
-    const auto index = std::make_shared<const imdb::ReviewIndex>(imdb::index(path_, decode_limits_, unpack_dir_));
+    const auto index = std::make_shared<const imdb::ReviewIndex>(imdb::index(path_, decode_limits_, read_.unpack_dir));
     const auto n_train = static_cast<int64_t>(index->train.size());
     const auto entry = [index, n_train](int64_t item) -> const imdb::ReviewEntry& {
       return item < n_train ? index->train[static_cast<size_t>(item)] : index->test[static_cast<size_t>(item - n_train)];
@@ -72,7 +71,7 @@ class ImdbSource : public DataSource {
       manifest.update(line.data(), line.size());
     };
     SourceData out;
-    encode_texts_lazily(texts, vocabulary_texts(index->train.size(), limit_), encoding_, cache_bytes_, fingerprint, out);
+    encode_texts_lazily(texts, vocabulary_texts(index->train.size(), limit_), encoding_, read_.cache_bytes, fingerprint, out);
     out.files.push_back({index->source, index->archive ? index->archive_sha256 : manifest.hex_digest()});
     return out;
   }
@@ -81,8 +80,7 @@ class ImdbSource : public DataSource {
   TextEncodingOptions encoding_;
   int64_t limit_;
   formats::DecodeLimits decode_limits_;
-  int64_t cache_bytes_;     ///< dataset.cache: -1 = memory
-  std::string unpack_dir_;  ///< read only for a lazy source
+  ReadOptions read_;  ///< dataset.cache and unpack_dir
 };
 
 }  // namespace

@@ -9,7 +9,6 @@
 #include <unordered_map>
 
 #include "modlr/core/error.h"
-#include "modlr/formats/seekable_file.h"
 
 namespace modlr {
 
@@ -128,22 +127,6 @@ TensorData lazy_split(const std::shared_ptr<LazyExamples>& all, const torch::Ten
                       int64_t count) {
   const auto rows = torch::arange(first, first + count, torch::kLong);
   return {torch::Tensor(), targets.index_select(0, rows), all->select(rows)};
-}
-
-int64_t read_cache_option(const Config& section) {
-  const auto cache = section.get<std::string>("cache", "memory");
-  if (cache == "memory") return -1;
-  if (cache == "none") return 0;
-  char* end = nullptr;
-  const double mb = std::strtod(cache.c_str(), &end);
-  if (cache.empty() || *end != '\0' || !(mb >= 0) || mb > 1e7) section.fail("cache", "must be memory, none or a size in MB");
-  return static_cast<int64_t>(mb * 1024 * 1024);
-}
-
-std::string read_unpack_dir(const Config& section) {
-  const auto dir = section.get<std::string>("unpack_dir", formats::default_unpack_dir());
-  if (section.has("unpack_dir") && dir.empty()) section.fail("unpack_dir", "must name a folder");
-  return dir;
 }
 
 }  // namespace modlr

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "modlr/core/config.h"
+#include "modlr/dataset/read_options.h"
 #include "modlr/dataset/batch.h"
 #include "modlr/formats/seekable_file.h"
 
@@ -61,13 +61,5 @@ LazyExamples::Decode record_file_decode(std::vector<RecordFilePart> parts, std::
 /// The rows [first, first + count) of `all` with their `targets`, as a lazily read split.
 TensorData lazy_split(const std::shared_ptr<LazyExamples>& all, const torch::Tensor& targets, int64_t first,
                       int64_t count);
-
-/// dataset.cache: -1 for `memory` (the default: everything decoded at load), else the
-/// cache budget in bytes (`none` = 0, a number = that many MB). Errors name the key.
-int64_t read_cache_option(const Config& section);
-
-/// dataset.unpack_dir: where a gzipped file read per batch is unpacked
-/// (formats/seekable_file.h); default formats::default_unpack_dir().
-std::string read_unpack_dir(const Config& section);
 
 }  // namespace modlr

@@ -46,14 +46,14 @@ class TextFolderSource : public DataSource {
         test_path_(c.get<std::string>("test_path")),
         encoding_(TextEncodingOptions::from_config(c)),
         limit_(c.get_count("limit", 0, /*allow_zero=*/true)),
-        cache_bytes_(read_cache_option(c)) {}
+        read_(ReadOptions::from_config(c, /*unpacks=*/false)) {}
 
   SourceData load() override {
     SourceData out;
     const auto is_text = [](const std::string& name) { return has_extension(name, {"txt"}); };
     const auto train_files = list_class_folders(config_, "train_path", train_path_, is_text, ".txt files", out.class_names);
     const auto test_files = list_class_folders(config_, "test_path", test_path_, is_text, ".txt files", out.class_names);
-    if (cache_bytes_ >= 0) return load_lazily(train_files, test_files, std::move(out));
+    if (read_.per_batch()) return load_lazily(train_files, test_files, std::move(out));
     const auto train = read(train_path_, train_files, out);
     const auto test = read(test_path_, test_files, out);
     encode_texts(train, vocabulary_texts(train.size(), limit_), test, encoding_, train_path_, out);
@@ -88,10 +88,11 @@ class TextFolderSource : public DataSource {
     std::vector<std::string> digests;
     const auto fingerprint = [&](int64_t item, const std::string& bytes) {
       digests.push_back(formats::sha256_hex_bytes(bytes));
-      if (item + 1 == texts.train_count) out.files.push_back({train_path_, tree_manifest_sha256(train_path_, train, digests)});
-      if (item + 1 == texts.train_count) digests.clear();
+      if (item + 1 != texts.train_count) return;
+      out.files.push_back({train_path_, tree_manifest_sha256(train_path_, train, digests)});
+      digests.clear();
     };
-    encode_texts_lazily(texts, vocabulary_texts(train.size(), limit_), encoding_, cache_bytes_, fingerprint, out);
+    encode_texts_lazily(texts, vocabulary_texts(train.size(), limit_), encoding_, read_.cache_bytes, fingerprint, out);
     out.files.push_back({test_path_, tree_manifest_sha256(test_path_, test, digests)});
     return out;
   }
@@ -100,7 +101,7 @@ class TextFolderSource : public DataSource {
   std::string train_path_, test_path_;
   TextEncodingOptions encoding_;
   int64_t limit_;
-  int64_t cache_bytes_;  ///< dataset.cache: -1 = memory
+  ReadOptions read_;  ///< dataset.cache
 };
 
 class TextLinesSource : public DataSource {
@@ -114,14 +115,13 @@ class TextLinesSource : public DataSource {
         encoding_(TextEncodingOptions::from_config(c)),
         limit_(c.get_count("limit", 0, /*allow_zero=*/true)),
         decode_limits_(decode_limits(c)),
-        cache_bytes_(read_cache_option(c)),
-        unpack_dir_(cache_bytes_ >= 0 ? read_unpack_dir(c) : "") {
+        read_(ReadOptions::from_config(c)) {
     if (text_column_ == label_column_) c.fail("label", "names the text column '" + text_column_ + "' too");
   }
 
   SourceData load() override {
     SourceData out;
-    if (cache_bytes_ >= 0) return load_lazily(std::move(out));
+    if (read_.per_batch()) return load_lazily(std::move(out));
     const auto train = read(train_path_, out.class_names, true);
     const auto test = read(test_path_, out.class_names, false);
     encode_texts(train, vocabulary_texts(train.size(), limit_), test, encoding_, train_path_, out);
@@ -167,7 +167,7 @@ class TextLinesSource : public DataSource {
   IndexedFile index_lazily(const std::string& path, const std::string& sha256, std::vector<std::string>& classes,
                            bool define, std::vector<int64_t>& labels) const {
     IndexedFile indexed;
-    indexed.file = formats::SeekableFile::open(path, sha256, unpack_dir_, decode_limits_);
+    indexed.file = formats::SeekableFile::open(path, sha256, read_.unpack_dir, decode_limits_);
     size_t text = 0, label = 0;
     std::vector<std::string> seen;  // define: labels by first appearance, remapped once sorted
     const auto first = labels.size();
@@ -219,7 +219,7 @@ class TextLinesSource : public DataSource {
       const auto [indexed, record] = locate(item);
       return indexed->file->path() + ": line " + std::to_string(indexed->index.table.lines[record]);
     };
-    encode_texts_lazily(texts, vocabulary_texts(static_cast<size_t>(texts.train_count), limit_), encoding_, cache_bytes_,
+    encode_texts_lazily(texts, vocabulary_texts(static_cast<size_t>(texts.train_count), limit_), encoding_, read_.cache_bytes,
                         nullptr, out);
     return out;
   }
@@ -229,8 +229,7 @@ class TextLinesSource : public DataSource {
   TextEncodingOptions encoding_;
   int64_t limit_;
   formats::DecodeLimits decode_limits_;
-  int64_t cache_bytes_;     ///< dataset.cache: -1 = memory
-  std::string unpack_dir_;  ///< read only for a lazy source
+  ReadOptions read_;  ///< dataset.cache and unpack_dir
 };
 
 }  // namespace

@@ -41,7 +41,7 @@
 
 #include "modlr/dataset/dataset.h"
 #include "series_windows.h"
-#include "lazy_examples.h"
+#include "modlr/dataset/read_options.h"
 #include "modlr/formats/sha256.h"
 #include "modlr/formats/time_series.h"
 
@@ -100,7 +100,7 @@ TimeSeriesSource::TimeSeriesSource(const Config& c)
       test_fraction_(c.get<double>("test_fraction", 0.2)),
       standardize_(c.get<bool>("standardize", true)),
       decode_limits_(decode_limits(c)),
-      lazy_(read_cache_option(c) >= 0) {
+      lazy_(ReadOptions::from_config(c, /*unpacks=*/false).per_batch()) {
   const auto gaps = c.get_choice("gaps", "error", {"error", "fill", "ignore"});
   gaps_ = gaps == "fill" ? formats::GapPolicy::fill : gaps == "ignore" ? formats::GapPolicy::ignore : formats::GapPolicy::error;
   if (!(test_fraction_ > 0 && test_fraction_ < 1)) c.fail("test_fraction", "must be a fraction in (0, 1)");

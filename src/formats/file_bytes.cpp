@@ -250,15 +250,35 @@ std::string resolve_data_file(const std::string& dir, const std::string& stem) {
 }
 
 void write_file_atomic(const std::string& path, const std::string& contents) {
+  write_file_atomic(path, [&contents](const WriteChunk& write) {
+    write(reinterpret_cast<const uint8_t*>(contents.data()), contents.size());
+  });
+}
+
+void write_file_atomic(const std::string& path, const std::function<void(const WriteChunk&)>& produce) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (fd < 0) fail(path, "cannot create temp file " + tmp, errno);
-  int err = write_all(fd, contents.data(), contents.size());
-  const char* step = "write failed (temp file ";
-  if (err == 0 && ::fsync(fd) != 0) {
-    err = errno;
-    step = "fsync failed (temp file ";
+  int err = 0;
+  const WriteChunk write = [&](const uint8_t* data, size_t n) {
+    err = write_all(fd, reinterpret_cast<const char*>(data), n);
+    if (err != 0) {
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      fail(path, "write failed (temp file " + tmp + ")", err);
+    }
+  };
+  try {
+    produce(write);
+  } catch (...) {
+    if (err == 0) {  // the producer failed (a write failure has cleaned up already)
+      ::close(fd);
+      ::unlink(tmp.c_str());
+    }
+    throw;
   }
+  const char* step = "fsync failed (temp file ";
+  if (::fsync(fd) != 0) err = errno;
   if (::close(fd) != 0 && err == 0) {
     err = errno;
     step = "close failed (temp file ";

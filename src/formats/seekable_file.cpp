@@ -35,12 +35,9 @@ bool starts_with_gzip_magic(int fd) {
   return ::pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
 }
 
-// Unpacks the gzipped `path` (open as `in`) into `target`, through a temporary file in the
-// same folder renamed over it at the end; on any error the temporary file is removed.
+// Unpacks the gzipped `path` (open as `in`) into `target`, streaming, through
+// write_file_atomic: a failure leaves no file behind.
 void unpack(const std::string& path, int in, const std::string& target, const DecodeLimits& limits) {
-  const std::string tmp = target + ".tmp." + std::to_string(::getpid());
-  const int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (out < 0) fail(tmp, "cannot create the unpacked copy of " + path + " (dataset.unpack_dir)", errno);
   uint64_t at = 0;
   const ReadChunk read = [&](uint8_t* buffer, size_t capacity) -> size_t {
     for (;;) {
@@ -51,33 +48,7 @@ void unpack(const std::string& path, int in, const std::string& target, const De
       return static_cast<size_t>(n);
     }
   };
-  const WriteChunk write = [&](const uint8_t* data, size_t n) {
-    while (n > 0) {
-      const ssize_t w = ::write(out, data, n);
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) fail(tmp, "cannot write the unpacked copy of " + path + " (dataset.unpack_dir)", errno);
-      data += w;
-      n -= static_cast<size_t>(w);
-    }
-  };
-  try {
-    gunzip_stream(read, write, path, limits);
-    if (::fsync(out) != 0) fail(tmp, "cannot write the unpacked copy of " + path, errno);
-    if (::close(out) != 0) {
-      const int err = errno;
-      ::unlink(tmp.c_str());
-      fail(tmp, "cannot write the unpacked copy of " + path, err);
-    }
-  } catch (...) {
-    ::close(out);
-    ::unlink(tmp.c_str());
-    throw;
-  }
-  if (::rename(tmp.c_str(), target.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    fail(target, "cannot rename the unpacked copy of " + path + " into place", err);
-  }
+  write_file_atomic(target, [&](const WriteChunk& write) { gunzip_stream(read, write, path, limits); });
 }
 
 }  // namespace

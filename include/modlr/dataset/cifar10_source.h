@@ -9,6 +9,7 @@
 
 #include "modlr/dataset/dataset.h"
 #include "modlr/dataset/image_preprocess.h"
+#include "modlr/dataset/read_options.h"
 
 namespace modlr {
 
@@ -20,8 +21,7 @@ struct Cifar10Options {
   std::vector<std::pair<std::string, std::vector<std::string>>> extra_test_files;
   ImagePreprocess preprocess;           ///< scale 255, no mean/std unless set
   formats::DecodeLimits decode_limits;
-  int64_t cache_bytes = -1;             ///< dataset.cache: -1 = memory, else a budget in bytes
-  std::string unpack_dir;               ///< for cache_bytes >= 0 and gzipped files
+  ReadOptions read;                     ///< dataset.cache and unpack_dir: in memory or per batch
   /// Reads the cifar10 keys of a `dataset` section; errors name them.
   static Cifar10Options from_config(const Config& section);
 };

@@ -7,6 +7,7 @@
 
 #include "modlr/dataset/dataset.h"
 #include "modlr/dataset/image_preprocess.h"
+#include "modlr/dataset/read_options.h"
 
 namespace modlr {
 
@@ -17,8 +18,7 @@ struct IdxOptions {
   std::string test_images = "t10k-images-idx3-ubyte", test_labels = "t10k-labels-idx1-ubyte";
   ImagePreprocess preprocess;           ///< scale 255, no mean/std unless set
   formats::DecodeLimits decode_limits;
-  int64_t cache_bytes = -1;             ///< dataset.cache: -1 = memory, else a budget in bytes
-  std::string unpack_dir;               ///< for cache_bytes >= 0 and gzipped files
+  ReadOptions read;                     ///< dataset.cache and unpack_dir: in memory or per batch
   /// Reads the idx keys of a `dataset` section; errors name them.
   static IdxOptions from_config(const Config& section);
 };

@@ -64,5 +64,8 @@ std::string resolve_data_file(const std::string& dir, const std::string& stem);
 /// Every write/fsync/close/rename is checked; on any failure the temp file is removed,
 /// `path` is left untouched, and modlr::Error is thrown naming `path` and strerror.
 void write_file_atomic(const std::string& path, const std::string& contents);
+/// The same for contents too large to hold: `produce` hands them to the writer it is given,
+/// chunk by chunk. An exception from `produce` removes the temp file and propagates.
+void write_file_atomic(const std::string& path, const std::function<void(const WriteChunk&)>& produce);
 
 }  // namespace modlr::formats
