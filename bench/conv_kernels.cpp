@@ -9,7 +9,7 @@
 #include <cstdlib>
 
 #include "modlr/core/threads.h"
-#include "modlr/model/direct_conv2d.h"
+#include "modlr/fast/direct_conv2d.h"
 
 namespace {
 

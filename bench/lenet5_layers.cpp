@@ -13,9 +13,9 @@
 
 #include "modlr/core/memory.h"
 #include "modlr/core/threads.h"
-#include "modlr/model/direct_conv2d.h"
+#include "modlr/fast/direct_conv2d.h"
 #include "modlr/model/max_pool_2x2.h"
-#include "modlr/model/split_linear.h"
+#include "modlr/fast/split_linear.h"
 
 namespace {
 

@@ -1,6 +1,7 @@
-// modlr as a library with components of your own: a model and a loss registered by name
-// (MODLR_REGISTER), then named in a config like the built-in ones. The config is a string
-// here; a file works the same way (modlr::Config::load).
+// modlr as a library with components of your own: a model, a loss and a hook registered by
+// name (MODLR_REGISTER), then named in a config like the built-in ones. The config is a
+// string here; a file works the same way (modlr::Config::load). The models' shapes are
+// checked against the data's before the data is read (runner/shape_check.h).
 //   custom_model_and_loss [DATA_DIR] [EPOCHS]
 // DATA_DIR holds IDX files (default /usr/share/datasets/fashion-mnist); EPOCHS default 1.
 #include <iostream>
@@ -10,6 +11,7 @@
 #include "modlr/model/model.h"
 #include "modlr/runner/builtin_hooks.h"
 #include "modlr/runner/experiment.h"
+#include "modlr/runner/shape_check.h"
 
 namespace {
 
@@ -41,6 +43,21 @@ class PenalisedCrossEntropy : public modlr::Loss {
   double weight_;
 };
 
+/// Input dropout at the batch hook point: zeroes a fraction `p` of each training batch's
+/// input values (a mask applied before the step; evaluation batches are left alone).
+class InputDropout : public modlr::Hook {
+ public:
+  explicit InputDropout(double p) : p_(p) {}
+  std::string name() const override { return "input_dropout"; }
+  std::vector<modlr::Event> events() const override { return {modlr::Event::batch_transform}; }
+  void transform_batch(modlr::Batch& batch, const modlr::RunState&) override {
+    batch.x = batch.x * torch::bernoulli(torch::full_like(batch.x, 1 - p_));
+  }
+
+ private:
+  double p_;
+};
+
 }  // namespace
 
 // The factories read their own config sections (unknown keys are errors, as for built-ins).
@@ -50,6 +67,14 @@ MODLR_REGISTER(modlr::model_registry, "tiny_mlp", [](const modlr::Config& c) -> 
 MODLR_REGISTER(modlr::loss_registry, "penalised_cross_entropy", [](const modlr::Config& c) -> std::unique_ptr<modlr::Loss> {
   return std::make_unique<PenalisedCrossEntropy>(c.get_positive("weight", 0.01, /*allow_zero=*/true));
 });
+
+// A hook's section is its entry of runner.hooks ({name: input_dropout, p: 0.1}).
+MODLR_REGISTER(modlr::hook_registry, "input_dropout",
+               [](const modlr::Config& c, const modlr::HookContext&) -> std::shared_ptr<modlr::Hook> {
+                 const double p = c.get_positive("p", 0.1, /*allow_zero=*/true);
+                 if (p >= 1) c.fail("p", "must be below 1");
+                 return std::make_shared<InputDropout>(p);
+               });
 
 int main(int argc, char** argv) {
   try {
@@ -61,11 +86,13 @@ int main(int argc, char** argv) {
         "model: {name: tiny_mlp, hidden: 32}\n"
         "loss: {name: penalised_cross_entropy, weight: 0.001}\n"
         "optimizer: {name: adam, lr: 0.002}\n"
-        "runner: {epochs: " + epochs + "}\n",
+        "runner: {epochs: " + epochs + ", hooks: [{name: input_dropout, p: 0.05}]}\n",
         "custom.yaml"));
+    modlr::trace_shapes(experiment.models(), *experiment.dataset().example_shape(), 64);  // IDX: from the header
     experiment.dataset().load();
     modlr::Runner runner(experiment.models(), experiment.loss(), experiment.optimizers(), experiment.runner_options());
     runner.add_hook(std::make_shared<modlr::ProgressHook>(/*terminal=*/false));
+    for (const auto& hook : experiment.user_hooks()) runner.add_hook(hook);
     const auto train = experiment.dataset().loader(modlr::Split::train);
     runner.fit(*train, nullptr);
     const auto test = experiment.dataset().loader(modlr::Split::test);

@@ -24,7 +24,16 @@ void read_everything(const modlr::Config& config) {
   } else {
     config.section("optimizer").get_positive("lr", 0.1);
   }
-  config.section("runner").get<std::vector<std::string>>("hooks", {});
+  auto runner = config.section("runner");
+  runner.get<std::vector<std::string>>("builtin_hooks", {"timing", "checkpoint"});
+  if (runner.is_list("hooks")) {  // as Experiment reads them: sections, each with a name
+    for (const auto& hook : runner.list_sections("hooks")) {
+      hook.get<std::string>("name");
+      if (hook.has("when")) hook.section("when").get_count("every_steps", 1);
+    }
+  } else {
+    runner.get<std::vector<std::string>>("hooks", {});
+  }
   config.check_no_unknown_keys();
   config.dump();
 }

@@ -84,6 +84,17 @@ def _apply_override(document, assignment):
         raise ConfigError("--set '%s': empty key component" % assignment)
     node = document
     for part in parts[:-1]:
+        item = re.fullmatch(r"([^\[\]]+)\[([0-9]{1,6})\]", part)
+        if item:  # key[i]: item i of a list of sections, as src/core/config.cpp reads it
+            items = node.get(item.group(1))
+            index = int(item.group(2))
+            if not isinstance(items, yn.Seq) or index >= len(items.items):
+                raise ConfigError("--set '%s': '%s' has no item %s" % (assignment, item.group(1), item.group(2)))
+            if not isinstance(items.items[index], yn.Map):
+                raise ConfigError("--set '%s': item %s of '%s' is not a section"
+                                  % (assignment, item.group(2), item.group(1)))
+            node = items.items[index]
+            continue
         child = node.get(part)
         if not yn.is_null(child) and not isinstance(child, yn.Map):
             raise ConfigError("--set '%s': '%s' is not a section" % (assignment, part))

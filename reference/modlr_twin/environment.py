@@ -1,4 +1,4 @@
-"""Facts recorded in summary.json's "environment", as src/cli/train.cpp records them."""
+"""Facts recorded in summary.json's "environment", as src/run/training_run.cpp records them."""
 import os
 
 import torch

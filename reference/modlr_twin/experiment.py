@@ -5,7 +5,7 @@ optimizers and user hooks."""
 import torch
 
 from .config import config_stem
-from .hooks import build_hook
+from .hooks import build_hooks
 from .loader import Dataset
 from .model_set import ModelSet
 from .models import build_model
@@ -43,8 +43,7 @@ class Experiment:
         self.options["checkpoint_steps"] = tracking.get_count("checkpoint_steps", 0, allow_zero=True)
         self.options["keep_checkpoints"] = tracking.get_count("keep_checkpoints", 3)
         self.options["save_initial"] = tracking.get("save_initial", bool, False)
-        self.hooks = [build_hook(name, config)
-                      for name in config.section("runner").get("hooks", [str], [])]
+        self.hooks = build_hooks(config.section("runner"), self.seed)
         config.check_no_unknown_keys()
 
     def _read_runner(self, runner):
@@ -55,6 +54,8 @@ class Experiment:
         if self.options["ema_decay"] >= 1:
             runner.fail("ema_decay", "must be below 1 (0.999 is usual; 0 turns it off)")
         self.options["validate_every"] = runner.get_count("validate_every", 1)
+        if runner.get_count("validate_every_steps", 0, allow_zero=True) != 0:
+            runner.fail("validate_every_steps", "validation inside an epoch is not supported by the Python twin")
         self._thread_spec = runner.get("threads", str, "auto")
         self.device = runner.get_choice("device", "cpu", ["cpu", "cuda"])
         if self.device == "cuda":

@@ -52,14 +52,13 @@ class SampleGridHook:
     every `every` epochs (and the last) the model's samples in evaluation mode as
     <run dir>/samples/epoch-NNNN.png. Draws nothing from the global generator."""
 
-    def __init__(self, root):
-        section = root.section("runner").section("sample_grid")
+    def __init__(self, section, seed):
         self.model = section.get("model", str, "generator")
         self.rows = section.get_count("rows", 8)
         if self.rows > 32:
             section.fail("rows", "at most 32 (a grid of 1024 samples)")
         self.every = section.get_count("every", 1)
-        self.seed = root.get_count("seed", 0, allow_zero=True)
+        self.seed = seed
         self.noise = None
 
     def fit_start(self, runner):
@@ -93,8 +92,21 @@ class SampleGridHook:
 HOOKS = {"sample_grid": SampleGridHook}
 
 
-def build_hook(name, root):
-    if name not in HOOKS:
-        root.section("runner").fail("hooks", "user hook '%s' is not supported by the Python twin"
-                                    % name)
-    return HOOKS[name](root)
+BUILTIN_HOOKS = ["timing", "progress", "validation_schedule", "tracking", "interrupt", "checkpoint"]
+
+
+def build_hooks(runner, seed):
+    """runner.builtin_hooks (the twin runs all of them, as its loop) and runner.hooks, read
+    as src/runner/experiment.cpp reads them."""
+    if runner.get("builtin_hooks", [str], BUILTIN_HOOKS) != BUILTIN_HOOKS:
+        runner.fail("builtin_hooks", "the Python twin runs every built-in hook")
+    if not runner.has("hooks"):
+        runner.get("hooks", [str], [])  # records the default, an empty list
+        return []
+    hooks = []
+    for section in runner.list_sections("hooks"):
+        name = section.get("name", str)
+        if name not in HOOKS or section.has("when"):
+            section.fail("name", "hook '%s' (or its `when`) is not supported by the Python twin" % name)
+        hooks.append(HOOKS[name](section, seed))
+    return hooks

@@ -139,6 +139,23 @@ void check_structure(const YAML::Node& node, const std::vector<std::string>& par
   }
 }
 
+// A key component "hooks[1]" names item 1 of the list under `hooks`: `node` becomes that
+// item. False (nothing changed) for a plain key. The list and the item must exist.
+bool enter_list_item(YAML::Node& node, const std::string& part, const std::string& assignment) {
+  const auto open = part.find('[');
+  if (open == std::string::npos || part.back() != ']') return false;
+  const auto key = part.substr(0, open), digits = part.substr(open + 1, part.size() - open - 2);
+  if (key.empty() || digits.empty() || digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string::npos)
+    throw Error("--set '" + assignment + "': '" + part + "' is not key[index]");
+  const YAML::Node list = node[key];
+  const auto index = std::stoul(digits);
+  if (!list.IsDefined() || !list.IsSequence() || index >= list.size())
+    throw Error("--set '" + assignment + "': '" + key + "' has no item " + digits);
+  if (!list[index].IsMap()) throw Error("--set '" + assignment + "': item " + digits + " of '" + key + "' is not a section");
+  node.reset(list[index]);
+  return true;
+}
+
 void apply_override(YAML::Node& document, const std::string& assignment) {
   const auto equals = assignment.find('=');
   if (equals == std::string::npos || equals == 0)
@@ -158,6 +175,7 @@ void apply_override(YAML::Node& document, const std::string& assignment) {
   }
   YAML::Node node = document;
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    if (enter_list_item(node, parts[i], assignment)) continue;
     YAML::Node next = node[parts[i]];
     if (next.IsDefined() && !next.IsNull() && !next.IsMap())
       throw Error("--set '" + assignment + "': '" + parts[i] + "' is not a section");

@@ -73,6 +73,8 @@ class Cifar10Source : public DataSource {
     return options_.preprocess.as_normalization();
   }
 
+  std::optional<ExampleShape> example_shape() const override { return ExampleShape{{3, 32, 32}, torch::kFloat32}; }
+
  private:
   TensorData read_split(const std::vector<std::string>& stems, std::vector<DataFile>& files) const {
     std::vector<torch::Tensor> images, labels;

@@ -193,6 +193,14 @@ const TensorData& Dataset::data(Split split) const {
   return test_;
 }
 
+std::optional<ExampleShape> Dataset::example_shape() const {
+  if (!loaded_) return source_->example_shape();
+  if (train_.size() == 0) return std::nullopt;
+  // One row is all it takes; a lazily read split reads just that example.
+  const auto row = train_.input_rows(torch::zeros({1}, torch::kInt64));
+  return ExampleShape{row.sizes().slice(1).vec(), row.scalar_type()};
+}
+
 std::unique_ptr<BatchLoader> Dataset::loader(Split split) const {
   const auto& options = split == Split::train ? train_options_ : eval_options_;
   return std::make_unique<BatchLoader>(data(split), options);

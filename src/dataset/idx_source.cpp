@@ -35,6 +35,15 @@ class IdxSource : public DataSource {
     return options_.preprocess.as_normalization();
   }
 
+  // The training images' header: [1, rows, cols]. Left to load() to explain a file that is
+  // not 3-dimensional images.
+  std::optional<ExampleShape> example_shape() const override {
+    const auto path = formats::resolve_data_file(options_.dir, options_.train_images);
+    const auto dims = formats::peek_idx_dims(path, options_.decode_limits);
+    if (dims.size() != 3) return std::nullopt;
+    return ExampleShape{{1, static_cast<int64_t>(dims[1]), static_cast<int64_t>(dims[2])}, torch::kFloat32};
+  }
+
  private:
   TensorData read_split(const std::string& images_stem, const std::string& labels_stem,
                         std::vector<DataFile>& files) const {

@@ -79,6 +79,11 @@ class ImageFolderSource : public DataSource {
   SourceData load() override;
   void fit_on_train(TensorData& train, TensorData& validation, TensorData& test) override;
   std::optional<InputNormalization> input_normalization() const override { return preprocess_->as_normalization(); }
+  /// Declared when dataset.size is; otherwise every image's own size decides.
+  std::optional<ExampleShape> example_shape() const override {
+    if (shaping_.size.empty()) return std::nullopt;
+    return ExampleShape{{shaping_.channels, shaping_.size[0], shaping_.size[1]}, torch::kFloat32};
+  }
 
  private:
   std::vector<ClassFile> list(const std::string& key, const std::string& root, std::vector<std::string>& classes) const;

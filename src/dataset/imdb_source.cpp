@@ -18,6 +18,7 @@
 #include "lazy_texts.h"
 #include "modlr/dataset/dataset.h"
 #include "modlr/dataset/imdb.h"
+#include "modlr/dataset/imdb_source.h"
 #include "modlr/dataset/text_encoding.h"
 #include "modlr/formats/sha256.h"
 
@@ -26,12 +27,11 @@ namespace {
 
 class ImdbSource : public DataSource {
  public:
-  explicit ImdbSource(const Config& c)
-      : path_(c.get<std::string>("path")),
-        encoding_(TextEncodingOptions::from_config(c)),
-        limit_(c.get_count("limit", 0, /*allow_zero=*/true)),
-        decode_limits_(decode_limits(c)),
-        read_(ReadOptions::from_config(c)) {}
+  explicit ImdbSource(ImdbOptions o)
+      : path_(std::move(o.path)), encoding_(o.encoding), limit_(o.vocabulary_limit), decode_limits_(o.decode_limits),
+        read_(std::move(o.read)) {}
+
+  std::optional<ExampleShape> example_shape() const override { return ExampleShape{{encoding_.max_length}, torch::kInt64}; }
 
   SourceData load() override {
     if (read_.per_batch()) return load_lazily();
@@ -85,8 +85,26 @@ class ImdbSource : public DataSource {
 
 }  // namespace
 
+ImdbOptions ImdbOptions::from_config(const Config& c) {
+  ImdbOptions o;
+  o.path = c.get<std::string>("path");
+  o.encoding = TextEncodingOptions::from_config(c);
+  o.vocabulary_limit = c.get_count("limit", 0, /*allow_zero=*/true);
+  o.decode_limits = modlr::decode_limits(c);
+  o.read = ReadOptions::from_config(c);
+  return o;
+}
+
+std::unique_ptr<DataSource> make_imdb_source(ImdbOptions o) {
+  if (o.path.empty()) throw Error("ImdbOptions::path: names no archive or folder");
+  if (o.encoding.max_size < 2 || o.encoding.min_freq < 1 || o.encoding.max_length < 1)
+    throw Error("ImdbOptions::encoding: max_size must be >= 2 (<pad>, <unk>), min_freq and max_length >= 1");
+  if (o.vocabulary_limit < 0) throw Error("ImdbOptions::vocabulary_limit: must be >= 0");
+  return std::make_unique<ImdbSource>(std::move(o));
+}
+
 MODLR_REGISTER(data_source_registry, "imdb", [](const Config& c) -> std::unique_ptr<DataSource> {
-  return std::make_unique<ImdbSource>(c);
+  return make_imdb_source(ImdbOptions::from_config(c));
 });
 
 }  // namespace modlr

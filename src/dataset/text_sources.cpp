@@ -48,6 +48,8 @@ class TextFolderSource : public DataSource {
         limit_(c.get_count("limit", 0, /*allow_zero=*/true)),
         read_(ReadOptions::from_config(c, /*unpacks=*/false)) {}
 
+  std::optional<ExampleShape> example_shape() const override { return ExampleShape{{encoding_.max_length}, torch::kInt64}; }
+
   SourceData load() override {
     SourceData out;
     const auto is_text = [](const std::string& name) { return has_extension(name, {"txt"}); };
@@ -118,6 +120,8 @@ class TextLinesSource : public DataSource {
         read_(ReadOptions::from_config(c)) {
     if (text_column_ == label_column_) c.fail("label", "names the text column '" + text_column_ + "' too");
   }
+
+  std::optional<ExampleShape> example_shape() const override { return ExampleShape{{encoding_.max_length}, torch::kInt64}; }
 
   SourceData load() override {
     SourceData out;

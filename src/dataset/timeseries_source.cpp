@@ -56,6 +56,13 @@ class TimeSeriesSource : public DataSource {
   void fit_on_train(TensorData& train, TensorData& validation, TensorData& test) override;
   std::optional<InputNormalization> input_normalization() const override;
   std::vector<NamedPredictions> baselines() const override { return baselines_; }
+  /// Declared when dataset.columns lists the value columns; otherwise the file's header decides.
+  std::optional<ExampleShape> example_shape() const override {
+    if (columns_.empty()) return std::nullopt;
+    const auto channels = static_cast<int64_t>(columns_.size());
+    if (layout_ == "sequence") return ExampleShape{{window_, channels}, torch::kFloat32};
+    return ExampleShape{{window_ * channels}, torch::kFloat32};
+  }
 
  private:
   std::vector<std::string> value_columns(const formats::CsvTable& table, std::string& time) const;

@@ -235,6 +235,55 @@ std::vector<uint8_t> read_file_bytes(const std::string& path, const DecodeLimits
 
 std::vector<uint8_t> read_file_raw(const std::string& path) { return read_raw(path); }
 
+namespace {
+struct PrefixComplete {};  // ends gunzip_stream once the prefix is in
+}  // namespace
+
+std::vector<uint8_t> read_file_prefix(const std::string& path, size_t count, const DecodeLimits& limits) {
+  if (count == 0) return {};
+  FdGuard guard{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
+  if (guard.fd < 0) fail(path, "cannot open file", errno);
+  struct stat st {};
+  if (::fstat(guard.fd, &st) != 0) fail(path, "cannot stat file", errno);
+  if (!S_ISREG(st.st_mode)) throw Error(path + ": not a regular file");
+  const ReadChunk read = [&](uint8_t* buffer, size_t capacity) {
+    for (;;) {
+      const ssize_t n = ::read(guard.fd, buffer, capacity);
+      if (n >= 0) return static_cast<size_t>(n);
+      if (errno != EINTR) fail(path, "read error", errno);
+    }
+  };
+  std::vector<uint8_t> head(2);
+  head.resize(read(head.data(), 2));
+  if (!has_gzip_magic(head.data(), head.size())) {
+    std::vector<uint8_t> out(head);
+    while (out.size() < count) {
+      std::vector<uint8_t> chunk(count - out.size());
+      const size_t got = read(chunk.data(), chunk.size());
+      if (got == 0) break;
+      out.insert(out.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(got));
+    }
+    if (out.size() > count) out.resize(count);
+    return out;
+  }
+  bool replayed = false;
+  const ReadChunk from_start = [&](uint8_t* buffer, size_t capacity) {
+    if (replayed || capacity < 2) return read(buffer, capacity);
+    replayed = true;
+    std::memcpy(buffer, head.data(), 2);
+    return size_t{2} + read(buffer + 2, capacity - 2);
+  };
+  std::vector<uint8_t> out;
+  try {
+    gunzip_stream(from_start, [&](const uint8_t* data, size_t n) {
+      out.insert(out.end(), data, data + std::min(n, count - out.size()));
+      if (out.size() == count) throw PrefixComplete{};
+    }, path, limits);
+  } catch (const PrefixComplete&) {
+  }
+  return out;
+}
+
 std::vector<uint8_t> decode_bytes(std::vector<uint8_t> bytes, const std::string& source_name,
                                   const DecodeLimits& limits) {
   if (!has_gzip_magic(bytes.data(), bytes.size())) return bytes;

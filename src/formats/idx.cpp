@@ -166,4 +166,14 @@ IdxHeader read_idx_header(const SeekableFile& file) {
   return out;
 }
 
+std::vector<uint32_t> parse_idx_dims(const std::vector<uint8_t>& prefix, const std::string& source_name) {
+  std::vector<uint32_t> dims;
+  parse_dims(prefix, check_prefix(prefix, source_name), source_name, dims);
+  return dims;
+}
+
+std::vector<uint32_t> peek_idx_dims(const std::string& path, const DecodeLimits& limits) {
+  return parse_idx_dims(read_file_prefix(path, 4 + 4 * kMaxDims, limits), path);
+}
+
 }  // namespace modlr::formats

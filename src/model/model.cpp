@@ -1,5 +1,7 @@
 #include "modlr/model/model.h"
 
+#include "layer_shapes.h"
+
 namespace modlr {
 
 torch::Tensor Model::forward_observed(torch::Tensor x, const LayerObserver& observer) {
@@ -42,7 +44,7 @@ torch::Tensor SequentialModel::forward(torch::Tensor x) {
 
 torch::Tensor SequentialModel::forward_observed(torch::Tensor x, const LayerObserver& observer) {
   for (auto& layer : layers_) {
-    x = layer.module.forward(x);
+    x = forward_layer(layer.name, layer.module, x);
     observer(layer.name, layer_type_name(*layer.module.ptr()), *layer.module.ptr(), x);
   }
   return x;

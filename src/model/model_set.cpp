@@ -37,10 +37,14 @@ Model& ModelSet::only() const {
 }
 
 torch::Tensor ModelSet::forward(const std::string& name, const torch::Tensor& x) {
-  return timed_forward(get(name), x);
+  auto y = timed_forward(get(name), x);
+  return output_transform_ ? output_transform_(name, std::move(y)) : y;
 }
 
-torch::Tensor ModelSet::forward(const torch::Tensor& x) { return timed_forward(only(), x); }
+torch::Tensor ModelSet::forward(const torch::Tensor& x) {
+  auto y = timed_forward(only(), x);
+  return output_transform_ ? output_transform_(models_.front().first, std::move(y)) : y;
+}
 
 torch::Tensor ModelSet::timed_forward(Model& model, const torch::Tensor& x) {
   const auto start = std::chrono::steady_clock::now();

@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "layer_shapes.h"
+
 namespace modlr {
 
 torch::Tensor SequencePoolImpl::forward(const torch::Tensor& outputs,
@@ -54,9 +56,10 @@ RnnClassifier::RnnClassifier(const RnnClassifierOptions& o) : options_(o) {
 }
 
 void RnnClassifier::check_ids(const torch::Tensor& x) const {
-  if (x.dim() != 2 || x.scalar_type() != torch::kLong || x.size(0) == 0 || x.size(1) == 0)
+  if (x.dim() != 2 || x.scalar_type() != torch::kLong || x.size(1) == 0)
     throw Error("model '" + options_.cell + "_classifier': expected int64 token ids [N, T], got " +
                 std::string(c10::toString(x.scalar_type())) + " " + c10::str(x.sizes()));
+  if (x.size(0) == 0) return;  // a shape pass (runner/shape_check.h): no values to check
   const auto low = x.min().item<int64_t>(), high = x.max().item<int64_t>();
   if (low < 0 || high >= options_.vocab_size)
     throw Error("model '" + options_.cell + "_classifier': token id " +
@@ -108,7 +111,8 @@ torch::Tensor RnnClassifier::run(const torch::Tensor& input, const LayerObserver
     if (observer) (*observer)(name, layer_type_name(layer), layer, y);
   };
   const auto lengths = input.ne(0).sum(1).clamp_min(1);
-  const auto x = input.narrow(1, 0, lengths.max().item<int64_t>());  // extra padding never counts
+  // Extra padding never counts; an empty batch (a shape pass) has no lengths to cut to.
+  const auto x = input.size(0) == 0 ? input : input.narrow(1, 0, lengths.max().item<int64_t>());
   const auto steps = torch::arange(x.size(1), lengths.options()).view({1, -1});
   const auto column = lengths.view({-1, 1});
   const auto reverse_index = torch::where(steps < column, column - 1 - steps, steps).unsqueeze(2);
@@ -118,7 +122,14 @@ torch::Tensor RnnClassifier::run(const torch::Tensor& input, const LayerObserver
     embedded = embed_dropout_(embedded);
     report("embed_dropout", *embed_dropout_, embedded);
   }
-  const auto outputs = recur(embedded, reverse_index);
+  // In a shape pass the recurrent layer's shape rule stands in for the layer-by-layer loop.
+  torch::Tensor outputs;
+  if (x.size(0) == 0) {
+    auto rnn = lstm_ ? torch::nn::AnyModule(lstm_) : torch::nn::AnyModule(gru_);
+    outputs = forward_layer("rnn", rnn, embedded);
+  } else {
+    outputs = recur(embedded, reverse_index);
+  }
   report("rnn", rnn_module(), outputs);
   auto features = pool_(outputs, lengths);
   report("pool", *pool_, features);

@@ -12,7 +12,6 @@ class ConstantSchedule : public LrSchedule {
   double lr_at(int64_t, double base_lr) const override { return base_lr; }
 };
 
-/// lr = base * gamma^floor(epoch / step_size)   (PyTorch's StepLR)
 class StepSchedule : public LrSchedule {
  public:
   StepSchedule(int64_t step_size, double gamma) : step_size_(step_size), gamma_(gamma) {}
@@ -25,8 +24,6 @@ class StepSchedule : public LrSchedule {
   double gamma_;
 };
 
-/// lr = eta_min + (base - eta_min) * (1 + cos(pi * min(epoch, t_max) / t_max)) / 2
-/// (the closed form of PyTorch's CosineAnnealingLR, held at eta_min after t_max).
 class CosineSchedule : public LrSchedule {
  public:
   CosineSchedule(int64_t t_max, double eta_min) : t_max_(t_max), eta_min_(eta_min) {}
@@ -42,18 +39,34 @@ class CosineSchedule : public LrSchedule {
 
 }  // namespace
 
+std::shared_ptr<LrSchedule> make_constant_schedule() { return std::make_shared<ConstantSchedule>(); }
+
+std::shared_ptr<LrSchedule> make_step_schedule(StepScheduleOptions o) {
+  if (o.step_size < 1) throw Error("StepScheduleOptions::step_size: must be >= 1");
+  if (!(o.gamma > 0)) throw Error("StepScheduleOptions::gamma: must be > 0");
+  return std::make_shared<StepSchedule>(o.step_size, o.gamma);
+}
+
+std::shared_ptr<LrSchedule> make_cosine_schedule(CosineScheduleOptions o) {
+  if (o.t_max < 1) throw Error("CosineScheduleOptions::t_max: must be >= 1");
+  if (!(o.eta_min >= 0)) throw Error("CosineScheduleOptions::eta_min: must be >= 0");
+  return std::make_shared<CosineSchedule>(o.t_max, o.eta_min);
+}
+
+// The config path fills the same options (its checks name the config keys first).
 MODLR_REGISTER(schedule_registry, "constant",
-               [](const Config&, int64_t) -> std::shared_ptr<LrSchedule> {
-                 return std::make_shared<ConstantSchedule>();
-               });
+               [](const Config&, int64_t) -> std::shared_ptr<LrSchedule> { return make_constant_schedule(); });
 MODLR_REGISTER(schedule_registry, "step", [](const Config& c, int64_t) -> std::shared_ptr<LrSchedule> {
-  const double gamma = c.get_positive("gamma", 0.1);
-  return std::make_shared<StepSchedule>(c.get_count("step_size", 1), gamma);
+  StepScheduleOptions o;
+  o.gamma = c.get_positive("gamma", o.gamma);
+  o.step_size = c.get_count("step_size", o.step_size);
+  return make_step_schedule(o);
 });
-MODLR_REGISTER(schedule_registry, "cosine",
-               [](const Config& c, int64_t epochs) -> std::shared_ptr<LrSchedule> {
-                 const int64_t t_max = c.get_count("t_max", std::max<int64_t>(epochs, 1));
-                 return std::make_shared<CosineSchedule>(t_max, c.get_positive("eta_min", 0.0, true));
-               });
+MODLR_REGISTER(schedule_registry, "cosine", [](const Config& c, int64_t epochs) -> std::shared_ptr<LrSchedule> {
+  CosineScheduleOptions o;
+  o.t_max = c.get_count("t_max", std::max<int64_t>(epochs, 1));
+  o.eta_min = c.get_positive("eta_min", o.eta_min, /*allow_zero=*/true);
+  return make_cosine_schedule(o);
+});
 
 }  // namespace modlr

@@ -5,7 +5,7 @@
 
 #include <cmath>
 
-#include "fused_adam_kernel.h"
+#include "../fast/fused_adam_kernel.h"
 #include "pytorch_adam.h"
 #include "pytorch_sgd.h"
 #include "modlr/core/cpu_features.h"

@@ -1,14 +1,11 @@
 #include "modlr/runner/builtin_hooks.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
-#include <regex>
 #include <sstream>
 
 #include "modlr/core/error.h"
@@ -154,101 +151,79 @@ void ProgressHook::on(Event event, const RunState& s, Control&) {
       std::cout << line.str() << std::endl;
       break;
     }
-    case Event::evaluation_end:
-      std::cout << "  " << s.split << format_metrics(s.evaluation->metrics) << std::endl;
+    case Event::evaluation_end: {
+      if (terminal_ && s.evaluation_step > 0) std::fprintf(stderr, "\r\033[K");  // the bar, mid-epoch
+      std::ostringstream line;
+      line << "  " << s.split;
+      if (s.evaluation_step > 0) line << " at step " << s.evaluation_step;
+      std::cout << line.str() << format_metrics(s.evaluation->metrics) << std::endl;
       break;
+    }
     default: break;
   }
 }
 
 // ---- validation schedule ----------------------------------------------------------------
 
-void ValidationScheduleHook::on(Event, const RunState& s, Control& control) {
+std::vector<Event> ValidationScheduleHook::events() const {
+  if (every_steps_ > 0) return {Event::batch_end, Event::epoch_end};
+  return {Event::epoch_end};
+}
+
+void ValidationScheduleHook::on(Event event, const RunState& s, Control& control) {
+  if (event == Event::batch_end) {
+    if (s.global_step % every_steps_ == 0) control.evaluate = true;
+    return;
+  }
   if (s.epoch % every_ == 0 || s.epoch == s.epochs) control.evaluate = true;
 }
 
 // ---- checkpoints ------------------------------------------------------------------------
 
-CheckpointHook::CheckpointHook(std::string dir, CheckpointOptions options)
-    : dir_(std::move(dir)), options_(options) {
-  // A resumed run continues the rotation of the files already there, oldest first.
-  std::vector<std::pair<std::filesystem::file_time_type, std::string>> existing;
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(dir_, error)) {
-    const auto name = entry.path().filename().string();
-    if ((name.rfind("epoch-", 0) == 0 || name.rfind("step-", 0) == 0) && entry.path().extension() == ".pt")
-      existing.emplace_back(entry.last_write_time(), name);
-  }
-  std::sort(existing.begin(), existing.end());
-  for (const auto& item : existing) rotation_.push_back(item.second);
+CheckpointHook::CheckpointHook(std::string dir, CheckpointOptions options) : options_(options) {
+  if (options_.write) store_.emplace(std::move(dir), options_.keep);
 }
 
 std::vector<Event> CheckpointHook::events() const {
-  return {Event::fit_start, Event::batch_end, Event::epoch_complete};
+  return {Event::fit_start, Event::batch_complete, Event::epoch_complete};
 }
 
-std::vector<std::string> CheckpointHook::saved() const {
-  auto out = rotation_;
-  if (options_.save_initial) out.insert(out.begin(), "initial.pt");
-  return out;
-}
-
-std::string CheckpointHook::latest(const std::string& dir) {
-  const std::string path = dir + "/latest";
-  struct stat info {};
-  if (::lstat(path.c_str(), &info) != 0) return "";  // killed before the first checkpoint
-  if (!S_ISREG(info.st_mode)) throw Error(path + ": not a regular file");
-  if (info.st_size > 64) throw Error(path + ": " + std::to_string(info.st_size) + " bytes, not a checkpoint name");
-  std::ifstream pointer(path);
-  std::string name;
-  std::getline(pointer, name);
-  // Only a name this hook writes: a file of this run's checkpoints/, never a path elsewhere.
-  static const std::regex checkpoint_name("(initial|epoch-[0-9]{4,}|step-[0-9]{8,})\\.pt");
-  if (!std::regex_match(name, checkpoint_name))
-    throw Error(path + ": '" + escape_text(name) + "' is not a checkpoint name of this run");
-  return name;
-}
+std::vector<std::string> CheckpointHook::saved() const { return store_ ? store_->saved() : std::vector<std::string>{}; }
 
 void CheckpointHook::on(Event event, const RunState& s, Control& control) {
-  std::ostringstream name;
+  std::string name;
   if (event == Event::fit_start) {
-    if (options_.save_initial && s.global_step == 0 && options_.write) save_checkpoint(*s.models, dir_ + "/initial.pt");
+    if (options_.save_initial && s.global_step == 0 && store_) store_->save_initial(*s.models);
     return;
   }
-  if (event == Event::batch_end) {
+  if (event == Event::batch_complete) {
     const bool scheduled = options_.every_steps > 0 && s.global_step % options_.every_steps == 0;
     const bool last_of_epoch = s.batch + 1 == s.batches_per_epoch;
     if (last_of_epoch || !(scheduled || control.stop)) return;  // the epoch's end checkpoints it
-    name << "step-" << std::setw(8) << std::setfill('0') << s.global_step << ".pt";
+    name = CheckpointStore::step_name(s.global_step);
   } else {
     if (s.epoch % options_.every_epochs != 0 && s.epoch != s.epochs && !control.stop) return;
-    name << "epoch-" << std::setw(4) << std::setfill('0') << s.epoch << ".pt";
+    name = CheckpointStore::epoch_name(s.epoch);
   }
-  save(s, name.str());
+  save(s, name);
 }
 
+// A rank that writes nothing still hands its training state over: save_state is collective
+// in a data-parallel run.
 void CheckpointHook::save(const RunState& s, const std::string& name) {
-  if (!options_.write) {
+  if (!store_) {
     torch::serialize::OutputArchive unused;
     s.runner->save_state(unused);
     return;
   }
-  save_checkpoint(*s.models, dir_ + "/" + name,
-                  [&](torch::serialize::OutputArchive& archive) { s.runner->save_state(archive); });
-  formats::write_file_atomic(dir_ + "/latest", name + "\n");
-  rotation_.erase(std::remove(rotation_.begin(), rotation_.end(), name), rotation_.end());
-  rotation_.push_back(name);
-  // Older files go only after the new one is safely in place.
-  while (static_cast<int64_t>(rotation_.size()) > options_.keep) {
-    formats::remove_checksummed(dir_ + "/" + rotation_.front());
-    rotation_.erase(rotation_.begin());
-  }
+  store_->save(name, *s.models, [&](torch::serialize::OutputArchive& archive) { s.runner->save_state(archive); });
 }
 
 std::vector<Event> SignalPointHook::events() const {
   std::vector<Event> all;
   for (int e = static_cast<int>(Event::fit_start); e <= static_cast<int>(Event::fit_end); ++e)
-    all.push_back(static_cast<Event>(e));
+    if (e != static_cast<int>(Event::batch_transform) && e != static_cast<int>(Event::output_transform))
+      all.push_back(static_cast<Event>(e));  // the hook points are not events that happen
   return all;
 }
 
@@ -257,7 +232,9 @@ std::vector<Event> SignalPointHook::events() const {
 void TrackingHook::on(Event event, const RunState& s, Control&) {
   if (event == Event::fit_start) {
     if (truncate_at_) record_.truncate_metrics(*truncate_at_);
+    if (truncate_steps_at_) record_.truncate_step_metrics(*truncate_steps_at_);
     truncate_at_.reset();
+    truncate_steps_at_.reset();
     return;
   }
   if (event == Event::epoch_end) {
@@ -269,16 +246,24 @@ void TrackingHook::on(Event event, const RunState& s, Control&) {
     }
     return;
   }
-  for (const auto& [name, value] : s.evaluation->metrics)  // undefined ones: only in summary.json
-    if (!s.evaluation->undefined.count(name)) record_.append_metric(s.epoch, s.split, name, value);
+  for (const auto& [name, value] : s.evaluation->metrics) {  // undefined ones: only in summary.json
+    if (s.evaluation->undefined.count(name)) continue;
+    if (s.evaluation_step > 0)
+      record_.append_step_metric(s.evaluation_step, s.epoch, s.split, name, value);
+    else
+      record_.append_metric(s.epoch, s.split, name, value);
+  }
 }
 
 void TrackingHook::save_state(HookState& out) const {
   out["metrics_csv_bytes"] = static_cast<double>(record_.metrics_bytes());
+  out["step_metrics_csv_bytes"] = static_cast<double>(record_.step_metrics_bytes());
 }
 
 void TrackingHook::load_state(const HookState& in) {
   truncate_at_ = static_cast<uint64_t>(in.at("metrics_csv_bytes"));
+  const auto steps = in.find("step_metrics_csv_bytes");  // absent from older checkpoints
+  if (steps != in.end()) truncate_steps_at_ = static_cast<uint64_t>(steps->second);
 }
 
 }  // namespace modlr

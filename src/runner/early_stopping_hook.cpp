@@ -9,14 +9,12 @@
 namespace modlr {
 namespace {
 
-std::string monitor_key() { return "runner.early_stopping.monitor"; }
-
 double metric_value(const std::map<std::string, double>& metrics, const EarlyStoppingOptions& o) {
   const auto found = metrics.find(o.metric);
   if (found != metrics.end()) return found->second;
   std::string known;
   for (const auto& [name, value] : metrics) known += (known.empty() ? "" : ", ") + name;
-  throw Error(monitor_key() + ": the " + o.split + " split has no metric '" + o.metric + "' (it has: " + known + ")");
+  throw Error(o.monitor_key + ": the " + o.split + " split has no metric '" + o.metric + "' (it has: " + known + ")");
 }
 
 }  // namespace
@@ -30,7 +28,7 @@ void EarlyStoppingHook::on(Event event, const RunState& state, Control& control)
     check(metric_value(state.evaluation->metrics, options_), state);
   } else if (event == Event::epoch_complete) {
     if (options_.split == "validation" && !evaluated_this_epoch_ && state.epoch % options_.validate_every == 0)
-      throw Error(monitor_key() + ": validation." + options_.metric +
+      throw Error(options_.monitor_key + ": validation." + options_.metric +
                   ", but this run evaluates no validation split (set dataset.validation, or monitor train.loss)");
     // Stopping here, after the epoch's validation (whose own Control ends with it) and its
     // checkpoint, so a resume sees the decision's inputs.
@@ -69,10 +67,9 @@ void EarlyStoppingHook::load_state(const HookState& state) {
   without_improvement_ = static_cast<int64_t>(get("without_improvement"));
 }
 
-MODLR_REGISTER(hook_registry, "early_stopping", [](const Config& root) -> std::shared_ptr<Hook> {
-  const auto runner = root.section("runner");
-  const auto section = runner.section("early_stopping");
+MODLR_REGISTER(hook_registry, "early_stopping", [](const Config& section, const HookContext& context) -> std::shared_ptr<Hook> {
   EarlyStoppingOptions o;
+  o.monitor_key = section.path("monitor");
   const auto monitor = section.get<std::string>("monitor", "validation.loss");
   const auto dot = monitor.find('.');
   if (dot == std::string::npos || dot + 1 == monitor.size())
@@ -86,7 +83,7 @@ MODLR_REGISTER(hook_registry, "early_stopping", [](const Config& root) -> std::s
   o.patience = section.get_count("patience", o.patience);
   o.min_delta = section.get_positive("min_delta", o.min_delta, /*allow_zero=*/true);
   o.restore_best = section.get<bool>("restore_best", o.restore_best);
-  o.validate_every = runner.get_count("validate_every", 1);
+  o.validate_every = context.validate_every;
   return std::make_shared<EarlyStoppingHook>(o);
 });
 

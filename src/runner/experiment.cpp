@@ -35,9 +35,33 @@ Experiment::Experiment(Config config) : config_(std::move(config)) {
   tracking_.checkpoint_steps = tracking.get_count("checkpoint_steps", 0, /*allow_zero=*/true);
   tracking_.keep_checkpoints = tracking.get_count("keep_checkpoints", 3);
   tracking_.save_initial = tracking.get<bool>("save_initial", false);
-  for (const auto& hook_name : config_.section("runner").get<std::vector<std::string>>("hooks", {}))
-    user_hooks_.push_back(hook_registry().create(hook_name, "runner.hooks", config_));
+  read_hooks(config_.section("runner"));
   config_.check_no_unknown_keys();
+}
+
+// runner.builtin_hooks: which of the built-in hooks run (all by default; the CLI adds them
+// in their fixed order); runner.hooks: the user's, each from its own section.
+void Experiment::read_hooks(const Config& runner) {
+  builtin_hooks_ = runner.get<std::vector<std::string>>("builtin_hooks", kBuiltinHooks);
+  for (const auto& name : builtin_hooks_)
+    if (std::find(kBuiltinHooks.begin(), kBuiltinHooks.end(), name) == kBuiltinHooks.end())
+      runner.fail("builtin_hooks", "no built-in hook '" + name + "' (built-in: timing, progress, validation_schedule, "
+                                   "tracking, interrupt, checkpoint; your own go in runner.hooks)");
+  if (!runner.has("hooks")) {
+    runner.get<std::vector<std::string>>("hooks", {});  // records the default, an empty list
+    return;
+  }
+  const HookContext context{static_cast<uint64_t>(seed_), validate_every_};
+  for (const auto& section : runner.list_sections("hooks")) {
+    const auto name = section.get<std::string>("name");
+    auto hook = hook_registry().create(name, section.path("name"), section, context);
+    for (const auto& other : user_hooks_)
+      if (other->name() == hook->name())
+        section.fail("name", "a second hook named '" + hook->name() + "' (each hook's state is kept under its name)");
+    if (std::find(builtin_hooks_.begin(), builtin_hooks_.end(), hook->name()) != builtin_hooks_.end())
+      section.fail("name", "'" + hook->name() + "' is a built-in hook that runs already: to replace it, leave it out of runner.builtin_hooks");
+    user_hooks_.push_back(filtered(std::move(hook), HookFilter::from_config(section)));
+  }
 }
 
 void Experiment::read_runner(const Config& runner) {
@@ -47,6 +71,7 @@ void Experiment::read_runner(const Config& runner) {
   runner_options_.ema_decay = runner.get_positive("ema_decay", 0.0, /*allow_zero=*/true);
   if (runner_options_.ema_decay >= 1) runner.fail("ema_decay", "must be below 1 (0.999 is usual; 0 turns it off)");
   validate_every_ = runner.get_count("validate_every", 1);
+  validate_every_steps_ = runner.get_count("validate_every_steps", 0, /*allow_zero=*/true);
   thread_spec_ = runner.get<std::string>("threads", "auto");
   const auto device = runner.get_choice("device", "cpu", {"cpu", "cuda"});
   if (device == "cuda" && !torch::cuda::is_available())

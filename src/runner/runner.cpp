@@ -26,10 +26,13 @@ const char* event_name(Event event) {
     case Event::epoch_start: return "epoch_start";
     case Event::batch_start: return "batch_start";
     case Event::batch_ready: return "batch_ready";
+    case Event::batch_transform: return "batch_transform";
+    case Event::output_transform: return "output_transform";
     case Event::after_loss: return "after_loss";
     case Event::after_backward: return "after_backward";
     case Event::after_step: return "after_step";
     case Event::batch_end: return "batch_end";
+    case Event::batch_complete: return "batch_complete";
     case Event::epoch_end: return "epoch_end";
     case Event::evaluation_start: return "evaluation_start";
     case Event::evaluation_end: return "evaluation_end";
@@ -106,8 +109,16 @@ void Runner::synchronize_gradients(size_t stage, double& value) {
   if (agreed.stop_signal != 0 && agreed_stop_signal_ == 0) agreed_stop_signal_ = agreed.stop_signal;
 }
 
+Runner::~Runner() {
+  if (!subscribers_[static_cast<size_t>(Event::output_transform)].empty()) models_.set_output_transform(nullptr);
+}
+
 void Runner::add_hook(std::shared_ptr<Hook> hook) {
   for (Event event : hook->events()) subscribers_[static_cast<size_t>(event)].push_back(hook.get());
+  if (!subscribers_[static_cast<size_t>(Event::output_transform)].empty())
+    models_.set_output_transform([this](const std::string& model, torch::Tensor output) {
+      return transform_output(model, std::move(output));
+    });
   hooks_.push_back(std::move(hook));
 }
 
@@ -124,6 +135,7 @@ void Runner::fire(Event event, Control& control) {
 
 void Runner::fit(BatchLoader& train, BatchLoader* validation) {
   train_loader_ = &train;
+  validation_loader_ = validation;
   train_metrics_ = std::make_unique<MetricSuite>(loss_.task(), options_.train_metrics);
   Control control;
   state_.batches_per_epoch = train.batches_per_epoch();
@@ -153,6 +165,17 @@ void Runner::fit(BatchLoader& train, BatchLoader* validation) {
   if (ema_ && ema_->started()) ema_->swap();  // the averages are the trained models from here on
   fire(Event::fit_end, control);
   train_loader_ = nullptr;
+  validation_loader_ = nullptr;
+}
+
+// The validation a hook asked for at batch_end (runner.validate_every_steps), in the middle
+// of the epoch; training resumes in training mode at the next batch.
+void Runner::validate_within_epoch(Control& control) {
+  state_.evaluation_step = state_.global_step;
+  evaluate(*validation_loader_, "validation");
+  state_.evaluation_step = 0;
+  control.evaluate = false;
+  models_.train(true);
 }
 
 // Starts the epoch state_.epoch: fresh, or where a mid-epoch checkpoint left it.
@@ -195,6 +218,7 @@ void Runner::train_epoch(BatchLoader& train, Control& control) {
     batch = to_device(std::move(batch));
     state_.batch_size = batch.size();
     fire(Event::batch_ready, control);
+    if (!subscribers_[static_cast<size_t>(Event::batch_transform)].empty()) transform_batch(batch);
     if (batch.size() > 0)
       train_step(batch, static_cast<double>(batch.size()) / static_cast<double>(train.last_global_examples()), control);
     else
@@ -204,7 +228,10 @@ void Runner::train_epoch(BatchLoader& train, Control& control) {
     state_.stop_signal = options_.data_parallel ? agreed_stop_signal_ : stop_signal();
     if (step_limit_reached()) state_.batches_per_epoch = state_.batch + 1;  // hooks see the epoch end here
     fire(Event::batch_end, control);
-    if (control.stop && state_.batch + 1 < state_.batches_per_epoch) return;
+    const bool last_batch = state_.batch + 1 == state_.batches_per_epoch;
+    if (control.evaluate && validation_loader_ && !last_batch) validate_within_epoch(control);
+    fire(Event::batch_complete, control);
+    if (control.stop && !last_batch) return;
   }
   if (options_.data_parallel) reduce_epoch_metrics();
   state_.train_metrics = train_metrics_->compute();

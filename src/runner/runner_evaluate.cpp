@@ -86,6 +86,7 @@ EvaluationResult Runner::evaluate(BatchLoader& loader, const std::string& split)
   state_.evaluation = &result;
   fire(Event::evaluation_end, control);
   state_.evaluation = nullptr;
+  state_.split.clear();  // back to training (hook filters tell the two apart by it)
   return result;
 }
 

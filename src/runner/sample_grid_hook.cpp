@@ -75,14 +75,13 @@ void SampleGridHook::on(Event event, const RunState& state, Control&) {
   formats::write_png(state.run_dir + "/" + file_name(state.epoch), image_grid(images, options_.rows));
 }
 
-MODLR_REGISTER(hook_registry, "sample_grid", [](const Config& root) -> std::shared_ptr<Hook> {
-  const auto section = root.section("runner").section("sample_grid");
+MODLR_REGISTER(hook_registry, "sample_grid", [](const Config& section, const HookContext& context) -> std::shared_ptr<Hook> {
   SampleGridOptions options;
   options.model = section.get<std::string>("model", options.model);
   options.rows = section.get_count("rows", options.rows);
   if (options.rows > 32) section.fail("rows", "at most 32 (a grid of 1024 samples)");
   options.every = section.get_count("every", options.every);
-  options.seed = static_cast<uint64_t>(root.get_count("seed", 0, /*allow_zero=*/true, kMaxSeed));
+  options.seed = context.seed;
   return std::make_shared<SampleGridHook>(options);
 });
 

@@ -119,6 +119,27 @@ void RunRecord::append_metric(int64_t epoch, const std::string& split, const std
   if (!metrics_->flush()) throw Error(dir_ + "/metrics.csv: write failed (disk full?)");
 }
 
+void RunRecord::append_step_metric(int64_t step, int64_t epoch, const std::string& split, const std::string& metric,
+                                   double value) {
+  const std::string path = dir_ + "/step_metrics.csv";
+  std::ofstream out(path, std::ios::app);
+  if (out && step_metrics_bytes() == 0) out << "step,epoch,split,metric,value\n";
+  out << step << ',' << epoch << ',' << split << ',' << metric << ',' << std::setprecision(17) << value << '\n';
+  if (!out.flush()) throw Error(path + ": write failed (disk full?)");
+}
+
+uint64_t RunRecord::step_metrics_bytes() const {
+  struct stat info {};
+  return ::stat((dir_ + "/step_metrics.csv").c_str(), &info) == 0 ? static_cast<uint64_t>(info.st_size) : 0;
+}
+
+void RunRecord::truncate_step_metrics(uint64_t bytes) {
+  const std::string path = dir_ + "/step_metrics.csv";
+  if (bytes == step_metrics_bytes()) return;
+  const int status = bytes == 0 ? ::unlink(path.c_str()) : ::truncate(path.c_str(), static_cast<off_t>(bytes));
+  if (status != 0 && errno != ENOENT) throw Error(path + ": cannot truncate: " + std::strerror(errno));
+}
+
 namespace {
 
 // JSON is UTF-8: bytes that are not (from a file name, an experiment name, an error that

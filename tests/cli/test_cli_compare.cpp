@@ -6,6 +6,7 @@
 #include "../compare/fake_runs.h"
 #include "../compare/markdown_rows.h"
 #include "cli_fixture.h"
+#include "modlr/run/training_run.h"
 #include "modlr/cli/commands.h"
 #include "modlr/compare/dtw.h"
 #include "modlr/core/error.h"
@@ -26,11 +27,11 @@ std::vector<std::string> subdirs(const std::string& dir) {
 }  // namespace
 
 TEST(ParseSeeds, ListsRangesAndErrors) {
-  using modlr::cli::parse_seeds;
+  using modlr::parse_seeds;
   EXPECT_EQ(parse_seeds("1,2,3,4,5"), (std::vector<int64_t>{1, 2, 3, 4, 5}));
   EXPECT_EQ(parse_seeds("1-5"), (std::vector<int64_t>{1, 2, 3, 4, 5}));
   EXPECT_EQ(parse_seeds("10-12,3"), (std::vector<int64_t>{10, 11, 12, 3}));
-  EXPECT_EQ(parse_seeds("0-999").size(), modlr::cli::kMaxSeeds);
+  EXPECT_EQ(parse_seeds("0-999").size(), modlr::kMaxSeeds);
   // Seeds are >= 0 (as the config's `seed`), and a range is counted before it is walked.
   for (const char* bad : {"", "a", "1,,2", "5-1", "1-2-3", "1,1", "1-3,2", "1.5", "-2", "0-1000",
                           "0-9223372036854775807", "5,0-999"})

@@ -8,15 +8,15 @@ namespace {
 class EarlyStoppingCli : public CliTest {
  protected:
   std::string job(const std::string& extra = "") const {
-    return "--set runner.epochs=40 --set dataset.validation=0.3 --set \"runner.hooks=[early_stopping]\" "
-           "--set runner.early_stopping.patience=2 --set runner.early_stopping.monitor=validation.loss " + extra;
+    return "--set runner.epochs=40 --set dataset.validation=0.3 --set \"runner.hooks=[{name: early_stopping}]\" "
+           "--set runner.hooks[0].patience=2 --set runner.hooks[0].monitor=validation.loss " + extra;
   }
 };
 
 TEST_F(EarlyStoppingCli, StopsRecordsAndRestoresTheBestWeights) {
   const auto kept = train(job());
   ASSERT_EQ(kept.exit_code, 0) << kept.err;
-  const auto restored = train(job("--set runner.early_stopping.restore_best=true"));
+  const auto restored = train(job("--set runner.hooks[0].restore_best=true"));
   ASSERT_EQ(restored.exit_code, 0) << restored.err;
   const auto all = runs();
   ASSERT_EQ(all.size(), 2u);
@@ -31,10 +31,10 @@ TEST_F(EarlyStoppingCli, StopsRecordsAndRestoresTheBestWeights) {
                                             {"monitor", "validation.loss"}, {"value", first["best"]["value"]},
                                             {"restored", true}}));
   EXPECT_EQ(read_text(all[1] + "/model.safetensors"), read_text(all[0] + "/best.safetensors"));
-  const auto bad = train("--set \"runner.hooks=[early_stopping]\" --set runner.early_stopping.monitor=loss");
+  const auto bad = train("--set \"runner.hooks=[{name: early_stopping, monitor: loss}]\"");
   EXPECT_EQ(bad.exit_code, 1);
-  EXPECT_NE(bad.err.find("'runner.early_stopping.monitor': must be <split>.<metric>"), std::string::npos) << bad.err;
-  const auto unvalidated = train("--set \"runner.hooks=[early_stopping]\"");
+  EXPECT_NE(bad.err.find("'runner.hooks[0].monitor': must be <split>.<metric>"), std::string::npos) << bad.err;
+  const auto unvalidated = train("--set \"runner.hooks=[{name: early_stopping}]\"");
   EXPECT_EQ(unvalidated.exit_code, 1);
   EXPECT_NE(unvalidated.err.find("but this run evaluates no validation split"), std::string::npos) << unvalidated.err;
 }

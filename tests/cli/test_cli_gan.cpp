@@ -19,7 +19,7 @@ class GanCli : public CliTest {
   void SetUp() override {
     CliTest::SetUp();
     config = work.file("tiny-gan.yaml");
-    mt::write_text(config, mt::gan_config(data_dir, "  hooks: [sample_grid]\n  sample_grid: {rows: 4}\n", runs_dir));
+    mt::write_text(config, mt::gan_config(data_dir, "  hooks: [{name: sample_grid, rows: 4}]\n", runs_dir));
   }
   // Trains with `extra` arguments; returns the run directory.
   std::string train_gan(const std::string& extra = "") {
@@ -83,7 +83,7 @@ TEST_F(GanCli, TrainRecordsBothLossesMetricsAndSampleGrids) {
 
 TEST_F(GanCli, ResumingExtendsTheRunBitwise) {
   const auto reference = train_gan();
-  mt::write_text(config, mt::gan_config(data_dir, "  hooks: [sample_grid]\n  sample_grid: {rows: 4}\n",
+  mt::write_text(config, mt::gan_config(data_dir, "  hooks: [{name: sample_grid, rows: 4}]\n",
                                         work.file("resumed"), 1));
   const auto first = train_gan();
   const auto resumed = mt::run_modlr("train " + config + " --resume " + first + " --set runner.epochs=2");
@@ -128,11 +128,14 @@ TEST_F(GanCli, ExportNeedsAModelChoiceAndExportsTheGenerator) {
 TEST_F(GanCli, BadGanConfigsAreOneLineErrorsNamingTheKey) {
   for (const auto& [set, key] : std::vector<std::pair<std::string, std::string>>{
            {"loss.label_smoothing=1.5", "loss.label_smoothing"},
-           {"runner.sample_grid.rows=0", "runner.sample_grid.rows"},
-           {"runner.sample_grid.rows=33", "runner.sample_grid.rows"},
-           {"runner.sample_grid.colour=red", "runner.sample_grid.colour"},
+           {"runner.hooks[0].rows=0", "runner.hooks[0].rows"},
+           {"runner.hooks[0].rows=33", "runner.hooks[0].rows"},
+           {"runner.hooks[0].colour=red", "runner.hooks[0].colour"},
+           {"runner.hooks[0].when.every_steps=0", "runner.hooks[0].when.every_steps"},
+           {"runner.builtin_hooks=[timing,progres]", "runner.builtin_hooks"},
            {"model.generator.image_size=30", "model.generator.image_size"},
-           {"runner.hooks=[sample_grids]", "runner.hooks"}}) {
+           {"'runner.hooks=[{name: sample_grids}]'", "runner.hooks[0].name"},
+           {"runner.hooks=[sample_grid]", "runner.hooks"}}) {
     const auto result = mt::run_modlr("summary " + config + " --set " + set);
     EXPECT_EQ(result.exit_code, 1) << set;
     EXPECT_NE(result.err.find(key), std::string::npos) << set << ": " << result.err;

@@ -91,7 +91,7 @@ TEST_F(ImdbCliTest, BadInputIsOneLineNamingTheFile) {
   const auto bytes = mt::read_text(archive);
   mt::write_text(work.file("cut.tar.gz"), bytes.substr(0, bytes.size() - 100));
   result =
-      mt::run_modlr("summary " + config["gru"] + " --set dataset.path=" + work.file("cut.tar.gz"));
+      mt::run_modlr("train " + config["gru"] + " --set dataset.path=" + work.file("cut.tar.gz"));
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find(work.file("cut.tar.gz") + ": truncated gzip stream"), std::string::npos)
       << result.err;

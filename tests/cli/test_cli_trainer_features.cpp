@@ -64,3 +64,35 @@ TEST_F(CliTest, AccumulationNeedsOneOptimizer) {
 }
 
 }  // namespace
+
+namespace {
+
+// 480 training images in batches of 32: 15 steps an epoch. Validations after every 4th
+// step go to step_metrics.csv; a run killed after step 10 resumes from its step-8
+// checkpoint (taken after step 8's validation) and ends with the same records.
+TEST_F(CliTest, ValidationEveryNStepsIsRecordedAndResumesExactly) {
+  const std::string features = " --set runner.epochs=2 --set dataset.validation=0.2 --set runner.validate_every_steps=4"
+                               " --set tracking.checkpoint_steps=4";
+  const auto uninterrupted = train(features);
+  ASSERT_EQ(uninterrupted.exit_code, 0) << uninterrupted.err;
+  EXPECT_NE(uninterrupted.out.find("  validation at step 4  "), std::string::npos) << uninterrupted.out;
+  const auto first = runs().front();
+  const auto steps = mt::read_text(first + "/step_metrics.csv");
+  EXPECT_EQ(steps.rfind("step,epoch,split,metric,value\n4,1,validation,", 0), 0u) << steps;
+  for (const char* row : {"\n4,1,validation,loss,", "\n8,1,validation,accuracy,", "\n12,1,validation,", "\n16,2,validation,", "\n28,2,validation,"})
+    EXPECT_NE(steps.find(row), std::string::npos) << row << "\n" << steps;
+  EXPECT_EQ(steps.find("\n30,"), std::string::npos) << steps;  // not a multiple of 4
+  const auto killed = mt::run_command("MODLR_TEST_FAULT=batch_end:10:KILL " MODLR_BINARY " train " + config + features);
+  ASSERT_NE(killed.exit_code, 0);
+  std::string broken;
+  for (const auto& dir : runs())
+    if (!mt::exists(dir + "/model.safetensors")) broken = dir;
+  ASSERT_FALSE(broken.empty());
+  const auto resumed = train(features + " --resume " + broken);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(mt::read_text(broken + "/step_metrics.csv"), steps);
+  EXPECT_EQ(mt::read_text(broken + "/metrics.csv"), mt::read_text(first + "/metrics.csv"));
+  EXPECT_EQ(mt::read_text(broken + "/model.safetensors"), mt::read_text(first + "/model.safetensors"));
+}
+
+}  // namespace

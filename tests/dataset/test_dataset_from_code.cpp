@@ -7,7 +7,9 @@
 #include "modlr/dataset/cifar10_source.h"
 #include "modlr/dataset/data_report.h"
 #include "modlr/dataset/idx_source.h"
+#include "modlr/dataset/imdb_source.h"
 #include "modlr/loss/supervised.h"
+#include "imdb_fixture.h"
 #include "test_support.h"
 
 namespace mt = modlr::testing;
@@ -92,6 +94,29 @@ TEST(DatasetFromCode, Cifar10FromOptionsEqualsItsConfig) {
   }
   ASSERT_EQ(from_code.extra_tests().size(), 1u);
   EXPECT_TRUE(torch::equal(from_code.extra_tests()[0].data.inputs, from_config.extra_tests()[0].data.inputs));
+}
+
+TEST(DatasetFromCode, ImdbFromOptionsEqualsItsConfig) {
+  mt::TempDir dir;
+  mt::write_imdb_directory(dir.path(), mt::synthetic_reviews(6));
+  modlr::Dataset from_config(
+      modlr::Config::parse("dataset: {name: imdb, path: " + dir.path() + ", max_size: 50, max_length: 12}\n", "i.yaml")
+          .section("dataset"),
+      2);
+  modlr::ImdbOptions options;
+  options.path = dir.path();
+  options.encoding.max_size = 50;
+  options.encoding.max_length = 12;
+  modlr::Dataset from_code(modlr::make_imdb_source(options), "imdb", {}, 2);
+  EXPECT_EQ(from_code.example_shape()->dims, (std::vector<int64_t>{12}));  // declared before loading
+  from_config.load();
+  from_code.load();
+  for (const auto split : {modlr::Split::train, modlr::Split::test}) {
+    const auto a = modlr::first_examples(from_config, split, 24), b = modlr::first_examples(from_code, split, 24);
+    EXPECT_TRUE(torch::equal(a.x, b.x) && torch::equal(a.y, b.y)) << modlr::split_name(split);
+  }
+  options.path.clear();
+  EXPECT_THROW(modlr::make_imdb_source(options), modlr::Error);
 }
 
 }  // namespace

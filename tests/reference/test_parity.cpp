@@ -159,7 +159,7 @@ TEST_F(ParityTest, DcganTwoModelsTwoOptimizersAndSampleGrids) {
       "configs/gan-fashion-mnist.yaml",
       synthetic() + " --set dataset.limit=160 --set dataset.validation=0.2 --set dataset.batch_size=32"
                     " --set model.generator.features=8 --set model.discriminator.features=8"
-                    " --set runner.sample_grid.rows=4",
+                    " --set runner.hooks[0].rows=4",
       runs);
   expect_identical(result);
   EXPECT_NE(result.output.find("sample grids: byte identical (2 files)"), std::string::npos) << result.output;

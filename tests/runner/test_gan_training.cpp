@@ -6,6 +6,7 @@
 #include "gan_fixture.h"
 #include "modlr/runner/builtin_hooks.h"
 #include "modlr/tracking/checkpoint.h"
+#include "modlr/tracking/checkpoint_store.h"
 #include "test_support.h"
 
 namespace mt = modlr::testing;
@@ -64,7 +65,7 @@ TEST_F(GanTraining, MidEpochCheckpointResumesBitwise) {
   auto checkpoints = std::make_shared<modlr::CheckpointHook>(work.path(), modlr::CheckpointOptions{});
   first.runner->add_hook(checkpoints);
   first.fit();
-  ASSERT_EQ(modlr::CheckpointHook::latest(work.path()), "step-00000004.pt");
+  ASSERT_EQ(modlr::CheckpointStore::latest(work.path()), "step-00000004.pt");
   // Draw from the global RNG in between, as another process would start from any state.
   torch::randn({1000});
 

@@ -30,7 +30,7 @@ std::vector<std::string> epoch_events(int batches, bool validate) {
   std::vector<std::string> out = {"epoch_start"};
   for (int b = 0; b < batches; ++b)
     out.insert(out.end(), {"batch_start", "batch_ready", "after_loss", "after_backward",
-                           "after_step", "batch_end"});
+                           "after_step", "batch_end", "batch_complete"});
   out.push_back("epoch_end");
   if (validate) out.insert(out.end(), {"evaluation_start", "evaluation_end"});
   out.push_back("epoch_complete");

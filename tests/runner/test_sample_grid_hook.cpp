@@ -16,7 +16,7 @@ namespace {
 class SampleGridTest : public ::testing::Test {
  protected:
   void SetUp() override { mt::write_synthetic_idx(data.path(), 96, 32); }
-  std::string config(const std::string& grid = "  hooks: [sample_grid]\n  sample_grid: {rows: 3}\n",
+  std::string config(const std::string& grid = "  hooks: [{name: sample_grid, rows: 3}]\n",
                      int epochs = 2) const {
     return mt::gan_config(data.path(), grid, "runs", epochs);
   }
@@ -77,7 +77,7 @@ TEST_F(SampleGridTest, WritesADecodablePngPerEpochFromFixedNoise) {
 }
 
 TEST_F(SampleGridTest, TrainingIsUnaffectedAndEveryIsHonoured) {
-  mt::GanRun with(config("  hooks: [sample_grid]\n  sample_grid: {rows: 2, every: 2}\n", 3),
+  mt::GanRun with(config("  hooks: [{name: sample_grid, rows: 2, every: 2}]\n", 3),
                   runs.file("with"));
   with.add_user_hooks();
   with.fit();
@@ -102,7 +102,7 @@ TEST_F(SampleGridTest, ClearErrors) {
     }
   }
   {
-    mt::GanRun run(config("  hooks: [sample_grid]\n  sample_grid: {model: discriminator}\n"), runs.path());
+    mt::GanRun run(config("  hooks: [{name: sample_grid, model: discriminator}]\n"), runs.path());
     run.add_user_hooks();
     try {
       run.fit();
@@ -113,9 +113,9 @@ TEST_F(SampleGridTest, ClearErrors) {
     }
   }
   try {
-    modlr::Experiment bad(modlr::Config::parse(config("  hooks: [sample_grid]\n  sample_grid: {rows: 0}\n"), "g.yaml"));
+    modlr::Experiment bad(modlr::Config::parse(config("  hooks: [{name: sample_grid, rows: 0}]\n"), "g.yaml"));
     FAIL();
   } catch (const modlr::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("runner.sample_grid.rows"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("runner.hooks[0].rows"), std::string::npos) << e.what();
   }
 }

@@ -34,11 +34,6 @@ struct TrainArgs {
 /// that fails does not stop the others; the exit code is 1 if any failed.
 int train(const TrainArgs& args);
 
-/// The seeds of a `--seeds` value, in order. Throws modlr::Error on a malformed list, a
-/// reversed range or a repeated seed.
-std::vector<int64_t> parse_seeds(const std::string& text);
-/// The most seeds one --seeds may name (each is a whole training run).
-constexpr size_t kMaxSeeds = 1000;
 
 struct CompareArgs {
   std::vector<std::string> groups;  ///< directories or quoted globs, optionally LABEL=...
@@ -113,9 +108,7 @@ struct DataArgs {
 /// (token ids decoded with the run's vocabulary, or numbers).
 int data(const DataArgs& args);
 
-/// Runs `body`, turning exceptions into one-line errors and exit code 1.
+/// Runs `body`, turning exceptions into one-line errors (describe_error) and exit code 1.
 int guarded(const std::function<int()>& body);
-/// One line describing `e` (torch errors lose their backtraces).
-std::string describe_error(const std::exception& e);
 
 }  // namespace modlr::cli

@@ -12,4 +12,8 @@ class Error : public std::runtime_error {
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
+/// One line describing `e` for a terminal or a run record: the first line of its message,
+/// control characters escaped; torch errors lose their backtraces and say "torch: ".
+std::string describe_error(const std::exception& e);
+
 }  // namespace modlr

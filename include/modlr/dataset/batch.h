@@ -15,6 +15,14 @@ struct Batch {
   int64_t size() const { return x.size(0); }
 };
 
+/// One example's input as the model receives it, without the batch dimension: [C, H, W]
+/// float32 for images, [max_length] int64 for token ids. Lets the models' shapes be checked
+/// before any data is read (runner/shape_check.h).
+struct ExampleShape {
+  std::vector<int64_t> dims;
+  torch::Dtype dtype = torch::kFloat32;
+};
+
 /// Inputs read on demand, for data larger than memory (dataset.cache): a batch's rows are
 /// read and decoded when the loader asks for them. Implementations are thread-safe (the
 /// loader's prefetch thread gathers while the model trains).

@@ -102,6 +102,9 @@ class DataSource {
   /// What load() (and fit_on_train) do to raw inputs, if it is an element-wise scaling and
   /// normalisation along axis 1 (modlr export --with-preprocessing); nullopt otherwise.
   virtual std::optional<InputNormalization> input_normalization() const { return std::nullopt; }
+  /// One example's input shape as the config (and at most a file header) declares it,
+  /// known before load(); nullopt where it depends on the data (a CSV's one-hot columns).
+  virtual std::optional<ExampleShape> example_shape() const { return std::nullopt; }
 };
 
 /// The gzip limits of a `dataset` section (formats::DecodeLimits): max_decompressed_mib
@@ -157,6 +160,11 @@ class Dataset {
   const std::vector<std::string>& skipped() const { return skipped_; }
   /// The source's baseline predictions for the test split (after load()); see DataSource.
   std::vector<NamedPredictions> baselines() const { return source_->baselines(); }
+  /// One training example's input shape: what the source declares (before load(), nothing
+  /// read but a header), or after load() the training split's own; nullopt before load()
+  /// when the source cannot declare it.
+  std::optional<ExampleShape> example_shape() const;
+  int64_t batch_size() const { return train_options_.batch_size; }
   /// The `name` the source is registered under ("idx", "cifar10", ...).
   const std::string& source_name() const { return source_name_; }
   /// The source's preprocessing of raw inputs (after load()); see DataSource.

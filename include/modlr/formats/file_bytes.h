@@ -36,6 +36,12 @@ std::vector<uint8_t> read_file_bytes(const std::string& path, const DecodeLimits
 /// The file's bytes exactly as stored (no gzip decoding); the same checks as read_file_bytes.
 std::vector<uint8_t> read_file_raw(const std::string& path);
 
+/// The first `count` bytes of the file's content (decompressed if it is gzipped), or all of
+/// it if shorter: a header read without reading the file. The same errors as
+/// read_file_bytes for what is read; a gzipped file is decompressed only up to the first
+/// output chunk (4 MiB) that covers `count`.
+std::vector<uint8_t> read_file_prefix(const std::string& path, size_t count, const DecodeLimits& limits = {});
+
 /// The in-memory half of read_file_bytes: `bytes` unchanged, or decompressed if they start
 /// with the gzip magic. Errors name `source_name`. (The fuzz target for gzip enters here.)
 std::vector<uint8_t> decode_bytes(std::vector<uint8_t> bytes, const std::string& source_name,

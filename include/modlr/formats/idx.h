@@ -65,4 +65,10 @@ struct IdxHeader {
 /// The header of `file`, with parse_idx's checks (the content size must match it).
 IdxHeader read_idx_header(const SeekableFile& file);
 
+/// The dimensions an IDX header declares, from the file's first bytes (`prefix`, at least
+/// the header), with parse_idx's header checks; what follows the header is not checked.
+std::vector<uint32_t> parse_idx_dims(const std::vector<uint8_t>& prefix, const std::string& source_name);
+/// parse_idx_dims on the first bytes of the file at `path` (raw or gzipped) alone.
+std::vector<uint32_t> peek_idx_dims(const std::string& path, const DecodeLimits& limits = {});
+
 }  // namespace modlr::formats

@@ -3,6 +3,7 @@
 /// "generator" and "discriminator". Losses run models through forward() so the runner can
 /// report forward time apart from loss time.
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -28,6 +29,10 @@ class ModelSet {
   /// Runs model `name` (or the only model) on x, adding the elapsed time to the clock.
   torch::Tensor forward(const std::string& name, const torch::Tensor& x);
   torch::Tensor forward(const torch::Tensor& x);
+  /// Applied to every output forward() returns, after the clock stops (the runner installs
+  /// its hooks' transform_output here); empty, the default: outputs are the models' own.
+  using OutputTransform = std::function<torch::Tensor(const std::string& model, torch::Tensor output)>;
+  void set_output_transform(OutputTransform transform) { output_transform_ = std::move(transform); }
   /// Seconds spent in forward() since the last reset_clock().
   double forward_seconds() const { return forward_seconds_; }
   void reset_clock() { forward_seconds_ = 0; }
@@ -41,6 +46,7 @@ class ModelSet {
   torch::Tensor timed_forward(Model& model, const torch::Tensor& x);
   std::vector<std::pair<std::string, std::shared_ptr<Model>>> models_;
   double forward_seconds_ = 0;
+  OutputTransform output_transform_;
 };
 
 }  // namespace modlr

@@ -33,6 +33,23 @@ class LrSchedule {
   virtual double lr_at(int64_t epoch, double base_lr) const = 0;
 };
 
+/// lr = base * gamma^floor(epoch / step_size) (PyTorch's StepLR); `schedule: {name: step}`.
+struct StepScheduleOptions {
+  int64_t step_size = 1;  ///< epochs per decay, >= 1
+  double gamma = 0.1;     ///< > 0
+};
+/// lr = eta_min + (base - eta_min) * (1 + cos(pi * min(epoch, t_max) / t_max)) / 2, the
+/// closed form of PyTorch's CosineAnnealingLR held at eta_min after t_max;
+/// `schedule: {name: cosine}` (t_max defaults to the run's epochs there).
+struct CosineScheduleOptions {
+  int64_t t_max = 1;     ///< epochs, >= 1
+  double eta_min = 0.0;  ///< >= 0
+};
+/// The schedules from code; bad options throw modlr::Error naming the field.
+std::shared_ptr<LrSchedule> make_constant_schedule();
+std::shared_ptr<LrSchedule> make_step_schedule(StepScheduleOptions options);
+std::shared_ptr<LrSchedule> make_cosine_schedule(CosineScheduleOptions options);
+
 /// A linear warm-up in front of any schedule, as PyTorch's LinearLR(start_factor, 1.0,
 /// total_iters=length): the lr is multiplied by start + (1 - start) * min(t, length) / length,
 /// t counting completed batches (per_step) or epochs.

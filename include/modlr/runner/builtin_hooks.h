@@ -11,6 +11,7 @@
 
 #include "modlr/core/interrupt.h"
 #include "modlr/runner/hook.h"
+#include "modlr/tracking/checkpoint_store.h"
 #include "modlr/tracking/run_record.h"
 
 namespace modlr {
@@ -64,16 +65,18 @@ class ProgressHook : public Hook {
   std::chrono::steady_clock::time_point epoch_start_, last_draw_;
 };
 
-/// Asks for a validation pass every `every` epochs and after the last one.
+/// Asks for a validation pass every `every` epochs and after the last one, and with
+/// `every_steps` > 0 also after every `every_steps`-th optimisation step of the run (inside
+/// the epoch; a step that ends an epoch makes the epoch's own validation happen).
 class ValidationScheduleHook : public Hook {
  public:
-  explicit ValidationScheduleHook(int64_t every) : every_(every) {}
+  explicit ValidationScheduleHook(int64_t every, int64_t every_steps = 0) : every_(every), every_steps_(every_steps) {}
   std::string name() const override { return "validation_schedule"; }
-  std::vector<Event> events() const override { return {Event::epoch_end}; }
-  void on(Event, const RunState& state, Control& control) override;
+  std::vector<Event> events() const override;
+  void on(Event event, const RunState& state, Control& control) override;
 
  private:
-  int64_t every_;
+  int64_t every_, every_steps_;
 };
 
 struct CheckpointOptions {
@@ -86,12 +89,10 @@ struct CheckpointOptions {
   bool write = true;
 };
 
-/// Writes resumable checkpoints (models + the runner's training state) into `dir`:
-/// epoch-NNNN.pt after every `every_epochs` epochs (after validation) and after the last,
-/// step-NNNNNNNN.pt every `every_steps` optimisation steps, and one when a hook stops the run
-/// mid-epoch (an interrupt). Each write is atomic, then `latest` is atomically pointed at it,
-/// then files beyond the newest `keep` are removed: a crash at any moment leaves `latest`
-/// naming a complete checkpoint.
+/// Decides when the run is checkpointed: epoch-NNNN.pt after every `every_epochs` epochs
+/// (after validation) and after the last, step-NNNNNNNN.pt every `every_steps` optimisation
+/// steps, and one when a hook stops the run mid-epoch (an interrupt). The files, `latest`
+/// and the rotation are the CheckpointStore's (tracking/checkpoint_store.h) in `dir`.
 class CheckpointHook : public Hook {
  public:
   CheckpointHook(std::string dir, CheckpointOptions options);
@@ -100,17 +101,11 @@ class CheckpointHook : public Hook {
   void on(Event event, const RunState& state, Control& control) override;
   /// Checkpoint files present (relative names), oldest first.
   std::vector<std::string> saved() const;
-  /// The checkpoint `latest` names in `dir` ("" if there is no `latest`). Throws
-  /// modlr::Error if `latest` is not a small regular file naming one of this hook's
-  /// checkpoint files (initial.pt, epoch-NNNN.pt, step-NNNNNNNN.pt): a run directory is
-  /// untrusted, and its pointer must never lead outside it.
-  static std::string latest(const std::string& dir);
 
  private:
   void save(const RunState& state, const std::string& name);
-  std::string dir_;
   CheckpointOptions options_;
-  std::vector<std::string> rotation_;  ///< resumable checkpoints, oldest first
+  std::optional<CheckpointStore> store_;  ///< none where this rank writes nothing
 };
 
 /// Stops training cleanly at the next batch end once a stop was requested (SIGINT/SIGTERM,
@@ -135,7 +130,7 @@ class SignalPointHook : public Hook {
 };
 
 /// Appends every epoch's training metrics, learning rates and validation results to the
-/// run record's metrics.csv.
+/// run record's metrics.csv, and validations inside an epoch to step_metrics.csv.
 class TrackingHook : public Hook {
  public:
   explicit TrackingHook(RunRecord& record) : record_(record) {}
@@ -144,7 +139,7 @@ class TrackingHook : public Hook {
     return {Event::fit_start, Event::epoch_end, Event::evaluation_end};
   }
   void on(Event event, const RunState& state, Control& control) override;
-  /// metrics.csv's length: a resume cuts off rows written after the checkpoint. Loading
+  /// metrics.csv's and step_metrics.csv's lengths: a resume cuts off rows written after the checkpoint. Loading
   /// only notes the length; the file is cut at fit_start, so a resume that fails while it
   /// is still being prepared has not changed the run.
   void save_state(HookState& out) const override;
@@ -152,7 +147,7 @@ class TrackingHook : public Hook {
 
  private:
   RunRecord& record_;
-  std::optional<uint64_t> truncate_at_;
+  std::optional<uint64_t> truncate_at_, truncate_steps_at_;
 };
 
 }  // namespace modlr

@@ -1,5 +1,5 @@
 #pragma once
-/// The `early_stopping` hook (runner.hooks: [early_stopping]): watches one metric after
+/// The `early_stopping` hook (runner.hooks: [{name: early_stopping}]): watches one metric after
 /// every evaluation of the validation split (or after every epoch, for a training metric),
 /// keeps the best weights so far as <run dir>/best.safetensors (written atomically, by
 /// rank 0 only) and stops training once `patience` checks in a row have not improved on
@@ -7,10 +7,10 @@
 /// improvement) goes into checkpoints, so a resumed run stops where an uninterrupted one
 /// would. The run record notes the best epoch under "best" in summary.json;
 /// `restore_best: true` makes the run test and keep (model.safetensors) the best weights
-/// instead of the last (cli/train.cpp).
+/// instead of the last (run/training_run.cpp).
 ///
-/// Config: runner.early_stopping: {monitor: validation.loss, mode: auto, patience: 5,
-///   min_delta: 0.0, restore_best: false}. monitor: "<split>.<metric>", split validation
+/// Config: its entry in runner.hooks: {name: early_stopping, monitor: validation.loss,
+///   mode: auto, patience: 5, min_delta: 0.0, restore_best: false}. monitor: "<split>.<metric>", split validation
 ///   or train; mode: min | max | auto (min for loss, mse, rmse and mae, max otherwise).
 ///   A NaN value never counts as an improvement.
 #include <string>
@@ -27,6 +27,7 @@ struct EarlyStoppingOptions {
   double min_delta = 0;   ///< an improvement must beat the best by more than this
   bool restore_best = false;
   int64_t validate_every = 1;  ///< runner.validate_every: when a validation check is due
+  std::string monitor_key = "EarlyStoppingOptions::metric";  ///< what errors about the metric name
 };
 
 class EarlyStoppingHook : public Hook {
@@ -36,7 +37,7 @@ class EarlyStoppingHook : public Hook {
   explicit EarlyStoppingHook(EarlyStoppingOptions options) : options_(std::move(options)) {}
   std::string name() const override { return "early_stopping"; }
   std::vector<Event> events() const override { return {Event::epoch_end, Event::evaluation_end, Event::epoch_complete}; }
-  /// Throws modlr::Error naming runner.early_stopping.monitor when the metric is not
+  /// Throws modlr::Error naming the monitor key when the metric is not
   /// computed, or when no validation split is evaluated although one is monitored.
   void on(Event event, const RunState& state, Control& control) override;
   void save_state(HookState& state) const override;

@@ -5,6 +5,7 @@
 /// tracking (see README "Configs"). Construction seeds torch with `seed` and then builds the
 /// models in config order, so initial weights depend only on the seed (as in the PyTorch
 /// twins). After construction every key has been read, and any other key is an error.
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +38,11 @@ struct DistributedSettings {
   bool sync_batchnorm = false;
 };
 
+/// The hooks every `modlr train` run has unless runner.builtin_hooks leaves one out, in the
+/// order they run (builtin_hooks.h): the interrupt hook asks to stop before the checkpoint
+/// hook saves where the run stands.
+inline const std::vector<std::string> kBuiltinHooks{"timing", "progress", "validation_schedule", "tracking", "interrupt", "checkpoint"};
+
 class Experiment {
  public:
   explicit Experiment(Config config);
@@ -63,8 +69,17 @@ class Experiment {
   /// device five times per step.
   bool timing_breakdown() const { return timing_breakdown_; }
   int64_t validate_every() const { return validate_every_; }
+  /// runner.validate_every_steps: also validate after every N-th step (0: off).
+  int64_t validate_every_steps() const { return validate_every_steps_; }
   const DistributedSettings& distributed() const { return distributed_; }
-  /// User hooks listed in runner.hooks, created from the hook registry.
+  /// The built-in hooks runner.builtin_hooks keeps (by default all of kBuiltinHooks); the
+  /// CLI adds those, in kBuiltinHooks' order, before the user's.
+  const std::vector<std::string>& builtin_hooks() const { return builtin_hooks_; }
+  bool has_builtin_hook(const std::string& name) const {
+    return std::find(builtin_hooks_.begin(), builtin_hooks_.end(), name) != builtin_hooks_.end();
+  }
+  /// User hooks listed in runner.hooks, created from the hook registry (behind their
+  /// `when` filters).
   const std::vector<std::shared_ptr<Hook>>& user_hooks() const { return user_hooks_; }
 
  private:
@@ -74,6 +89,7 @@ class Experiment {
   void read_runner(const Config& section);
   void read_distributed(const Config& runner);
   void read_metrics(const Config& section);
+  void read_hooks(const Config& runner);
 
   Config config_;
   std::string name_;
@@ -90,7 +106,9 @@ class Experiment {
   bool timing_breakdown_ = true;
   std::string thread_spec_;
   int64_t validate_every_ = 1;
+  int64_t validate_every_steps_ = 0;
   DistributedSettings distributed_;
+  std::vector<std::string> builtin_hooks_;
   std::vector<std::shared_ptr<Hook>> user_hooks_;
 };
 

@@ -2,7 +2,9 @@
 /// Hooks: named events the Runner fires. Progress output, timing, evaluation scheduling,
 /// checkpointing and tracking are all hooks; a user adds behaviour by registering one,
 /// never by editing the loop. Hooks read the run state and steer through Control flags;
-/// they do not mutate the loop's state.
+/// they do not mutate the loop's state, except at the two hook points that exist for it:
+/// transform_batch (the training batch before the step: masking, noise, extra inputs) and
+/// transform_output (each model output after its forward pass: post-processing).
 #include <map>
 #include <memory>
 #include <string>
@@ -10,6 +12,7 @@
 
 #include "modlr/core/config.h"
 #include "modlr/core/registry.h"
+#include "modlr/dataset/batch.h"
 
 namespace modlr {
 
@@ -24,10 +27,14 @@ enum class Event {
   epoch_start,
   batch_start,       ///< before the batch is fetched
   batch_ready,       ///< batch fetched and on the device
+  batch_transform,   ///< hook point: Hook::transform_batch may change the training batch
+  output_transform,  ///< hook point: Hook::transform_output after every forward pass
   after_loss,        ///< objective of the current stage computed (forward + loss)
   after_backward,    ///< gradients ready, optimizer not yet stepped (clipping, GradNorm)
   after_step,        ///< parameters updated
   batch_end,
+  batch_complete,    ///< after a validation inside the epoch, if one was asked for at
+                     ///< batch_end: a consistent point to checkpoint within an epoch
   epoch_end,         ///< training metrics of the epoch are in RunState::train_metrics
   evaluation_start,  ///< RunState::split names the split being evaluated
   evaluation_end,    ///< RunState::evaluation holds the result
@@ -60,8 +67,11 @@ struct RunState {
   std::string stage;           ///< objective of the current optimizer stage
   std::map<std::string, double> step_objectives;  ///< values of the last step's objectives
   std::map<std::string, double> train_metrics;    ///< at epoch_end: mean loss(es), metrics
-  std::string split;           ///< at evaluation_start/_end
+  std::string split;           ///< during an evaluation (its events included); "" in training
   const EvaluationResult* evaluation = nullptr;   ///< at evaluation_end
+  /// During a validation inside an epoch (asked for at batch_end): the step it follows;
+  /// 0 for the validations at epoch ends and for tests.
+  int64_t evaluation_step = 0;
   int64_t skipped_batches = 0;  ///< batches dropped for a non-finite objective (on_nan)
   bool stopped_early = false;   ///< a hook stopped training before the last epoch ended
   const ModelSet* models = nullptr;
@@ -78,7 +88,9 @@ struct RunState {
 /// Requests a hook makes of the runner.
 struct Control {
   bool stop = false;      ///< end training after this event (the epoch is not resumed)
-  bool evaluate = false;  ///< at epoch_end: evaluate the validation split now
+  /// At epoch_end: evaluate the validation split now. At batch_end: evaluate it before
+  /// batch_complete (at the epoch's last batch: after epoch_end, as the epoch's own).
+  bool evaluate = false;
 };
 
 /// Numbers a stateful hook must carry across a resume, by key.
@@ -91,15 +103,54 @@ class Hook {
   virtual std::string name() const = 0;
   /// The events this hook wants; it is called for no others.
   virtual std::vector<Event> events() const = 0;
-  virtual void on(Event event, const RunState& state, Control& control) = 0;
+  virtual void on(Event event, const RunState& state, Control& control) {}
+  /// Event::batch_transform, after batch_ready: may replace the training batch's inputs and
+  /// targets (masking, augmentation, extra terms' inputs); it must keep the batch's number
+  /// of examples. The first batch of each new input shape is checked against the models
+  /// (runner/shape_check.h): a shape they do not take is an error naming this hook.
+  virtual void transform_batch(Batch& batch, const RunState& state) {}
+  /// Event::output_transform: the output of model `model` after each forward pass, in
+  /// training and evaluation; returns what the loss and the metrics see instead.
+  virtual torch::Tensor transform_output(const std::string& model, torch::Tensor output, const RunState& state) {
+    return output;
+  }
   /// Hooks whose behaviour depends on the past (timers, counters, files they append to)
   /// write their state here for checkpoints and get it back on resume.
   virtual void save_state(HookState&) const {}
   virtual void load_state(const HookState&) {}
+  /// The hook that does the work: itself, or the one a filter (HookFilter) wraps.
+  virtual const Hook& target() const { return *this; }
 };
 
-/// User hooks named in `runner.hooks` are created from this registry.
-using HookRegistry = Registry<std::shared_ptr<Hook>, const Config&>;
+/// What a hook factory is given besides its own config section.
+struct HookContext {
+  uint64_t seed = 0;           ///< the run's seed
+  int64_t validate_every = 1;  ///< runner.validate_every
+};
+
+/// The hooks listed in `runner.hooks` are created from this registry, each from its own
+/// entry of the list: `- {name: early_stopping, patience: 3}` gives the early_stopping
+/// factory the section {name, patience} (reading `name` is the registry's).
+using HookRegistry = Registry<std::shared_ptr<Hook>, const Config&, const HookContext&>;
 HookRegistry& hook_registry();
+
+/// Which of the events it subscribes to a hook is called for: an entry's `when` section,
+/// e.g. `when: {every_steps: 100}`. Step events (batch_start to batch_end and the two
+/// hook points in training) pass on every `every_steps`-th optimisation step of the run;
+/// epoch events (epoch_start, epoch_end, the evaluations, epoch_complete) on every
+/// `every_epochs`-th epoch and the last; fit_start and fit_end always. `once`: of the step
+/// and epoch events, only the first call that passes (remembered across a resume), e.g.
+/// `when: {every_steps: 100, once: true}` is step 100 alone.
+struct HookFilter {
+  int64_t every_steps = 1;
+  int64_t every_epochs = 1;
+  bool once = false;
+  /// Reads `when` from a hook's section (all defaults when it has none).
+  static HookFilter from_config(const Config& hook_section);
+  bool lets_everything_through() const { return every_steps == 1 && every_epochs == 1 && !once; }
+};
+
+/// `hook` behind `filter`: the same name, events and state (plus the `once` flag).
+std::shared_ptr<Hook> filtered(std::shared_ptr<Hook> hook, HookFilter filter);
 
 }  // namespace modlr

@@ -64,12 +64,19 @@ class Runner {
   /// The runner borrows every component; they must outlive it.
   Runner(ModelSet& models, Loss& loss, std::vector<std::unique_ptr<Optimizer>>& optimizers,
          RunnerOptions options);
+  /// Takes the hooks' output transform off the models.
+  ~Runner();
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
 
-  /// Hooks run in the order they were added, for the events they subscribe to.
+  /// Hooks run in the order they were added, for the events they subscribe to. A hook
+  /// subscribing to Event::output_transform transforms the models' outputs (ModelSet) for
+  /// as long as this runner lives.
   void add_hook(std::shared_ptr<Hook> hook);
 
   /// Trains until options.epochs epochs are done over `train` (continuing from load_state()
-  /// if it was called); evaluates `validation` (may be null) whenever a hook asks. Throws
+  /// if it was called); evaluates `validation` (may be null) whenever a hook asks, at an
+  /// epoch's end or after any step (Control::evaluate). Throws
   /// modlr::Error on a non-finite objective or gradient (see RunnerOptions::on_nan).
   void fit(BatchLoader& train, BatchLoader* validation);
   /// Evaluates on every batch of `loader` in inference mode; fires evaluation events.
@@ -92,6 +99,7 @@ class Runner {
   struct Progress;  // what load_state() restored, consumed by the next fit()
   void start_epoch(BatchLoader& train);
   void train_epoch(BatchLoader& train, Control& control);
+  void validate_within_epoch(Control& control);
   void train_step(const Batch& batch, double share, Control& control);
   /// train_step with runner.accumulate_steps > 1 (runner_accumulate.cpp).
   void accumulation_step(const Batch& batch, Control& control);
@@ -121,6 +129,10 @@ class Runner {
   /// Steady-clock seconds, after the device's queued work (CUDA) has finished.
   double seconds_now() const;
   void fire(Event event, Control& control);
+  /// The batch_transform hook point (runner_transforms.cpp): each subscribed hook in turn,
+  /// then the checks on what it made (example count; a new input shape against the models).
+  void transform_batch(Batch& batch);
+  torch::Tensor transform_output(const std::string& model, torch::Tensor output);
 
   ModelSet& models_;
   Loss& loss_;
@@ -129,6 +141,7 @@ class Runner {
   RunState state_;
   std::vector<std::shared_ptr<Hook>> hooks_;
   BatchLoader* train_loader_ = nullptr;          ///< during fit()
+  BatchLoader* validation_loader_ = nullptr;     ///< during fit(); may be null
   std::unique_ptr<MetricSuite> train_metrics_;   ///< the current epoch's training metrics
   std::map<std::string, double> objective_sums_; ///< the current epoch's sum of value * batch
   bool epoch_finished_ = false;                  ///< between epoch_end and the next epoch
@@ -139,6 +152,9 @@ class Runner {
   int agreed_stop_signal_ = 0;                   ///< data-parallel: a stop some rank asked for
   std::array<std::vector<Hook*>, static_cast<size_t>(Event::fit_end) + 1> subscribers_;
   std::map<std::string, double> hook_seconds_;
+  /// Input shapes (dims after the batch's, dtype) a batch transform made that the models
+  /// were checked to take.
+  std::vector<std::pair<std::vector<int64_t>, torch::Dtype>> checked_input_shapes_;
 };
 
 }  // namespace modlr

@@ -1,5 +1,5 @@
 #pragma once
-/// The `sample_grid` hook (runner.hooks: [sample_grid]): after every `every` epochs (and
+/// The `sample_grid` hook (runner.hooks: [{name: sample_grid}]): after every `every` epochs (and
 /// after the last) it runs the generator on a fixed batch of noise and saves the samples
 /// as one PNG grid, <run dir>/samples/epoch-NNNN.png, written atomically. The noise is
 /// drawn once, at fit start, from a generator of its own seeded with the run's `seed`, so
@@ -8,7 +8,8 @@
 /// dropout) under no_grad and is put back in its previous mode: training is unaffected
 /// (no global RNG draws, no buffer updates).
 ///
-/// Config: runner.sample_grid: {model: generator, rows: 8 (1..32), every: 1}; the grid
+/// Config: its entry in runner.hooks: {name: sample_grid, model: generator, rows: 8 (1..32),
+/// every: 1}; the grid
 /// holds rows x rows samples, each image framed by 2 white pixels. The model must declare its
 /// input shape (Model::input_shape) and return images [N, C, H, W] with values in
 /// [-1, 1] (C = 1 gray or 3 RGB).

@@ -89,6 +89,13 @@ class RunRecord {
   /// written after a checkpoint are dropped when the run resumes from it).
   uint64_t metrics_bytes() const;
   void truncate_metrics(uint64_t bytes);
+  /// Appends a row "step,epoch,split,metric,value" to step_metrics.csv, created with that
+  /// header by its first row: validations inside an epoch (runner.validate_every_steps).
+  void append_step_metric(int64_t step, int64_t epoch, const std::string& split, const std::string& metric,
+                          double value);
+  /// step_metrics.csv's length (0 while there is none), and cutting it back (0 removes it).
+  uint64_t step_metrics_bytes() const;
+  void truncate_step_metrics(uint64_t bytes);
   /// Writes summary.json atomically (temporary file, then rename).
   void write_summary(const RunSummary& summary) const;
   /// What the directory holds now: summary.json's "status" and config.yaml's text; "" when

@@ -6,7 +6,7 @@
 #include <map>
 
 #include "modlr/core/config.h"
-#include "modlr/model/direct_conv2d.h"
+#include "modlr/fast/direct_conv2d.h"
 #include "modlr/model/model.h"
 
 namespace {

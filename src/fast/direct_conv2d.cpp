@@ -1,4 +1,4 @@
-#include "modlr/model/direct_conv2d.h"
+#include "modlr/fast/direct_conv2d.h"
 
 #include <ATen/Parallel.h>
 

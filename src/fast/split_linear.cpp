@@ -1,4 +1,4 @@
-#include "modlr/model/split_linear.h"
+#include "modlr/fast/split_linear.h"
 
 #include <ATen/Parallel.h>
 #include <ATen/ThreadLocalState.h>

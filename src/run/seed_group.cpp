@@ -1,4 +1,4 @@
-// `modlr train --seeds`: a group of runs, one per seed, and the parsing of the seed list.
+// A group of runs, one per seed (`modlr train --seeds`), and the parsing of the seed list.
 #include <algorithm>
 #include <ctime>
 #include <filesystem>
@@ -6,9 +6,11 @@
 #include <sstream>
 
 #include "modlr/core/interrupt.h"
-#include "train_run.h"
+#include "modlr/core/error.h"
+#include "modlr/run/training_run.h"
+#include "run_parts.h"
 
-namespace modlr::cli {
+namespace modlr {
 namespace {
 
 // Claims a fresh group directory <dir>/<experiment>/group-<UTC time>[-N] (mkdir is the
@@ -30,10 +32,8 @@ std::string claim_group(const RecordPlace& place) {
   }
 }
 
-}  // namespace
-
-int train_seeds(const TrainArgs& args) {
-  const auto seeds = parse_seeds(args.seeds);
+int run_seed_group(const RunRequest& args, const std::string& seed_list) {
+  const auto seeds = parse_seeds(seed_list);
   if (!args.resume.empty()) throw Error("--seeds and --resume can not be combined; resume each run on its own");
   for (const auto& o : args.overrides)
     if (o.rfind("seed=", 0) == 0) throw Error("--seeds and --set " + o + " both set the seed; use one");
@@ -44,7 +44,7 @@ int train_seeds(const TrainArgs& args) {
     std::cout << "seed " << seeds[i] << " (" << i + 1 << "/" << seeds.size() << ")" << std::endl;
     auto run = args;
     run.overrides.push_back("seed=" + std::to_string(seeds[i]));
-    const int status = train_one(run, group);
+    const int status = train_run(run, group);
     if (status == 0) finished.push_back(seeds[i]);
     else if (status == 1) failed.push_back(seeds[i]);  // else: interrupted (128 + signal)
   }
@@ -62,6 +62,17 @@ int train_seeds(const TrainArgs& args) {
     return 128 + signal;
   }
   return failed.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+int train_seed_group(const RunRequest& request, const std::string& seeds) {
+  try {
+    return run_seed_group(request, seeds);
+  } catch (const std::exception& e) {
+    std::cerr << "modlr: error: " << describe_error(e) << std::endl;
+    return 1;
+  }
 }
 
 std::vector<int64_t> parse_seeds(const std::string& text) {
@@ -98,4 +109,4 @@ std::vector<int64_t> parse_seeds(const std::string& text) {
   return seeds;
 }
 
-}  // namespace modlr::cli
+}  // namespace modlr

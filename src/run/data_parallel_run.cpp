@@ -1,6 +1,6 @@
 // `modlr train` as one rank of a data-parallel run: joining the job, agreeing on the
 // config, and the ranks > 0, which train and evaluate alongside rank 0 but write nothing.
-// Rank 0 is the ordinary run (train.cpp) with a communicator.
+// Rank 0 is the ordinary run (training_run.cpp) with a communicator.
 #include <yaml-cpp/yaml.h>
 
 #include <iostream>
@@ -15,9 +15,9 @@
 #include "modlr/runner/builtin_hooks.h"
 #include "modlr/runner/experiment.h"
 #include "modlr/tracking/checkpoint.h"
-#include "train_run.h"
+#include "run_parts.h"
 
-namespace modlr::cli {
+namespace modlr {
 namespace {
 
 // The dotted path of the first key where two YAML documents differ ("" if none).
@@ -55,18 +55,22 @@ std::string describe_config_difference(const std::string& mine, const std::strin
   return key.empty() ? "the resolved configs differ" : "the first differing key is " + key;
 }
 
+// Rank 0's hooks that take part in collectives or steer the loop, where rank 0 has them
+// (runner.builtin_hooks): every rank must validate and save at the same steps.
 void add_worker_hooks(Runner& runner, Experiment& experiment) {
   const auto& tracking = experiment.tracking();
-  runner.add_hook(std::make_shared<ValidationScheduleHook>(experiment.validate_every()));
-  runner.add_hook(std::make_shared<InterruptHook>());
-  runner.add_hook(std::make_shared<CheckpointHook>(
-      "", CheckpointOptions{tracking.checkpoint_every, tracking.checkpoint_steps, tracking.keep_checkpoints,
-                            tracking.save_initial, /*write=*/false}));
+  if (experiment.has_builtin_hook("validation_schedule"))
+    runner.add_hook(std::make_shared<ValidationScheduleHook>(experiment.validate_every(), experiment.validate_every_steps()));
+  if (experiment.has_builtin_hook("interrupt")) runner.add_hook(std::make_shared<InterruptHook>());
+  if (experiment.has_builtin_hook("checkpoint"))
+    runner.add_hook(std::make_shared<CheckpointHook>(
+        "", CheckpointOptions{tracking.checkpoint_every, tracking.checkpoint_steps, tracking.keep_checkpoints,
+                              tracking.save_initial, /*write=*/false}));
   for (const auto& hook : experiment.user_hooks()) runner.add_hook(hook);
   if (signal_points_enabled()) runner.add_hook(std::make_shared<SignalPointHook>());
 }
 
-int train_worker(const TrainArgs& args, const WorldOptions& world) {
+int train_worker(const RunRequest& args, const WorldOptions& world) {
   auto experiment = std::make_unique<Experiment>(Config::load(args.config, args.overrides));
   auto job = join_job(world, *experiment);
   if (job->communicator->broadcast_bytes("") == kRunAlreadyFinished) return 0;
@@ -147,9 +151,9 @@ bool restore_broadcast(Runner& runner, Experiment& experiment, RankJob& job, con
 }
 
 // Ranks > 0: errors go to stderr naming the rank; rank 0 writes the run record.
-int train_rank(const TrainArgs& args, const WorldOptions& world) {
+int train_rank(const RunRequest& args, const WorldOptions& world) {
   select_cuda_device(world.local_rank);  // one GPU per rank on a host, as torchrun scripts do
-  if (world.rank == 0) return train_one(args, "", &world);
+  if (world.rank == 0) return train_run(args, "", &world);
   try {
     return train_worker(args, world);
   } catch (const Interrupted& e) {
@@ -160,4 +164,4 @@ int train_rank(const TrainArgs& args, const WorldOptions& world) {
   }
 }
 
-}  // namespace modlr::cli
+}  // namespace modlr

@@ -3,7 +3,7 @@
 // must reach the worker thread), and the fallbacks of the layer wrapper.
 #include <gtest/gtest.h>
 
-#include "modlr/model/split_linear.h"
+#include "modlr/fast/split_linear.h"
 
 namespace {
 
