@@ -86,6 +86,15 @@ size_t count(const std::string& text, const std::string& needle) {
   return n;
 }
 
+std::string error_message(const std::function<void()>& body) {
+  try {
+    body();
+  } catch (const modlr::Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
 std::string squeeze_spaces(const std::string& text) {
   std::string out;
   for (char c : text)

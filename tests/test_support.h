@@ -2,6 +2,7 @@
 // Helpers shared by the test files: temporary directories, synthetic IDX data sets and
 // running the modlr binary.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,8 @@ std::string read_text(const std::string& path);
 /// The one-line error that building, key-checking and loading the `dataset` section of
 /// the config text `yaml` raises (seed 3), or "no error".
 std::string dataset_error(const std::string& yaml);
+/// The message of the modlr::Error `body` throws, or "no error".
+std::string error_message(const std::function<void()>& body);
 /// Occurrences of `needle` in `text` (overlapping ones counted).
 size_t count(const std::string& text, const std::string& needle);
 /// `text` with every run of spaces collapsed to one (compares tables whatever their widths).

@@ -47,7 +47,7 @@ bool has_extension(const std::string& name, const std::vector<std::string>& exte
   return std::find(extensions.begin(), extensions.end(), extension) != extensions.end();
 }
 
-std::vector<ClassFile> list_class_folders(const Config& section, const std::string& key, const std::string& root,
+std::vector<ClassFile> list_class_folders(const OptionKeys& section, const std::string& key, const std::string& root,
                                           const std::function<bool(const std::string&)>& accept,
                                           const std::string& wanted, std::vector<std::string>& classes) {
   if (!has_type(root, fs::file_type::directory)) section.fail(key, root + " is not a folder");

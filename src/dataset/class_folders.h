@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "modlr/core/config.h"
+#include "modlr/core/option_keys.h"
 
 namespace modlr {
 
@@ -21,7 +21,7 @@ struct ClassFile {
 /// folders, a class folder with no accepted file (`wanted` says what was looked for, e.g.
 /// ".png, .jpg or .jpeg files"), a class unknown to the training tree, a broken symlink or
 /// a symlink loop, a folder that cannot be listed.
-std::vector<ClassFile> list_class_folders(const Config& section, const std::string& key, const std::string& root,
+std::vector<ClassFile> list_class_folders(const OptionKeys& section, const std::string& key, const std::string& root,
                                           const std::function<bool(const std::string&)>& accept,
                                           const std::string& wanted, std::vector<std::string>& classes);
 

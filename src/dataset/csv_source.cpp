@@ -46,7 +46,7 @@ bool contains(const std::vector<std::string>& values, const std::string& value) 
   return std::find(values.begin(), values.end(), value) != values.end();
 }
 
-void require_distinct(const Config& c, const std::string& key, const std::vector<std::string>& values) {
+void require_distinct(const OptionKeys& c, const std::string& key, const std::vector<std::string>& values) {
   for (size_t i = 0; i < values.size(); ++i)
     if (std::find(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(i), values[i]) !=
         values.begin() + static_cast<std::ptrdiff_t>(i))
@@ -93,30 +93,20 @@ void map_column(torch::Tensor& x, int64_t j, F f) {
 
 }  // namespace
 
-CsvSource::CsvSource(const Config& c)
-    : config_(c),
-      path_(c.get<std::string>("path")),
-      target_(c.get<std::string>("target")),
-      features_(c.get<std::vector<std::string>>("features", {})),
-      categorical_(c.get<std::vector<std::string>>("categorical", {})),
-      missing_(c.get_choice("missing", "error", {"error", "mean", "median", "drop"})),
-      test_fraction_(c.get<double>("test_fraction", 0.2)),
-      split_seed_(static_cast<uint64_t>(c.get_count("split_seed", 0, /*allow_zero=*/true, kMaxSeed))),
-      standardize_(c.get<bool>("standardize", false)),
-      target_scale_(c.get_positive("target_scale", 1.0)),
-      max_categories_(c.get_count("max_categories", 1000, false, 1 << 24)),
-      decode_limits_(decode_limits(c)),
-      read_(ReadOptions::from_config(c)) {
-  if (!(test_fraction_ > 0 && test_fraction_ < 1)) c.fail("test_fraction", "must be a fraction in (0, 1)");
-  require_distinct(c, "features", features_);
-  require_distinct(c, "categorical", categorical_);
-  if (contains(features_, target_)) c.fail("features", "lists the target '" + target_ + "'");
-  for (const auto& name : categorical_) {
-    if (name == target_) c.fail("categorical", "lists the target '" + target_ + "'");
-    if (!features_.empty() && !contains(features_, name))
-      c.fail("categorical", "'" + name + "' is not one of dataset.features");
-  }
-}
+CsvSource::CsvSource(CsvOptions o)
+    : config_(std::move(o.keys)),
+      path_(std::move(o.path)),
+      target_(std::move(o.target)),
+      features_(std::move(o.features)),
+      categorical_(std::move(o.categorical)),
+      missing_(std::move(o.missing)),
+      test_fraction_(o.test_fraction),
+      split_seed_(o.split_seed),
+      standardize_(o.standardize),
+      target_scale_(o.target_scale),
+      max_categories_(o.max_categories),
+      decode_limits_(o.decode_limits),
+      read_(std::move(o.read)) {}
 
 size_t CsvSource::find_column(const formats::CsvTable& table, const std::string& name,
                               const std::string& key) const {
@@ -276,7 +266,45 @@ void CsvSource::fit_on_train(TensorData& train, TensorData& validation, TensorDa
 }  // namespace modlr::csv_source
 
 namespace modlr {
+CsvOptions CsvOptions::from_config(const Config& c) {
+  CsvOptions o;
+  o.keys = OptionKeys(c);
+  o.path = c.get<std::string>("path");
+  o.target = c.get<std::string>("target");
+  o.features = c.get<std::vector<std::string>>("features", o.features);
+  o.categorical = c.get<std::vector<std::string>>("categorical", o.categorical);
+  o.missing = c.get_choice("missing", o.missing, {"error", "mean", "median", "drop"});
+  o.test_fraction = c.get<double>("test_fraction", o.test_fraction);
+  o.split_seed = static_cast<uint64_t>(c.get_count("split_seed", 0, /*allow_zero=*/true, kMaxSeed));
+  o.standardize = c.get<bool>("standardize", o.standardize);
+  o.target_scale = c.get_positive("target_scale", o.target_scale);
+  o.max_categories = c.get_count("max_categories", o.max_categories, false, 1 << 24);
+  o.decode_limits = modlr::decode_limits(c);
+  o.read = ReadOptions::from_config(c);
+  return o;
+}
+
+std::unique_ptr<DataSource> make_csv_source(CsvOptions o) {
+  const auto& c = o.keys;
+  if (o.path.empty()) c.fail("path", "names no file");
+  if (o.target.empty()) c.fail("target", "names no column");
+  if (o.missing != "error" && o.missing != "mean" && o.missing != "median" && o.missing != "drop")
+    c.fail("missing", "must be error, mean, median or drop");
+  if (!(o.test_fraction > 0 && o.test_fraction < 1)) c.fail("test_fraction", "must be a fraction in (0, 1)");
+  if (!(o.target_scale > 0)) c.fail("target_scale", "must be > 0");
+  if (o.max_categories < 1) c.fail("max_categories", "must be >= 1");
+  csv_source::require_distinct(c, "features", o.features);
+  csv_source::require_distinct(c, "categorical", o.categorical);
+  if (csv_source::contains(o.features, o.target)) c.fail("features", "lists the target '" + o.target + "'");
+  for (const auto& name : o.categorical) {
+    if (name == o.target) c.fail("categorical", "lists the target '" + o.target + "'");
+    if (!o.features.empty() && !csv_source::contains(o.features, name))
+      c.fail("categorical", "'" + name + "' is not one of dataset.features");
+  }
+  return std::make_unique<csv_source::CsvSource>(std::move(o));
+}
+
 MODLR_REGISTER(data_source_registry, "csv", [](const Config& c) -> std::unique_ptr<DataSource> {
-  return std::make_unique<csv_source::CsvSource>(c);
+  return make_csv_source(CsvOptions::from_config(c));
 });
 }  // namespace modlr

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 
+#include "modlr/dataset/csv_source.h"
 #include "modlr/dataset/dataset.h"
 #include "modlr/dataset/read_options.h"
 #include "modlr/formats/csv.h"
@@ -64,7 +65,7 @@ class RowReader {
 
 class CsvSource : public DataSource {
  public:
-  explicit CsvSource(const Config& c);
+  explicit CsvSource(CsvOptions o);
   SourceData load() override;
   void fit_on_train(TensorData& train, TensorData& validation, TensorData& test) override;
 
@@ -80,7 +81,7 @@ class CsvSource : public DataSource {
   SourceData load_lazily();
   void fit_lazily(const TensorData& train);
 
-  Config config_;
+  OptionKeys config_;  // names the options in errors
   std::string path_, target_;
   std::vector<std::string> features_, categorical_;
   std::string missing_;

@@ -34,6 +34,7 @@
 #include <functional>
 
 #include "modlr/dataset/dataset.h"
+#include "modlr/dataset/image_folder_source.h"
 #include "modlr/dataset/image_preprocess.h"
 #include "modlr/formats/image_decode.h"
 #include "modlr/formats/sha256.h"
@@ -75,7 +76,7 @@ torch::Tensor shaped(const formats::Image8& image, const Shaping& shaping) {
 
 class ImageFolderSource : public DataSource {
  public:
-  explicit ImageFolderSource(const Config& c);
+  explicit ImageFolderSource(ImageFolderOptions o);
   SourceData load() override;
   void fit_on_train(TensorData& train, TensorData& validation, TensorData& test) override;
   std::optional<InputNormalization> input_normalization() const override { return preprocess_->as_normalization(); }
@@ -91,7 +92,7 @@ class ImageFolderSource : public DataSource {
   SourceData load_lazily(const std::vector<std::pair<std::string, std::vector<ClassFile>>>& trees, SourceData out) const;
   void fit_lazily(const TensorData& train);
 
-  Config config_;
+  OptionKeys config_;  ///< names the options in errors
   std::string train_path_, test_path_, validation_path_;
   Shaping shaping_;
   bool skip_bad_;
@@ -101,24 +102,15 @@ class ImageFolderSource : public DataSource {
   std::vector<int64_t> first_shape_;  ///< [C, H, W], which every other image must have
 };
 
-ImageFolderSource::ImageFolderSource(const Config& c)
-    : config_(c),
-      train_path_(c.get<std::string>("train_path")),
-      test_path_(c.get<std::string>("test_path")),
-      validation_path_(c.get<std::string>("validation_path", "")),
-      shaping_{c.get_count("channels", 3, false, 3), c.get<std::vector<int64_t>>("size", {}),
-               c.get_choice("resize", "crop", {"crop", "stretch"})},
-      skip_bad_(c.get_choice("on_bad_example", "error", {"error", "skip"}) == "skip"),
-      preprocess_(std::make_shared<ImagePreprocess>(ImagePreprocess::from_config(c, shaping_.channels, /*allow_auto=*/true))) {
-  const auto& size = shaping_.size;
-  if (shaping_.channels == 2) c.fail("channels", "must be 1 (gray) or 3 (RGB)");
-  if (!size.empty() && (size.size() != 2 || size[0] < 1 || size[1] < 1 || size[0] * size[1] > (1 << 24)))
-    c.fail("size", "must be [] or [H, W] with H, W >= 1 (at most 2^24 pixels)");
-  cache_bytes_ = ReadOptions::from_config(c, /*unpacks=*/false).cache_bytes;
-  if (cache_bytes_ < 0) return;
-  if (size.empty()) c.fail("cache", "reading images per batch needs dataset.size, so every batch has one shape");
-  if (skip_bad_) c.fail("on_bad_example", "skip needs cache: memory (a lazy read cannot leave an example out mid-epoch)");
-}
+ImageFolderSource::ImageFolderSource(ImageFolderOptions o)
+    : config_(std::move(o.keys)),
+      train_path_(std::move(o.train_path)),
+      test_path_(std::move(o.test_path)),
+      validation_path_(std::move(o.validation_path)),
+      shaping_{o.channels, std::move(o.size), std::move(o.resize)},
+      skip_bad_(o.skip_bad_examples),
+      cache_bytes_(o.read.cache_bytes),
+      preprocess_(std::make_shared<ImagePreprocess>(std::move(o.preprocess))) {}
 
 // The examples under `root`, labelled by their class folder (class_folders.h).
 std::vector<ClassFile> ImageFolderSource::list(const std::string& key, const std::string& root,
@@ -254,8 +246,39 @@ void ImageFolderSource::fit_on_train(TensorData& train, TensorData& validation, 
 
 }  // namespace
 
+ImageFolderOptions ImageFolderOptions::from_config(const Config& c) {
+  ImageFolderOptions o;
+  o.keys = OptionKeys(c);
+  o.train_path = c.get<std::string>("train_path");
+  o.test_path = c.get<std::string>("test_path");
+  o.validation_path = c.get<std::string>("validation_path", o.validation_path);
+  o.channels = c.get_count("channels", o.channels, false, 3);
+  o.size = c.get<std::vector<int64_t>>("size", o.size);
+  o.resize = c.get_choice("resize", o.resize, {"crop", "stretch"});
+  o.skip_bad_examples = c.get_choice("on_bad_example", "error", {"error", "skip"}) == "skip";
+  o.preprocess = ImagePreprocess::from_config(c, o.channels, /*allow_auto=*/true);
+  o.read = ReadOptions::from_config(c, /*unpacks=*/false);
+  return o;
+}
+
+std::unique_ptr<DataSource> make_image_folder_source(ImageFolderOptions o) {
+  const auto& keys = o.keys;
+  if (o.train_path.empty()) keys.fail("train_path", "names no folder");
+  if (o.test_path.empty()) keys.fail("test_path", "names no folder");
+  if (o.channels != 1 && o.channels != 3) keys.fail("channels", "must be 1 (gray) or 3 (RGB)");
+  const auto& size = o.size;
+  if (!size.empty() && (size.size() != 2 || size[0] < 1 || size[1] < 1 || size[0] * size[1] > (1 << 24)))
+    keys.fail("size", "must be [] or [H, W] with H, W >= 1 (at most 2^24 pixels)");
+  if (o.resize != "crop" && o.resize != "stretch") keys.fail("resize", "must be crop or stretch");
+  if (o.read.per_batch() && size.empty())
+    keys.fail("cache", "reading images per batch needs dataset.size, so every batch has one shape");
+  if (o.read.per_batch() && o.skip_bad_examples)
+    keys.fail("on_bad_example", "skip needs cache: memory (a lazy read cannot leave an example out mid-epoch)");
+  return std::make_unique<ImageFolderSource>(std::move(o));
+}
+
 MODLR_REGISTER(data_source_registry, "image_folder", [](const Config& c) -> std::unique_ptr<DataSource> {
-  return std::make_unique<ImageFolderSource>(c);
+  return make_image_folder_source(ImageFolderOptions::from_config(c));
 });
 
 }  // namespace modlr

@@ -26,6 +26,7 @@
 #include "lazy_texts.h"
 #include "modlr/dataset/dataset.h"
 #include "modlr/dataset/text_encoding.h"
+#include "modlr/dataset/text_sources.h"
 #include "modlr/formats/csv.h"
 #include "modlr/formats/sha256.h"
 
@@ -40,13 +41,13 @@ void require_utf8(const std::string& text, const std::string& where) {
 
 class TextFolderSource : public DataSource {
  public:
-  explicit TextFolderSource(const Config& c)
-      : config_(c),
-        train_path_(c.get<std::string>("train_path")),
-        test_path_(c.get<std::string>("test_path")),
-        encoding_(TextEncodingOptions::from_config(c)),
-        limit_(c.get_count("limit", 0, /*allow_zero=*/true)),
-        read_(ReadOptions::from_config(c, /*unpacks=*/false)) {}
+  explicit TextFolderSource(TextFolderOptions o)
+      : config_(std::move(o.keys)),
+        train_path_(std::move(o.train_path)),
+        test_path_(std::move(o.test_path)),
+        encoding_(o.encoding),
+        limit_(o.vocabulary_limit),
+        read_(std::move(o.read)) {}
 
   std::optional<ExampleShape> example_shape() const override { return ExampleShape{{encoding_.max_length}, torch::kInt64}; }
 
@@ -99,7 +100,7 @@ class TextFolderSource : public DataSource {
     return out;
   }
 
-  Config config_;
+  OptionKeys config_;  ///< names the options in errors
   std::string train_path_, test_path_;
   TextEncodingOptions encoding_;
   int64_t limit_;
@@ -108,18 +109,16 @@ class TextFolderSource : public DataSource {
 
 class TextLinesSource : public DataSource {
  public:
-  explicit TextLinesSource(const Config& c)
-      : config_(c),
-        train_path_(c.get<std::string>("train_path")),
-        test_path_(c.get<std::string>("test_path")),
-        text_column_(c.get<std::string>("text", "text")),
-        label_column_(c.get<std::string>("label", "label")),
-        encoding_(TextEncodingOptions::from_config(c)),
-        limit_(c.get_count("limit", 0, /*allow_zero=*/true)),
-        decode_limits_(decode_limits(c)),
-        read_(ReadOptions::from_config(c)) {
-    if (text_column_ == label_column_) c.fail("label", "names the text column '" + text_column_ + "' too");
-  }
+  explicit TextLinesSource(TextLinesOptions o)
+      : config_(std::move(o.keys)),
+        train_path_(std::move(o.train_path)),
+        test_path_(std::move(o.test_path)),
+        text_column_(std::move(o.text)),
+        label_column_(std::move(o.label)),
+        encoding_(o.encoding),
+        limit_(o.vocabulary_limit),
+        decode_limits_(o.decode_limits),
+        read_(std::move(o.read)) {}
 
   std::optional<ExampleShape> example_shape() const override { return ExampleShape{{encoding_.max_length}, torch::kInt64}; }
 
@@ -228,7 +227,7 @@ class TextLinesSource : public DataSource {
     return out;
   }
 
-  Config config_;
+  OptionKeys config_;  ///< names the options in errors
   std::string train_path_, test_path_, text_column_, label_column_;
   TextEncodingOptions encoding_;
   int64_t limit_;
@@ -238,11 +237,56 @@ class TextLinesSource : public DataSource {
 
 }  // namespace
 
+TextFolderOptions TextFolderOptions::from_config(const Config& c) {
+  TextFolderOptions o;
+  o.keys = OptionKeys(c);
+  o.train_path = c.get<std::string>("train_path");
+  o.test_path = c.get<std::string>("test_path");
+  o.encoding = TextEncodingOptions::from_config(c);
+  o.vocabulary_limit = c.get_count("limit", 0, /*allow_zero=*/true);
+  o.read = ReadOptions::from_config(c, /*unpacks=*/false);
+  return o;
+}
+
+TextLinesOptions TextLinesOptions::from_config(const Config& c) {
+  TextLinesOptions o;
+  o.keys = OptionKeys(c);
+  o.train_path = c.get<std::string>("train_path");
+  o.test_path = c.get<std::string>("test_path");
+  o.text = c.get<std::string>("text", o.text);
+  o.label = c.get<std::string>("label", o.label);
+  o.encoding = TextEncodingOptions::from_config(c);
+  o.vocabulary_limit = c.get_count("limit", 0, /*allow_zero=*/true);
+  o.decode_limits = modlr::decode_limits(c);
+  o.read = ReadOptions::from_config(c);
+  return o;
+}
+
+namespace {
+
+void require_paths(const OptionKeys& keys, const std::string& train_path, const std::string& test_path) {
+  if (train_path.empty()) keys.fail("train_path", "names no file or folder");
+  if (test_path.empty()) keys.fail("test_path", "names no file or folder");
+}
+
+}  // namespace
+
+std::unique_ptr<DataSource> make_text_folder_source(TextFolderOptions o) {
+  require_paths(o.keys, o.train_path, o.test_path);
+  return std::make_unique<TextFolderSource>(std::move(o));
+}
+
+std::unique_ptr<DataSource> make_text_lines_source(TextLinesOptions o) {
+  require_paths(o.keys, o.train_path, o.test_path);
+  if (o.text == o.label) o.keys.fail("label", "names the text column '" + o.text + "' too");
+  return std::make_unique<TextLinesSource>(std::move(o));
+}
+
 MODLR_REGISTER(data_source_registry, "text_folder", [](const Config& c) -> std::unique_ptr<DataSource> {
-  return std::make_unique<TextFolderSource>(c);
+  return make_text_folder_source(TextFolderOptions::from_config(c));
 });
 MODLR_REGISTER(data_source_registry, "text_lines", [](const Config& c) -> std::unique_ptr<DataSource> {
-  return std::make_unique<TextLinesSource>(c);
+  return make_text_lines_source(TextLinesOptions::from_config(c));
 });
 
 }  // namespace modlr

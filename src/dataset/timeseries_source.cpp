@@ -40,6 +40,7 @@
 #include <cmath>
 
 #include "modlr/dataset/dataset.h"
+#include "modlr/dataset/timeseries_source.h"
 #include "series_windows.h"
 #include "modlr/dataset/read_options.h"
 #include "modlr/formats/sha256.h"
@@ -50,7 +51,7 @@ namespace {
 
 class TimeSeriesSource : public DataSource {
  public:
-  explicit TimeSeriesSource(const Config& c);
+  explicit TimeSeriesSource(TimeSeriesOptions o);
   SourceData load() override;
   std::pair<TensorData, TensorData> hold_out(const TensorData& train, double fraction, uint64_t seed) const override;
   void fit_on_train(TensorData& train, TensorData& validation, TensorData& test) override;
@@ -71,7 +72,7 @@ class TimeSeriesSource : public DataSource {
   void standardize(TensorData& data) const;
   TensorData laid_out(const TensorData& data) const;
 
-  Config config_;
+  OptionKeys config_;  ///< names the options in errors
   std::string path_, time_, task_, target_, label_, layout_;
   std::vector<std::string> columns_;
   int64_t window_, horizon_, stride_, moving_average_;
@@ -91,33 +92,24 @@ class TimeSeriesSource : public DataSource {
   std::shared_ptr<SeriesWindows::Series> lazy_series_;  ///< the lazy windows' series
 };
 
-TimeSeriesSource::TimeSeriesSource(const Config& c)
-    : config_(c),
-      path_(c.get<std::string>("path")),
-      time_(c.get<std::string>("time", "")),
-      task_(c.get_choice("task", "forecast", {"forecast", "classify"})),
-      target_(c.get<std::string>("target", "")),
-      label_(c.get<std::string>("label", "")),
-      layout_(c.get_choice("layout", "flat", {"flat", "sequence"})),
-      columns_(c.get<std::vector<std::string>>("columns", {})),
-      window_(c.get_count("window", 30, false, 1 << 20)),
-      horizon_(c.get_count("horizon", 1, /*allow_zero=*/true, 1 << 20)),
-      stride_(c.get_count("stride", 1, false, 1 << 20)),
-      moving_average_(c.get_count("moving_average", 0, /*allow_zero=*/true, 1 << 20)),
-      test_fraction_(c.get<double>("test_fraction", 0.2)),
-      standardize_(c.get<bool>("standardize", true)),
-      decode_limits_(decode_limits(c)),
-      lazy_(ReadOptions::from_config(c, /*unpacks=*/false).per_batch()) {
-  const auto gaps = c.get_choice("gaps", "error", {"error", "fill", "ignore"});
-  gaps_ = gaps == "fill" ? formats::GapPolicy::fill : gaps == "ignore" ? formats::GapPolicy::ignore : formats::GapPolicy::error;
-  if (!(test_fraction_ > 0 && test_fraction_ < 1)) c.fail("test_fraction", "must be a fraction in (0, 1)");
-  if (task_ == "forecast" && horizon_ < 1) c.fail("horizon", "a forecast looks at least 1 row ahead");
-  if (task_ == "forecast" && !label_.empty()) c.fail("label", "only for task: classify");
-  if (task_ == "classify" && label_.empty()) c.fail("label", "task: classify needs the label column");
-  if (task_ == "classify" && !target_.empty()) c.fail("target", "only for task: forecast");
-  if (moving_average_ > window_) c.fail("moving_average", "averages at most the window's " + std::to_string(window_) + " rows");
-  if (moving_average_ == 0) moving_average_ = window_;
-}
+TimeSeriesSource::TimeSeriesSource(TimeSeriesOptions o)
+    : config_(std::move(o.keys)),
+      path_(std::move(o.path)),
+      time_(std::move(o.time)),
+      task_(std::move(o.task)),
+      target_(std::move(o.target)),
+      label_(std::move(o.label)),
+      layout_(std::move(o.layout)),
+      columns_(std::move(o.columns)),
+      window_(o.window),
+      horizon_(o.horizon),
+      stride_(o.stride),
+      moving_average_(o.moving_average == 0 ? o.window : o.moving_average),
+      gaps_(o.gaps),
+      test_fraction_(o.test_fraction),
+      standardize_(o.standardize),
+      decode_limits_(o.decode_limits),
+      lazy_(o.read.per_batch()) {}
 
 std::vector<std::string> TimeSeriesSource::value_columns(const formats::CsvTable& table, std::string& time) const {
   time = time_.empty() ? table.header.front() : time_;
@@ -262,8 +254,48 @@ std::optional<InputNormalization> TimeSeriesSource::input_normalization() const 
 
 }  // namespace
 
+TimeSeriesOptions TimeSeriesOptions::from_config(const Config& c) {
+  TimeSeriesOptions o;
+  o.keys = OptionKeys(c);
+  o.path = c.get<std::string>("path");
+  o.time = c.get<std::string>("time", o.time);
+  o.task = c.get_choice("task", o.task, {"forecast", "classify"});
+  o.target = c.get<std::string>("target", o.target);
+  o.label = c.get<std::string>("label", o.label);
+  o.layout = c.get_choice("layout", o.layout, {"flat", "sequence"});
+  o.columns = c.get<std::vector<std::string>>("columns", o.columns);
+  o.window = c.get_count("window", o.window, false, 1 << 20);
+  o.horizon = c.get_count("horizon", o.horizon, /*allow_zero=*/true, 1 << 20);
+  o.stride = c.get_count("stride", o.stride, false, 1 << 20);
+  o.moving_average = c.get_count("moving_average", o.moving_average, /*allow_zero=*/true, 1 << 20);
+  o.test_fraction = c.get<double>("test_fraction", o.test_fraction);
+  o.standardize = c.get<bool>("standardize", o.standardize);
+  o.decode_limits = modlr::decode_limits(c);
+  o.read = ReadOptions::from_config(c, /*unpacks=*/false);
+  const auto gaps = c.get_choice("gaps", "error", {"error", "fill", "ignore"});
+  o.gaps = gaps == "fill" ? formats::GapPolicy::fill : gaps == "ignore" ? formats::GapPolicy::ignore : formats::GapPolicy::error;
+  return o;
+}
+
+std::unique_ptr<DataSource> make_timeseries_source(TimeSeriesOptions o) {
+  const auto& keys = o.keys;
+  if (o.path.empty()) keys.fail("path", "names no file");
+  if (o.task != "forecast" && o.task != "classify") keys.fail("task", "must be forecast or classify");
+  if (o.layout != "flat" && o.layout != "sequence") keys.fail("layout", "must be flat or sequence");
+  if (o.window < 1 || o.stride < 1 || o.horizon < 0 || o.moving_average < 0)
+    keys.fail("window", "window and stride must be >= 1, horizon and moving_average >= 0");
+  if (!(o.test_fraction > 0 && o.test_fraction < 1)) keys.fail("test_fraction", "must be a fraction in (0, 1)");
+  if (o.task == "forecast" && o.horizon < 1) keys.fail("horizon", "a forecast looks at least 1 row ahead");
+  if (o.task == "forecast" && !o.label.empty()) keys.fail("label", "only for task: classify");
+  if (o.task == "classify" && o.label.empty()) keys.fail("label", "task: classify needs the label column");
+  if (o.task == "classify" && !o.target.empty()) keys.fail("target", "only for task: forecast");
+  if (o.moving_average > o.window)
+    keys.fail("moving_average", "averages at most the window's " + std::to_string(o.window) + " rows");
+  return std::make_unique<TimeSeriesSource>(std::move(o));
+}
+
 MODLR_REGISTER(data_source_registry, "timeseries_csv", [](const Config& c) -> std::unique_ptr<DataSource> {
-  return std::make_unique<TimeSeriesSource>(c);
+  return make_timeseries_source(TimeSeriesOptions::from_config(c));
 });
 
 }  // namespace modlr

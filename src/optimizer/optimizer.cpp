@@ -79,7 +79,7 @@ std::unique_ptr<Optimizer> build_optimizer(const Config& section,
   }
   const auto& registry = fast && fast_optimizer_registry().contains(name)
                              ? fast_optimizer_registry() : optimizer_registry();
-  auto impl = registry.create(name, section.path("name"), section, std::move(parameters));
+  auto impl = registry.create(name, section.path("name"), section, std::move(parameters), lr);
   auto optimizer = std::make_unique<Optimizer>(std::move(impl), std::move(schedule), lr, clip,
                                                std::move(model), std::move(objective), warmup);
   optimizer->set_grads_to_none(fast);

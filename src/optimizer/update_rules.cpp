@@ -20,8 +20,8 @@ std::tuple<double, double> read_betas(const Config& c) {
   return {betas[0], betas[1]};
 }
 
-std::unique_ptr<torch::optim::Optimizer> make_sgd(const Config& c, std::vector<torch::Tensor> p) {
-  auto options = torch::optim::SGDOptions(c.get_positive("lr", 1e-3))
+std::unique_ptr<torch::optim::Optimizer> make_sgd(const Config& c, std::vector<torch::Tensor> p, double lr) {
+  auto options = torch::optim::SGDOptions(lr)
                      .momentum(c.get_positive("momentum", 0.0, true))
                      .dampening(c.get_positive("dampening", 0.0, true))
                      .nesterov(c.get<bool>("nesterov", false))
@@ -32,8 +32,8 @@ std::unique_ptr<torch::optim::Optimizer> make_sgd(const Config& c, std::vector<t
 }
 
 template <typename Options>
-Options adam_options(const Config& c, double default_weight_decay) {
-  return Options(c.get_positive("lr", 1e-3))
+Options adam_options(const Config& c, double lr, double default_weight_decay) {
+  return Options(lr)
       .betas(read_betas(c))
       .eps(c.get_positive("eps", 1e-8))
       .weight_decay(c.get_positive("weight_decay", default_weight_decay, true))
@@ -44,12 +44,12 @@ using StrictAdam = PyTorchAdam<torch::optim::Adam, torch::optim::AdamOptions, to
 using StrictAdamW =
     PyTorchAdam<torch::optim::AdamW, torch::optim::AdamWOptions, torch::optim::AdamWParamState, true>;
 
-std::unique_ptr<torch::optim::Optimizer> make_adam(const Config& c, std::vector<torch::Tensor> p) {
-  return std::make_unique<StrictAdam>(std::move(p), adam_options<torch::optim::AdamOptions>(c, 0.0));
+std::unique_ptr<torch::optim::Optimizer> make_adam(const Config& c, std::vector<torch::Tensor> p, double lr) {
+  return std::make_unique<StrictAdam>(std::move(p), adam_options<torch::optim::AdamOptions>(c, lr, 0.0));
 }
 
-std::unique_ptr<torch::optim::Optimizer> make_adamw(const Config& c, std::vector<torch::Tensor> p) {
-  return std::make_unique<StrictAdamW>(std::move(p), adam_options<torch::optim::AdamWOptions>(c, 1e-2));
+std::unique_ptr<torch::optim::Optimizer> make_adamw(const Config& c, std::vector<torch::Tensor> p, double lr) {
+  return std::make_unique<StrictAdamW>(std::move(p), adam_options<torch::optim::AdamWOptions>(c, lr, 1e-2));
 }
 
 // Adam/AdamW whose step runs one loop per parameter (moments, bias correction and update
@@ -110,16 +110,16 @@ class FusedAdam : public PyTorchAdam<Base, Options, State, decoupled_decay> {
   }
 };
 
-std::unique_ptr<torch::optim::Optimizer> make_fused_adam(const Config& c, std::vector<torch::Tensor> p) {
+std::unique_ptr<torch::optim::Optimizer> make_fused_adam(const Config& c, std::vector<torch::Tensor> p, double lr) {
   using Fused = FusedAdam<torch::optim::Adam, torch::optim::AdamOptions,
                           torch::optim::AdamParamState, false>;
-  return std::make_unique<Fused>(std::move(p), adam_options<torch::optim::AdamOptions>(c, 0.0));
+  return std::make_unique<Fused>(std::move(p), adam_options<torch::optim::AdamOptions>(c, lr, 0.0));
 }
 
-std::unique_ptr<torch::optim::Optimizer> make_fused_adamw(const Config& c, std::vector<torch::Tensor> p) {
+std::unique_ptr<torch::optim::Optimizer> make_fused_adamw(const Config& c, std::vector<torch::Tensor> p, double lr) {
   using Fused = FusedAdam<torch::optim::AdamW, torch::optim::AdamWOptions,
                           torch::optim::AdamWParamState, true>;
-  return std::make_unique<Fused>(std::move(p), adam_options<torch::optim::AdamWOptions>(c, 1e-2));
+  return std::make_unique<Fused>(std::move(p), adam_options<torch::optim::AdamWOptions>(c, lr, 1e-2));
 }
 
 }  // namespace

@@ -10,6 +10,24 @@ namespace mt = modlr::testing;
 
 namespace {
 
+// The run killed after step `step` with `features`, then resumed to its end: its directory
+// ("" when it could not be found or the resume failed, each a test failure too).
+class KillTest : public CliTest {
+ protected:
+  std::string killed_and_resumed(int step, const std::string& features) {
+    const auto killed = mt::run_command("MODLR_TEST_FAULT=batch_end:" + std::to_string(step) + ":KILL " MODLR_BINARY
+                                        " train " + config + features);
+    EXPECT_NE(killed.exit_code, 0);
+    std::string broken;
+    for (const auto& dir : runs())
+      if (!mt::exists(dir + "/model.safetensors")) broken = dir;
+    if (broken.empty()) return "";
+    const auto resumed = train(features + " --resume " + broken);
+    EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+    return resumed.exit_code == 0 ? broken : "";
+  }
+};
+
 // The synthetic set has 600 training images in batches of 32: 19 batches an epoch, so 25
 // steps end in epoch 2, after its 6th batch; that epoch is the run's last.
 TEST_F(CliTest, MaxStepsEndsTheRunInTheEpochItFallsIn) {
@@ -34,19 +52,13 @@ TEST_F(CliTest, MaxStepsEndsTheRunInTheEpochItFallsIn) {
 
 // Killed after step 8, the last checkpoint (step 6) inside a group of 4: its gradients and
 // the weight averages are in the checkpoint, and the resumed run ends as the uninterrupted one.
-TEST_F(CliTest, ARunKilledInsideAnAccumulationGroupResumesBitwise) {
+TEST_F(KillTest, ARunKilledInsideAnAccumulationGroupResumesBitwise) {
   const std::string features =
       " --set runner.accumulate_steps=4 --set runner.ema_decay=0.9 --set tracking.checkpoint_steps=3";
   ASSERT_EQ(train(features).exit_code, 0);
   const auto uninterrupted = mt::read_text(runs().front() + "/model.safetensors");
-  const auto killed = mt::run_command("MODLR_TEST_FAULT=batch_end:8:KILL " MODLR_BINARY " train " + config + features);
-  ASSERT_NE(killed.exit_code, 0);
-  std::string broken;
-  for (const auto& dir : runs())
-    if (!mt::exists(dir + "/model.safetensors")) broken = dir;
+  const auto broken = killed_and_resumed(8, features);
   ASSERT_FALSE(broken.empty());
-  const auto resumed = train(features + " --resume " + broken);
-  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_EQ(mt::read_text(broken + "/model.safetensors"), uninterrupted);
   // Accumulation and averaging change the run: they are not the plain run.
   ASSERT_EQ(train().exit_code, 0);
@@ -70,7 +82,7 @@ namespace {
 // 480 training images in batches of 32: 15 steps an epoch. Validations after every 4th
 // step go to step_metrics.csv; a run killed after step 10 resumes from its step-8
 // checkpoint (taken after step 8's validation) and ends with the same records.
-TEST_F(CliTest, ValidationEveryNStepsIsRecordedAndResumesExactly) {
+TEST_F(KillTest, ValidationEveryNStepsIsRecordedAndResumesExactly) {
   const std::string features = " --set runner.epochs=2 --set dataset.validation=0.2 --set runner.validate_every_steps=4"
                                " --set tracking.checkpoint_steps=4";
   const auto uninterrupted = train(features);
@@ -82,14 +94,8 @@ TEST_F(CliTest, ValidationEveryNStepsIsRecordedAndResumesExactly) {
   for (const char* row : {"\n4,1,validation,loss,", "\n8,1,validation,accuracy,", "\n12,1,validation,", "\n16,2,validation,", "\n28,2,validation,"})
     EXPECT_NE(steps.find(row), std::string::npos) << row << "\n" << steps;
   EXPECT_EQ(steps.find("\n30,"), std::string::npos) << steps;  // not a multiple of 4
-  const auto killed = mt::run_command("MODLR_TEST_FAULT=batch_end:10:KILL " MODLR_BINARY " train " + config + features);
-  ASSERT_NE(killed.exit_code, 0);
-  std::string broken;
-  for (const auto& dir : runs())
-    if (!mt::exists(dir + "/model.safetensors")) broken = dir;
+  const auto broken = killed_and_resumed(10, features);
   ASSERT_FALSE(broken.empty());
-  const auto resumed = train(features + " --resume " + broken);
-  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_EQ(mt::read_text(broken + "/step_metrics.csv"), steps);
   EXPECT_EQ(mt::read_text(broken + "/metrics.csv"), mt::read_text(first + "/metrics.csv"));
   EXPECT_EQ(mt::read_text(broken + "/model.safetensors"), mt::read_text(first + "/model.safetensors"));

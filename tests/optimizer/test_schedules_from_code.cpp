@@ -5,6 +5,9 @@
 
 #include "modlr/core/error.h"
 #include "modlr/optimizer/optimizer.h"
+#include "test_support.h"
+
+namespace mt = modlr::testing;
 
 namespace {
 
@@ -13,14 +16,6 @@ std::shared_ptr<modlr::LrSchedule> from_config(const std::string& yaml, int64_t 
   return modlr::schedule_registry().create(c.get<std::string>("name"), "schedule", c, epochs);
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const modlr::Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 }  // namespace
 
@@ -41,8 +36,8 @@ TEST(SchedulesFromCode, EqualTheConfigBuiltOnes) {
 }
 
 TEST(SchedulesFromCode, BadOptionsNameTheField) {
-  EXPECT_EQ(error_of([] { modlr::make_step_schedule({0, 0.5}); }), "StepScheduleOptions::step_size: must be >= 1");
-  EXPECT_EQ(error_of([] { modlr::make_step_schedule({1, 0.0}); }), "StepScheduleOptions::gamma: must be > 0");
-  EXPECT_EQ(error_of([] { modlr::make_cosine_schedule({0, 0.0}); }), "CosineScheduleOptions::t_max: must be >= 1");
-  EXPECT_EQ(error_of([] { modlr::make_cosine_schedule({3, -1.0}); }), "CosineScheduleOptions::eta_min: must be >= 0");
+  EXPECT_EQ(mt::error_message([] { modlr::make_step_schedule({0, 0.5}); }), "StepScheduleOptions::step_size: must be >= 1");
+  EXPECT_EQ(mt::error_message([] { modlr::make_step_schedule({1, 0.0}); }), "StepScheduleOptions::gamma: must be > 0");
+  EXPECT_EQ(mt::error_message([] { modlr::make_cosine_schedule({0, 0.0}); }), "CosineScheduleOptions::t_max: must be >= 1");
+  EXPECT_EQ(mt::error_message([] { modlr::make_cosine_schedule({3, -1.0}); }), "CosineScheduleOptions::eta_min: must be >= 0");
 }

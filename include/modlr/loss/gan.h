@@ -32,7 +32,10 @@ namespace modlr {
 
 class GanLoss : public Loss {
  public:
-  explicit GanLoss(double label_smoothing = 0.0) : real_target_(1.0 - label_smoothing) {}
+  /// Throws modlr::Error unless label_smoothing is in [0, 1).
+  explicit GanLoss(double label_smoothing = 0.0) : real_target_(1.0 - label_smoothing) {
+    if (!(label_smoothing >= 0 && label_smoothing < 1)) throw Error("GanLoss: label_smoothing must be in [0, 1)");
+  }
   std::vector<std::string> objectives() const override { return {"discriminator", "generator"}; }
   Task task() const override { return Task::generative; }
   /// Throws modlr::Error for an objective it does not know, a missing model, or a generator

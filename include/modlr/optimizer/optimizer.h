@@ -101,8 +101,10 @@ class Optimizer {
   std::string objective_;
 };
 
+/// Update rules by name: (the optimizer section, the parameters, optimizer.lr). The lr is
+/// read once, by build_optimizer, which the Optimizer's schedule also uses.
 using OptimizerRegistry =
-    Registry<std::unique_ptr<torch::optim::Optimizer>, const Config&, std::vector<torch::Tensor>>;
+    Registry<std::unique_ptr<torch::optim::Optimizer>, const Config&, std::vector<torch::Tensor>, double>;
 OptimizerRegistry& optimizer_registry();
 /// Fast mode's update rules by the same names (fused Adam/AdamW); a name missing here runs
 /// its optimizer_registry() rule in fast mode too.
