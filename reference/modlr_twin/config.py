@@ -4,6 +4,7 @@ Typed accessors decode scalars as yaml-cpp does, record every key they read, and
 fallbacks back into the document, so `dump()` yields the same resolved config.yaml as modlr
 when keys are read in modlr's order (see experiment.py).
 """
+import copy
 import math
 import os
 import re
@@ -105,6 +106,55 @@ def _apply_override(document, assignment):
     node.set(parts[-1], value)
 
 
+def _read_document(path):
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        raise ConfigError(path + ": cannot open config file")
+    try:
+        document = yn.load(text)
+    except Exception as e:
+        raise ConfigError("%s: invalid YAML: %s" % (path, e))
+    if isinstance(document, yn.Null):
+        document = yn.Map()
+    if not isinstance(document, yn.Map):
+        raise ConfigError(path + ": top level must be a mapping")
+    return document
+
+
+def _merged(base, over):
+    """`over` laid onto `base` as src/core/config_bases.cpp does: mappings key by key (the
+    base's order, new keys after), anything else replaced whole."""
+    if not isinstance(base, yn.Map) or not isinstance(over, yn.Map):
+        return copy.deepcopy(over)
+    out = copy.deepcopy(base)
+    for key, node in over.pairs:
+        current = out.get(key)
+        out.set(key, _merged(current, node) if current is not None else copy.deepcopy(node))
+    return out
+
+
+def _load_with_bases(path, chain, seen):
+    """A config file with its `base` chain resolved (the twin's reading of the same files)."""
+    document = _read_document(path)
+    base = document.get("base")
+    if base is None:
+        return document
+    if not isinstance(base, yn.Scalar) or not base.text:
+        raise ConfigError("%s: config key 'base': must name a config file" % path)
+    base_path = os.path.normpath(os.path.join(os.path.dirname(path), base.text))
+    identity = os.path.realpath(base_path)
+    chain = chain + [path]
+    if identity in seen:
+        raise ConfigError("%s: config key 'base': extends itself: %s" % (path, " -> ".join(chain + [base_path])))
+    if len(chain) > 16:
+        raise ConfigError("%s: config key 'base': more than 16 bases in a chain" % path)
+    base_document = _load_with_bases(base_path, chain, seen + [identity])
+    document.pairs = [(k, v) for k, v in document.pairs if k != "base"]
+    return _merged(base_document, document)
+
+
 class Config:
     """One section of the document (the root has path [])."""
 
@@ -113,19 +163,7 @@ class Config:
 
     @staticmethod
     def load(path, overrides=()):
-        try:
-            with open(path) as f:
-                text = f.read()
-        except OSError:
-            raise ConfigError(path + ": cannot open config file")
-        try:
-            document = yn.load(text)
-        except Exception as e:
-            raise ConfigError("%s: invalid YAML: %s" % (path, e))
-        if isinstance(document, yn.Null):
-            document = yn.Map()
-        if not isinstance(document, yn.Map):
-            raise ConfigError(path + ": top level must be a mapping")
+        document = _load_with_bases(path, [], [os.path.realpath(path)])
         for assignment in overrides:
             _apply_override(document, assignment)
         return Config(document, [], path, set())

@@ -190,7 +190,7 @@ void apply_override(YAML::Node& document, const std::string& assignment) {
 Config::Config(std::shared_ptr<Root> root, std::vector<std::string> path)
     : root_(std::move(root)), path_(std::move(path)) {}
 
-Config Config::load(const std::string& path, const std::vector<std::string>& overrides) {
+std::string config_detail::read_config_text(const std::string& path) {
   std::error_code error;
   const auto status = std::filesystem::status(path, error);
   if (error || !std::filesystem::exists(status)) throw Error(path + ": cannot open config file (no such file)");
@@ -205,26 +205,45 @@ Config Config::load(const std::string& path, const std::vector<std::string>& ove
   if (!file) throw Error(path + ": cannot open config file");
   std::stringstream text;
   text << file.rdbuf();
-  return parse(text.str(), path, overrides);
+  return text.str();
+}
+
+YAML::Node config_detail::parse_document(const std::string& yaml_text, const std::string& source_name) {
+  if (yaml_text.size() > kMaxConfigBytes)
+    throw Error(source_name + ": " + std::to_string(yaml_text.size()) + " bytes; a config may hold at most " +
+                std::to_string(kMaxConfigBytes) + " bytes");
+  YAML::Node document;
+  try {
+    document = YAML::Load(yaml_text);
+    if (has_second_document(yaml_text))
+      throw Error(source_name + ": holds more than one YAML document ('---'); a config is one document");
+  } catch (const YAML::Exception& e) {
+    throw Error(source_name + ": invalid YAML at line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  if (document.IsNull()) document = YAML::Node(YAML::NodeType::Map);
+  if (!document.IsMap()) throw Error(source_name + ": top level must be a mapping");
+  size_t budget = kMaxConfigNodes;
+  check_structure(document, {}, source_name, budget);
+  return document;
+}
+
+Config Config::load(const std::string& path, const std::vector<std::string>& overrides) {
+  return from_document(config_detail::load_with_bases(path), path, overrides);
 }
 
 Config Config::parse(const std::string& yaml_text, const std::string& source_name,
                      const std::vector<std::string>& overrides) {
+  auto document = config_detail::parse_document(yaml_text, source_name);
+  if (document["base"])
+    throw Error(source_name + ": config key 'base': only a config file can extend another (Config::load)");
+  return from_document(std::move(document), source_name, overrides);
+}
+
+Config Config::from_document(YAML::Node document, const std::string& source_name,
+                             const std::vector<std::string>& overrides) {
   auto root = std::make_shared<Root>();
   root->source = source_name;
-  if (yaml_text.size() > kMaxConfigBytes)
-    throw Error(source_name + ": " + std::to_string(yaml_text.size()) + " bytes; a config may hold at most " +
-                std::to_string(kMaxConfigBytes) + " bytes");
-  try {
-    root->document = YAML::Load(yaml_text);
-    if (has_second_document(yaml_text))
-      throw Error(source_name + ": holds more than one YAML document ('---'); a config is one document");
-  } catch (const YAML::Exception& e) {
-    throw Error(source_name + ": invalid YAML at line " + std::to_string(e.mark.line + 1) +
-                ": " + e.msg);
-  }
-  if (root->document.IsNull()) root->document = YAML::Node(YAML::NodeType::Map);
-  if (!root->document.IsMap()) throw Error(source_name + ": top level must be a mapping");
+  root->document = std::move(document);
   for (const auto& assignment : overrides) apply_override(root->document, assignment);
   size_t budget = kMaxConfigNodes;
   check_structure(root->document, {}, source_name, budget);

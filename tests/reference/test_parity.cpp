@@ -54,6 +54,11 @@ class ParityTest : public ::testing::Test {
 
 }  // namespace
 
+// A config that extends another (`base:`): both read the same resolved config.
+TEST_F(ParityTest, ConfigFamilyResolvesTheSameInBoth) {
+  expect_identical(check_parity("configs/lenet5-mnist.yaml", synthetic() + " --set runner.epochs=1", runs));
+}
+
 TEST_F(ParityTest, LeNet5SgdMomentumWithValidation) {
   expect_identical(check_parity("configs/lenet5-fashion-mnist.yaml",
                                 synthetic() + " --set optimizer.momentum=0.9 --set dataset.validation=0.2", runs));

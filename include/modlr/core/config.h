@@ -12,6 +12,10 @@
 #include <string>
 #include <vector>
 
+namespace YAML {
+class Node;
+}
+
 namespace modlr {
 
 /// Limits on what a config may be (a config is a few kilobytes; these keep a hostile one
@@ -33,6 +37,12 @@ class Config {
   /// kMaxConfigBytes, a YAML syntax error, more than one YAML document, a key given twice in
   /// one mapping or more than kMaxConfigNodes values; naming the override on a bad one.
   /// Numbers read through get() must be finite (.nan and .inf are errors naming the key).
+  ///
+  /// A config file may extend another: `base: FILE` (relative to the file's folder) names a
+  /// config whose keys it starts from; its own keys override them, mapping by mapping
+  /// (a list or value replaces the base's whole). Bases may have bases; the resolved config
+  /// has no `base`. A missing base, a cycle or a chain deeper than 16 is an error naming
+  /// the `base` key of the file that names it.
   static Config load(const std::string& path, const std::vector<std::string>& overrides = {});
   /// Same as load() for YAML text; `source_name` stands in for the file in messages.
   static Config parse(const std::string& yaml_text, const std::string& source_name,
@@ -86,6 +96,8 @@ class Config {
  private:
   struct Root;
   Config(std::shared_ptr<Root> root, std::vector<std::string> path);
+  static Config from_document(YAML::Node document, const std::string& source_name,
+                              const std::vector<std::string>& overrides);
   std::shared_ptr<Root> root_;
   std::vector<std::string> path_;  // components; "[i]" marks a sequence index
 };
