@@ -56,7 +56,7 @@ void read_summary(const std::string& path, RunData& run) {
     run.error = j.value("error", "");
     const auto& train = j.at("train");
     run.epochs = train.value("epochs", int64_t{0});
-    if (train.contains("seconds")) run.values["train.seconds"] = train.at("seconds").get<double>();
+    if (train.contains("seconds") && train.at("seconds").is_number()) run.values["train.seconds"] = train.at("seconds").get<double>();
     const auto test = j.value("test", nlohmann::json::object());
     for (const auto& [key, value] : test.items())
       if (value.is_number()) run.values["test." + key] = value.get<double>();

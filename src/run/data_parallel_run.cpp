@@ -146,7 +146,7 @@ bool restore_broadcast(Runner& runner, Experiment& experiment, RankJob& job, con
   const auto name_end = message.find('\n', 11);
   const std::string name = message.substr(11, name_end - 11), bytes = message.substr(name_end + 1);
   load_checkpoint_bytes(experiment.models(), bytes, name);
-  read_training_state_bytes(bytes, name, [&](torch::serialize::InputArchive& state) { runner.load_state(state); });
+  restore_from(runner, read_training_state_bytes(bytes, name), name);
   return true;
 }
 

@@ -11,6 +11,7 @@
 #include "modlr/distributed/world.h"
 #include "modlr/run/training_run.h"
 #include "modlr/runner/runner.h"
+#include "modlr/tracking/run_record.h"
 
 namespace modlr {
 
@@ -24,8 +25,18 @@ struct RecordPlace {
   int64_t seed = 0;
 };
 
-/// The place `config` asks for, each key read on its own (see training_run.cpp).
+/// The place `config` asks for, each key read on its own (run_record_setup.cpp).
 RecordPlace record_place(const Config& config);
+/// Creates the run's directory: <dir>/<experiment>[/<group>]/<run-id>; fills the summary's
+/// experiment and seed.
+RunRecord open_record(const Config& config, const std::string& group, RunSummary& summary);
+/// The config a resumed run uses: the one its directory recorded, plus the request's --set.
+/// Throws when the directory holds a run of another experiment.
+Config resume_config(const RunRequest& args);
+/// runner.restore(state), its errors prefixed with the checkpoint's path.
+void restore_from(Runner& runner, const TrainingState& state, const std::string& path);
+/// Fills summary.environment (versions, device, CPU, precision, reproducibility) and threads.
+void record_environment(RunSummary& summary, const Experiment& experiment);
 
 // ---- data-parallel runs (data_parallel_run.cpp) ----
 

@@ -208,15 +208,11 @@ void CheckpointHook::on(Event event, const RunState& s, Control& control) {
   save(s, name);
 }
 
-// A rank that writes nothing still hands its training state over: save_state is collective
-// in a data-parallel run.
+// A rank that writes nothing still hands its training state over: training_state() is
+// collective in a data-parallel run.
 void CheckpointHook::save(const RunState& s, const std::string& name) {
-  if (!store_) {
-    torch::serialize::OutputArchive unused;
-    s.runner->save_state(unused);
-    return;
-  }
-  store_->save(name, *s.models, [&](torch::serialize::OutputArchive& archive) { s.runner->save_state(archive); });
+  const auto state = s.runner->training_state();
+  if (store_) store_->save(name, *s.models, state);
 }
 
 std::vector<Event> SignalPointHook::events() const {

@@ -67,23 +67,14 @@ void GradScaler::update() {
   found_inf_.zero_();
 }
 
-void GradScaler::save(torch::serialize::OutputArchive& archive) const {
-  torch::serialize::OutputArchive scaler;
-  scaler.write("scale", scale_.cpu());
-  scaler.write("growth_tracker", growth_tracker_.cpu());
-  archive.write("grad_scaler", scaler);
-}
+TrainingState::LossScale GradScaler::state() const { return {scale_.cpu().clone(), growth_tracker_.cpu().clone()}; }
 
-void GradScaler::load(torch::serialize::InputArchive& archive) {
-  torch::serialize::InputArchive scaler;
-  if (!archive.try_read("grad_scaler", scaler))
-    throw Error("checkpoint lacks the fp16 loss scale (runner.precision differs from the checkpointed run's)");
-  torch::Tensor scale, tracker;
-  if (!scaler.try_read("scale", scale) || !scaler.try_read("growth_tracker", tracker) || scale.numel() != 1 ||
-      tracker.numel() != 1)
-    throw Error("checkpoint: malformed fp16 loss scale");
-  scale_.copy_(scale.reshape({}));
-  growth_tracker_.copy_(tracker.reshape({}));
+void GradScaler::restore(const TrainingState::LossScale& state) {
+  if (!state.scale.defined() || !state.growth_tracker.defined() || state.scale.numel() != 1 ||
+      state.growth_tracker.numel() != 1)
+    throw Error("the training state's fp16 loss scale is malformed");
+  scale_.copy_(state.scale.reshape({}));
+  growth_tracker_.copy_(state.growth_tracker.reshape({}));
 }
 
 }  // namespace modlr

@@ -11,7 +11,6 @@
 #include <sstream>
 
 #include "modlr/core/interrupt.h"
-#include "runner_progress.h"
 
 namespace modlr {
 
@@ -142,7 +141,7 @@ void Runner::fit(BatchLoader& train, BatchLoader* validation) {
   state_.stopped_early = false;
   const int64_t first_epoch = resume_ ? resume_->epoch : 1;
   // A run resumed after max_steps ran out has no epoch left: its last was the one before.
-  if (step_limit_reached() && (!resume_ || resume_->loader.next_batch == 0)) state_.epochs = first_epoch - 1;
+  if (step_limit_reached() && (!resume_ || resume_->next_batch == 0)) state_.epochs = first_epoch - 1;
   agreed_stop_signal_ = 0;
   if (options_.data_parallel) options_.data_parallel->broadcast_models(models_);
   fitting_ = true;
@@ -187,24 +186,17 @@ void Runner::start_epoch(BatchLoader& train) {
   objective_sums_.clear();
   state_.examples_seen = 0;
   if (!resume_) return train.start_epoch();
-  auto resume = std::move(resume_);
-  state_.global_step = resume->global_step;
-  state_.skipped_batches = resume->skipped_batches;
-  train.resume_epoch(resume->loader);
-  if (resume->loader.next_batch == 0) return;
-  if (!resume->accumulated_gradients.empty()) {  // inside an accumulation group
-    auto& optimizer = *optimizers_.front();
-    optimizer.zero_grad();
-    size_t i = 0;
-    for (auto& group : optimizer.impl().param_groups())
-      for (auto& p : group.params()) {
-        const auto& saved = resume->accumulated_gradients[i++];
-        if (saved.defined()) p.mutable_grad() = saved.to(p.device());
-      }
-  }
-  train_metrics_->restore(resume->metrics);
-  objective_sums_ = resume->objective_sums;
-  state_.examples_seen = resume->examples_seen;
+  const auto resume = std::move(*resume_);
+  resume_.reset();
+  state_.global_step = resume.global_step;
+  state_.skipped_batches = resume.skipped_batches;
+  train.resume_epoch({resume.loader_generator, resume.loader_permutation, resume.next_batch,
+                      resume.rank.loader_augment_generator});
+  if (resume.next_batch == 0) return;
+  if (!resume.accumulated_gradients.empty()) restore_accumulated_gradients(resume.accumulated_gradients);
+  train_metrics_->restore(resume.rank.metric_states);
+  objective_sums_ = resume.rank.objective_sums;
+  state_.examples_seen = resume.rank.examples_seen;
 }
 
 void Runner::train_epoch(BatchLoader& train, Control& control) {
@@ -218,7 +210,8 @@ void Runner::train_epoch(BatchLoader& train, Control& control) {
     batch = to_device(std::move(batch));
     state_.batch_size = batch.size();
     fire(Event::batch_ready, control);
-    if (!subscribers_[static_cast<size_t>(Event::batch_transform)].empty()) transform_batch(batch);
+    // (Data-parallel: a rank's empty slice of a short last batch has nothing to transform.)
+    if (batch.size() > 0 && !subscribers_[static_cast<size_t>(Event::batch_transform)].empty()) transform_batch(batch);
     if (batch.size() > 0)
       train_step(batch, static_cast<double>(batch.size()) / static_cast<double>(train.last_global_examples()), control);
     else

@@ -5,7 +5,6 @@
 #include <limits>
 
 #include "modlr/runner/runner.h"
-#include "runner_progress.h"
 
 namespace modlr {
 
@@ -64,13 +63,20 @@ void Runner::accumulation_step(const Batch& batch, Control& control) {
   if (ema_ && apply) ema_->update();
 }
 
-void Runner::save_accumulated_gradients(torch::serialize::OutputArchive& archive) const {
-  if (!inside_accumulation_group()) return;
-  torch::serialize::OutputArchive gradients;
-  const auto params = parameters_of(*optimizers_.front());
-  for (size_t i = 0; i < params.size(); ++i)
-    if (params[i].grad().defined()) gradients.write(std::to_string(i), params[i].grad());
-  archive.write("accumulated_gradients", gradients);
+std::vector<torch::Tensor> Runner::accumulated_gradients() const {
+  if (!inside_accumulation_group()) return {};
+  std::vector<torch::Tensor> out;
+  for (const auto& param : parameters_of(*optimizers_.front()))
+    out.push_back(param.grad().defined() ? param.grad().detach().clone() : torch::Tensor());
+  return out;
+}
+
+void Runner::restore_accumulated_gradients(const std::vector<torch::Tensor>& gradients) {
+  auto& optimizer = *optimizers_.front();
+  optimizer.zero_grad();
+  auto params = parameters_of(optimizer);
+  for (size_t i = 0; i < params.size() && i < gradients.size(); ++i)
+    if (gradients[i].defined()) params[i].mutable_grad() = gradients[i].to(params[i].device()).clone();
 }
 
 }  // namespace modlr

@@ -1,186 +1,124 @@
-// Runner::save_state / load_state: the training state a resumable checkpoint holds beyond
-// the weights, and (data-parallel) every rank's part of it.
+// Runner::training_state / restore: the training state beyond the weights as a value
+// (tracking/training_state.h), and (data-parallel) every rank's part of it.
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cstdint>
-#include <cstring>
 #include <sstream>
 
 #include "modlr/distributed/communicator.h"
 #include "modlr/runner/runner.h"
-#include "runner_progress.h"
 
 namespace modlr {
 
 namespace {
 
-using Archive = torch::serialize::OutputArchive;
-using InArchive = torch::serialize::InputArchive;
-
-torch::Tensor read_tensor(InArchive& archive, const std::string& key) {
-  torch::Tensor value;
-  if (!archive.try_read(key, value)) throw Error("checkpoint lacks training state '" + key + "'");
-  return value;
+std::string optimizer_bytes(Optimizer& optimizer) {
+  torch::serialize::OutputArchive archive;
+  optimizer.impl().save(archive);
+  std::ostringstream bytes;
+  archive.save_to(bytes);
+  return bytes.str();
 }
 
-InArchive read_archive(InArchive& archive, const std::string& key) {
-  InArchive child;
-  if (!archive.try_read(key, child)) throw Error("checkpoint lacks training state '" + key + "'");
-  return child;
-}
-
-void write_numbers(Archive& archive, const std::string& key, const std::map<std::string, double>& numbers) {
-  Archive child;
-  for (const auto& [name, value] : numbers) child.write(name, torch::tensor(value, torch::kFloat64));
-  archive.write(key, child);
-}
-
-std::map<std::string, double> read_numbers(InArchive& archive, const std::string& key) {
-  auto child = read_archive(archive, key);
-  std::map<std::string, double> out;
-  for (const auto& name : child.keys()) out[name] = read_tensor(child, name).item<double>();
-  return out;
+void load_optimizer(Optimizer& optimizer, const std::string& bytes, size_t stage) {
+  torch::serialize::InputArchive archive;
+  std::istringstream in(bytes);
+  try {
+    archive.load_from(in);
+    optimizer.impl().load(archive);
+  } catch (const c10::Error& e) {
+    throw Error("the training state of optimizer " + std::to_string(stage) + " does not fit this run's (" +
+                e.what_without_backtrace() + ")");
+  }
 }
 
 }  // namespace
 
-// What differs between the ranks of a data-parallel run (for a single process: all of it
-// at the archive's top level, the format of single-process checkpoints).
-void Runner::save_rank_state(torch::serialize::OutputArchive& archive) const {
-  archive.write("rng", at::detail::getDefaultCPUGenerator().get_state());
+// What differs between the ranks of a data-parallel run.
+RankTrainingState Runner::rank_state() const {
+  RankTrainingState rank;
+  rank.rng = at::detail::getDefaultCPUGenerator().get_state();
   const auto loader = train_loader_->state();
-  if (loader.augment_generator.defined()) archive.write("loader_augment_generator", loader.augment_generator);
-  Archive metrics;
-  for (const auto& [name, tensor] : train_metrics_->state()) metrics.write(name, tensor);
-  archive.write("metrics", metrics);
-  write_numbers(archive, "objective_sums", objective_sums_);
-  archive.write("examples_seen", torch::tensor(state_.examples_seen));
+  if (loader.augment_generator.defined()) rank.loader_augment_generator = loader.augment_generator.clone();
+  for (const auto& [name, tensor] : train_metrics_->state()) rank.metric_states[name] = tensor.detach().clone();
+  rank.objective_sums = objective_sums_;
+  rank.examples_seen = state_.examples_seen;
+  return rank;
 }
 
-void Runner::save_state(torch::serialize::OutputArchive& archive) const {
-  if (!train_loader_) throw Error("the training state can only be saved during fit()");
+TrainingState Runner::training_state() const {
+  if (!train_loader_) throw Error("the training state can only be taken during fit()");
+  TrainingState state;
   auto loader = train_loader_->state();
   // After an epoch's end the next run starts the following epoch from its first batch.
-  const int64_t epoch = epoch_finished_ ? state_.epoch + 1 : state_.epoch;
-  if (epoch_finished_) loader.next_batch = 0;
-  archive.write("progress", torch::tensor({epoch, loader.next_batch, state_.global_step,
-                                           state_.skipped_batches, state_.examples_seen}));
-  archive.write("loader_generator", loader.generator);
-  if (loader.permutation.defined()) archive.write("loader_permutation", loader.permutation);
-  save_rank_state(archive);
+  state.epoch = epoch_finished_ ? state_.epoch + 1 : state_.epoch;
+  state.next_batch = epoch_finished_ ? 0 : loader.next_batch;
+  state.global_step = state_.global_step;
+  state.skipped_batches = state_.skipped_batches;
+  state.loader_generator = loader.generator.clone();
+  if (loader.permutation.defined()) state.loader_permutation = loader.permutation.clone();
+  state.rank = rank_state();
+  if (options_.data_parallel) state.other_ranks = gather_other_ranks(state.rank);
   // The last finished epoch's metrics: a run resumed after its last epoch (killed while
   // testing, or finished) reports them as the uninterrupted run does.
-  write_numbers(archive, "last_train_metrics", state_.train_metrics);
-  if (scaler_) scaler_->save(archive);
-  save_accumulated_gradients(archive);
-  if (ema_) ema_->save(archive);
-  for (size_t i = 0; i < optimizers_.size(); ++i) {
-    Archive optimizer;
-    optimizers_[i]->impl().save(optimizer);
-    archive.write("optimizer" + std::to_string(i), optimizer);
-  }
-  Archive hooks;
+  state.last_train_metrics = state_.train_metrics;
+  for (const auto& optimizer : optimizers_) state.optimizers.push_back(optimizer_bytes(*optimizer));
+  if (scaler_) state.loss_scale = scaler_->state();
+  if (ema_) state.weight_averages = ema_->state();
+  state.accumulated_gradients = accumulated_gradients();
   for (const auto& hook : hooks_) {
     HookState hook_state;
     hook->save_state(hook_state);
-    if (!hook_state.empty()) write_numbers(hooks, hook->name(), hook_state);
+    if (!hook_state.empty()) state.hooks[hook->name()] = hook_state;
   }
-  archive.write("hooks", hooks);
-  if (options_.data_parallel) save_other_ranks(archive);
+  return state;
 }
 
-// Data-parallel (a collective: every rank calls save_state at the same point): the other
-// ranks' states go into rank 0's checkpoint as archives of their own, under "ranks".
-void Runner::save_other_ranks(torch::serialize::OutputArchive& archive) const {
-  Archive mine;
-  save_rank_state(mine);
-  std::ostringstream bytes;
-  mine.save_to(bytes);
-  const auto all = options_.data_parallel->communicator().all_gather_bytes(bytes.str());
-  Archive ranks;
-  ranks.write("world_size", torch::tensor(static_cast<int64_t>(all.size())));
-  for (size_t r = 1; r < all.size(); ++r) {
-    auto tensor = torch::empty({static_cast<int64_t>(all[r].size())}, torch::kUInt8);
-    std::memcpy(tensor.data_ptr<uint8_t>(), all[r].data(), all[r].size());
-    ranks.write(std::to_string(r), tensor);
-  }
-  archive.write("ranks", ranks);
+// Every rank sends its part to all; rank 0's checkpoint keeps ranks 1..N-1's.
+std::vector<RankTrainingState> Runner::gather_other_ranks(const RankTrainingState& mine) const {
+  const auto all = options_.data_parallel->communicator().all_gather_bytes(encode_rank_state(mine));
+  std::vector<RankTrainingState> others;
+  for (size_t r = 1; r < all.size(); ++r) others.push_back(decode_rank_state(all[r]));
+  return others;
 }
 
-void Runner::load_rank_state(torch::serialize::InputArchive& archive, Progress& resume) {
-  resume.rng = read_tensor(archive, "rng");
-  resume.loader.augment_generator = torch::Tensor();
-  archive.try_read("loader_augment_generator", resume.loader.augment_generator);
-  auto metrics = read_archive(archive, "metrics");
-  resume.metrics.clear();
-  for (const auto& name : metrics.keys()) resume.metrics[name] = read_tensor(metrics, name);
-  resume.objective_sums = read_numbers(archive, "objective_sums");
-  torch::Tensor examples;
-  if (archive.try_read("examples_seen", examples)) resume.examples_seen = examples.item<int64_t>();
-}
-
-// A data-parallel checkpoint resumes only with the world size that wrote it; rank r > 0
-// takes its own state from "ranks".
-void Runner::load_other_rank(torch::serialize::InputArchive& archive, Progress& resume) {
-  const int world = options_.data_parallel ? options_.data_parallel->world_size() : 1;
-  InArchive ranks;
-  int64_t written = 1;
-  if (archive.try_read("ranks", ranks)) written = read_tensor(ranks, "world_size").item<int64_t>();
-  if (written != world)
-    throw Error("checkpoint was written by a run of world size " + std::to_string(written) +
+// A data-parallel state resumes only with the world size that took it.
+const RankTrainingState& Runner::own_part(const TrainingState& state) const {
+  const int64_t world = options_.data_parallel ? options_.data_parallel->world_size() : 1;
+  if (state.world_size() != world)
+    throw Error("checkpoint was written by a run of world size " + std::to_string(state.world_size()) +
                 "; resume it with that many ranks (this run has " + std::to_string(world) + ")");
-  if (!options_.data_parallel || options_.data_parallel->rank() == 0) return;
-  const auto bytes = read_tensor(ranks, std::to_string(options_.data_parallel->rank())).contiguous();
-  InArchive mine;
-  std::istringstream in(std::string(reinterpret_cast<const char*>(bytes.data_ptr<uint8_t>()), static_cast<size_t>(bytes.numel())));
-  mine.load_from(in);
-  load_rank_state(mine, resume);
+  const int rank = options_.data_parallel ? options_.data_parallel->rank() : 0;
+  return rank == 0 ? state.rank : state.other_ranks[static_cast<size_t>(rank - 1)];
 }
 
-void Runner::load_state(torch::serialize::InputArchive& archive) {
-  auto resume = std::make_shared<Progress>();
-  const auto progress = read_tensor(archive, "progress");
-  if (progress.numel() != 5) throw Error("checkpoint: malformed progress record");
-  resume->epoch = progress[0].item<int64_t>();
-  resume->loader.next_batch = progress[1].item<int64_t>();
-  resume->global_step = progress[2].item<int64_t>();
-  resume->skipped_batches = progress[3].item<int64_t>();
-  resume->examples_seen = progress[4].item<int64_t>();
-  resume->loader.generator = read_tensor(archive, "loader_generator");
-  archive.try_read("loader_permutation", resume->loader.permutation);
-  load_rank_state(archive, *resume);
-  const auto keys = archive.keys();
-  if (options_.data_parallel || std::find(keys.begin(), keys.end(), "ranks") != keys.end())
-    load_other_rank(archive, *resume);
-  InArchive last_train_metrics;
-  state_.train_metrics.clear();
-  if (archive.try_read("last_train_metrics", last_train_metrics))  // absent in older checkpoints
-    state_.train_metrics = read_numbers(archive, "last_train_metrics");
-  if (scaler_) scaler_->load(archive);
-  if (ema_) ema_->load(archive);
-  InArchive gradients;
-  if (archive.try_read("accumulated_gradients", gradients)) {
-    const auto& params = optimizers_.front()->impl().param_groups();
-    size_t count = 0;
-    for (const auto& group : params) count += group.params().size();
-    resume->accumulated_gradients.assign(count, torch::Tensor());
-    for (size_t i = 0; i < count; ++i) gradients.try_read(std::to_string(i), resume->accumulated_gradients[i]);
+void Runner::restore(const TrainingState& state) {
+  // Everything checked before anything changes.
+  const auto& mine = own_part(state);
+  if (state.optimizers.size() != optimizers_.size())
+    throw Error("the training state holds " + std::to_string(state.optimizers.size()) + " optimizer(s), this run has " +
+                std::to_string(optimizers_.size()));
+  if (scaler_ && !state.loss_scale)
+    throw Error("checkpoint lacks the fp16 loss scale (runner.precision differs from the checkpointed run's)");
+  if (ema_ && !state.weight_averages)
+    throw Error("checkpoint lacks the weight averages (runner.ema_decay was off when it was written)");
+  if (!mine.rng.defined() || !state.loader_generator.defined()) throw Error("the training state has no generator states");
+  if (scaler_) scaler_->restore(*state.loss_scale);
+  if (ema_) ema_->restore(*state.weight_averages);
+  for (size_t i = 0; i < optimizers_.size(); ++i) load_optimizer(*optimizers_[i], state.optimizers[i], i);
+  for (const auto& hook : hooks_) {
+    const auto found = state.hooks.find(hook->name());
+    if (found != state.hooks.end()) hook->load_state(found->second);
   }
-  // The last epoch that ran (all of it when the checkpoint was taken at an epoch's end).
-  state_.epoch = resume->loader.next_batch == 0 ? resume->epoch - 1 : resume->epoch;
-  for (size_t i = 0; i < optimizers_.size(); ++i) {
-    auto optimizer = read_archive(archive, "optimizer" + std::to_string(i));
-    optimizers_[i]->impl().load(optimizer);
-  }
-  auto hooks = read_archive(archive, "hooks");
-  const auto stored = hooks.keys();
-  for (const auto& hook : hooks_)
-    if (std::find(stored.begin(), stored.end(), hook->name()) != stored.end())
-      hook->load_state(read_numbers(hooks, hook->name()));
+  resume_ = state;
+  resume_->rank = mine;
+  resume_->other_ranks.clear();
+  state_.train_metrics = state.last_train_metrics;
+  // The last epoch that ran (all of it when the state was taken at an epoch's end).
+  state_.epoch = state.next_batch == 0 ? state.epoch - 1 : state.epoch;
+  state_.global_step = state.global_step;
   at::Generator global = at::detail::getDefaultCPUGenerator();  // a handle to the global one
-  global.set_state(resume->rng);
-  state_.global_step = resume->global_step;
-  resume_ = std::move(resume);
+  global.set_state(mine.rng);
 }
 
 }  // namespace modlr

@@ -46,31 +46,27 @@ void WeightAverage::swap() {
   exchange(integers_, integer_copies_);
 }
 
-void WeightAverage::save(torch::serialize::OutputArchive& archive) const {
-  torch::serialize::OutputArchive ema;
-  ema.write("updates", torch::tensor(updates_));
-  for (size_t i = 0; i < floating_averages_.size(); ++i) ema.write("f" + std::to_string(i), floating_averages_[i]);
-  for (size_t i = 0; i < integer_copies_.size(); ++i) ema.write("i" + std::to_string(i), integer_copies_[i]);
-  archive.write("ema", ema);
+TrainingState::WeightAverages WeightAverage::state() const {
+  TrainingState::WeightAverages out;
+  out.updates = updates_;
+  for (const auto& average : floating_averages_) out.floating.push_back(average.detach().clone());
+  for (const auto& copy : integer_copies_) out.integers.push_back(copy.detach().clone());
+  return out;
 }
 
-void WeightAverage::load(torch::serialize::InputArchive& archive) {
-  torch::serialize::InputArchive ema;
-  if (!archive.try_read("ema", ema)) throw Error("checkpoint lacks the weight averages (runner.ema_decay was off when it was written)");
-  torch::Tensor updates;
-  ema.read("updates", updates);
-  torch::NoGradGuard no_grad;
-  auto restore = [&ema](const std::string& prefix, std::vector<torch::Tensor>& copies) {
-    for (size_t i = 0; i < copies.size(); ++i) {
-      torch::Tensor saved;
-      if (!ema.try_read(prefix + std::to_string(i), saved) || saved.sizes() != copies[i].sizes())
-        throw Error("checkpoint's weight averages do not fit this experiment's models");
-      copies[i].copy_(saved);
-    }
+void WeightAverage::restore(const TrainingState::WeightAverages& state) {
+  const auto fits = [](const std::vector<torch::Tensor>& saved, const std::vector<torch::Tensor>& copies) {
+    if (saved.size() != copies.size()) return false;
+    for (size_t i = 0; i < saved.size(); ++i)
+      if (!saved[i].defined() || saved[i].sizes() != copies[i].sizes()) return false;
+    return true;
   };
-  restore("f", floating_averages_);
-  restore("i", integer_copies_);
-  updates_ = updates.item<int64_t>();
+  if (!fits(state.floating, floating_averages_) || !fits(state.integers, integer_copies_))
+    throw Error("the training state's weight averages do not fit this experiment's models");
+  torch::NoGradGuard no_grad;
+  for (size_t i = 0; i < floating_averages_.size(); ++i) floating_averages_[i].copy_(state.floating[i]);
+  for (size_t i = 0; i < integer_copies_.size(); ++i) integer_copies_[i].copy_(state.integers[i]);
+  updates_ = state.updates;
 }
 
 }  // namespace modlr

@@ -117,8 +117,7 @@ void load_weights(ModelSet& models, const std::string& path) {
   else load_checkpoint(models, path);
 }
 
-void save_checkpoint(const ModelSet& models, const std::string& path,
-                     const std::function<void(torch::serialize::OutputArchive&)>& extra) {
+void save_checkpoint(const ModelSet& models, const std::string& path, const TrainingState* training_state) {
   // Serialised in memory first: libtorch's file writer throws again from its destructor
   // when a write fails (a full disk), which terminates the process. Our writer reports the
   // error, removes its temporary file and leaves any previous file intact.
@@ -131,9 +130,9 @@ void save_checkpoint(const ModelSet& models, const std::string& path,
         tensors.insert(key, tensor.detach().to(torch::kCPU));
       archive.write(name, c10::IValue(tensors));
     }
-    if (extra) {
+    if (training_state) {
       torch::serialize::OutputArchive training;
-      extra(training);
+      write_training_state(training, *training_state);
       archive.write("training", training);
     }
     archive.save_to(bytes);
@@ -173,9 +172,8 @@ void load_checkpoint(ModelSet& models, const std::string& path) {
   load_checkpoint_bytes(models, read_checkpoint_bytes(path), path);
 }
 
-void read_training_state(const std::string& path,
-                         const std::function<void(torch::serialize::InputArchive&)>& read) {
-  read_training_state_bytes(read_checkpoint_bytes(path), path, read);
+TrainingState read_training_state(const std::string& path) {
+  return read_training_state_bytes(read_checkpoint_bytes(path), path);
 }
 
 void load_checkpoint_bytes(ModelSet& models, const std::string& bytes, const std::string& path) {
@@ -208,14 +206,13 @@ void load_checkpoint_bytes(ModelSet& models, const std::string& bytes, const std
   for (auto& [target, tensor] : copies) target.copy_(tensor);
 }
 
-void read_training_state_bytes(const std::string& bytes, const std::string& path,
-                               const std::function<void(torch::serialize::InputArchive&)>& read) {
+TrainingState read_training_state_bytes(const std::string& bytes, const std::string& path) {
   torch::serialize::InputArchive archive, training;
   open_checkpoint(bytes, path, archive);
   if (!archive.try_read("training", training))
     throw Error(path + ": holds weights only, no training state to resume from");
   try {
-    read(training);
+    return read_training_state(training);
   } catch (const Error& e) {
     throw Error(path + ": " + e.what());
   }

@@ -43,8 +43,8 @@ CheckpointStore::CheckpointStore(std::string dir, int64_t keep) : dir_(std::move
 std::string CheckpointStore::epoch_name(int64_t epoch) { return numbered("epoch-", 4, epoch); }
 std::string CheckpointStore::step_name(int64_t step) { return numbered("step-", 8, step); }
 
-void CheckpointStore::save(const std::string& name, const ModelSet& models, const WriteState& write_state) {
-  save_checkpoint(models, dir_ + "/" + name, write_state);
+void CheckpointStore::save(const std::string& name, const ModelSet& models, const TrainingState& state) {
+  save_checkpoint(models, dir_ + "/" + name, &state);
   formats::write_file_atomic(dir_ + "/latest", name + "\n");
   rotation_.erase(std::remove(rotation_.begin(), rotation_.end(), name), rotation_.end());
   rotation_.push_back(name);
@@ -82,12 +82,12 @@ std::string CheckpointStore::latest(const std::string& dir) {
   return name;
 }
 
-std::string CheckpointStore::restore_latest(const std::string& dir, ModelSet& models, const ReadState& read_state) {
+std::string CheckpointStore::restore_latest(const std::string& dir, ModelSet& models, TrainingState& state) {
   const auto name = latest(dir);
   if (name.empty()) return "";
   const auto path = dir + "/" + name;
   load_checkpoint(models, path);
-  read_training_state(path, read_state);
+  state = read_training_state(path);
   return path;
 }
 

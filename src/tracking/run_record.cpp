@@ -167,7 +167,7 @@ std::string summary_json(const RunSummary& s) {
   j["status"] = s.status;
   if (!s.error.empty()) j["error"] = s.error;
   j["train"]["epochs"] = s.train_epochs;
-  j["train"]["seconds"] = s.train_seconds;
+  j["train"]["seconds"] = s.train_seconds ? nlohmann::ordered_json(*s.train_seconds) : nlohmann::ordered_json();
   j["train"]["breakdown_seconds"] = nlohmann::ordered_json::object();
   for (const char* part : {"data", "forward", "loss", "backward", "step"})
     if (s.train_breakdown_seconds.count(part))

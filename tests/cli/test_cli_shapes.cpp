@@ -38,3 +38,20 @@ TEST(ShapeCheckCli, SummaryNeedsNoDataWhereTheSourceDeclaresItsShape) {
 }
 
 }  // namespace
+
+namespace {
+
+// runner.builtin_hooks: without `progress` a run prints no epoch lines; without `timing`
+// its record has no seconds; the rest of the record is as before.
+TEST_F(CliTest, BuiltinHooksCanBeLeftOut) {
+  const auto quiet = train("--set runner.epochs=1 --set \"runner.builtin_hooks=[validation_schedule, tracking, interrupt, checkpoint]\"");
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_EQ(quiet.out.find("epoch 1/1"), std::string::npos) << quiet.out;
+  const auto summary = summary_of(runs().front());
+  EXPECT_EQ(summary["status"], "finished");
+  EXPECT_TRUE(summary["train"]["seconds"].is_null()) << summary.dump();
+  EXPECT_TRUE(summary["test"].contains("accuracy"));
+  EXPECT_NE(mt::read_text(runs().front() + "/metrics.csv").find("\n1,train,loss,"), std::string::npos);
+}
+
+}  // namespace

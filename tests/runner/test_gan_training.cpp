@@ -72,9 +72,83 @@ TEST_F(GanTraining, MidEpochCheckpointResumesBitwise) {
   mt::GanRun resumed(mt::gan_config(data.path()), "");
   const auto path = work.file("step-00000004.pt");
   modlr::load_checkpoint(resumed.experiment.models(), path);
-  modlr::read_training_state(path, [&](torch::serialize::InputArchive& archive) { resumed.runner->load_state(archive); });
+  resumed.runner->restore(modlr::read_training_state(path));
   resumed.fit();
   // Both models and both Adam states continued exactly (the weights would drift otherwise).
   EXPECT_TRUE(mt::all_equal(reference.weights(), resumed.weights()));
   EXPECT_EQ(reference.runner->state().train_metrics, resumed.runner->state().train_metrics);
+}
+
+namespace {
+
+// Takes the runner's training state and the weights at `step`'s batch_end, then stops.
+class TakeStateAtStep : public modlr::Hook {
+ public:
+  TakeStateAtStep(int64_t step, mt::GanRun& run) : step_(step), run_(run) {}
+  std::string name() const override { return "take_state_at_step"; }
+  std::vector<modlr::Event> events() const override { return {modlr::Event::batch_end}; }
+  void on(modlr::Event, const modlr::RunState& state, modlr::Control& control) override {
+    if (state.global_step != step_) return;
+    taken = state.runner->training_state();
+    weights = run_.weights();
+    control.stop = true;
+  }
+  modlr::TrainingState taken;
+  std::vector<torch::Tensor> weights;
+
+ private:
+  int64_t step_;
+  mt::GanRun& run_;
+};
+
+}  // namespace
+
+// The training state as a value, with no file in between: a fresh runner given the weights
+// and the value continues exactly as the uninterrupted run (the value copies what it holds,
+// so the first runner's later state cannot leak into it).
+TEST_F(GanTraining, TrainingStateValueRestoresWithoutFiles) {
+  mt::GanRun reference(mt::gan_config(data.path()), "");
+  reference.fit();
+
+  mt::GanRun first(mt::gan_config(data.path()), "");
+  auto take = std::make_shared<TakeStateAtStep>(4, first);
+  first.runner->add_hook(take);
+  first.fit();
+  const auto& taken = take->taken;
+  EXPECT_EQ(taken.epoch, 1);
+  EXPECT_EQ(taken.next_batch, 4);
+  EXPECT_EQ(taken.global_step, 4);
+  EXPECT_EQ(taken.optimizers.size(), 2u);  // discriminator and generator
+  EXPECT_EQ(taken.world_size(), 1);
+  EXPECT_FALSE(taken.rank.objective_sums.empty());
+  torch::randn({1000});  // the global RNG moves on; restore() puts it back
+
+  mt::GanRun resumed(mt::gan_config(data.path()), "");
+  {
+    torch::NoGradGuard no_grad;
+    auto& target = resumed.experiment.models();
+    size_t i = 0;
+    for (const auto& name : target.names()) {
+      for (auto& p : target.get(name).parameters()) p.copy_(take->weights[i++]);
+      for (auto& b : target.get(name).buffers()) b.copy_(take->weights[i++]);
+    }
+  }
+  resumed.runner->restore(taken);
+  resumed.fit();
+  EXPECT_TRUE(mt::all_equal(reference.weights(), resumed.weights()));
+  EXPECT_EQ(reference.runner->state().train_metrics, resumed.runner->state().train_metrics);
+
+  // A value that does not fit is refused before anything changes.
+  auto wrong = taken;
+  wrong.optimizers.pop_back();
+  mt::GanRun other(mt::gan_config(data.path()), "");
+  EXPECT_THROW(other.runner->restore(wrong), modlr::Error);
+  wrong = taken;
+  wrong.other_ranks.push_back(taken.rank);
+  try {
+    other.runner->restore(wrong);
+    ADD_FAILURE() << "a world-size-2 state restored into a single process";
+  } catch (const modlr::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("world size 2"), std::string::npos) << e.what();
+  }
 }

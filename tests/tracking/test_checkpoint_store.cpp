@@ -19,8 +19,13 @@ modlr::ModelSet one_linear() {
   return models;
 }
 
-void write_number(torch::serialize::OutputArchive& archive, double value) {
-  archive.write("number", torch::tensor(value, torch::kFloat64));
+// The smallest state a checkpoint holds, told apart by its step.
+modlr::TrainingState state_at_step(int64_t step) {
+  modlr::TrainingState state;
+  state.global_step = step;
+  state.rank.rng = torch::zeros({8}, torch::kUInt8);
+  state.loader_generator = torch::ones({8}, torch::kUInt8);
+  return state;
 }
 
 }  // namespace
@@ -34,19 +39,14 @@ TEST(CheckpointStore, KeepsTheNewestPointsLatestAtTheLastAndRestoresIt) {
   EXPECT_EQ(modlr::CheckpointStore::latest(dir.path()), "");  // none yet
   store.save_initial(models);
   for (int epoch = 1; epoch <= 3; ++epoch)
-    store.save(modlr::CheckpointStore::epoch_name(epoch), models,
-               [&](torch::serialize::OutputArchive& a) { write_number(a, epoch); });
+    store.save(modlr::CheckpointStore::epoch_name(epoch), models, state_at_step(epoch));
   EXPECT_EQ(store.saved(), (std::vector<std::string>{"initial.pt", "epoch-0002.pt", "epoch-0003.pt"}));
   EXPECT_FALSE(mt::exists(dir.file("epoch-0001.pt")));
   EXPECT_EQ(modlr::CheckpointStore::latest(dir.path()), "epoch-0003.pt");
-  double restored = 0;
-  const auto path = modlr::CheckpointStore::restore_latest(dir.path(), models, [&](torch::serialize::InputArchive& a) {
-    torch::Tensor number;
-    a.read("number", number);
-    restored = number.item<double>();
-  });
+  modlr::TrainingState restored;
+  const auto path = modlr::CheckpointStore::restore_latest(dir.path(), models, restored);
   EXPECT_EQ(path, dir.file("epoch-0003.pt"));
-  EXPECT_EQ(restored, 3);
+  EXPECT_EQ(restored.global_step, 3);
   // A store opened on the folder again (a resume) continues the rotation.
   modlr::CheckpointStore resumed(dir.path(), 2);
   EXPECT_EQ(resumed.saved(), (std::vector<std::string>{"initial.pt", "epoch-0002.pt", "epoch-0003.pt"}));

@@ -9,6 +9,8 @@
 
 #include <string>
 
+#include "modlr/tracking/training_state.h"
+
 namespace modlr {
 
 enum class Precision { fp32, bf16, fp16 };
@@ -38,7 +40,7 @@ class AutocastScope {
 /// 2000 steps in a row without one double it. Per training step: scale() each objective
 /// before backward, unscale() the gradients of the optimizer about to step (skip the step
 /// when it returns false), then update() once. The scale and the growth counter are part
-/// of the run's checkpoints (save/load), so a resumed fp16 run continues exactly.
+/// of the run's checkpoints (state/restore), so a resumed fp16 run continues exactly.
 class GradScaler {
  public:
   explicit GradScaler(torch::Device device);
@@ -48,8 +50,9 @@ class GradScaler {
   /// Adjusts the scale from this step's unscale() results, and starts the next step.
   void update();
   double current_scale() const { return scale_.item<double>(); }
-  void save(torch::serialize::OutputArchive& archive) const;
-  void load(torch::serialize::InputArchive& archive);
+  /// The scale and growth counter (CPU copies); restore() puts them back.
+  TrainingState::LossScale state() const;
+  void restore(const TrainingState::LossScale& state);
 
  private:
   torch::Tensor scale_;           ///< float32 scalar on the device

@@ -8,6 +8,7 @@
 /// The loop fits on one screen (see runner.cpp); everything else is a hook.
 #include <array>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "modlr/dataset/loader.h"
@@ -19,6 +20,7 @@
 #include "modlr/runner/hook.h"
 #include "modlr/runner/mixed_precision.h"
 #include "modlr/runner/weight_average.h"
+#include "modlr/tracking/training_state.h"
 
 namespace modlr {
 
@@ -74,7 +76,7 @@ class Runner {
   /// as long as this runner lives.
   void add_hook(std::shared_ptr<Hook> hook);
 
-  /// Trains until options.epochs epochs are done over `train` (continuing from load_state()
+  /// Trains until options.epochs epochs are done over `train` (continuing from restore()
   /// if it was called); evaluates `validation` (may be null) whenever a hook asks, at an
   /// epoch's end or after any step (Control::evaluate). Throws
   /// modlr::Error on a non-finite objective or gradient (see RunnerOptions::on_nan).
@@ -84,19 +86,24 @@ class Runner {
 
   const RunState& state() const { return state_; }
 
-  /// The training state beyond the models' weights: progress, the current epoch's partial
-  /// loss sums and metrics, the loader, the torch RNG, the optimizers and stateful hooks.
-  /// Valid during fit() at batch_end (resumes at the next batch) and epoch_complete
-  /// (resumes at the next epoch).
-  void save_state(torch::serialize::OutputArchive& archive) const;
-  /// Restores what save_state() wrote (with the same hooks added); the next fit() continues
-  /// from there, bit for bit. Throws modlr::Error if the archive does not fit this run.
-  void load_state(torch::serialize::InputArchive& archive);
+  /// The training state beyond the models' weights, as a value (tracking/training_state.h):
+  /// progress, the current epoch's partial loss sums and metrics, the loader, the torch RNG,
+  /// the optimizers, loss scale, weight averages and stateful hooks. Callable during fit()
+  /// at batch_end or batch_complete (the value resumes at the next batch) and at epoch_end
+  /// or epoch_complete (at the next epoch); throws modlr::Error elsewhere. Data-parallel:
+  /// collective (every rank calls it at the same point); rank 0's value holds every rank's
+  /// part. Copies what it holds, so later training does not change it.
+  TrainingState training_state() const;
+  /// Continues from `state` (taken from a runner with the same components and hooks, with
+  /// the models' weights restored beside it): the next fit() carries on bit for bit. The
+  /// global RNG is set now. Throws modlr::Error if the state does not fit this run (world
+  /// size, optimizer count: checked before anything changes; an optimizer's or the weight
+  /// averages' tensors: checked as they are restored).
+  void restore(const TrainingState& state);
   /// Seconds spent inside each hook, by hook name (dispatch overhead shows here).
   const std::map<std::string, double>& hook_seconds() const { return hook_seconds_; }
 
  private:
-  struct Progress;  // what load_state() restored, consumed by the next fit()
   void start_epoch(BatchLoader& train);
   void train_epoch(BatchLoader& train, Control& control);
   void validate_within_epoch(Control& control);
@@ -105,7 +112,10 @@ class Runner {
   void accumulation_step(const Batch& batch, Control& control);
   /// Whether the current step is inside an accumulation group (its gradients not yet applied).
   bool inside_accumulation_group() const;
-  void save_accumulated_gradients(torch::serialize::OutputArchive& archive) const;
+  /// The unfinished accumulation group's gradients (copies); empty between groups.
+  std::vector<torch::Tensor> accumulated_gradients() const;
+  /// Puts a restored group's gradients back (start of a resumed epoch).
+  void restore_accumulated_gradients(const std::vector<torch::Tensor>& gradients);
   bool step_limit_reached() const { return options_.max_steps > 0 && state_.global_step >= options_.max_steps; }
   void empty_step();
   /// What a stage's backward allows: the update, no update and the batch not counted (a
@@ -118,10 +128,11 @@ class Runner {
   /// when any rank's objective was not finite, so all ranks take the same verdict.
   void synchronize_gradients(size_t stage, double& value);
   void reduce_epoch_metrics();
-  void save_rank_state(torch::serialize::OutputArchive& archive) const;
-  void save_other_ranks(torch::serialize::OutputArchive& archive) const;
-  void load_rank_state(torch::serialize::InputArchive& archive, Progress& resume);
-  void load_other_rank(torch::serialize::InputArchive& archive, Progress& resume);
+  RankTrainingState rank_state() const;
+  /// Data-parallel: every other rank's part, gathered to all (a collective).
+  std::vector<RankTrainingState> gather_other_ranks(const RankTrainingState& mine) const;
+  /// This process's part of `state` (rank r > 0: other_ranks[r - 1]); checks the world size.
+  const RankTrainingState& own_part(const TrainingState& state) const;
   LossOutput compute_loss(const Batch& batch, const LossRequest& request);
   bool finite_or_skip(const std::string& objective, double value);
   bool gradients_finite(const Optimizer& optimizer) const;
@@ -145,7 +156,8 @@ class Runner {
   std::unique_ptr<MetricSuite> train_metrics_;   ///< the current epoch's training metrics
   std::map<std::string, double> objective_sums_; ///< the current epoch's sum of value * batch
   bool epoch_finished_ = false;                  ///< between epoch_end and the next epoch
-  std::shared_ptr<Progress> resume_;
+  /// What restore() took, consumed by the next fit() (its rank part is this process's).
+  std::optional<TrainingState> resume_;
   std::unique_ptr<GradScaler> scaler_;           ///< runner.precision fp16 only
   std::unique_ptr<WeightAverage> ema_;           ///< runner.ema_decay > 0 only
   bool fitting_ = false;                         ///< inside fit(): evaluations use the averages

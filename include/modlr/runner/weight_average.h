@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "modlr/model/model_set.h"
+#include "modlr/tracking/training_state.h"
 
 namespace modlr {
 
@@ -31,10 +32,10 @@ class WeightAverage {
   bool started() const { return updates_ > 0; }
   double decay() const { return decay_; }
 
-  /// The averages and the update count, under `archive`'s key "ema"; load() restores them
-  /// and throws modlr::Error if the checkpoint's tensors do not fit these models.
-  void save(torch::serialize::OutputArchive& archive) const;
-  void load(torch::serialize::InputArchive& archive);
+  /// The averages and the update count (copies); restore() puts them back and throws
+  /// modlr::Error, changing nothing, if they do not fit these models.
+  TrainingState::WeightAverages state() const;
+  void restore(const TrainingState::WeightAverages& state);
 
  private:
   std::vector<torch::Tensor> floating_;  ///< the models' floating-point parameters and buffers

@@ -10,19 +10,18 @@
 #include <vector>
 
 #include "modlr/model/model_set.h"
+#include "modlr/tracking/training_state.h"
 
 namespace modlr {
 
-/// Writes `models` to `path` atomically, plus whatever `extra` writes under the key
-/// "training" (the runner's training state, for resumable checkpoints), then the file's
-/// SHA-256 to `path.sha256` (formats/checksummed.h). Throws modlr::Error naming the path on
-/// failure (the previous file at `path`, if any, is left intact).
-void save_checkpoint(const ModelSet& models, const std::string& path,
-                     const std::function<void(torch::serialize::OutputArchive&)>& extra = {});
-/// Opens the "training" archive of a resumable checkpoint and hands it to `read`; throws
-/// modlr::Error naming the path if the file has none or is unreadable.
-void read_training_state(const std::string& path,
-                         const std::function<void(torch::serialize::InputArchive&)>& read);
+/// Writes `models` to `path` atomically, plus `training` (when given) under the key
+/// "training" (a resumable checkpoint), then the file's SHA-256 to `path.sha256`
+/// (formats/checksummed.h). Throws modlr::Error naming the path on failure (the previous
+/// file at `path`, if any, is left intact).
+void save_checkpoint(const ModelSet& models, const std::string& path, const TrainingState* training = nullptr);
+/// The training state of a resumable checkpoint; throws modlr::Error naming the path if the
+/// file has none or is unreadable.
+TrainingState read_training_state(const std::string& path);
 /// Loads `path` into `models`. Only a .pt whose `path.sha256` matches is read (libtorch's
 /// reader does not validate what it is handed); others are refused naming the path. Throws
 /// modlr::Error naming the path and the first missing, unexpected or mis-shaped tensor;
@@ -35,8 +34,7 @@ std::string read_checkpoint_bytes(const std::string& path);
 /// load_checkpoint and read_training_state on bytes read_checkpoint_bytes returned; errors
 /// name `path`.
 void load_checkpoint_bytes(ModelSet& models, const std::string& bytes, const std::string& path);
-void read_training_state_bytes(const std::string& bytes, const std::string& path,
-                               const std::function<void(torch::serialize::InputArchive&)>& read);
+TrainingState read_training_state_bytes(const std::string& bytes, const std::string& path);
 /// Writes every model's parameters and buffers to `path` in safetensors, atomically.
 /// Tensor names are PyTorch's state_dict names ("conv1.weight"); with several models each
 /// name is prefixed by the model's name ("generator.fc1.weight"). Metadata: format=pt.

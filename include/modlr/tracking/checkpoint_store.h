@@ -8,19 +8,16 @@
 /// atomically pointed at it, then files beyond the newest `keep` are removed, so a crash at
 /// any moment leaves `latest` naming a complete checkpoint. Not thread-safe.
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
 #include "modlr/model/model_set.h"
+#include "modlr/tracking/training_state.h"
 
 namespace modlr {
 
 class CheckpointStore {
  public:
-  using WriteState = std::function<void(torch::serialize::OutputArchive&)>;
-  using ReadState = std::function<void(torch::serialize::InputArchive&)>;
-
   /// `dir` holds the checkpoints; the newest `keep` (>= 1) resumable ones are kept. The
   /// epoch-/step- files already there (a resumed run's) continue the rotation, oldest first.
   CheckpointStore(std::string dir, int64_t keep);
@@ -29,9 +26,9 @@ class CheckpointStore {
   static std::string epoch_name(int64_t epoch);
   static std::string step_name(int64_t step);
 
-  /// Writes checkpoint `name` (epoch_name or step_name): the models, and what `write_state`
-  /// writes (the runner's training state); then points `latest` at it and rotates.
-  void save(const std::string& name, const ModelSet& models, const WriteState& write_state);
+  /// Writes checkpoint `name` (epoch_name or step_name): the models and `state` (the
+  /// runner's training state); then points `latest` at it and rotates.
+  void save(const std::string& name, const ModelSet& models, const TrainingState& state);
   /// initial.pt: the weights before training; never rotated away, never `latest`.
   void save_initial(const ModelSet& models);
   /// Checkpoint files present (relative names), oldest first; initial.pt first if there.
@@ -42,9 +39,9 @@ class CheckpointStore {
   /// epoch-NNNN.pt, step-NNNNNNNN.pt): a run directory is untrusted, and its pointer must
   /// never lead outside it.
   static std::string latest(const std::string& dir);
-  /// Loads the checkpoint `latest` names into `models` and hands its training state to
-  /// `read_state`; returns its path, or "" (nothing read) when there is none.
-  static std::string restore_latest(const std::string& dir, ModelSet& models, const ReadState& read_state);
+  /// Loads the checkpoint `latest` names into `models` and its training state into `state`;
+  /// returns its path, or "" (nothing read) when there is none.
+  static std::string restore_latest(const std::string& dir, ModelSet& models, TrainingState& state);
 
  private:
   std::string dir_;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,9 @@ struct RunSummary {
   std::string status = "running";  ///< running | finished | failed | interrupted
   std::string error;               ///< set when status is failed
   int64_t train_epochs = 0;
-  double train_seconds = 0;
+  /// Written as null when the run had no `timing` hook (runner.builtin_hooks left it out):
+  /// an unmeasured time is never reported as 0.
+  std::optional<double> train_seconds;
   std::map<std::string, double> train_breakdown_seconds;  ///< data, forward, loss, backward, step
   std::map<std::string, double> train_metrics;            ///< last epoch's training metrics
   double test_seconds = 0;
