@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
   compare_cmd->add_option("--json", compare.json_out, "also write the comparison as JSON here");
   compare_cmd->add_option("--markdown", compare.markdown_out, "also write it as Markdown here");
   compare_cmd->add_flag("--allow-mixed-workloads", compare.allow_mixed_workloads,
-                        "accept groups of different workloads (they are not tested against each other)");
+                        "accept groups on different data sets (they are not tested against each other)");
 
   modlr::cli::ReportArgs report;
   auto* report_cmd = app.add_subcommand(

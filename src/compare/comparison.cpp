@@ -135,6 +135,7 @@ Comparison compare_groups(const std::vector<RunGroup>& groups, bool require_same
   for (const auto& g : groups) {
     c.labels.push_back(g.label);
     c.workloads.push_back(g.workload());
+    c.models.push_back(g.model());
     c.frameworks.push_back(g.framework());
     c.run_counts.push_back(g.runs.size());
     for (const auto& message : g.skipped) c.notes.push_back(g.label + ": " + message);
@@ -148,9 +149,9 @@ Comparison compare_groups(const std::vector<RunGroup>& groups, bool require_same
       }
       const std::string what = "groups '" + groups[a].label + "' (" + groups[a].workload() +
                                ") and '" + groups[b].label + "' (" + groups[b].workload() +
-                               ") are different workloads";
+                               ") are different workloads (data sets)";
       if (require_same_workload)
-        throw Error(what + "; compare runs of one workload (model / data)");
+        throw Error(what + "; compare runs on one data set, or pass --allow-mixed-workloads");
       c.notes.push_back(what + ": not tested against each other");
     }
   for (const auto& metric : compared_metrics())

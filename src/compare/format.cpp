@@ -23,10 +23,9 @@ std::string pair_label(const Comparison& c, size_t a, size_t b) {
 }
 
 Table groups_table(const Comparison& c) {
-  Table t{"groups", {"group", "framework", "workload", "runs"}, {}};
+  Table t{"groups", {"group", "framework", "model", "data set", "runs"}, {}};
   for (size_t g = 0; g < c.labels.size(); ++g)
-    t.rows.push_back(
-        {c.labels[g], c.frameworks[g], c.workloads[g], std::to_string(c.run_counts[g])});
+    t.rows.push_back({c.labels[g], c.frameworks[g], c.models[g], c.workloads[g], std::to_string(c.run_counts[g])});
   return t;
 }
 
@@ -206,6 +205,7 @@ std::string format_json(const Comparison& c) {
   for (size_t g = 0; g < c.labels.size(); ++g)
     j["groups"].push_back({{"label", c.labels[g]},
                            {"framework", c.frameworks[g]},
+                           {"model", c.models[g]},
                            {"workload", c.workloads[g]},
                            {"runs", c.run_counts[g]}});
   j["statistics"] = nlohmann::ordered_json::array();

@@ -108,20 +108,42 @@ void read_curves(const std::string& path, RunData& run) {
   }
 }
 
-std::string read_workload(const std::string& path, const std::string& fallback) {
-  if (!fs::exists(path)) return fallback;
+// Config leaves by dotted key ("optimizer.lr"); lists and other non-map values are leaves,
+// written as compact YAML ("[1, 2]").
+void flatten(const YAML::Node& node, const std::string& prefix, std::map<std::string, std::string>& out) {
+  if (node.IsMap()) {
+    for (const auto& entry : node) flatten(entry.second, prefix + (prefix.empty() ? "" : ".") + entry.first.as<std::string>(), out);
+    return;
+  }
+  if (node.IsScalar()) {
+    out[prefix] = node.as<std::string>();
+    return;
+  }
+  YAML::Emitter compact;
+  compact << YAML::Flow << node;
+  out[prefix] = compact.c_str();
+}
+
+// The run's model (model.name), data set (basename of dataset.path) and resolved config,
+// from config.yaml; without one, the experiment name stands for both.
+void read_config(const std::string& path, RunData& run) {
+  if (!fs::exists(path)) {
+    run.model = run.workload = run.experiment;
+    return;
+  }
   try {
     const auto root = YAML::LoadFile(path);
-    std::string model = "?", data = "?";
+    run.model = "?";
+    run.workload = "?";
     if (root["model"] && root["model"]["name"])
-      model = root["model"]["name"].as<std::string>();
+      run.model = root["model"]["name"].as<std::string>();
     else if (root["model"])
-      model = "multi-model";
+      run.model = "multi-model";
     if (root["dataset"] && root["dataset"]["path"]) {
       auto dataset = fs::path(root["dataset"]["path"].as<std::string>());
-      data = (dataset.filename().empty() ? dataset.parent_path() : dataset).filename().string();
+      run.workload = (dataset.filename().empty() ? dataset.parent_path() : dataset).filename().string();
     }
-    return model + " / " + data;
+    flatten(root, "", run.config);
   } catch (const YAML::Exception& e) {
     throw Error(path + ": " + e.what());
   }
@@ -134,8 +156,11 @@ void check_consistent(const RunGroup& group) {
   };
   for (const auto& run : group.runs) {
     if (run.workload != first.workload)
-      throw Error("group '" + group.spec + "' mixes workloads: " + first.dir + " is " +
+      throw Error("group '" + group.spec + "' mixes workloads (data sets): " + first.dir + " is " +
                   first.workload + ", " + run.dir + " is " + run.workload);
+    if (run.model != first.model)
+      throw Error("group '" + group.spec + "' mixes models: " + first.dir + " is " + first.model + ", " + run.dir +
+                  " is " + run.model + "; a group holds repeats of one experiment");
     if (curve_length(run) != curve_length(first))
       throw Error("group '" + group.spec + "': training curves of different lengths (" + first.dir +
                   ": " + std::to_string(curve_length(first)) + " epochs, " + run.dir + ": " +
@@ -151,7 +176,7 @@ RunData load_run(const std::string& dir) {
   run.dir = dir;
   read_summary(dir + "/summary.json", run);
   read_curves(dir + "/metrics.csv", run);
-  run.workload = read_workload(dir + "/config.yaml", run.experiment);
+  read_config(dir + "/config.yaml", run);
   return run;
 }
 
@@ -203,14 +228,6 @@ RunGroup load_group(const std::string& spec) {
   });
   check_consistent(group);
   return group;
-}
-
-void label_groups(std::vector<RunGroup>& groups) {
-  std::map<std::string, int> framework_count;
-  for (const auto& g : groups) ++framework_count[g.framework() + "|" + g.workload()];
-  for (auto& g : groups)
-    if (g.label.empty())
-      g.label = framework_count[g.framework() + "|" + g.workload()] == 1 ? g.framework() : g.spec;
 }
 
 std::vector<RunGroup> load_groups(const std::vector<std::string>& specs) {

@@ -64,7 +64,8 @@ TEST_F(CliTest, TrainSeedsRunsEachSeedInOneGroupThenCompareAndReport) {
   const auto j = nlohmann::json::parse(compared.out);
   EXPECT_EQ(j["groups"][0]["label"], "mine");
   EXPECT_EQ(j["groups"][0]["runs"], 2);
-  EXPECT_EQ(j["groups"][0]["workload"], "lenet5 / data");
+  EXPECT_EQ(j["groups"][0]["workload"], "data");
+  EXPECT_EQ(j["groups"][0]["model"], "lenet5");
   EXPECT_TRUE(j["tests"].empty());
 
   const auto report = mt::run_modlr("report " + group_dirs[0] + " " + work.file("other") +
@@ -198,7 +199,7 @@ TEST_F(CliTest, CompareAndReportEscapeUntrustedTextInMarkdownAndOnTheTerminal) {
     EXPECT_EQ(markdown.find("<script>"), std::string::npos);
     EXPECT_EQ(markdown.find("<b>"), std::string::npos);
     EXPECT_NE(markdown.find("| x\\|\\<script\\>alert(1)\\\\x0a\\\\x1b\\[31m | modlr | "
-                            "m\\|\\<b\\>x\\</b\\>\\\\x0a\\\\x1b\\[2J / fashion-mnist | 3 |"),
+                            "m\\|\\<b\\>x\\</b\\>\\\\x0a\\\\x1b\\[2J | fashion-mnist | 3 |"),
               std::string::npos)
         << markdown;
     size_t rows = 0;  // every row keeps its table's column count
@@ -210,3 +211,24 @@ TEST_F(CliTest, CompareAndReportEscapeUntrustedTextInMarkdownAndOnTheTerminal) {
   EXPECT_EQ(table.out.find('\x1b'), std::string::npos);
   EXPECT_NE(table.out.find("x|<script>alert(1)\\x0a\\x1b[31m"), std::string::npos) << table.out;
 }
+
+namespace {
+
+// Two settings of one workload, trained for real: compared without any flag, tested
+// against each other, and named by the setting that differs.
+TEST_F(CliTest, CompareTwoSettingsOnOneDataSetTestsThemAndNamesTheDifference) {
+  const std::string common = "--seeds 1-2 --set runner.epochs=1 --set dataset.limit=200";
+  ASSERT_EQ(train(common).exit_code, 0);
+  ASSERT_EQ(train(common + " --set optimizer.lr=0.01").exit_code, 0);
+  const auto groups = runs();
+  ASSERT_EQ(groups.size(), 2u);
+  const auto compared = mt::run_modlr("compare " + groups[0] + " " + groups[1] + " --format json");
+  ASSERT_EQ(compared.exit_code, 0) << compared.err;
+  const auto j = nlohmann::json::parse(compared.out);
+  EXPECT_EQ(j["groups"][0]["label"], "optimizer.lr=0.05");
+  EXPECT_EQ(j["groups"][1]["label"], "optimizer.lr=0.01");
+  EXPECT_FALSE(j["tests"].empty());
+  EXPECT_EQ(compared.err.find("not tested"), std::string::npos) << compared.err;
+}
+
+}  // namespace

@@ -1,6 +1,8 @@
 // Comparing groups: statistics per group, tests per pair, DTW of curves, renderings.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -80,26 +82,52 @@ TEST(Comparison, BonferroniOverThePairsOfEachMetric) {
   EXPECT_LE(c.curves[0].mean_curves, 0.05 + 1e-12);
 }
 
-TEST(Comparison, DifferentWorkloadsAreAnErrorOrANote) {
+TEST(Comparison, DifferentDataSetsAreAnErrorOrANote) {
   mt::TempDir dir;
   mt::write_fake_group(dir.file("a"), false, 0.85, 10);
-  mt::FakeRun mlp;
-  mlp.model = "mlp";
-  mt::write_fake_run(dir.file("b"), mlp);
+  mt::FakeRun mnist;
+  mnist.data = "../shared/data/mnist";
+  mt::write_fake_run(dir.file("b"), mnist);
   const auto groups = mc::load_groups({dir.file("a"), dir.file("b")});
   try {
     mc::compare_groups(groups, true);
     FAIL() << "expected an error";
   } catch (const modlr::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("(lenet5 / fashion-mnist) and"), std::string::npos)
-        << e.what();
-    EXPECT_NE(std::string(e.what()).find("(mlp / fashion-mnist) are different workloads"),
-              std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("(fashion-mnist) and"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("(mnist) are different workloads (data sets)"), std::string::npos);
   }
   const auto c = mc::compare_groups(groups, false);
   EXPECT_TRUE(c.tests.empty());
   ASSERT_EQ(c.notes.size(), 1u);
   EXPECT_NE(c.notes[0].find("not tested against each other"), std::string::npos);
+}
+
+// What practitioners compare: two models (or two settings) on one data set are tested
+// against each other, and the groups are named by what differs between their configs.
+TEST(Comparison, TwoModelsOnOneDataSetAreTestedAndLabelledByTheDifference) {
+  mt::TempDir dir;
+  for (int seed = 1; seed <= 5; ++seed) {
+    mt::FakeRun lenet5, lenet1;
+    lenet5.seed = lenet1.seed = seed;
+    lenet5.accuracy = 0.88 + 0.001 * seed;
+    lenet1.model = "lenet1";
+    lenet1.accuracy = 0.80 + 0.001 * seed;
+    mt::write_fake_run(dir.file("runs/lenet5"), lenet5);
+    mt::write_fake_run(dir.file("runs/lenet1"), lenet1);
+  }
+  const auto groups = mc::load_groups({dir.file("runs/lenet5"), dir.file("runs/lenet1")});
+  EXPECT_EQ(groups[0].label, "model=lenet5");
+  EXPECT_EQ(groups[1].label, "model=lenet1");
+  const auto c = mc::compare_groups(groups, /*require_same_workload=*/true);
+  EXPECT_TRUE(c.notes.empty());
+  EXPECT_EQ(c.models, (std::vector<std::string>{"lenet5", "lenet1"}));
+  const auto accuracy = std::find_if(c.tests.begin(), c.tests.end(), [](const mc::PairTest& t) { return t.metric == "test.accuracy"; });
+  ASSERT_NE(accuracy, c.tests.end());
+  // Five runs each, every lenet5 run above every lenet1 run: the exact two-sided p of
+  // Mann-Whitney U = 0 is 2 / C(10, 5) = 2 / 252, and Cliff's delta is 1.
+  EXPECT_TRUE(accuracy->u.exact);
+  EXPECT_NEAR(accuracy->u.p, 2.0 / 252.0, 1e-12);
+  EXPECT_DOUBLE_EQ(accuracy->delta, 1.0);
 }
 
 TEST(Comparison, UnequalCurveLengthsAcrossGroupsAreAlignedWithANote) {
@@ -211,7 +239,7 @@ TEST(Format, UntrustedStringsAreEscapedInEveryRendering) {
     }
   auto groups = mc::load_groups({hostile + "=" + dir.file("a"), "b\xff=" + dir.file("b")});
   ASSERT_EQ(groups[0].label, hostile);
-  ASSERT_EQ(groups[0].workload(), "m|<b>x</b>\n\x1b[2J / fashion-mnist");
+  ASSERT_EQ(groups[0].model(), "m|<b>x</b>\n\x1b[2J");
   const auto c = mc::compare_groups(groups, true);
 
   const auto markdown = mc::format_markdown(c);
@@ -219,7 +247,7 @@ TEST(Format, UntrustedStringsAreEscapedInEveryRendering) {
   EXPECT_EQ(markdown.find("<script>"), std::string::npos);
   EXPECT_EQ(markdown.find("<b>"), std::string::npos);
   EXPECT_NE(markdown.find("| a\\|\\<script\\>alert(1)\\\\x0a\\\\x1b\\[31m | modlr | "
-                          "m\\|\\<b\\>x\\</b\\>\\\\x0a\\\\x1b\\[2J / fashion-mnist | 5 |"),
+                          "m\\|\\<b\\>x\\</b\\>\\\\x0a\\\\x1b\\[2J | fashion-mnist | 5 |"),
             std::string::npos)
       << markdown;
   // Every row of a table has its header's cells: nothing split a cell or a line.
@@ -238,4 +266,5 @@ TEST(Format, UntrustedStringsAreEscapedInEveryRendering) {
   EXPECT_EQ(j["groups"][0]["label"], hostile);  // JSON escapes control characters itself
   EXPECT_EQ(j["groups"][1]["label"], "b\\xff");
   EXPECT_EQ(j["groups"][0]["workload"], groups[0].workload());
+  EXPECT_EQ(j["groups"][0]["model"], groups[0].model());
 }

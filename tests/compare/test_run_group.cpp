@@ -37,7 +37,10 @@ TEST(RunGroup, LoadsRunsFromADirectoryTreeOrderedBySeed) {
   }
   const auto run = mc::load_group(dir.path()).runs[0];
   EXPECT_EQ(run.framework, "modlr");
-  EXPECT_EQ(run.workload, "lenet5 / fashion-mnist");
+  EXPECT_EQ(run.workload, "fashion-mnist");  // the data set
+  EXPECT_EQ(run.model, "lenet5");
+  EXPECT_EQ(run.config.at("model.name"), "lenet5");
+  EXPECT_EQ(run.config.at("dataset.path"), "/usr/share/datasets/fashion-mnist");
   EXPECT_EQ(run.epochs, 3);
   EXPECT_DOUBLE_EQ(run.values.at("test.accuracy"), 0.85);
   EXPECT_DOUBLE_EQ(run.values.at("train.seconds"), 10);
@@ -98,9 +101,16 @@ TEST(RunGroup, BadGroupsAreErrorsNamingTheGroup) {
   mlp.model = "mlp";
   mt::write_fake_run(dir.file("mixed"), lenet);
   mt::write_fake_run(dir.file("mixed"), mlp);
-  EXPECT_NE(error_of(dir.file("mixed")).find("mixes workloads"), std::string::npos)
-      << error_of(dir.file("mixed"));
-  EXPECT_NE(error_of(dir.file("mixed")).find("mlp / fashion-mnist"), std::string::npos);
+  EXPECT_NE(error_of(dir.file("mixed")).find("mixes models"), std::string::npos) << error_of(dir.file("mixed"));
+  EXPECT_NE(error_of(dir.file("mixed")).find(" is mlp"), std::string::npos);
+  mt::FakeRun mnist;
+  mnist.seed = 2;
+  mnist.data = "../shared/data/mnist";
+  mt::write_fake_run(dir.file("two-data-sets"), lenet);
+  mt::write_fake_run(dir.file("two-data-sets"), mnist);
+  EXPECT_NE(error_of(dir.file("two-data-sets")).find("mixes workloads (data sets)"), std::string::npos)
+      << error_of(dir.file("two-data-sets"));
+  EXPECT_NE(error_of(dir.file("two-data-sets")).find(" is mnist"), std::string::npos);
 
   mt::FakeRun short_run;
   short_run.seed = 2;

@@ -14,8 +14,9 @@ TEST(HtmlReport, HasEverySectionAndIsSelfContained) {
   mt::TempDir dir;
   mt::write_fake_group(dir.file("a"), false, 0.85, 10);
   mt::write_fake_group(dir.file("b"), true, 0.86, 12);
-  mt::FakeRun mlp;
+  mt::FakeRun mlp;  // another data set: its own section, not tested against the others
   mlp.model = "mlp";
+  mlp.data = "../shared/data/mnist";
   mt::write_fake_run(dir.file("c"), mlp);
   const auto groups =
       mc::load_groups({"modlr <fast>=" + dir.file("a"), dir.file("b"), dir.file("c")});
@@ -24,7 +25,7 @@ TEST(HtmlReport, HasEverySectionAndIsSelfContained) {
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_NE(html.find("<title>LeNet &amp; MLP</title>"), std::string::npos);
   for (const char* needle :
-       {"lenet5 / fashion-mnist: training curves", "mlp / fashion-mnist: training curves",
+       {"<h2>fashion-mnist: training curves", "<h2>mnist: training curves", "pytorch, model=lenet5",
         ">train accuracy</text>", ">train loss</text>", ">training time</text>",
         ">inference time (test set)</text>", ">test accuracy per workload</text>",
         "per-group statistics", "Mann-Whitney U", "normalised DTW", "Runs and environment",

@@ -1,7 +1,7 @@
 #pragma once
 /// The comparison `modlr compare` prints and `modlr report` tabulates (no torch): per
-/// metric and group the summary statistics; per metric and pair of groups of the same
-/// workload a two-sided Mann-Whitney U test (Bonferroni-corrected over that metric's
+/// metric and group the summary statistics; per metric and pair of groups on the same
+/// data set (whatever model or setting they differ in) a two-sided Mann-Whitney U test (Bonferroni-corrected over that metric's
 /// pairwise tests) and Cliff's delta; per pair the normalised DTW distance of the
 /// training-accuracy curves.
 #include <string>
@@ -55,7 +55,7 @@ struct CurveDistance {
 };
 
 struct Comparison {
-  std::vector<std::string> labels, workloads, frameworks;  ///< per group
+  std::vector<std::string> labels, workloads, models, frameworks;  ///< per group (workload: data set)
   std::vector<size_t> run_counts;                          ///< finished runs per group
   std::vector<GroupStats> stats;
   std::vector<PairTest> tests;
@@ -63,9 +63,9 @@ struct Comparison {
   std::vector<std::string> notes;  ///< skipped runs and pairs not compared, one line each
 };
 
-/// Compares `groups` (at least one; labelled, see label_groups). Only groups of the same
-/// workload are tested against each other; with `require_same_workload`, groups of
-/// different workloads are an error naming both. Curves holding NaN or infinities are not
+/// Compares `groups` (at least one; labelled, see label_groups). Only groups on the same
+/// data set are tested against each other (two models, two settings); with
+/// `require_same_workload`, groups on different data sets are an error naming both. Curves holding NaN or infinities are not
 /// an error: their pair's CurveDistance is undefined, with the reason.
 Comparison compare_groups(const std::vector<RunGroup>& groups, bool require_same_workload);
 

@@ -6,6 +6,7 @@
 /// A run is a directory holding summary.json (and metrics.csv, config.yaml) as written by
 /// `modlr train` or `reference/train.py`. Only finished runs take part; failed,
 /// interrupted and unfinished ones (no summary.json) are skipped with a message.
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -27,9 +28,13 @@ struct RunData {
   /// "pytorch" for the reference twin (environment.modlr_version "reference-python"),
   /// otherwise "modlr".
   std::string framework;
-  /// "<model.name> / <basename of dataset.path>" from config.yaml (the experiment name if
-  /// config.yaml is missing): runs of one workload may differ in any other setting.
+  /// The data set: the basename of config.yaml's dataset.path (the experiment name if
+  /// config.yaml is missing). Groups on one data set are compared whatever else differs
+  /// (two models, two settings); groups on different data sets are different workloads.
   std::string workload;
+  std::string model;  ///< config.yaml's model.name ("multi-model" for a GAN's models)
+  /// config.yaml's leaves by dotted key ("optimizer.lr" -> "0.02"; lists as "[1, 2]").
+  std::map<std::string, std::string> config;
   /// Scalar results by key: "test.accuracy", "test.f1_macro", "test.auc_roc", "test.r2",
   /// "test.loss", ... (every number under summary.json's "test"), "train.seconds".
   std::map<std::string, double> values;
@@ -44,6 +49,7 @@ struct RunGroup {
   std::vector<RunData> runs;         ///< finished runs, ordered by seed, then run id
   std::vector<std::string> skipped;  ///< one message per run left out
   const std::string& workload() const { return runs.front().workload; }
+  const std::string& model() const { return runs.front().model; }
   const std::string& framework() const { return runs.front().framework; }
 };
 
@@ -62,13 +68,18 @@ std::vector<std::string> find_run_dirs(const std::string& spec);
 
 /// Loads the group named by `spec` ("LABEL=SPEC" sets the label; otherwise the caller
 /// labels it). Throws modlr::Error with a message naming `spec` when it holds no runs,
-/// no finished runs, runs of different workloads, or training curves of different lengths
-/// (a group holds repeats of one experiment).
+/// no finished runs, runs of different data sets or models, or training curves of
+/// different lengths (a group holds repeats of one experiment).
 RunGroup load_group(const std::string& spec);
 
-/// Gives every group without a label one: its framework when that tells the groups apart,
-/// else its spec.
+/// Gives every group without a label a short one from what tells the groups apart
+/// (group_labels.cpp): the framework when the groups' frameworks differ, then the config
+/// values that differ between the groups, "model=lenet1" for model.name and "key=value"
+/// otherwise (seed, experiment and tracking.* left out; at most kMaxLabelKeys, then
+/// "+N more"); when nothing differs, the framework. A group whose label would be another
+/// group's gets its spec.
 void label_groups(std::vector<RunGroup>& groups);
+inline constexpr size_t kMaxLabelKeys = 3;
 
 /// load_group for each spec, then label_groups.
 std::vector<RunGroup> load_groups(const std::vector<std::string>& specs);
