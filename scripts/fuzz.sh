@@ -16,7 +16,7 @@ CXX=${CXX:-clang++}
 FLAGS=(-std=c++17 -O1 -g -fno-omit-frame-pointer -Iinclude
        -fsanitize=address,undefined -fno-sanitize-recover=undefined)
 SOURCES=(src/formats/file_bytes.cpp src/formats/idx.cpp src/formats/safetensors.cpp
-         src/formats/sha256.cpp src/core/config.cpp src/core/config_keys.cpp src/formats/csv.cpp src/formats/time_series.cpp src/formats/image_decode.cpp src/formats/png.cpp src/formats/cifar.cpp
+         src/formats/sha256.cpp src/core/config.cpp src/core/config_bases.cpp src/core/config_keys.cpp src/formats/csv.cpp src/formats/time_series.cpp src/formats/image_decode.cpp src/formats/png.cpp src/formats/cifar.cpp
          src/formats/tar.cpp src/dataset/text.cpp src/dataset/imdb_reader.cpp src/formats/protobuf.cpp
          src/formats/checksummed.cpp src/core/interrupt.cpp
          src/compare/run_group.cpp src/core/text.cpp src/formats/seekable_file.cpp)

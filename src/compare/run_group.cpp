@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "modlr/compare/dtw.h"
+#include "modlr/core/config.h"
 #include "modlr/core/error.h"
 #include "modlr/core/text.h"
 
@@ -108,13 +109,34 @@ void read_curves(const std::string& path, RunData& run) {
   }
 }
 
+// Counts `node` and everything under it against `budget` (each use of an alias counted
+// again), so that a few lines of nested aliases in a hostile config.yaml cannot make the
+// walk exponential: the limit is Config's own.
+void take_one(size_t& budget, const std::string& path) {
+  if (budget == 0)
+    throw Error(path + ": more than " + std::to_string(kMaxConfigNodes) + " values (counting each use of an alias)");
+  --budget;
+}
+
+void spend(const YAML::Node& node, size_t& budget, const std::string& path) {
+  take_one(budget, path);
+  if (node.IsSequence())
+    for (const auto& child : node) spend(child, budget, path);
+  else if (node.IsMap())
+    for (const auto& entry : node) spend(entry.second, budget, path);
+}
+
 // Config leaves by dotted key ("optimizer.lr"); lists and other non-map values are leaves,
 // written as compact YAML ("[1, 2]").
-void flatten(const YAML::Node& node, const std::string& prefix, std::map<std::string, std::string>& out) {
+void flatten(const YAML::Node& node, const std::string& prefix, std::map<std::string, std::string>& out,
+             size_t& budget, const std::string& path) {
   if (node.IsMap()) {
-    for (const auto& entry : node) flatten(entry.second, prefix + (prefix.empty() ? "" : ".") + entry.first.as<std::string>(), out);
+    take_one(budget, path);
+    for (const auto& entry : node)
+      flatten(entry.second, prefix + (prefix.empty() ? "" : ".") + entry.first.as<std::string>(), out, budget, path);
     return;
   }
+  spend(node, budget, path);
   if (node.IsScalar()) {
     out[prefix] = node.as<std::string>();
     return;
@@ -131,8 +153,13 @@ void read_config(const std::string& path, RunData& run) {
     run.model = run.workload = run.experiment;
     return;
   }
+  std::error_code error;
+  const auto size = fs::file_size(path, error);
+  if (!error && size > kMaxConfigBytes)
+    throw Error(path + ": " + std::to_string(size) + " bytes, more than a config holds (" +
+                std::to_string(kMaxConfigBytes) + ")");
   try {
-    const auto root = YAML::LoadFile(path);
+    const auto root = YAML::Load(read_file(path));
     run.model = "?";
     run.workload = "?";
     if (root["model"] && root["model"]["name"])
@@ -143,7 +170,8 @@ void read_config(const std::string& path, RunData& run) {
       auto dataset = fs::path(root["dataset"]["path"].as<std::string>());
       run.workload = (dataset.filename().empty() ? dataset.parent_path() : dataset).filename().string();
     }
-    flatten(root, "", run.config);
+    size_t budget = kMaxConfigNodes;
+    flatten(root, "", run.config, budget, path);
   } catch (const YAML::Exception& e) {
     throw Error(path + ": " + e.what());
   }

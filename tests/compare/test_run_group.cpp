@@ -164,3 +164,31 @@ TEST(RunGroup, CurveOverTheLimitIsOneErrorNamingTheFileAndTheCurve) {
   EXPECT_NE(error_of(dir.file("over")).find("/metrics.csv:100002: curve 'train/accuracy' has more"),
             std::string::npos);
 }
+
+// A run directory is untrusted: a config.yaml of nested aliases (a few lines that expand to
+// billions of values) or an oversized one is one error naming it, not a hang.
+TEST(RunGroup, HostileConfigYamlIsOneErrorNamingIt) {
+  mt::TempDir dir;
+  const auto run_dir = mt::write_fake_run(dir.path(), mt::FakeRun{});
+  std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int level = 1; level < 9; ++level) {
+    const auto previous = "*a" + std::to_string(level - 1);
+    bomb += "a" + std::to_string(level) + ": &a" + std::to_string(level) + " {";
+    for (int i = 0; i < 10; ++i) bomb += (i ? ", k" : "k") + std::to_string(i) + ": " + previous;
+    bomb += "}\n";
+  }
+  mt::write_text(run_dir + "/config.yaml", bomb);
+  try {
+    mc::load_run(run_dir);
+    ADD_FAILURE() << "the alias bomb was read";
+  } catch (const modlr::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(run_dir + "/config.yaml: more than 100000 values"), std::string::npos) << e.what();
+  }
+  mt::write_text(run_dir + "/config.yaml", "model: {name: x}\n# " + std::string(2 << 20, 'x') + "\n");
+  try {
+    mc::load_run(run_dir);
+    ADD_FAILURE() << "an oversized config.yaml was read";
+  } catch (const modlr::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("more than a config holds"), std::string::npos) << e.what();
+  }
+}
