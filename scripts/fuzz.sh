@@ -19,7 +19,7 @@ SOURCES=(src/formats/file_bytes.cpp src/formats/idx.cpp src/formats/safetensors.
          src/formats/sha256.cpp src/core/config.cpp src/core/config_bases.cpp src/core/config_keys.cpp src/formats/csv.cpp src/formats/time_series.cpp src/formats/image_decode.cpp src/formats/png.cpp src/formats/cifar.cpp
          src/formats/tar.cpp src/dataset/text.cpp src/dataset/imdb_reader.cpp src/formats/protobuf.cpp
          src/formats/checksummed.cpp src/core/interrupt.cpp
-         src/compare/run_group.cpp src/core/text.cpp src/formats/seekable_file.cpp)
+         src/compare/run_group.cpp src/compare/group_labels.cpp src/core/text.cpp src/formats/seekable_file.cpp)
 
 mkdir -p "$OUT/obj"
 objects=()
