@@ -8,8 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >/dev/null  # dependencies and .venv/
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMODLR_SANITIZE=ON -DMODLR_WERROR=OFF \
-      -DMODLR_BUILD_BENCH=OFF >/dev/null
-cmake --build build-asan -j 2
+      -DMODLR_BUILD_BENCH=OFF -DMODLR_BUILD_EXAMPLES=OFF >/dev/null
+cmake --build build-asan -j 2 --target modlr_tests  # (and the CLI it depends on)
 # libtorch is not instrumented: its one-time allocations at start-up look like leaks, and
 # container annotations differ across the boundary; both are ASan noise, not modlr bugs.
 export ASAN_OPTIONS=detect_leaks=0:detect_container_overflow=0:abort_on_error=1

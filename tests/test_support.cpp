@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include "test_support.h"
 
+#include "modlr/core/config.h"
 #include "modlr/dataset/dataset.h"
 #include "modlr/distributed/launch.h"
 
@@ -21,6 +22,16 @@
 namespace fs = std::filesystem;
 
 namespace modlr::testing {
+
+std::shared_ptr<Model> model_from_yaml(const std::string& yaml) {
+  return build_model(Config::parse(yaml, "model.yaml"));
+}
+
+int64_t count_parameters(const Model& model) {
+  int64_t total = 0;
+  for (const auto& p : model.parameters()) total += p.numel();
+  return total;
+}
 
 TempDir::TempDir() {
   std::string pattern = fs::temp_directory_path().string() + "/modlr-test-XXXXXX";

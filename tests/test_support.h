@@ -3,10 +3,21 @@
 // running the modlr binary.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+namespace modlr {
+class Model;
+}
+
 namespace modlr::testing {
+
+/// The model a `model:` section's YAML describes (parsed under the name "model.yaml").
+std::shared_ptr<Model> model_from_yaml(const std::string& yaml);
+
+/// The number of scalars in `model`'s parameters.
+int64_t count_parameters(const Model& model);
 
 /// A fresh directory under the test temp dir, removed when the object goes away.
 class TempDir {

@@ -1,21 +1,14 @@
 #include <algorithm>
 #include <iomanip>
 #include <iostream>
-#include <sstream>
 
 #include "modlr/cli/commands.h"
+#include "modlr/core/text.h"
 #include "modlr/runner/experiment.h"
 #include "modlr/runner/shape_check.h"
 
 namespace modlr::cli {
 namespace {
-
-std::string dims_text(const std::vector<int64_t>& dims) {
-  std::ostringstream out;
-  out << "[";
-  for (size_t i = 0; i < dims.size(); ++i) out << (i ? ", " : "") << dims[i];
-  return out.str() + "]";
-}
 
 // Columns at least 14/14/22 wide, wider where a name or type needs it ("ConvTranspose2d").
 void print_table(const ModelShapes& trace, const Model& model) {

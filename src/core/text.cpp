@@ -80,4 +80,10 @@ void check_path_component(const std::string& name, const std::string& what) {
   }
 }
 
+std::string dims_text(const std::vector<int64_t>& dims) {
+  std::string out = "[";
+  for (size_t i = 0; i < dims.size(); ++i) out += (i ? ", " : "") + std::to_string(dims[i]);
+  return out + "]";
+}
+
 }  // namespace modlr

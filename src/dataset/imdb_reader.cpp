@@ -108,7 +108,7 @@ void finish(Set& reviews, const std::string& source, const std::string& root) {
     }
 }
 
-std::string read_raw(const std::string& path) {
+std::string read_review_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot open file: " + std::strerror(errno));
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -159,7 +159,7 @@ Reviews read_directory(const std::string& path) {
   const auto root = directory_root(path);
   Reviews reviews;
   walk_directory(root, [&](const std::string& file, const std::string& relative) {
-    add_review(reviews, relative, read_raw(file), file);
+    add_review(reviews, relative, read_review_file(file), file);
   });
   finish(reviews, path, root);
   reviews.source = root;
@@ -256,7 +256,7 @@ std::string ReviewIndex::where(const ReviewEntry& entry) const {
 }
 
 std::string ReviewIndex::read(const ReviewEntry& entry) const {
-  auto text = archive ? archive->read_string(entry.offset, static_cast<size_t>(entry.size)) : read_raw(entry.file);
+  auto text = archive ? archive->read_string(entry.offset, static_cast<size_t>(entry.size)) : read_review_file(entry.file);
   check_text(text, where(entry));
   return text;
 }

@@ -12,7 +12,7 @@ namespace {
 constexpr int64_t kMaxTextTokens = 100000;
 
 // The first `count` texts as id rows [count, max_length] and labels [count].
-TensorData encode(const std::vector<LabelledText>& texts, size_t count, const text::Vocabulary& vocabulary,
+TensorData encode_split(const std::vector<LabelledText>& texts, size_t count, const text::Vocabulary& vocabulary,
                   const TextEncodingOptions& options, const std::string& source) {
   const auto n = static_cast<int64_t>(count);
   auto inputs = torch::empty({n, options.max_length}, torch::kLong);
@@ -54,8 +54,8 @@ void encode_texts(const std::vector<LabelledText>& train, size_t train_count, co
     text::count_words(text::tokenize(train[i].text), counts);
   }
   const auto vocabulary = text::Vocabulary::build(counts, options.max_size, options.min_freq);
-  out.train = encode(train, train_count, vocabulary, options, source);
-  out.test = encode(test, test.size(), vocabulary, options, source);
+  out.train = encode_split(train, train_count, vocabulary, options, source);
+  out.test = encode_split(test, test.size(), vocabulary, options, source);
   out.artifacts.emplace_back("vocab.txt", vocabulary.to_text());
 }
 

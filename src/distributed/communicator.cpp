@@ -28,12 +28,6 @@ namespace {
 
 constexpr auto kHeartbeatPeriod = std::chrono::milliseconds(250);
 
-std::string first_line(const std::exception& e) {
-  std::string text = e.what();
-  const auto end = text.find('\n');
-  return end == std::string::npos ? text : text.substr(0, end);
-}
-
 std::string where(const WorldOptions& o) { return o.master_host + ":" + std::to_string(o.master_port); }
 
 std::string seconds(std::chrono::milliseconds t) {
@@ -56,7 +50,7 @@ c10::intrusive_ptr<c10d::TCPStore> connect_store(const WorldOptions& o, bool hos
   try {
     return c10::make_intrusive<c10d::TCPStore>(o.master_host, options);
   } catch (const std::exception& e) {
-    const std::string message = first_line(e);
+    const std::string message = first_line_of(e);
     if (host && (message.find("EADDRINUSE") != std::string::npos ||
                  message.find("Address already in use") != std::string::npos))
       throw Error("distributed: rank 0 cannot host the rendezvous at " + where(o) +
@@ -245,7 +239,7 @@ void C10dCommunicator::join_checks() {
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
-    throw Error("distributed: rank " + r + ": rendezvous at " + where(options_) + " failed: " + first_line(e));
+    throw Error("distributed: rank " + r + ": rendezvous at " + where(options_) + " failed: " + first_line_of(e));
   }
 }
 
@@ -277,7 +271,7 @@ std::vector<int64_t> C10dCommunicator::heartbeats() {
 
 // A collective failed: find the ranks whose heartbeat stopped and name them.
 void C10dCommunicator::fail(const std::exception& e, const char* what) {
-  const std::string cause = first_line(e);
+  const std::string cause = first_line_of(e);
   const std::string prefix = "distributed: " + std::string(what) + " failed on rank " + std::to_string(options_.rank);
   std::vector<int64_t> before, after;
   try {

@@ -9,10 +9,13 @@
 namespace modlr {
 namespace {
 
-using interleaved_conv::Geometry;
-using interleaved_conv::kGroup;
+// Own names, not `using interleaved_conv::Geometry`: direct_conv2d.cpp has a Geometry of
+// its own, and a unity build compiles the two files as one.
+using InterleavedGeometry = interleaved_conv::Geometry;
+constexpr int64_t kGroup = interleaved_conv::kGroup;
 
-Geometry geometry_of(const torch::Tensor& input, const torch::Tensor& weight, int64_t padding) {
+InterleavedGeometry interleaved_geometry(const torch::Tensor& input, const torch::Tensor& weight,
+                                         int64_t padding) {
   return interleaved_conv::make_geometry(input.size(1), weight.size(0), input.size(2),
                                          input.size(3), weight.size(2), padding);
 }
@@ -20,10 +23,10 @@ Geometry geometry_of(const torch::Tensor& input, const torch::Tensor& weight, in
 std::unique_ptr<float[]> scratch(int64_t floats) { return std::unique_ptr<float[]>(new float[floats]); }
 
 int64_t group_count(int64_t images) { return (images + kGroup - 1) / kGroup; }
-int64_t padded_group_size(const Geometry& g) {
+int64_t padded_group_size(const InterleavedGeometry& g) {
   return g.in_channels * g.padded_h * g.padded_w * kGroup;
 }
-int64_t out_group_size(const Geometry& g) {
+int64_t out_group_size(const InterleavedGeometry& g) {
   return g.out_channels * g.out_h * g.out_w * kGroup;
 }
 
@@ -36,7 +39,7 @@ Conv2dGradients interleaved_conv2d_backward(const torch::Tensor& input,
                                             const torch::Tensor& grad_out,
                                             const torch::Tensor& weight, int64_t padding,
                                             bool want_input, bool want_weight) {
-  const auto g = geometry_of(input, weight, padding);
+  const auto g = interleaved_geometry(input, weight, padding);
   const int64_t images = grad_out.size(0), groups = group_count(images);
   const int64_t weights = weight.numel(), partial_size = weights + g.out_channels;
   Conv2dGradients grads;

@@ -16,10 +16,6 @@
 namespace modlr::formats {
 namespace {
 
-[[noreturn]] void fail(const std::string& path, const std::string& what, int err) {
-  throw Error(path + ": " + what + ": " + std::strerror(err));
-}
-
 /// Closes a file descriptor on scope exit (if still open).
 struct FdGuard {
   int fd;
@@ -32,10 +28,10 @@ struct FdGuard {
 std::vector<uint8_t> read_raw(const std::string& path) {
   // O_NONBLOCK: opening a FIFO would otherwise wait for a writer before fstat can refuse it.
   FdGuard guard{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
-  if (guard.fd < 0) fail(path, "cannot open file", errno);
+  if (guard.fd < 0) throw_file_error(path, "cannot open file", errno);
   struct stat st {};
-  if (::fstat(guard.fd, &st) != 0) fail(path, "cannot stat file", errno);
-  if (S_ISDIR(st.st_mode)) fail(path, "cannot read file", EISDIR);
+  if (::fstat(guard.fd, &st) != 0) throw_file_error(path, "cannot stat file", errno);
+  if (S_ISDIR(st.st_mode)) throw_file_error(path, "cannot read file", EISDIR);
   if (!S_ISREG(st.st_mode))
     throw Error(path + ": not a regular file (a FIFO, socket or device is never read as data or weights)");
   // +1 so a regular file is read to EOF without a final reallocation.
@@ -46,7 +42,7 @@ std::vector<uint8_t> read_raw(const std::string& path) {
     ssize_t n = ::read(guard.fd, buf.data() + used, buf.size() - used);
     if (n < 0) {
       if (errno == EINTR) continue;
-      fail(path, "read error", errno);
+      throw_file_error(path, "read error", errno);
     }
     if (n == 0) break;
     used += static_cast<size_t>(n);
@@ -242,15 +238,15 @@ struct PrefixComplete {};  // ends gunzip_stream once the prefix is in
 std::vector<uint8_t> read_file_prefix(const std::string& path, size_t count, const DecodeLimits& limits) {
   if (count == 0) return {};
   FdGuard guard{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
-  if (guard.fd < 0) fail(path, "cannot open file", errno);
+  if (guard.fd < 0) throw_file_error(path, "cannot open file", errno);
   struct stat st {};
-  if (::fstat(guard.fd, &st) != 0) fail(path, "cannot stat file", errno);
+  if (::fstat(guard.fd, &st) != 0) throw_file_error(path, "cannot stat file", errno);
   if (!S_ISREG(st.st_mode)) throw Error(path + ": not a regular file");
   const ReadChunk read = [&](uint8_t* buffer, size_t capacity) {
     for (;;) {
       const ssize_t n = ::read(guard.fd, buffer, capacity);
       if (n >= 0) return static_cast<size_t>(n);
-      if (errno != EINTR) fail(path, "read error", errno);
+      if (errno != EINTR) throw_file_error(path, "read error", errno);
     }
   };
   std::vector<uint8_t> head(2);
@@ -307,14 +303,14 @@ void write_file_atomic(const std::string& path, const std::string& contents) {
 void write_file_atomic(const std::string& path, const std::function<void(const WriteChunk&)>& produce) {
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0) fail(path, "cannot create temp file " + tmp, errno);
+  if (fd < 0) throw_file_error(path, "cannot create temp file " + tmp, errno);
   int err = 0;
   const WriteChunk write = [&](const uint8_t* data, size_t n) {
     err = write_all(fd, reinterpret_cast<const char*>(data), n);
     if (err != 0) {
       ::close(fd);
       ::unlink(tmp.c_str());
-      fail(path, "write failed (temp file " + tmp + ")", err);
+      throw_file_error(path, "write failed (temp file " + tmp + ")", err);
     }
   };
   try {
@@ -334,12 +330,12 @@ void write_file_atomic(const std::string& path, const std::function<void(const W
   }
   if (err != 0) {
     ::unlink(tmp.c_str());
-    fail(path, step + tmp + ")", err);
+    throw_file_error(path, step + tmp + ")", err);
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     err = errno;
     ::unlink(tmp.c_str());
-    fail(path, "cannot rename temp file " + tmp + " over it", err);
+    throw_file_error(path, "cannot rename temp file " + tmp + " over it", err);
   }
   sync_parent_dir(path);
 }

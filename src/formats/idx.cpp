@@ -24,7 +24,7 @@ uint32_t read_be32(const uint8_t* p) {
 }
 
 /// "60000 x 28 x 28"
-std::string dims_text(const std::vector<uint32_t>& dims) {
+std::string dims_product_text(const std::vector<uint32_t>& dims) {
   std::string s;
   for (size_t i = 0; i < dims.size(); ++i) s += (i ? " x " : "") + std::to_string(dims[i]);
   return s;
@@ -69,7 +69,7 @@ size_t parse_dims(const std::vector<uint8_t>& bytes, size_t ndims, const std::st
     }
     if (product > std::numeric_limits<size_t>::max() / d) {
       dims.push_back(d);
-      throw Error(src + ": invalid IDX header: dimensions " + dims_text(dims) +
+      throw Error(src + ": invalid IDX header: dimensions " + dims_product_text(dims) +
                   " overflow the addressable size");
     }
     product *= d;
@@ -96,7 +96,7 @@ IdxArray parse_idx(const std::vector<uint8_t>& bytes, const std::string& source_
   size_t found = bytes.size() - header;
   if (found != expected) {
     std::string what = found < expected ? "truncated" : "trailing bytes";
-    throw Error(source_name + ": " + what + ": header declares " + dims_text(out.dims) + " = " +
+    throw Error(source_name + ": " + what + ": header declares " + dims_product_text(out.dims) + " = " +
                 std::to_string(expected) + " data bytes, file has " + std::to_string(found) +
                 " after the " + std::to_string(header) + "-byte header");
   }
@@ -159,7 +159,7 @@ IdxHeader read_idx_header(const SeekableFile& file) {
   const uint64_t found = file.size() - out.data_offset;
   if (found != expected) {
     std::string what = found < expected ? "truncated" : "trailing bytes";
-    throw Error(src + ": " + what + ": header declares " + dims_text(out.dims) + " = " + std::to_string(expected) +
+    throw Error(src + ": " + what + ": header declares " + dims_product_text(out.dims) + " = " + std::to_string(expected) +
                 " data bytes, file has " + std::to_string(found) + " after the " + std::to_string(out.data_offset) +
                 "-byte header");
   }

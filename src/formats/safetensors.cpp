@@ -6,6 +6,7 @@
 #include <set>
 
 #include "modlr/core/error.h"
+#include "modlr/core/text.h"
 #include "modlr/formats/file_bytes.h"
 
 // Tensor bytes are copied as they are in memory; the format stores little-endian.
@@ -23,20 +24,14 @@ constexpr const char* kMetadataKey = "__metadata__";
   throw Error(source + ": invalid safetensors file: " + what);
 }
 
-std::string shape_text(const std::vector<int64_t>& shape) {
-  std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
-  return out + "]";
-}
-
 // dtype size * product(shape), or fails naming the tensor when it overflows.
 uint64_t expected_bytes(const std::string& source, const std::string& name,
                         const std::string& dtype, const std::vector<int64_t>& shape) {
   uint64_t bytes = dtype_size(dtype);
   for (auto dim : shape) {
-    if (dim < 0) fail(source, "tensor '" + name + "' has a negative dimension " + shape_text(shape));
+    if (dim < 0) fail(source, "tensor '" + name + "' has a negative dimension " + dims_text(shape));
     if (dim != 0 && bytes > UINT64_MAX / static_cast<uint64_t>(dim))
-      fail(source, "tensor '" + name + "' shape " + shape_text(shape) + " overflows");
+      fail(source, "tensor '" + name + "' shape " + dims_text(shape) + " overflows");
     bytes *= static_cast<uint64_t>(dim);
   }
   return bytes;
@@ -82,7 +77,7 @@ Entry read_entry(const std::string& source, const std::string& name, const json&
   const auto bytes = expected_bytes(source, name, entry.tensor.dtype, entry.tensor.shape);
   if (bytes != entry.end - entry.begin)
     fail(source, where + ": dtype " + entry.tensor.dtype + " and shape " +
-                     shape_text(entry.tensor.shape) + " need " + std::to_string(bytes) +
+                     dims_text(entry.tensor.shape) + " need " + std::to_string(bytes) +
                      " bytes, data_offsets span " + std::to_string(entry.end - entry.begin));
   return entry;
 }

@@ -14,17 +14,13 @@
 namespace modlr::formats {
 namespace {
 
-[[noreturn]] void fail(const std::string& path, const std::string& what, int err) {
-  throw Error(path + ": " + what + ": " + std::strerror(err));
-}
-
 int open_regular(const std::string& path, struct stat& st) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) fail(path, "cannot open file", errno);
+  if (fd < 0) throw_file_error(path, "cannot open file", errno);
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     const int err = errno;
     ::close(fd);
-    if (S_ISREG(st.st_mode)) fail(path, "cannot stat file", err);
+    if (S_ISREG(st.st_mode)) throw_file_error(path, "cannot stat file", err);
     throw Error(path + ": not a regular file (a directory, FIFO, socket or device is never read as data)");
   }
   return fd;
@@ -43,7 +39,7 @@ void unpack(const std::string& path, int in, const std::string& target, const De
     for (;;) {
       const ssize_t n = ::pread(in, buffer, capacity, static_cast<off_t>(at));
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) fail(path, "read error", errno);
+      if (n < 0) throw_file_error(path, "read error", errno);
       at += static_cast<uint64_t>(n);
       return static_cast<size_t>(n);
     }
@@ -110,7 +106,7 @@ void SeekableFile::read(uint64_t offset, void* out, size_t n) const {
   while (n > 0) {
     const ssize_t got = ::pread(fd_, bytes, n, static_cast<off_t>(offset));
     if (got < 0 && errno == EINTR) continue;
-    if (got < 0) fail(path_, "read error", errno);
+    if (got < 0) throw_file_error(path_, "read error", errno);
     if (got == 0) throw Error(path_ + ": ends early at offset " + std::to_string(offset) + " (the file changed while it was read?)");
     bytes += got;
     offset += static_cast<uint64_t>(got);

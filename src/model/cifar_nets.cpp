@@ -58,7 +58,7 @@ Vgg16::Vgg16(const CifarNetOptions& o) {
 
 namespace {
 
-CifarNetOptions read_options(const Config& config, int pools) {
+CifarNetOptions read_cifar_net_options(const Config& config, int pools) {
   CifarNetOptions o;
   o.in_channels = config.get_count("in_channels", 3);
   o.input_size = config.get_count("input_size", 32);
@@ -74,10 +74,10 @@ CifarNetOptions read_options(const Config& config, int pools) {
 }  // namespace
 
 MODLR_REGISTER(model_registry, "cnn_cifar", [](const Config& c) -> std::shared_ptr<Model> {
-  return std::make_shared<CnnCifar>(read_options(c, 3));
+  return std::make_shared<CnnCifar>(read_cifar_net_options(c, 3));
 });
 MODLR_REGISTER(model_registry, "vgg16", [](const Config& c) -> std::shared_ptr<Model> {
-  return std::make_shared<Vgg16>(read_options(c, 5));
+  return std::make_shared<Vgg16>(read_cifar_net_options(c, 5));
 });
 
 }  // namespace modlr

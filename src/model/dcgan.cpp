@@ -31,7 +31,7 @@ void dcgan_init(const SequentialModel& model) {
   }
 }
 
-DcganOptions read_options(const Config& c, bool generator) {
+DcganOptions read_dcgan_options(const Config& c, bool generator) {
   DcganOptions o;
   if (generator) o.latent_size = c.get_count("latent_size", 100);
   o.features = c.get_count("features", 64);
@@ -76,10 +76,10 @@ DcganDiscriminator::DcganDiscriminator(const DcganOptions& o) {
 }
 
 MODLR_REGISTER(model_registry, "dcgan_generator", [](const Config& c) -> std::shared_ptr<Model> {
-  return std::make_shared<DcganGenerator>(read_options(c, true));
+  return std::make_shared<DcganGenerator>(read_dcgan_options(c, true));
 });
 MODLR_REGISTER(model_registry, "dcgan_discriminator", [](const Config& c) -> std::shared_ptr<Model> {
-  return std::make_shared<DcganDiscriminator>(read_options(c, false));
+  return std::make_shared<DcganDiscriminator>(read_dcgan_options(c, false));
 });
 
 }  // namespace modlr

@@ -6,18 +6,10 @@
 namespace modlr {
 namespace {
 
-std::string dims_text(const std::vector<std::string>& dims) {
+std::string symbolic_dims_text(const std::vector<std::string>& dims) {
   std::string out = "[";
   for (size_t i = 0; i < dims.size(); ++i) out += (i ? ", " : "") + dims[i];
   return out + "]";
-}
-
-// The first line of an exception's message, without libtorch's backtrace.
-std::string reason(const std::exception& e) {
-  const auto* torch_error = dynamic_cast<const c10::Error*>(&e);
-  std::string text = torch_error ? torch_error->what_without_backtrace() : e.what();
-  const auto end = text.find('\n');
-  return end == std::string::npos ? text : text.substr(0, end);
 }
 
 // Shape rules for layers whose kernels do not check an empty batch (batch norm's feature
@@ -39,7 +31,7 @@ torch::Tensor meta_recurrent(int64_t input_size, int64_t hidden_size, bool bidir
 template <typename Options>
 std::string rnn_expectation(const Options& o) {
   const auto features = std::to_string(o.input_size());
-  return o.batch_first() ? dims_text({"N", "L", features}) : dims_text({"L", "N", features});
+  return o.batch_first() ? symbolic_dims_text({"N", "L", features}) : symbolic_dims_text({"L", "N", features});
 }
 
 // "[64, 1, 28, 28]"; an empty batch (a shape pass) as "[N, 1, 28, 28]".
@@ -47,19 +39,19 @@ std::string shape_text(const torch::Tensor& t) {
   std::vector<std::string> dims;
   for (const auto size : t.sizes()) dims.push_back(std::to_string(size));
   if (!dims.empty() && t.size(0) == 0) dims[0] = "N";  // a shape pass's empty batch
-  return dims_text(dims);
+  return symbolic_dims_text(dims);
 }
 
 }  // namespace
 
 std::string expected_input(const torch::nn::Module& layer) {
   namespace nn = torch::nn;
-  if (const auto* l = dynamic_cast<const nn::LinearImpl*>(&layer)) return dims_text({"N", std::to_string(l->options.in_features())});
-  if (const auto* c = dynamic_cast<const nn::Conv2dImpl*>(&layer)) return dims_text({"N", std::to_string(c->options.in_channels()), "H", "W"});
-  if (const auto* c = dynamic_cast<const nn::Conv1dImpl*>(&layer)) return dims_text({"N", std::to_string(c->options.in_channels()), "L"});
-  if (const auto* c = dynamic_cast<const nn::ConvTranspose2dImpl*>(&layer)) return dims_text({"N", std::to_string(c->options.in_channels()), "H", "W"});
-  if (const auto* b = dynamic_cast<const nn::BatchNorm2dImpl*>(&layer)) return dims_text({"N", std::to_string(b->options.num_features()), "H", "W"});
-  if (const auto* b = dynamic_cast<const nn::BatchNorm1dImpl*>(&layer)) return dims_text({"N", std::to_string(b->options.num_features())});
+  if (const auto* l = dynamic_cast<const nn::LinearImpl*>(&layer)) return symbolic_dims_text({"N", std::to_string(l->options.in_features())});
+  if (const auto* c = dynamic_cast<const nn::Conv2dImpl*>(&layer)) return symbolic_dims_text({"N", std::to_string(c->options.in_channels()), "H", "W"});
+  if (const auto* c = dynamic_cast<const nn::Conv1dImpl*>(&layer)) return symbolic_dims_text({"N", std::to_string(c->options.in_channels()), "L"});
+  if (const auto* c = dynamic_cast<const nn::ConvTranspose2dImpl*>(&layer)) return symbolic_dims_text({"N", std::to_string(c->options.in_channels()), "H", "W"});
+  if (const auto* b = dynamic_cast<const nn::BatchNorm2dImpl*>(&layer)) return symbolic_dims_text({"N", std::to_string(b->options.num_features()), "H", "W"});
+  if (const auto* b = dynamic_cast<const nn::BatchNorm1dImpl*>(&layer)) return symbolic_dims_text({"N", std::to_string(b->options.num_features())});
   if (const auto* r = dynamic_cast<const nn::LSTMImpl*>(&layer)) return rnn_expectation(r->options);
   if (const auto* r = dynamic_cast<const nn::GRUImpl*>(&layer)) return rnn_expectation(r->options);
   if (dynamic_cast<const nn::EmbeddingImpl*>(&layer)) return "int64 token ids [N, L]";
@@ -89,7 +81,7 @@ torch::Tensor forward_layer(const std::string& name, torch::nn::AnyModule& layer
     const auto dtype = std::string(" ") + std::string(c10::toString(x.scalar_type()));
     if (!expects.empty())
       throw Error("layer '" + name + "' (" + type + ") expects " + expects + ", gets" + dtype + " " + shape_text(x));
-    throw Error("layer '" + name + "' (" + type + ") cannot take" + dtype + " " + shape_text(x) + ": " + reason(e));
+    throw Error("layer '" + name + "' (" + type + ") cannot take" + dtype + " " + shape_text(x) + ": " + first_line_of(e));
   }
 }
 

@@ -50,7 +50,7 @@ LeNet5::LeNet5(const LeNetOptions& o) {
 
 namespace {
 
-LeNetOptions read_options(const Config& config, int64_t default_padding) {
+LeNetOptions read_lenet_options(const Config& config, int64_t default_padding) {
   LeNetOptions o;
   o.activation = config.get_choice("activation", "relu", {"relu", "tanh"});
   o.pool = config.get_choice("pool", "max", {"max", "avg"});
@@ -66,10 +66,10 @@ LeNetOptions read_options(const Config& config, int64_t default_padding) {
 }  // namespace
 
 MODLR_REGISTER(model_registry, "lenet1", [](const Config& c) -> std::shared_ptr<Model> {
-  return std::make_shared<LeNet1>(read_options(c, 0));
+  return std::make_shared<LeNet1>(read_lenet_options(c, 0));
 });
 MODLR_REGISTER(model_registry, "lenet5", [](const Config& c) -> std::shared_ptr<Model> {
-  return std::make_shared<LeNet5>(read_options(c, 2));
+  return std::make_shared<LeNet5>(read_lenet_options(c, 2));
 });
 
 }  // namespace modlr

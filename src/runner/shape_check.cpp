@@ -1,15 +1,10 @@
 #include "modlr/runner/shape_check.h"
 
 #include "modlr/core/error.h"
+#include "modlr/core/text.h"
 
 namespace modlr {
 namespace {
-
-std::string dims_text(const std::vector<int64_t>& dims) {
-  std::string out = "[";
-  for (size_t i = 0; i < dims.size(); ++i) out += (i ? ", " : "") + std::to_string(dims[i]);
-  return out + "]";
-}
 
 // Puts every model in evaluation mode (dropout off, batch norm on its running statistics)
 // for the trace and back as it was.

@@ -11,12 +11,6 @@
 namespace modlr {
 namespace {
 
-// The "what" of a c10::Error without its backtrace lines.
-std::string first_line(const std::exception& e) {
-  std::string text = e.what();
-  return text.substr(0, text.find('\n'));
-}
-
 // state_dict-style names ("conv1.weight") -> tensors, parameters then buffers.
 std::vector<std::pair<std::string, torch::Tensor>> named_tensors(const Model& model) {
   std::vector<std::pair<std::string, torch::Tensor>> out;
@@ -139,7 +133,7 @@ void save_checkpoint(const ModelSet& models, const std::string& path, const Trai
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
-    throw Error(path + ": cannot serialise checkpoint: " + first_line(e));
+    throw Error(path + ": cannot serialise checkpoint: " + first_line_of(e));
   }
   try {
     formats::write_checksummed(path, bytes.str());
@@ -157,7 +151,7 @@ void open_checkpoint(const std::string& bytes, const std::string& path, torch::s
     std::istringstream stream(bytes);
     archive.load_from(stream);
   } catch (const std::exception& e) {
-    throw Error(path + ": not a readable modlr checkpoint: " + first_line(e));
+    throw Error(path + ": not a readable modlr checkpoint: " + first_line_of(e));
   }
 }
 

@@ -15,7 +15,7 @@ namespace mt = modlr::testing;
 namespace {
 
 // Every file under `dir` with its bytes.
-std::map<std::string, std::string> snapshot(const std::string& dir) {
+std::map<std::string, std::string> snapshot_files(const std::string& dir) {
   std::map<std::string, std::string> files;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(dir))
     if (entry.is_regular_file()) files[entry.path().string()] = mt::read_text(entry.path().string());
@@ -28,7 +28,7 @@ class FinishedRunTest : public CliTest {
     CliTest::SetUp();
     ASSERT_EQ(train("--set runner.epochs=1").exit_code, 0);
     run = runs().front();
-    before = snapshot(run);
+    before = snapshot_files(run);
   }
   // A resume that must fail with `needle` in its one-line error and change nothing.
   void expect_refused_resume(const std::string& extra, const std::string& needle) {
@@ -37,7 +37,7 @@ class FinishedRunTest : public CliTest {
     EXPECT_EQ(result.err.rfind("modlr: error: ", 0), 0u) << result.err;
     EXPECT_NE(result.err.substr(0, result.err.find('\n')).find(needle), std::string::npos) << result.err;
     EXPECT_LT(result.err.size(), 2000u) << "the error quotes what it read whole";
-    EXPECT_TRUE(snapshot(run) == before) << "the failed resume changed " << run << "; " << result.err;
+    EXPECT_TRUE(snapshot_files(run) == before) << "the failed resume changed " << run << "; " << result.err;
     EXPECT_EQ(summary_of(run)["status"], "finished");
   }
   std::string run;
@@ -53,7 +53,7 @@ TEST_F(FinishedRunTest, AFailedResumeLeavesTheRunByteForByte) {
   const auto checkpoints = run + "/checkpoints";
   std::filesystem::rename(checkpoints, work.file("moved"));
   mt::write_text(checkpoints, "not a directory");
-  before = snapshot(run);
+  before = snapshot_files(run);
   expect_refused_resume("--set runner.epochs=2", "cannot write a checkpoint there");
 }
 
@@ -61,11 +61,11 @@ TEST_F(FinishedRunTest, LatestMustNameACheckpointOfThisRun) {
   const auto latest = run + "/checkpoints/latest";
   for (const std::string pointer : {"../../../../etc/passwd\n", "/etc/passwd\n", "epoch-0001.pt/../../x\n"}) {
     mt::write_text(latest, pointer);
-    before = snapshot(run);
+    before = snapshot_files(run);
     expect_refused_resume("--set runner.epochs=2", "is not a checkpoint name of this run");
   }
   mt::write_text(latest, std::string(10 << 20, 'x'));  // 10 MB: refused unread
-  before = snapshot(run);
+  before = snapshot_files(run);
   expect_refused_resume("--set runner.epochs=2", "bytes, not a checkpoint name");
 }
 
@@ -122,7 +122,7 @@ TEST_F(FinishedRunTest, AnAlteredCheckpointIsRefusedByEvalExportAndResume) {
   const auto checkpoint = run + "/checkpoints/epoch-0001.pt";
   auto bytes = mt::read_text(checkpoint);
   mt::write_text(checkpoint, bytes.substr(0, bytes.size() - 64));  // a cut tensor record
-  before = snapshot(run);
+  before = snapshot_files(run);
   for (const std::string command : {"eval", "export"}) {
     const auto result = mt::run_modlr(command + " " + config + " --checkpoint " + checkpoint +
                                       (command == "export" ? " --onnx " + work.file("m.onnx") : ""));

@@ -11,7 +11,7 @@ namespace mt = modlr::testing;
 
 namespace {
 
-std::string error_of(const std::string& spec) {
+std::string group_error(const std::string& spec) {
   try {
     mc::load_group(spec);
   } catch (const modlr::Error& e) {
@@ -85,56 +85,56 @@ TEST(RunGroup, FailedAndUnfinishedRunsAreSkippedWithAMessage) {
 TEST(RunGroup, BadGroupsAreErrorsNamingTheGroup) {
   mt::TempDir dir;
   std::filesystem::create_directories(dir.file("empty"));
-  EXPECT_NE(error_of(dir.file("empty")).find("empty: no runs found"), std::string::npos)
-      << error_of(dir.file("empty"));
-  EXPECT_NE(error_of(dir.file("missing")).find("the path does not exist"), std::string::npos);
-  EXPECT_NE(error_of(dir.file("nothing-*")).find("no runs found"), std::string::npos);
+  EXPECT_NE(group_error(dir.file("empty")).find("empty: no runs found"), std::string::npos)
+      << group_error(dir.file("empty"));
+  EXPECT_NE(group_error(dir.file("missing")).find("the path does not exist"), std::string::npos);
+  EXPECT_NE(group_error(dir.file("nothing-*")).find("no runs found"), std::string::npos);
 
   mt::FakeRun failed;
   failed.status = "failed";
   mt::write_fake_run(dir.file("all-failed"), failed);
-  EXPECT_NE(error_of(dir.file("all-failed")).find("no finished runs among 1"), std::string::npos)
-      << error_of(dir.file("all-failed"));
+  EXPECT_NE(group_error(dir.file("all-failed")).find("no finished runs among 1"), std::string::npos)
+      << group_error(dir.file("all-failed"));
 
   mt::FakeRun lenet, mlp;
   mlp.seed = 2;
   mlp.model = "mlp";
   mt::write_fake_run(dir.file("mixed"), lenet);
   mt::write_fake_run(dir.file("mixed"), mlp);
-  EXPECT_NE(error_of(dir.file("mixed")).find("mixes models"), std::string::npos) << error_of(dir.file("mixed"));
-  EXPECT_NE(error_of(dir.file("mixed")).find(" is mlp"), std::string::npos);
+  EXPECT_NE(group_error(dir.file("mixed")).find("mixes models"), std::string::npos) << group_error(dir.file("mixed"));
+  EXPECT_NE(group_error(dir.file("mixed")).find(" is mlp"), std::string::npos);
   mt::FakeRun mnist;
   mnist.seed = 2;
   mnist.data = "../shared/data/mnist";
   mt::write_fake_run(dir.file("two-data-sets"), lenet);
   mt::write_fake_run(dir.file("two-data-sets"), mnist);
-  EXPECT_NE(error_of(dir.file("two-data-sets")).find("mixes workloads (data sets)"), std::string::npos)
-      << error_of(dir.file("two-data-sets"));
-  EXPECT_NE(error_of(dir.file("two-data-sets")).find(" is mnist"), std::string::npos);
+  EXPECT_NE(group_error(dir.file("two-data-sets")).find("mixes workloads (data sets)"), std::string::npos)
+      << group_error(dir.file("two-data-sets"));
+  EXPECT_NE(group_error(dir.file("two-data-sets")).find(" is mnist"), std::string::npos);
 
   mt::FakeRun short_run;
   short_run.seed = 2;
   short_run.train_accuracy = {0.5, 0.6};
   mt::write_fake_run(dir.file("lengths"), lenet);
   mt::write_fake_run(dir.file("lengths"), short_run);
-  EXPECT_NE(error_of(dir.file("lengths")).find("training curves of different lengths"),
+  EXPECT_NE(group_error(dir.file("lengths")).find("training curves of different lengths"),
             std::string::npos)
-      << error_of(dir.file("lengths"));
+      << group_error(dir.file("lengths"));
 
   const auto bad = mt::write_fake_run(dir.file("bad-json"), lenet);
   mt::write_text(bad + "/summary.json", "{\"experiment\": ");
-  EXPECT_NE(error_of(dir.file("bad-json")).find("summary.json: not a run summary"),
+  EXPECT_NE(group_error(dir.file("bad-json")).find("summary.json: not a run summary"),
             std::string::npos);
   const auto bad_csv = mt::write_fake_run(dir.file("bad-csv"), lenet);
   mt::write_text(bad_csv + "/metrics.csv", "epoch,split,metric,value\n1,train,accuracy,abc\n");
-  EXPECT_NE(error_of(dir.file("bad-csv")).find("metrics.csv:2: not a number"), std::string::npos)
-      << error_of(dir.file("bad-csv"));
+  EXPECT_NE(group_error(dir.file("bad-csv")).find("metrics.csv:2: not a number"), std::string::npos)
+      << group_error(dir.file("bad-csv"));
   // Trailing bytes after a number are not a number either (std::stod would read 0.5).
   const auto trailing = mt::write_fake_run(dir.file("trailing-csv"), lenet);
   mt::write_text(trailing + "/metrics.csv", "epoch,split,metric,value\n1,train,accuracy,0.5abc\n");
-  EXPECT_NE(error_of(dir.file("trailing-csv")).find("metrics.csv:2: not a number in '1,train,accuracy,0.5abc'"),
+  EXPECT_NE(group_error(dir.file("trailing-csv")).find("metrics.csv:2: not a number in '1,train,accuracy,0.5abc'"),
             std::string::npos)
-      << error_of(dir.file("trailing-csv"));
+      << group_error(dir.file("trailing-csv"));
 }
 
 TEST(RunGroup, CurveOverTheLimitIsOneErrorNamingTheFileAndTheCurve) {
@@ -161,7 +161,7 @@ TEST(RunGroup, CurveOverTheLimitIsOneErrorNamingTheFileAndTheCurve) {
                          ": curve 'train/accuracy' has more than 100000 points, the limit for "
                          "one curve (modlr::compare::kMaxCurvePoints)");
   EXPECT_EQ(message.find('\n'), std::string::npos);
-  EXPECT_NE(error_of(dir.file("over")).find("/metrics.csv:100002: curve 'train/accuracy' has more"),
+  EXPECT_NE(group_error(dir.file("over")).find("/metrics.csv:100002: curve 'train/accuracy' has more"),
             std::string::npos);
 }
 

@@ -7,20 +7,11 @@
 
 using modlr::Config;
 using modlr::Error;
+using modlr::testing::error_message;
 
 namespace {
 
 // Runs `body` and returns the modlr::Error message it throws ("" if none).
-template <typename F>
-std::string error_of(F&& body) {
-  try {
-    body();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 const char* kYaml =
     "experiment: demo\n"
     "seed: 3\n"
@@ -46,7 +37,7 @@ TEST(Config, TypedAccessorsReadValues) {
 
 TEST(Config, WrongTypeNamesKeyAndFile) {
   auto c = Config::parse("runner:\n  epochs: ten\n", "x.yaml");
-  const auto message = error_of([&] { c.section("runner").get<int64_t>("epochs"); });
+  const auto message = error_message([&] { c.section("runner").get<int64_t>("epochs"); });
   EXPECT_NE(message.find("x.yaml"), std::string::npos) << message;
   EXPECT_NE(message.find("runner.epochs"), std::string::npos) << message;
   EXPECT_NE(message.find("'ten'"), std::string::npos) << message;
@@ -54,14 +45,14 @@ TEST(Config, WrongTypeNamesKeyAndFile) {
 
 TEST(Config, MissingRequiredKeyIsNamed) {
   auto c = Config::parse("model: {}\n", "x.yaml");
-  EXPECT_NE(error_of([&] { c.section("model").get<std::string>("name"); }).find("model.name"),
+  EXPECT_NE(error_message([&] { c.section("model").get<std::string>("name"); }).find("model.name"),
             std::string::npos);
 }
 
 TEST(Config, UnknownKeyIsRejectedWithSuggestion) {
   auto c = Config::parse("dataset:\n  bacth_size: 64\n  batch_size: 3\n", "x.yaml");
   c.section("dataset").get<int64_t>("batch_size");
-  const auto message = error_of([&] { c.check_no_unknown_keys(); });
+  const auto message = error_message([&] { c.check_no_unknown_keys(); });
   EXPECT_NE(message.find("unknown config key 'dataset.bacth_size'"), std::string::npos) << message;
   EXPECT_NE(message.find("did you mean 'batch_size'"), std::string::npos) << message;
 }
@@ -69,7 +60,7 @@ TEST(Config, UnknownKeyIsRejectedWithSuggestion) {
 TEST(Config, UnknownTopLevelSectionIsRejected) {
   auto c = Config::parse("seed: 1\nrunnr: {epochs: 2}\n", "x.yaml");
   c.get<int64_t>("seed");
-  EXPECT_NE(error_of([&] { c.check_no_unknown_keys(); }).find("'runnr'"), std::string::npos);
+  EXPECT_NE(error_message([&] { c.check_no_unknown_keys(); }).find("'runnr'"), std::string::npos);
 }
 
 TEST(Config, AllReadKeysPassTheCheck) {
@@ -93,18 +84,18 @@ TEST(Config, OverridesAreTypedAndCreateSections) {
 }
 
 TEST(Config, BadOverridesAreErrors) {
-  EXPECT_NE(error_of([] { Config::parse(kYaml, "d", {"seed"}); }).find("section.key=value"),
+  EXPECT_NE(error_message([] { Config::parse(kYaml, "d", {"seed"}); }).find("section.key=value"),
             std::string::npos);
-  EXPECT_NE(error_of([] { Config::parse(kYaml, "d", {"seed.x=1"}); }).find("'seed' is not a section"),
+  EXPECT_NE(error_message([] { Config::parse(kYaml, "d", {"seed.x=1"}); }).find("'seed' is not a section"),
             std::string::npos);
 }
 
 TEST(Config, CountsMustBePositive) {
   auto c = Config::parse("a: 0\nb: -3\nc: 4\n", "x.yaml");
-  EXPECT_NE(error_of([&] { c.get_count("a", 1); }).find("must be in [1, 2147483647], got 0"), std::string::npos);
-  EXPECT_NE(error_of([&] { c.get_count("b", 1, true); }).find("must be in [0, 2147483647], got -3"), std::string::npos);
+  EXPECT_NE(error_message([&] { c.get_count("a", 1); }).find("must be in [1, 2147483647], got 0"), std::string::npos);
+  EXPECT_NE(error_message([&] { c.get_count("b", 1, true); }).find("must be in [0, 2147483647], got -3"), std::string::npos);
   EXPECT_EQ(c.get_count("c", 1), 4);
-  EXPECT_NE(error_of([&] { c.get_choice("c", "x", {"relu", "tanh"}); }).find("one of relu, tanh"),
+  EXPECT_NE(error_message([&] { c.get_choice("c", "x", {"relu", "tanh"}); }).find("one of relu, tanh"),
             std::string::npos);
 }
 
@@ -122,19 +113,19 @@ TEST(Config, DefaultsAreRecordedInDump) {
 
 TEST(Config, FileErrorsNameTheFile) {
   modlr::testing::TempDir dir;
-  EXPECT_NE(error_of([&] { Config::load(dir.file("none.yaml")); }).find("none.yaml: cannot open"),
+  EXPECT_NE(error_message([&] { Config::load(dir.file("none.yaml")); }).find("none.yaml: cannot open"),
             std::string::npos);
   modlr::testing::write_text(dir.file("bad.yaml"), "a: [1, 2\n");
-  const auto message = error_of([&] { Config::load(dir.file("bad.yaml")); });
+  const auto message = error_message([&] { Config::load(dir.file("bad.yaml")); });
   EXPECT_NE(message.find("bad.yaml: invalid YAML"), std::string::npos) << message;
   modlr::testing::write_text(dir.file("list.yaml"), "- 1\n- 2\n");
-  EXPECT_NE(error_of([&] { Config::load(dir.file("list.yaml")); }).find("top level must be a mapping"),
+  EXPECT_NE(error_message([&] { Config::load(dir.file("list.yaml")); }).find("top level must be a mapping"),
             std::string::npos);
 }
 
 TEST(Config, SectionOfScalarIsAnError) {
   auto c = Config::parse("model: lenet5\n", "x.yaml");
-  EXPECT_NE(error_of([&] { c.section("model"); }).find("expected a section"), std::string::npos);
+  EXPECT_NE(error_message([&] { c.section("model"); }).find("expected a section"), std::string::npos);
 }
 
 // Found by fuzz/fuzz_config.cpp: yaml-cpp throws its own InvalidNode for a missing key's
@@ -143,8 +134,8 @@ TEST(Config, MissingKeysAreNeverYamlCppExceptions) {
   auto c = Config::parse("seed: 1\nrunner: {epochs: 2}\n", "x.yaml");
   EXPECT_FALSE(c.is_list("optimizer"));
   EXPECT_FALSE(c.section("runner").is_list("hooks"));
-  EXPECT_NE(error_of([&] { c.list_sections("optimizer"); }).find("config key 'optimizer'"), std::string::npos);
-  EXPECT_NE(error_of([&] { c.section("optimizer").get<std::string>("name"); }).find("optimizer.name"),
+  EXPECT_NE(error_message([&] { c.list_sections("optimizer"); }).find("config key 'optimizer'"), std::string::npos);
+  EXPECT_NE(error_message([&] { c.section("optimizer").get<std::string>("name"); }).find("optimizer.name"),
             std::string::npos);
 }
 
@@ -152,53 +143,53 @@ TEST(Config, MissingKeysAreNeverYamlCppExceptions) {
 // own BadConversion from the unknown-key check.
 TEST(Config, NonScalarKeysAreAConfigError) {
   // Refused as the document is read (the structure check walks every key).
-  EXPECT_NE(error_of([] { Config::parse("seed: 1\n? [a, b]\n: 1\n", "x.yaml"); })
+  EXPECT_NE(error_message([] { Config::parse("seed: 1\n? [a, b]\n: 1\n", "x.yaml"); })
                 .find("x.yaml: config key under '(top level)' is not a plain name"),
             std::string::npos);
-  EXPECT_NE(error_of([] { Config::parse("model:\n  ? {a: 1}\n  : 2\n", "y.yaml"); }).find("under 'model'"),
+  EXPECT_NE(error_message([] { Config::parse("model:\n  ? {a: 1}\n  : 2\n", "y.yaml"); }).find("under 'model'"),
             std::string::npos);
   // The fuzzer's own input, verbatim.
   EXPECT_THROW(Config::parse("# seM=36\nmodel:\n[ name:h:\n ]", "crash.yaml"), modlr::Error);
 }
 
 TEST(Config, DuplicateKeysAreErrorsNamingTheKeyAndLine) {
-  EXPECT_EQ(error_of([] { Config::parse("seed: 1\nseed: 2\n", "c.yaml"); }),
+  EXPECT_EQ(error_message([] { Config::parse("seed: 1\nseed: 2\n", "c.yaml"); }),
             "c.yaml: config key 'seed' appears twice (again at line 2)");
-  EXPECT_EQ(error_of([] { Config::parse("runner:\n  epochs: 1\n  threads: 2\n  epochs: 3\n", "c.yaml"); }),
+  EXPECT_EQ(error_message([] { Config::parse("runner:\n  epochs: 1\n  threads: 2\n  epochs: 3\n", "c.yaml"); }),
             "c.yaml: config key 'runner.epochs' appears twice (again at line 4)");
-  EXPECT_EQ(error_of([] { Config::parse("optimizer:\n  - {name: sgd, lr: 1, lr: 2}\n", "c.yaml"); }),
+  EXPECT_EQ(error_message([] { Config::parse("optimizer:\n  - {name: sgd, lr: 1, lr: 2}\n", "c.yaml"); }),
             "c.yaml: config key 'optimizer[0].lr' appears twice (again at line 2)");
   // An override setting a key that the file already repeats still meets the check.
-  EXPECT_NE(error_of([] { Config::parse("seed: 1\nseed: 2\n", "c.yaml", {"seed=3"}); }).find("appears twice"),
+  EXPECT_NE(error_message([] { Config::parse("seed: 1\nseed: 2\n", "c.yaml", {"seed=3"}); }).find("appears twice"),
             std::string::npos);
 }
 
 TEST(Config, OneDocumentOnly) {
-  EXPECT_EQ(error_of([] { Config::parse("seed: 1\n---\nseed: 2\n", "c.yaml"); }),
+  EXPECT_EQ(error_message([] { Config::parse("seed: 1\n---\nseed: 2\n", "c.yaml"); }),
             "c.yaml: holds more than one YAML document ('---'); a config is one document");
-  EXPECT_EQ(error_of([] { Config::parse("---\nseed: 1\n", "c.yaml"); }), "");  // one, explicitly started
+  EXPECT_EQ(error_message([] { Config::parse("---\nseed: 1\n", "c.yaml"); }), "no error");  // one, explicitly started
 }
 
 TEST(Config, NumbersMustBeFinite) {
   for (const std::string value : {".nan", ".inf", "-.inf", ".NaN"}) {
     const auto config = Config::parse("optimizer: {lr: " + value + "}\n", "c.yaml");
-    EXPECT_EQ(error_of([&] { config.section("optimizer").get_positive("lr", 0.1); }),
+    EXPECT_EQ(error_message([&] { config.section("optimizer").get_positive("lr", 0.1); }),
               "c.yaml: config key 'optimizer.lr': must be a finite number, got '" + value + "'");
   }
   const auto list = Config::parse("dataset: {mean: [0.5, .nan]}\n", "c.yaml");
-  EXPECT_NE(error_of([&] { list.section("dataset").get<std::vector<double>>("mean"); }).find("dataset.mean"),
+  EXPECT_NE(error_message([&] { list.section("dataset").get<std::vector<double>>("mean"); }).find("dataset.mean"),
             std::string::npos);
 }
 
 TEST(Config, OnlyRegularFilesOfBoundedSizeAreConfigs) {
   modlr::testing::TempDir dir;
-  EXPECT_EQ(error_of([&] { Config::load(dir.path()); }), dir.path() + ": is a directory, not a config file");
+  EXPECT_EQ(error_message([&] { Config::load(dir.path()); }), dir.path() + ": is a directory, not a config file");
   ASSERT_EQ(::mkfifo(dir.file("fifo").c_str(), 0600), 0);
-  EXPECT_NE(error_of([&] { Config::load(dir.file("fifo")); }).find("not a regular file"), std::string::npos);
+  EXPECT_NE(error_message([&] { Config::load(dir.file("fifo")); }).find("not a regular file"), std::string::npos);
   modlr::testing::write_text(dir.file("big.yaml"), "seed: 1\n" + std::string(modlr::kMaxConfigBytes, '#'));
-  EXPECT_NE(error_of([&] { Config::load(dir.file("big.yaml")); }).find("a config may hold at most 1048576 bytes"),
+  EXPECT_NE(error_message([&] { Config::load(dir.file("big.yaml")); }).find("a config may hold at most 1048576 bytes"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { Config::load(dir.file("missing.yaml")); }).find("cannot open config file"),
+  EXPECT_NE(error_message([&] { Config::load(dir.file("missing.yaml")); }).find("cannot open config file"),
             std::string::npos);
 }
 
@@ -211,12 +202,12 @@ TEST(Config, NestedAliasesCannotExpandWithoutBound) {
     for (int i = 0; i < 10; ++i) yaml += (i ? ", " : "") + previous;
     yaml += "]\n";
   }
-  EXPECT_NE(error_of([&] { Config::parse(yaml, "bomb.yaml"); }).find("more than 100000 values"), std::string::npos);
+  EXPECT_NE(error_message([&] { Config::parse(yaml, "bomb.yaml"); }).find("more than 100000 values"), std::string::npos);
 }
 
 TEST(Config, MalformedMultiDocumentInputEnds) {
   // Found by fuzzing: yaml-cpp's LoadAll looped forever (allocating) on this text; modlr
   // reads at most the start of a second document.
   const std::string text = "# MLP 784-64-10 on MNIST. For Fashion-MNIST:\n#   --set data.et.path=/usr/share/datasets/fashion-mnist --set d0taset.mean=[0.2860] --set dataset.std=[0.mniseste\n,d: 42\ndataset:\n  name: idx\n  path: ../shared/data/";
-  EXPECT_NE(error_of([&] { Config::parse(text, "fuzz.yaml"); }), "");
+  EXPECT_NE(error_message([&] { Config::parse(text, "fuzz.yaml"); }), "no error");
 }

@@ -31,7 +31,7 @@ torch::Tensor numbered_images(int64_t b, int64_t c) {
   return x;
 }
 
-AugmentOptions options(int64_t padding, bool hflip) {
+AugmentOptions augment_options(int64_t padding, bool hflip) {
   AugmentOptions o;
   o.crop_padding = padding;
   o.hflip = hflip;
@@ -88,7 +88,7 @@ TEST(Augment, DrawsAreTorchRandintFromTheAugmentGenerator) {
   // The contract the PyTorch twin repeats: offsets randint(0, 2P+1, {2, B}), then flips
   // randint(0, 2, {B}), from a generator seeded with augment_seed(run seed).
   const auto x = numbered_images(4, 2);
-  BatchAugmenter augmenter(options(2, true), modlr::augment_seed(9));
+  BatchAugmenter augmenter(augment_options(2, true), modlr::augment_seed(9));
   const auto y = augmenter.apply(x);
   auto generator = at::make_generator<at::CPUGeneratorImpl>(modlr::augment_seed(9));
   const auto offsets = torch::randint(0, 5, {2, 4}, generator, torch::kInt64);
@@ -99,7 +99,7 @@ TEST(Augment, DrawsAreTorchRandintFromTheAugmentGenerator) {
 
 TEST(Augment, SameSeedSameBatchesOtherSeedOthers) {
   const auto x = numbered_images(16, 2);
-  BatchAugmenter a(options(2, true), 1), b(options(2, true), 1), c(options(2, true), 2);
+  BatchAugmenter a(augment_options(2, true), 1), b(augment_options(2, true), 1), c(augment_options(2, true), 2);
   const auto a1 = a.apply(x), a2 = a.apply(x);
   EXPECT_TRUE(torch::equal(a1, b.apply(x)));
   EXPECT_TRUE(torch::equal(a2, b.apply(x)));
@@ -138,7 +138,7 @@ TEST(Augment, ResumedLoaderContinuesTheAugmentationStream) {
   o.shuffle = true;
   o.prefetch = 2;  // prefetching must not move the augmentation stream
   o.seed = 11;
-  o.augment = options(1, true);
+  o.augment = augment_options(1, true);
   BatchLoader original(images_data(14), o);
   epoch_inputs(original);  // epoch 1
   original.start_epoch();

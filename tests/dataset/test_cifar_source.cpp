@@ -11,6 +11,7 @@ using modlr::Config;
 using modlr::Dataset;
 using modlr::Split;
 namespace mt = modlr::testing;
+using modlr::testing::error_message;
 
 namespace {
 
@@ -29,20 +30,11 @@ void write_tiny(const mt::TempDir& dir) {
   mt::write_bytes(dir.file("x"), record(5), false);
 }
 
-Dataset make(const std::string& dir, const std::string& extra = "") {
+Dataset cifar_dataset(const std::string& dir, const std::string& extra = "") {
   auto config = Config::parse("dataset:\n  name: cifar10\n  path: " + dir + "\n  train_files: [b, a]\n" +
                                   "  test_files: [t]\n" + extra,
                               "test.yaml");
   return Dataset(config.section("dataset"), 3);
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const modlr::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace
@@ -50,7 +42,7 @@ std::string error_of(const std::function<void()>& f) {
 TEST(Cifar10Source, ReadsSplitsInListedOrderWithChannelPlanes) {
   mt::TempDir dir;
   write_tiny(dir);
-  auto dataset = make(dir.path(), "  extra_test_files: {more: [x]}\n");
+  auto dataset = cifar_dataset(dir.path(), "  extra_test_files: {more: [x]}\n");
   dataset.load();
   const auto& train = dataset.data(Split::train);
   EXPECT_EQ(train.inputs.sizes(), (std::vector<int64_t>{3, 3, 32, 32}));
@@ -81,7 +73,7 @@ TEST(Cifar10Source, ReadsSplitsInListedOrderWithChannelPlanes) {
 TEST(Cifar10Source, NormalisesEachChannelWithItsOwnMeanAndStd) {
   mt::TempDir dir;
   write_tiny(dir);
-  auto dataset = make(dir.path(), "  mean: [0.4914, 0.4822, 0.4465]\n  std: [0.2470, 0.2435, 0.2616]\n");
+  auto dataset = cifar_dataset(dir.path(), "  mean: [0.4914, 0.4822, 0.4465]\n  std: [0.2470, 0.2435, 0.2616]\n");
   dataset.load();
   const auto& x = dataset.data(Split::train).inputs;
   // Record 0 (label 3): channel c holds 30 + c; (v / 255 - mean_c) / std_c in float32.
@@ -110,8 +102,8 @@ TEST(Cifar10Source, DefaultsNameTheOfficialBatches) {
 TEST(Cifar10Source, MissingFileNamesEveryPathTried) {
   mt::TempDir dir;
   write_tiny(dir);
-  auto dataset = make(dir.path(), "  extra_test_files: {more: [nothere]}\n");
-  const auto message = error_of([&] { dataset.load(); });
+  auto dataset = cifar_dataset(dir.path(), "  extra_test_files: {more: [nothere]}\n");
+  const auto message = error_message([&] { dataset.load(); });
   const auto base = dir.file("nothere");
   EXPECT_NE(message.find("data file not found: none of " + base + ".bin.gz, " + base + ".bin, " + base + ".gz, " +
                          base + " exists"),
@@ -123,21 +115,21 @@ TEST(Cifar10Source, BadFilesAreNamed) {
   mt::TempDir dir;
   write_tiny(dir);
   mt::write_bytes(dir.file("t.bin"), std::vector<uint8_t>(3073 * 2 + 5, 1), false);
-  auto dataset = make(dir.path());
-  EXPECT_NE(error_of([&] { dataset.load(); }).find(dir.file("t.bin") + ": size 6151 bytes"), std::string::npos);
+  auto dataset = cifar_dataset(dir.path());
+  EXPECT_NE(error_message([&] { dataset.load(); }).find(dir.file("t.bin") + ": size 6151 bytes"), std::string::npos);
   mt::write_bytes(dir.file("t.bin"), {}, false);
-  auto empty = make(dir.path());
-  EXPECT_NE(error_of([&] { empty.load(); }).find(dir.file("t.bin") + ": empty"), std::string::npos);
+  auto empty = cifar_dataset(dir.path());
+  EXPECT_NE(error_message([&] { empty.load(); }).find(dir.file("t.bin") + ": empty"), std::string::npos);
   mt::write_bytes(dir.file("t.bin"), mt::cifar_record(11, [](int, int, int) { return 0; }), false);
-  auto label = make(dir.path());
-  EXPECT_NE(error_of([&] { label.load(); }).find(dir.file("t.bin") + ": record 0 has label 11"), std::string::npos);
+  auto label = cifar_dataset(dir.path());
+  EXPECT_NE(error_message([&] { label.load(); }).find(dir.file("t.bin") + ": record 0 has label 11"), std::string::npos);
 }
 
 TEST(Cifar10Source, BadKeysAreNamed) {
   mt::TempDir dir;
   const auto expect = [&](const std::string& extra, const std::string& needle) {
     auto config = Config::parse("dataset:\n  name: cifar10\n  path: " + dir.path() + "\n" + extra, "k.yaml");
-    const auto message = error_of([&] { Dataset(config.section("dataset"), 1); });
+    const auto message = error_message([&] { Dataset(config.section("dataset"), 1); });
     EXPECT_NE(message.find(needle), std::string::npos) << extra << " -> " << message;
   };
   expect("  train_files: []\n", "'dataset.train_files': needs at least one file");

@@ -52,7 +52,7 @@ class CsvSourceTest : public ::testing::Test {
   mt::TempDir dir;
 };
 
-std::vector<float> row(const modlr::TensorData& data, int64_t i) {
+std::vector<float> table_row(const modlr::TensorData& data, int64_t i) {
   auto r = data.inputs[i].contiguous();
   return {r.data_ptr<float>(), r.data_ptr<float>() + r.numel()};
 }
@@ -74,13 +74,13 @@ TEST_F(CsvSourceTest, OneHotColumnsTargetsAndPinnedSplit) {
   EXPECT_EQ(train.targets.scalar_type(), torch::kFloat32);
   EXPECT_EQ(targets(train), (std::vector<float>{1, 3, 4, 6, 7, 8, 9, 10}));  // rows keep file order
   EXPECT_EQ(targets(test), (std::vector<float>{2, 5}));
-  EXPECT_EQ(row(train, 0), (std::vector<float>{1, 10, 0, 1, 0, 0}));
-  EXPECT_EQ(row(train, 5), (std::vector<float>{6, 70, 1, 0, 0, 0}));  // the quoted "a"
+  EXPECT_EQ(table_row(train, 0), (std::vector<float>{1, 10, 0, 1, 0, 0}));
+  EXPECT_EQ(table_row(train, 5), (std::vector<float>{6, 70, 1, 0, 0, 0}));  // the quoted "a"
   // Train sizes 10, 30, 50, 60, 70, 80, 900: median 60 fills rows 2 and 4 (not 65, which
   // the test row's 5000 would make it).
-  EXPECT_EQ(row(train, 1), (std::vector<float>{2, 60, 0, 0, 1, 0}));
-  EXPECT_EQ(row(test, 0), (std::vector<float>{1000, 5000, 1, 0, 0, 0}));
-  EXPECT_EQ(row(test, 1), (std::vector<float>{1000, 60, 0, 0, 0, 1}));  // "z": seen in the file only
+  EXPECT_EQ(table_row(train, 1), (std::vector<float>{2, 60, 0, 0, 1, 0}));
+  EXPECT_EQ(table_row(test, 0), (std::vector<float>{1000, 5000, 1, 0, 0, 0}));
+  EXPECT_EQ(table_row(test, 1), (std::vector<float>{1000, 60, 0, 0, 0, 1}));  // "z": seen in the file only
   ASSERT_EQ(d.files().size(), 1u);
   EXPECT_EQ(d.files()[0].path, csv());
   EXPECT_EQ(d.files()[0].sha256.size(), 64u);
@@ -88,9 +88,9 @@ TEST_F(CsvSourceTest, OneHotColumnsTargetsAndPinnedSplit) {
 
 TEST_F(CsvSourceTest, MeanAndEvenMedianImputation) {
   // 1200 / 7 over the seven training sizes.
-  EXPECT_EQ(row(load("  missing: mean\n").data(Split::test), 1)[1], static_cast<float>(1200.0 / 7));
+  EXPECT_EQ(table_row(load("  missing: mean\n").data(Split::test), 1)[1], static_cast<float>(1200.0 / 7));
   // limit 7 keeps training rows 0, 2, 3, 5, 6, 7, 8: sizes 10, 30, 50, 60, 70, 80 -> (50 + 60) / 2.
-  EXPECT_EQ(row(load("  missing: median\n  limit: 7\n").data(Split::test), 1)[1], 55.0f);
+  EXPECT_EQ(table_row(load("  missing: median\n  limit: 7\n").data(Split::test), 1)[1], 55.0f);
 }
 
 TEST_F(CsvSourceTest, StandardisesWithTrainingStatisticsOnly) {
@@ -98,13 +98,13 @@ TEST_F(CsvSourceTest, StandardisesWithTrainingStatisticsOnly) {
   // Train x = 1..8: mean 4.5, population variance 42 / 8 = 5.25. A leak of the two test rows
   // (x = 1000) would move the mean to 203.6.
   const double x_std = std::sqrt(5.25);
-  EXPECT_EQ(row(d.data(Split::test), 0)[0], static_cast<float>((1000 - 4.5) / x_std));
-  EXPECT_EQ(row(d.data(Split::train), 0)[0], static_cast<float>((1 - 4.5) / x_std));
+  EXPECT_EQ(table_row(d.data(Split::test), 0)[0], static_cast<float>((1000 - 4.5) / x_std));
+  EXPECT_EQ(table_row(d.data(Split::train), 0)[0], static_cast<float>((1 - 4.5) / x_std));
   // size after imputation: 10, 60, 30, 50, 60, 70, 80, 900; mean 157.5.
   double sq = 0;
   for (double v : {10, 60, 30, 50, 60, 70, 80, 900}) sq += (v - 157.5) * (v - 157.5);
-  EXPECT_EQ(row(d.data(Split::test), 0)[1], static_cast<float>((5000 - 157.5) / std::sqrt(sq / 8)));
-  EXPECT_EQ(row(d.data(Split::test), 0)[2], 1.0f);  // one-hot columns stay 0/1
+  EXPECT_EQ(table_row(d.data(Split::test), 0)[1], static_cast<float>((5000 - 157.5) / std::sqrt(sq / 8)));
+  EXPECT_EQ(table_row(d.data(Split::test), 0)[2], 1.0f);  // one-hot columns stay 0/1
   const auto train_x = d.data(Split::train).inputs.select(1, 0).to(torch::kFloat64);
   EXPECT_NEAR(train_x.mean().item<double>(), 0.0, 1e-6);
   EXPECT_NEAR((train_x * train_x).mean().item<double>(), 1.0, 1e-6);
@@ -119,7 +119,7 @@ TEST_F(CsvSourceTest, ValidationRowsStayOutOfTheStatistics) {
   const auto ids = targets(d.data(Split::train));
   for (float id : ids) mean += x_by_row[static_cast<size_t>(id) - 1] / static_cast<double>(ids.size());
   for (float id : ids) sq += std::pow(x_by_row[static_cast<size_t>(id) - 1] - mean, 2);
-  EXPECT_NEAR(row(d.data(Split::test), 0)[0], (1000 - mean) / std::sqrt(sq / static_cast<double>(ids.size())), 1e-3);
+  EXPECT_NEAR(table_row(d.data(Split::test), 0)[0], (1000 - mean) / std::sqrt(sq / static_cast<double>(ids.size())), 1e-3);
   const auto train_x = d.data(Split::train).inputs.select(1, 0).to(torch::kFloat64);
   EXPECT_NEAR(train_x.mean().item<double>(), 0.0, 1e-6);
 }
@@ -153,7 +153,7 @@ TEST_F(CsvSourceTest, ExplicitFeaturesAndUnscaledTargets) {
                               "t.yaml");
   Dataset d(config.section("dataset"), 3);
   d.load();
-  EXPECT_EQ(row(d.data(Split::train), 0), (std::vector<float>{0, 1, 0, 0, 1}));  // kind=a|b|c|z, then x
+  EXPECT_EQ(table_row(d.data(Split::train), 0), (std::vector<float>{0, 1, 0, 0, 1}));  // kind=a|b|c|z, then x
   EXPECT_EQ(targets(d.data(Split::train))[0], 100.0f);
 }
 

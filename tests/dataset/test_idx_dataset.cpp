@@ -16,7 +16,7 @@ std::string config_text(const std::string& dir, const std::string& extra = "",
   return "dataset:\n  name: " + source + "\n  path: " + dir + "\n  batch_size: 16\n" + extra;
 }
 
-Dataset make(const std::string& text) {
+Dataset idx_dataset(const std::string& text) {
   auto config = Config::parse(text, "test.yaml");
   return Dataset(config.section("dataset"), 3);
 }
@@ -26,7 +26,7 @@ Dataset make(const std::string& text) {
 TEST(IdxDataset, LoadsShapesScalesAndRecordsFiles) {
   mt::TempDir dir;
   mt::write_synthetic_idx(dir.path(), 120, 40);
-  auto dataset = make(config_text(dir.path()));
+  auto dataset = idx_dataset(config_text(dir.path()));
   dataset.load();
   const auto& train = dataset.data(Split::train);
   EXPECT_EQ(train.inputs.sizes(), (std::vector<int64_t>{120, 1, 28, 28}));
@@ -42,7 +42,7 @@ TEST(IdxDataset, LoadsShapesScalesAndRecordsFiles) {
 TEST(IdxDataset, NormalisesPerChannel) {
   mt::TempDir dir;
   mt::write_synthetic_idx(dir.path(), 20, 10);
-  auto dataset = make(config_text(dir.path(), "  scale: 255\n  mean: [0.5]\n  std: [0.25]\n"));
+  auto dataset = idx_dataset(config_text(dir.path(), "  scale: 255\n  mean: [0.5]\n  std: [0.25]\n"));
   dataset.load();
   // A 255 pixel becomes (1 - 0.5) / 0.25 = 2; a 0 pixel can not go below -2.
   EXPECT_FLOAT_EQ(dataset.data(Split::train).inputs.max().item<float>(), 2.0f);
@@ -52,7 +52,7 @@ TEST(IdxDataset, NormalisesPerChannel) {
 TEST(IdxDataset, LimitAndValidation) {
   mt::TempDir dir;
   mt::write_synthetic_idx(dir.path(), 200, 10);
-  auto dataset = make(config_text(dir.path(), "  limit: 100\n  validation: 0.25\n"));
+  auto dataset = idx_dataset(config_text(dir.path(), "  limit: 100\n  validation: 0.25\n"));
   dataset.load();
   EXPECT_EQ(dataset.data(Split::train).size(), 75);
   EXPECT_EQ(dataset.data(Split::validation).size(), 25);
@@ -65,7 +65,7 @@ TEST(IdxDataset, ConfigErrorsNameTheKey) {
   auto expect_error = [&](const std::string& extra, const std::string& needle,
                           const std::string& source = "idx") {
     try {
-      make(config_text(dir.path(), extra, source));
+      idx_dataset(config_text(dir.path(), extra, source));
       FAIL() << "no error for " << extra;
     } catch (const modlr::Error& e) {
       EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
@@ -81,7 +81,7 @@ TEST(IdxDataset, ConfigErrorsNameTheKey) {
 
 TEST(IdxDataset, MissingFilesNameThePath) {
   mt::TempDir dir;
-  auto dataset = make(config_text(dir.path() + "/nowhere"));
+  auto dataset = idx_dataset(config_text(dir.path() + "/nowhere"));
   try {
     dataset.load();
     FAIL();
@@ -94,7 +94,7 @@ TEST(IdxDataset, MissingFilesNameThePath) {
 TEST(IdxDataset, RealFashionMnistWhenInstalled) {
   const std::string dir = "/usr/share/datasets/fashion-mnist";
   if (!mt::exists(dir + "/t10k-images-idx3-ubyte.gz")) GTEST_SKIP() << "dataset-fashion-mnist not installed";
-  auto dataset = make(config_text(dir, "  limit: 1000\n"));
+  auto dataset = idx_dataset(config_text(dir, "  limit: 1000\n"));
   dataset.load();
   EXPECT_EQ(dataset.data(Split::train).size(), 1000);
   EXPECT_EQ(dataset.data(Split::test).size(), 10000);

@@ -47,7 +47,7 @@ class ImdbTest : public ::testing::Test {
   std::string archive;
 };
 
-std::vector<std::string> names(const std::vector<modlr::imdb::Review>& split) {
+std::vector<std::string> review_names(const std::vector<modlr::imdb::Review>& split) {
   std::vector<std::string> out;
   for (const auto& review : split) out.push_back(review.name);
   return out;
@@ -61,8 +61,8 @@ TEST_F(ImdbTest, ArchiveAndDirectoryGiveTheSameReviewsInIdLabelOrder) {
   const auto from_acl = modlr::imdb::read(dir.file("aclImdb"));
   ASSERT_EQ(from_archive.train.size(), 10u);
   ASSERT_EQ(from_archive.test.size(), 10u);
-  EXPECT_EQ(names(from_archive.train), names(from_directory.train));
-  EXPECT_EQ(names(from_archive.test), names(from_acl.test));
+  EXPECT_EQ(review_names(from_archive.train), review_names(from_directory.train));
+  EXPECT_EQ(review_names(from_archive.test), review_names(from_acl.test));
   // (id, label): 0 neg, 0 pos, 1 neg, ...; the fixture wrote them shuffled.
   for (size_t i = 0; i < 10; ++i) {
     EXPECT_EQ(from_archive.train[i].id, static_cast<int64_t>(i / 2));
@@ -90,12 +90,12 @@ TEST_F(ImdbTest, ArchiveAndDirectoryGiveTheSameReviewsInIdLabelOrder) {
 TEST_F(ImdbTest, ReadsAnUncompressedTarAndAnArchiveGnuTarWrote) {
   const auto tar = dir.file("plain.tar");
   mt::write_imdb_archive(tar, reviews, /*gz=*/false);
-  EXPECT_EQ(names(modlr::imdb::read(tar).train), names(modlr::imdb::read(archive).train));
+  EXPECT_EQ(review_names(modlr::imdb::read(tar).train), review_names(modlr::imdb::read(archive).train));
   const auto by_tar = dir.file("by-tar.tar.gz");
   ASSERT_EQ(mt::run_command("tar -czf " + by_tar + " -C " + dir.path() + " ./aclImdb").exit_code,
             0);
   const auto read_back = modlr::imdb::read(by_tar);
-  EXPECT_EQ(names(read_back.test), names(modlr::imdb::read(archive).test));
+  EXPECT_EQ(review_names(read_back.test), review_names(modlr::imdb::read(archive).test));
   EXPECT_EQ(read_back.test[3].text, modlr::imdb::read(archive).test[3].text);
 }
 

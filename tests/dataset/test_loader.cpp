@@ -6,32 +6,18 @@
 
 #include "modlr/dataset/dataset.h"
 #include "modlr/dataset/loader.h"
+#include "dataset/numbered_rows.h"
 
 using modlr::Batch;
 using modlr::BatchLoader;
 using modlr::LoaderOptions;
 using modlr::TensorData;
+using modlr::testing::epoch_rows;
+using modlr::testing::numbered;
 
 namespace {
 
-// Row i of inputs holds the value i, so a batch shows which rows it came from.
-TensorData numbered(int64_t n) {
-  auto rows = torch::arange(n, torch::kFloat32);
-  return {rows.view({n, 1}), torch::arange(n, torch::kInt64)};
-}
-
-std::vector<std::vector<int64_t>> epoch_rows(BatchLoader& loader) {
-  std::vector<std::vector<int64_t>> out;
-  loader.start_epoch();
-  Batch batch;
-  while (loader.next(batch)) {
-    EXPECT_TRUE(torch::equal(batch.x.view(-1).to(torch::kInt64), batch.y));
-    out.emplace_back(batch.y.data_ptr<int64_t>(), batch.y.data_ptr<int64_t>() + batch.y.numel());
-  }
-  return out;
-}
-
-LoaderOptions options(int64_t batch, bool shuffle, bool drop_last, int64_t prefetch, uint64_t seed = 5) {
+LoaderOptions loader_options(int64_t batch, bool shuffle, bool drop_last, int64_t prefetch, uint64_t seed = 5) {
   LoaderOptions o;
   o.batch_size = batch;
   o.shuffle = shuffle;
@@ -44,7 +30,7 @@ LoaderOptions options(int64_t batch, bool shuffle, bool drop_last, int64_t prefe
 }  // namespace
 
 TEST(BatchLoader, EveryExampleOncePerEpoch) {
-  BatchLoader loader(numbered(103), options(10, true, false, 2));
+  BatchLoader loader(numbered(103), loader_options(10, true, false, 2));
   EXPECT_EQ(loader.batches_per_epoch(), 11);
   for (int epoch = 0; epoch < 3; ++epoch) {
     std::multiset<int64_t> seen;
@@ -58,20 +44,20 @@ TEST(BatchLoader, EveryExampleOncePerEpoch) {
 }
 
 TEST(BatchLoader, SameSeedSameOrderAndEpochsDiffer) {
-  BatchLoader a(numbered(50), options(8, true, false, 0));
-  BatchLoader b(numbered(50), options(8, true, false, 3));  // prefetch must not change order
+  BatchLoader a(numbered(50), loader_options(8, true, false, 0));
+  BatchLoader b(numbered(50), loader_options(8, true, false, 3));  // prefetch must not change order
   const auto a1 = epoch_rows(a), a2 = epoch_rows(a);
   const auto b1 = epoch_rows(b), b2 = epoch_rows(b);
   EXPECT_EQ(a1, b1);
   EXPECT_EQ(a2, b2);
   EXPECT_NE(a1, a2);
-  BatchLoader c(numbered(50), options(8, true, false, 0, /*seed=*/6));
+  BatchLoader c(numbered(50), loader_options(8, true, false, 0, /*seed=*/6));
   EXPECT_NE(epoch_rows(c), a1);
 }
 
 TEST(BatchLoader, PermutationIsTorchRandpermOfASeededGenerator) {
   // The contract the PyTorch twins rely on: torch.randperm(n, generator=Generator(seed)).
-  BatchLoader loader(numbered(20), options(20, true, false, 0, 42));
+  BatchLoader loader(numbered(20), loader_options(20, true, false, 0, 42));
   auto generator = at::make_generator<at::CPUGeneratorImpl>(42);
   const auto first = torch::randperm(20, generator, torch::kLong);
   const auto second = torch::randperm(20, generator, torch::kLong);
@@ -80,7 +66,7 @@ TEST(BatchLoader, PermutationIsTorchRandpermOfASeededGenerator) {
 }
 
 TEST(BatchLoader, DropLastAndNoShuffle) {
-  BatchLoader loader(numbered(25), options(10, false, true, 1));
+  BatchLoader loader(numbered(25), loader_options(10, false, true, 1));
   EXPECT_EQ(loader.batches_per_epoch(), 2);
   const auto batches = epoch_rows(loader);
   ASSERT_EQ(batches.size(), 2u);
@@ -89,7 +75,7 @@ TEST(BatchLoader, DropLastAndNoShuffle) {
 }
 
 TEST(BatchLoader, AbandoningAnEpochMidwayIsSafe) {
-  BatchLoader loader(numbered(100), options(5, true, false, 2));
+  BatchLoader loader(numbered(100), loader_options(5, true, false, 2));
   loader.start_epoch();
   Batch batch;
   ASSERT_TRUE(loader.next(batch));
@@ -119,7 +105,7 @@ TEST(Splits, TakeFirstAndSeededValidationSplit) {
 }
 
 TEST(BatchLoader, ResumingFromAStateReplaysTheRestExactly) {
-  BatchLoader original(numbered(50), options(8, true, false, 2));
+  BatchLoader original(numbered(50), loader_options(8, true, false, 2));
   epoch_rows(original);  // epoch 1
   original.start_epoch();
   Batch batch;
@@ -130,7 +116,7 @@ TEST(BatchLoader, ResumingFromAStateReplaysTheRestExactly) {
   while (original.next(batch)) rest.emplace_back(batch.y.data_ptr<int64_t>(), batch.y.data_ptr<int64_t>() + batch.y.numel());
   const auto next_epoch = epoch_rows(original);
 
-  BatchLoader resumed(numbered(50), options(8, true, false, 0));
+  BatchLoader resumed(numbered(50), loader_options(8, true, false, 0));
   resumed.resume_epoch(saved);
   std::vector<std::vector<int64_t>> replay;
   while (resumed.next(batch)) replay.emplace_back(batch.y.data_ptr<int64_t>(), batch.y.data_ptr<int64_t>() + batch.y.numel());

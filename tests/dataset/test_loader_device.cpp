@@ -43,7 +43,7 @@ std::vector<Batch> batches(BatchLoader& loader, int epochs) {
   return out;
 }
 
-void expect_same(const std::vector<Batch>& a, const std::vector<Batch>& b) {
+void expect_same_batches(const std::vector<Batch>& a, const std::vector<Batch>& b) {
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) {
     EXPECT_TRUE(torch::equal(a[i].x, b[i].x)) << "batch " << i;
@@ -60,8 +60,8 @@ TEST(LoaderOnDevice, GpuResidentDataGivesTheCpuBatchesBitForBit) {
   BatchLoader on_gpu({data.inputs.cuda(), data.targets.cuda()}, augmenting());
   BatchLoader pinned(data, augmenting(/*pin=*/true));
   const auto expected = batches(on_cpu, 2);
-  expect_same(expected, batches(on_gpu, 2));
-  expect_same(expected, batches(pinned, 2));
+  expect_same_batches(expected, batches(on_gpu, 2));
+  expect_same_batches(expected, batches(pinned, 2));
   Batch batch;
   pinned.start_epoch();
   ASSERT_TRUE(pinned.next(batch));

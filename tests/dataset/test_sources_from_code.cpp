@@ -19,7 +19,7 @@ namespace mt = modlr::testing;
 namespace {
 
 // Loads both and compares their first examples of every split, and their declared shapes.
-void expect_same(modlr::Dataset& from_config, modlr::Dataset& from_code, const std::string& what) {
+void expect_same_data(modlr::Dataset& from_config, modlr::Dataset& from_code, const std::string& what) {
   const auto declared = from_config.example_shape(), declared_by_code = from_code.example_shape();
   ASSERT_EQ(declared.has_value(), declared_by_code.has_value()) << what;
   if (declared) {
@@ -53,7 +53,7 @@ TEST(SourcesFromCode, TextLinesAndTextFolder) {
   lines.test_path = dir.file("test.csv");
   lines.encoding.max_length = 6;
   modlr::Dataset code(modlr::make_text_lines_source(lines), "text_lines", {}, 4);
-  expect_same(config, code, "text_lines");
+  expect_same_data(config, code, "text_lines");
   lines.label = "text";
   EXPECT_EQ(mt::error_message([&] { modlr::make_text_lines_source(lines); }), "TextLinesOptions::label: names the text column 'text' too");
 
@@ -69,7 +69,7 @@ TEST(SourcesFromCode, TextLinesAndTextFolder) {
   folder.train_path = dir.file("train");
   folder.test_path = dir.file("test");
   modlr::Dataset folder_code(modlr::make_text_folder_source(folder), "text_folder", {}, 4);
-  expect_same(folder_config, folder_code, "text_folder");
+  expect_same_data(folder_config, folder_code, "text_folder");
   std::filesystem::create_directories(dir.file("empty"));
   folder.test_path = dir.file("empty");
   modlr::Dataset missing(modlr::make_text_folder_source(folder), "text_folder", {}, 4);
@@ -98,7 +98,7 @@ TEST(SourcesFromCode, ImageFolder) {
   options.channels = 1;
   options.size = {4, 5};
   modlr::Dataset code(modlr::make_image_folder_source(options), "image_folder", {}, 4);
-  expect_same(config, code, "image_folder");
+  expect_same_data(config, code, "image_folder");
   options.channels = 2;
   EXPECT_EQ(mt::error_message([&] { modlr::make_image_folder_source(options); }), "ImageFolderOptions::channels: must be 1 (gray) or 3 (RGB)");
 }
@@ -116,7 +116,7 @@ TEST(SourcesFromCode, TimeSeriesAndCsv) {
   options.window = 5;
   modlr::Dataset code(modlr::make_timeseries_source(options), "timeseries_csv", {}, 4);
   EXPECT_EQ(code.example_shape()->dims, (std::vector<int64_t>{10}));  // window x columns, flat
-  expect_same(config, code, "timeseries_csv");
+  expect_same_data(config, code, "timeseries_csv");
   options.label = "temp";
   EXPECT_EQ(mt::error_message([&] { modlr::make_timeseries_source(options); }), "TimeSeriesOptions::label: only for task: classify");
 
@@ -128,7 +128,7 @@ TEST(SourcesFromCode, TimeSeriesAndCsv) {
   csv.categorical = {"kind"};
   csv.missing = "median";
   modlr::Dataset csv_code(modlr::make_csv_source(csv), "csv", {}, 4);
-  expect_same(csv_config, csv_code, "csv");
+  expect_same_data(csv_config, csv_code, "csv");
   csv.features = {"a", "y"};
   EXPECT_EQ(mt::error_message([&] { modlr::make_csv_source(csv); }), "CsvOptions::features: lists the target 'y'");
 }

@@ -22,7 +22,7 @@ void write(const std::string& path, const std::string& text) {
   mt::write_text(path, text);
 }
 
-std::vector<int64_t> row(const torch::Tensor& inputs, int64_t i) {
+std::vector<int64_t> token_row(const torch::Tensor& inputs, int64_t i) {
   const auto r = inputs[i].contiguous();
   return {r.data_ptr<int64_t>(), r.data_ptr<int64_t>() + r.numel()};
 }
@@ -58,9 +58,9 @@ TEST_F(TextSources, FoldersAndLinesEncodeTheSameTexts) {
     const auto dataset = load(text);
     EXPECT_EQ(dataset.class_names(), (std::vector<std::string>{"neg", "pos"}));
     const auto& train = dataset.data(Split::train);
-    EXPECT_EQ(row(train.inputs, 0), (std::vector<int64_t>{3, 2, 0, 0}));  // bad movie
-    EXPECT_EQ(row(train.inputs, 1), (std::vector<int64_t>{4, 2, 5, 0}));  // good movie great
-    EXPECT_EQ(row(dataset.data(Split::test).inputs, 0), (std::vector<int64_t>{4, 1, 0, 0}));  // good <unk>
+    EXPECT_EQ(token_row(train.inputs, 0), (std::vector<int64_t>{3, 2, 0, 0}));  // bad movie
+    EXPECT_EQ(token_row(train.inputs, 1), (std::vector<int64_t>{4, 2, 5, 0}));  // good movie great
+    EXPECT_EQ(token_row(dataset.data(Split::test).inputs, 0), (std::vector<int64_t>{4, 1, 0, 0}));  // good <unk>
     EXPECT_EQ(dataset.data(Split::test).targets[0].item<int64_t>(), 1);
     ASSERT_EQ(dataset.files().size(), 2u);  // both trees (or files), fingerprinted
     EXPECT_EQ(dataset.files()[0].sha256.size(), 64u);

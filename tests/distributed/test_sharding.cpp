@@ -3,24 +3,15 @@
 
 #include "modlr/dataset/loader.h"
 #include "modlr/metrics/suite.h"
+#include "dataset/numbered_rows.h"
 
 namespace {
 
 using modlr::Batch;
 using modlr::BatchLoader;
 using modlr::LoaderOptions;
-
-modlr::TensorData numbered(int64_t n) {
-  return {torch::arange(n, torch::kFloat32).view({n, 1}), torch::arange(n, torch::kInt64)};
-}
-
-std::vector<std::vector<int64_t>> epoch_rows(BatchLoader& loader) {
-  std::vector<std::vector<int64_t>> out;
-  loader.start_epoch();
-  Batch batch;
-  while (loader.next(batch)) out.emplace_back(batch.y.data_ptr<int64_t>(), batch.y.data_ptr<int64_t>() + batch.y.numel());
-  return out;
-}
+using modlr::testing::epoch_rows;
+using modlr::testing::numbered;
 
 LoaderOptions sharded(int64_t batch, int64_t rank, int64_t ranks, bool drop_last) {
   LoaderOptions o;

@@ -16,13 +16,13 @@ namespace mt = modlr::testing;
 
 namespace {
 
-struct Case {
+struct ExportCase {
   std::string yaml;
   std::vector<std::string> ops;
 };
 
-const std::vector<Case>& cases() {
-  static const std::vector<Case> all = {
+const std::vector<ExportCase>& cases() {
+  static const std::vector<ExportCase> all = {
       {"name: mlp\nsizes: [784, 64, 10]", {"Flatten", "Gemm", "Relu", "Gemm"}},
       {"name: mlp\nsizes: [784, 32, 16, 10]\nactivation: tanh\ndropout: 0.5",
        {"Flatten", "Gemm", "Tanh", "Identity", "Gemm", "Tanh", "Identity", "Gemm"}},
@@ -36,7 +36,7 @@ const std::vector<Case>& cases() {
   return all;
 }
 
-std::shared_ptr<modlr::Model> build(const std::string& yaml) {
+std::shared_ptr<modlr::Model> seeded_model(const std::string& yaml) {
   torch::manual_seed(5);
   return modlr::build_model(modlr::Config::parse(yaml, "m"));
 }
@@ -55,7 +55,7 @@ class WithElu : public modlr::SequentialModel {
 TEST(OnnxExport, EveryModelKindPassesTheCheckerWithADynamicBatch) {
   for (const auto& c : cases()) {
     SCOPED_TRACE(c.yaml);
-    auto model = build(c.yaml);
+    auto model = seeded_model(c.yaml);
     const auto bytes = modlr::export_onnx(*model, {1, 28, 28});
     mt::expect_onnx_valid(bytes);
     const auto proto = mt::read_onnx(bytes);
@@ -90,7 +90,7 @@ TEST(OnnxExport, OnnxRuntimeReproducesModlrOutputs) {
   mt::TempDir dir;
   for (const auto& c : cases()) {
     SCOPED_TRACE(c.yaml);
-    auto model = build(c.yaml);
+    auto model = seeded_model(c.yaml);
     modlr::write_onnx(*model, {1, 28, 28}, dir.file("m.onnx"));
     torch::manual_seed(9);
     const auto input = torch::randn({37, 1, 28, 28});
@@ -157,6 +157,6 @@ TEST(OnnxExport, InexpressibleOptionsAndNonSequentialModelsAreRefused) {
     torch::Tensor forward(torch::Tensor x) override { return x; }
   } plain;
   EXPECT_THROW(modlr::export_onnx(plain, {4}), modlr::Error);
-  auto mlp = build("name: mlp\nsizes: [784, 10]");
+  auto mlp = seeded_model("name: mlp\nsizes: [784, 10]");
   EXPECT_THROW(modlr::export_onnx(*mlp, {3, 5}), modlr::Error);  // wrong input shape
 }

@@ -28,7 +28,7 @@ std::shared_ptr<modlr::Model> trained_stats(const std::string& yaml) {
   return model;
 }
 
-mt::OnnxModelView exported(modlr::Model& model) {
+mt::OnnxModelView exported_cifar(modlr::Model& model) {
   const auto bytes = modlr::export_onnx(model, {3, 32, 32});
   mt::expect_onnx_valid(bytes);
   return mt::read_onnx(bytes);
@@ -37,12 +37,12 @@ mt::OnnxModelView exported(modlr::Model& model) {
 }  // namespace
 
 TEST(OnnxExportCifar, BothModelsPassTheCheckerWithTheirLayers) {
-  const auto cnn = exported(*trained_stats("name: cnn_cifar"));
+  const auto cnn = exported_cifar(*trained_stats("name: cnn_cifar"));
   EXPECT_EQ(cnn.op_types(), (std::vector<std::string>{"Conv", "Relu", "MaxPool", "Conv", "Relu", "MaxPool", "Conv",
                                                      "Relu", "MaxPool", "Flatten", "Gemm", "Relu", "Identity",
                                                      "Gemm"}));
   auto vgg_model = trained_stats("name: vgg16");
-  const auto vgg = exported(*vgg_model);
+  const auto vgg = exported_cifar(*vgg_model);
   const auto ops = vgg.op_types();
   EXPECT_EQ(std::count(ops.begin(), ops.end(), "BatchNormalization"), 13);
   EXPECT_EQ(std::vector<std::string>(ops.begin(), ops.begin() + 4),

@@ -17,7 +17,7 @@ namespace mt = modlr::testing;
 
 namespace {
 
-std::shared_ptr<modlr::Model> build(const std::string& yaml) {
+std::shared_ptr<modlr::Model> model_with_moved_statistics(const std::string& yaml) {
   torch::manual_seed(5);
   auto model = modlr::build_model(modlr::Config::parse(yaml, "m"));
   // Move the batch-norm running statistics away from (0, 1) so the export must carry them.
@@ -30,7 +30,7 @@ std::shared_ptr<modlr::Model> build(const std::string& yaml) {
   return model;
 }
 
-mt::OnnxModelView exported(modlr::Model& model, const std::vector<int64_t>& shape) {
+mt::OnnxModelView exported_gan(modlr::Model& model, const std::vector<int64_t>& shape) {
   const auto bytes = modlr::export_onnx(model, shape);
   mt::expect_onnx_valid(bytes);
   return mt::read_onnx(bytes);
@@ -39,8 +39,8 @@ mt::OnnxModelView exported(modlr::Model& model, const std::vector<int64_t>& shap
 }  // namespace
 
 TEST(OnnxGan, GeneratorTakesNoiseAndReturnsImages) {
-  auto generator = build("name: dcgan_generator\nlatent_size: 10\nfeatures: 8");
-  const auto proto = exported(*generator, generator->input_shape());
+  auto generator = model_with_moved_statistics("name: dcgan_generator\nlatent_size: 10\nfeatures: 8");
+  const auto proto = exported_gan(*generator, generator->input_shape());
   EXPECT_EQ(proto.op_types(), (std::vector<std::string>{"Reshape", "ConvTranspose", "BatchNormalization", "Relu",
                                                        "ConvTranspose", "BatchNormalization", "Relu",
                                                        "ConvTranspose", "Tanh"}));
@@ -57,8 +57,8 @@ TEST(OnnxGan, GeneratorTakesNoiseAndReturnsImages) {
 }
 
 TEST(OnnxGan, DiscriminatorWithLeakyReluBatchNormAndDropout) {
-  auto discriminator = build("name: dcgan_discriminator\nfeatures: 8\ndropout: 0.3");
-  const auto proto = exported(*discriminator, {1, 28, 28});
+  auto discriminator = model_with_moved_statistics("name: dcgan_discriminator\nfeatures: 8\ndropout: 0.3");
+  const auto proto = exported_gan(*discriminator, {1, 28, 28});
   EXPECT_EQ(proto.op_types(), (std::vector<std::string>{"Conv", "LeakyRelu", "Identity", "Conv", "BatchNormalization",
                                                        "LeakyRelu", "Identity", "Flatten", "Gemm"}));
   EXPECT_FLOAT_EQ(proto.nodes.at(1).attributes.at(0).f, 0.2f);
@@ -70,7 +70,7 @@ TEST(OnnxGan, OnnxRuntimeReproducesBothModels) {
   for (const std::string yaml : {"name: dcgan_generator\nlatent_size: 10\nfeatures: 8",
                                  "name: dcgan_discriminator\nfeatures: 8"}) {
     SCOPED_TRACE(yaml);
-    auto model = build(yaml);
+    auto model = model_with_moved_statistics(yaml);
     const bool generator = !model->input_shape().empty();
     modlr::write_onnx(*model, generator ? model->input_shape() : std::vector<int64_t>{1, 28, 28}, dir.file("m.onnx"));
     torch::manual_seed(9);

@@ -11,7 +11,7 @@
 
 namespace {
 
-struct Case {
+struct ConvCase {
   int64_t images, in, out, height, width, kernel, padding;
   bool bias;
 };
@@ -22,7 +22,7 @@ double relative_error(const torch::Tensor& a, const torch::Tensor& b) {
   return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>() / scale;
 }
 
-class DirectConv2dTest : public ::testing::TestWithParam<Case> {
+class DirectConv2dTest : public ::testing::TestWithParam<ConvCase> {
  protected:
   void SetUp() override {
     if (!modlr::direct_conv2d_supported(torch::zeros({1, 1, 5, 5}), torch::zeros({1, 1, 5, 5}), 0))
@@ -68,13 +68,13 @@ TEST_P(DirectConv2dTest, MatchesLibtorchForwardAndGradients) {
 // kernel takes the per-pixel loop).
 INSTANTIATE_TEST_SUITE_P(
     Shapes, DirectConv2dTest,
-    ::testing::Values(Case{3, 1, 6, 28, 28, 5, 2, true}, Case{2, 6, 16, 14, 14, 5, 0, true},
-                      Case{2, 1, 4, 28, 28, 5, 0, true}, Case{2, 4, 12, 12, 12, 5, 0, true},
-                      Case{2, 3, 5, 9, 41, 5, 4, false}, Case{1, 2, 7, 6, 5, 5, 1, true},
-                      Case{2, 3, 9, 17, 33, 3, 1, true}, Case{1, 5, 3, 8, 8, 3, 0, false},
-                      Case{1, 1, 1, 3, 3, 3, 2, true}, Case{3, 6, 4, 7, 3, 3, 1, true},
-                      Case{9, 2, 3, 4, 2, 3, 1, false}, Case{17, 6, 2, 9, 10, 5, 0, true},
-                      Case{2, 6, 5, 11, 11, 5, 0, true}));
+    ::testing::Values(ConvCase{3, 1, 6, 28, 28, 5, 2, true}, ConvCase{2, 6, 16, 14, 14, 5, 0, true},
+                      ConvCase{2, 1, 4, 28, 28, 5, 0, true}, ConvCase{2, 4, 12, 12, 12, 5, 0, true},
+                      ConvCase{2, 3, 5, 9, 41, 5, 4, false}, ConvCase{1, 2, 7, 6, 5, 5, 1, true},
+                      ConvCase{2, 3, 9, 17, 33, 3, 1, true}, ConvCase{1, 5, 3, 8, 8, 3, 0, false},
+                      ConvCase{1, 1, 1, 3, 3, 3, 2, true}, ConvCase{3, 6, 4, 7, 3, 3, 1, true},
+                      ConvCase{9, 2, 3, 4, 2, 3, 1, false}, ConvCase{17, 6, 2, 9, 10, 5, 0, true},
+                      ConvCase{2, 6, 5, 11, 11, 5, 0, true}));
 
 TEST_F(DirectConv2dTest, FiniteDifferenceGradientCheck) {
   // L = sum(conv(x, w) * R) is bilinear in (x, w), so central differences are exact up to

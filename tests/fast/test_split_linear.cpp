@@ -7,14 +7,14 @@
 
 namespace {
 
-struct Case {
+struct LinearCase {
   int64_t rows, in, out;
   bool bias;
 };
 
 // Test names show the shape ("64x400->120, bias"), not the struct's raw bytes (which
 // include padding, different from build to build).
-void PrintTo(const Case& c, std::ostream* out) {
+void PrintTo(const LinearCase& c, std::ostream* out) {
   *out << c.rows << "x" << c.in << "->" << c.out << (c.bias ? ", bias" : ", no bias");
 }
 
@@ -22,7 +22,7 @@ double max_difference(const torch::Tensor& a, const torch::Tensor& b) {
   return (a - b).abs().max().item<double>();
 }
 
-class SplitLinearTest : public ::testing::TestWithParam<Case> {
+class SplitLinearTest : public ::testing::TestWithParam<LinearCase> {
  protected:
   void TearDown() override { torch::set_num_threads(1); }
 };
@@ -55,9 +55,9 @@ TEST_P(SplitLinearTest, MatchesTorchLinearAndItsGradients) {
 
 // LeNet-5's and the MLP's layers, a single row (one half empty), odd sizes, no bias.
 INSTANTIATE_TEST_SUITE_P(Shapes, SplitLinearTest,
-                         ::testing::Values(Case{64, 400, 120, true}, Case{32, 784, 64, true},
-                                           Case{1, 8, 3, true}, Case{17, 33, 5, false},
-                                           Case{64, 84, 10, true}));
+                         ::testing::Values(LinearCase{64, 400, 120, true}, LinearCase{32, 784, 64, true},
+                                           LinearCase{1, 8, 3, true}, LinearCase{17, 33, 5, false},
+                                           LinearCase{64, 84, 10, true}));
 
 TEST_F(SplitLinearTest, BitwiseSameForAnyThreadCount) {
   torch::manual_seed(4);

@@ -8,6 +8,7 @@
 #include "test_support.h"
 
 namespace mt = modlr::testing;
+using modlr::testing::error_message;
 using modlr::formats::parse_cifar10;
 using modlr::formats::read_cifar10;
 
@@ -21,15 +22,6 @@ std::vector<uint8_t> two_records() {
   const auto second = mt::cifar_record(9, [](int c, int, int) { return static_cast<uint8_t>(200 + c); });
   bytes.insert(bytes.end(), second.begin(), second.end());
   return bytes;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const modlr::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace
@@ -61,40 +53,40 @@ TEST(Cifar10Format, GzippedAndRawFilesReadAlike) {
 TEST(Cifar10Format, EmptyFileIsNamed) {
   mt::TempDir dir;
   mt::write_bytes(dir.file("empty.bin"), {}, false);
-  const auto message = error_of([&] { read_cifar10(dir.file("empty.bin")); });
+  const auto message = error_message([&] { read_cifar10(dir.file("empty.bin")); });
   EXPECT_NE(message.find(dir.file("empty.bin") + ": empty CIFAR-10 file"), std::string::npos) << message;
 }
 
 TEST(Cifar10Format, SizeNotAMultipleOfTheRecordNamesFileAndSize) {
   auto bytes = two_records();
   bytes.pop_back();  // 6145 bytes: 1 whole record and 3072 bytes
-  const auto message = error_of([&] { parse_cifar10(bytes, "cut.bin"); });
+  const auto message = error_message([&] { parse_cifar10(bytes, "cut.bin"); });
   EXPECT_NE(message.find("cut.bin: size 6145 bytes is not a multiple of the 3073-byte CIFAR-10 record"),
             std::string::npos)
       << message;
   EXPECT_NE(message.find("1 whole records and 3072 bytes left over"), std::string::npos) << message;
   bytes.push_back(0);
   bytes.push_back(0);  // one byte too many
-  EXPECT_NE(error_of([&] { parse_cifar10(bytes, "long.bin"); }).find("size 6147 bytes"), std::string::npos);
+  EXPECT_NE(error_message([&] { parse_cifar10(bytes, "long.bin"); }).find("size 6147 bytes"), std::string::npos);
 }
 
 TEST(Cifar10Format, LabelAboveNineNamesTheRecord) {
   auto bytes = two_records();
   bytes[3073] = 10;
-  const auto message = error_of([&] { parse_cifar10(bytes, "labels.bin"); });
+  const auto message = error_message([&] { parse_cifar10(bytes, "labels.bin"); });
   EXPECT_NE(message.find("labels.bin: record 1 has label 10, expected 0..9"), std::string::npos) << message;
   bytes[3073] = 255;
-  EXPECT_NE(error_of([&] { parse_cifar10(bytes, "x"); }).find("label 255"), std::string::npos);
+  EXPECT_NE(error_message([&] { parse_cifar10(bytes, "x"); }).find("label 255"), std::string::npos);
 }
 
 TEST(Cifar10Format, MissingAndCorruptFilesAreNamed) {
   mt::TempDir dir;
-  EXPECT_NE(error_of([&] { read_cifar10(dir.file("absent.bin")); }).find(dir.file("absent.bin")),
+  EXPECT_NE(error_message([&] { read_cifar10(dir.file("absent.bin")); }).find(dir.file("absent.bin")),
             std::string::npos);
   auto gz = two_records();
   mt::write_bytes(dir.file("t.bin.gz"), gz, true);
   const auto whole = mt::read_text(dir.file("t.bin.gz"));
   mt::write_text(dir.file("t.bin.gz"), whole.substr(0, whole.size() / 2));
-  const auto message = error_of([&] { read_cifar10(dir.file("t.bin.gz")); });
+  const auto message = error_message([&] { read_cifar10(dir.file("t.bin.gz")); });
   EXPECT_NE(message.find(dir.file("t.bin.gz")), std::string::npos) << message;
 }

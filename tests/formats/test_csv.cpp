@@ -15,7 +15,7 @@ namespace {
 using Rows = std::vector<std::vector<std::string>>;
 
 // The one-line error parse_csv gives for `text`, or "" when it parses.
-std::string error_of(const std::string& text) {
+std::string csv_error(const std::string& text) {
   try {
     parse_csv(text, "t.csv");
   } catch (const modlr::Error& e) {
@@ -67,15 +67,15 @@ TEST(Csv, HeaderOnlyParsesWithNoRows) {
 }
 
 TEST(Csv, ErrorsNameSourceAndLine) {
-  EXPECT_EQ(error_of(""), "t.csv: empty file (no header row)");
-  EXPECT_EQ(error_of("\n\r\n"), "t.csv: empty file (no header row)");
-  EXPECT_EQ(error_of("a,b,a\n"), "t.csv: line 1: column name 'a' appears twice in the header (columns 1 and 3)");
-  EXPECT_EQ(error_of("a,b\n1,2\n3\n"), "t.csv: line 3: 1 fields, but the header has 2 columns");
-  EXPECT_EQ(error_of("a,b\n1,2,3\n"), "t.csv: line 2: 3 fields, but the header has 2 columns");
-  EXPECT_EQ(error_of("a,b\n1,\"2\n\n3\n"), "t.csv: line 2: quoted field never closed (a '\"' is missing)");
-  EXPECT_EQ(error_of("a,b\n\"1\"x,2\n"),
+  EXPECT_EQ(csv_error(""), "t.csv: empty file (no header row)");
+  EXPECT_EQ(csv_error("\n\r\n"), "t.csv: empty file (no header row)");
+  EXPECT_EQ(csv_error("a,b,a\n"), "t.csv: line 1: column name 'a' appears twice in the header (columns 1 and 3)");
+  EXPECT_EQ(csv_error("a,b\n1,2\n3\n"), "t.csv: line 3: 1 fields, but the header has 2 columns");
+  EXPECT_EQ(csv_error("a,b\n1,2,3\n"), "t.csv: line 2: 3 fields, but the header has 2 columns");
+  EXPECT_EQ(csv_error("a,b\n1,\"2\n\n3\n"), "t.csv: line 2: quoted field never closed (a '\"' is missing)");
+  EXPECT_EQ(csv_error("a,b\n\"1\"x,2\n"),
             "t.csv: line 2: character 'x' after a closing quote (expected ',' or the line end)");
-  EXPECT_EQ(error_of("a,b\r1,2\n"),
+  EXPECT_EQ(csv_error("a,b\r1,2\n"),
             "t.csv: line 1: carriage return without a line feed (only LF and CRLF line ends are read)");
 }
 

@@ -21,7 +21,7 @@ using modlr::formats::write_file_atomic;
 
 namespace {
 
-std::vector<uint8_t> pattern(size_t n) {
+std::vector<uint8_t> byte_pattern(size_t n) {
   std::vector<uint8_t> v(n);
   uint32_t x = 12345;
   for (size_t i = 0; i < n; ++i) {
@@ -80,19 +80,19 @@ class FileBytesTest : public ::testing::Test {
 };
 
 TEST_F(FileBytesTest, ReadsRawFile) {
-  auto data = pattern(100000);
+  auto data = byte_pattern(100000);
   EXPECT_EQ(read_file_bytes(write_raw("raw.bin", data)), data);
   EXPECT_TRUE(read_file_bytes(write_raw("empty.bin", {})).empty());
 }
 
 TEST_F(FileBytesTest, DecompressesGzip) {
-  auto data = pattern(300000);
+  auto data = byte_pattern(300000);
   EXPECT_EQ(read_file_bytes(write_raw("data.gz", gzip_bytes(data))), data);
   EXPECT_TRUE(read_file_bytes(write_raw("empty.gz", gzip_bytes({}))).empty());
 }
 
 TEST_F(FileBytesTest, DecompressesConcatenatedMembers) {
-  auto a = pattern(5000), b = pattern(7000);
+  auto a = byte_pattern(5000), b = byte_pattern(7000);
   auto gz = gzip_bytes(a), gzb = gzip_bytes(b);
   gz.insert(gz.end(), gzb.begin(), gzb.end());
   auto expected = a;
@@ -118,7 +118,7 @@ TEST_F(FileBytesTest, CorruptGzipGarbageAfterHeader) {
 }
 
 TEST_F(FileBytesTest, TruncatedGzipCutInHalf) {
-  auto gz = gzip_bytes(pattern(50000));
+  auto gz = gzip_bytes(byte_pattern(50000));
   gz.resize(gz.size() / 2);
   std::string p = write_raw("half.gz", gz);
   expect_error([&] { read_file_bytes(p); }, p, "truncated gzip");
@@ -127,14 +127,14 @@ TEST_F(FileBytesTest, TruncatedGzipCutInHalf) {
 }
 
 TEST_F(FileBytesTest, GzipCrcMismatch) {
-  auto gz = gzip_bytes(pattern(1000));
+  auto gz = gzip_bytes(byte_pattern(1000));
   gz[gz.size() - 8] ^= 0x01;  // first CRC32 byte of the trailer
   std::string p = write_raw("badcrc.gz", gz);
   expect_error([&] { read_file_bytes(p); }, p, "corrupt gzip");
 }
 
 TEST_F(FileBytesTest, GzipTrailingGarbage) {
-  auto gz = gzip_bytes(pattern(1000));
+  auto gz = gzip_bytes(byte_pattern(1000));
   gz.push_back('x');
   gz.push_back('y');
   std::string p = write_raw("tail.gz", gz);
@@ -221,7 +221,7 @@ TEST_F(FileBytesTest, GzipBombsEndAtTheLimitsNamingTheFileAndTheKey) {
   // The size bound, checked as the output grows (before the memory is spent).
   DecodeLimits small;
   small.max_bytes = 1 << 20;
-  const auto two_mib = write_raw("two.gz", gzip_bytes(pattern(2 << 20)));
+  const auto two_mib = write_raw("two.gz", gzip_bytes(byte_pattern(2 << 20)));
   expect_error([&] { read_file_bytes(two_mib, small); }, two_mib, "expands past 1 MiB (dataset.max_decompressed_mib");
   small.max_bytes = 2 << 20;
   EXPECT_EQ(read_file_bytes(two_mib, small).size(), size_t{2} << 20);  // exactly at the bound

@@ -21,7 +21,7 @@ mf::Image8 gradient(uint32_t width, uint32_t height, int channels) {
   return image;
 }
 
-std::string error_of(const std::string& bytes, int channels = 1) {
+std::string decode_error(const std::string& bytes, int channels = 1) {
   try {
     mf::decode_image(bytes, channels, "img");
   } catch (const modlr::Error& e) {
@@ -55,16 +55,16 @@ TEST(ImageDecode, ChannelsAreConverted) {
 
 TEST(ImageDecode, DamagedPngsAreOneLineErrors) {
   const auto png = mf::encode_png(gradient(8, 8, 1));
-  EXPECT_EQ(error_of("GIF89a......"), "img: not a PNG or JPEG file");
-  EXPECT_EQ(error_of(""), "img: not a PNG or JPEG file");
-  EXPECT_NE(error_of(png.substr(0, png.size() / 2)).find("img: corrupt PNG: "), std::string::npos);
+  EXPECT_EQ(decode_error("GIF89a......"), "img: not a PNG or JPEG file");
+  EXPECT_EQ(decode_error(""), "img: not a PNG or JPEG file");
+  EXPECT_NE(decode_error(png.substr(0, png.size() / 2)).find("img: corrupt PNG: "), std::string::npos);
   // A header claiming 100,000 x 100,000 pixels is refused before any pixel is decoded.
   std::string bomb = png;
   const unsigned char big[8] = {0, 1, 0x86, 0xa0, 0, 1, 0x86, 0xa0};
   bomb.replace(16, 8, reinterpret_cast<const char*>(big), 8);  // IHDR width and height
   const auto crc = crc32(0, reinterpret_cast<const Bytef*>(bomb.data() + 12), 17);  // "IHDR" + 13 data bytes
   for (int i = 0; i < 4; ++i) bomb[29 + i] = static_cast<char>((crc >> (24 - 8 * i)) & 0xff);
-  EXPECT_EQ(error_of(bomb), "img: 100000 x 100000 pixels is more than 67108864 (refused before decoding)");
+  EXPECT_EQ(decode_error(bomb), "img: 100000 x 100000 pixels is more than 67108864 (refused before decoding)");
 }
 
 TEST(ImageDecode, JpegsAgreeWithPillow) {
@@ -92,8 +92,8 @@ TEST(ImageDecode, JpegsAgreeWithPillow) {
       worst = std::max(worst, std::abs(decoded.pixels[i] - static_cast<int>(static_cast<uint8_t>(expected[i]))));
     EXPECT_LE(worst, 2) << reference;
   }
-  EXPECT_EQ(error_of(jpeg.substr(0, jpeg.size() - 40), 3), "img: corrupt JPEG: Premature end of JPEG file");
-  EXPECT_NE(error_of(jpeg.substr(0, 200), 3).find("img: corrupt JPEG: "), std::string::npos);
+  EXPECT_EQ(decode_error(jpeg.substr(0, jpeg.size() - 40), 3), "img: corrupt JPEG: Premature end of JPEG file");
+  EXPECT_NE(decode_error(jpeg.substr(0, 200), 3).find("img: corrupt JPEG: "), std::string::npos);
 }
 
 }  // namespace

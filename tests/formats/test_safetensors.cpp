@@ -26,7 +26,7 @@ mf::SafetensorsContent sample() {
   return content;
 }
 
-std::vector<uint8_t> bytes_of(const std::string& s) { return {s.begin(), s.end()}; }
+std::vector<uint8_t> raw_bytes(const std::string& s) { return {s.begin(), s.end()}; }
 
 // A file with the given header JSON (unpadded) followed by `data_size` zero bytes.
 std::vector<uint8_t> with_header(const std::string& json, size_t data_size) {
@@ -34,7 +34,7 @@ std::vector<uint8_t> with_header(const std::string& json, size_t data_size) {
   for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((uint64_t(json.size()) >> (8 * i)) & 0xff);
   out += json;
   out.append(data_size, '\0');
-  return bytes_of(out);
+  return raw_bytes(out);
 }
 
 // Expects parse_safetensors to throw a one-line error containing every piece of `parts`.
@@ -54,7 +54,7 @@ void expect_rejected(const std::vector<uint8_t>& bytes, const std::vector<std::s
 
 TEST(Safetensors, RoundTripKeepsNamesDtypesShapesBytesAndMetadata) {
   const auto encoded = mf::encode_safetensors(sample());
-  const auto decoded = mf::parse_safetensors(bytes_of(encoded), "mem");
+  const auto decoded = mf::parse_safetensors(raw_bytes(encoded), "mem");
   ASSERT_EQ(decoded.tensors.size(), 3u);
   EXPECT_EQ(decoded.metadata.at("format"), "pt");
   for (const auto& original : sample().tensors) {
@@ -94,7 +94,7 @@ TEST(Safetensors, WriterRefusesInconsistentTensors) {
 }
 
 TEST(Safetensors, RejectsTruncatedFiles) {
-  const auto good = bytes_of(mf::encode_safetensors(sample()));
+  const auto good = raw_bytes(mf::encode_safetensors(sample()));
   expect_rejected({good.begin(), good.begin() + 5}, {"truncated", "5 bytes"});
   expect_rejected({good.begin(), good.begin() + 40}, {"header length", "exceeds the file"});
   expect_rejected({good.begin(), good.end() - 3}, {"outside the data section"});
@@ -145,7 +145,7 @@ TEST(Safetensors, RejectsOffsetsOutsideOverlapsGapsAndByteCountMismatch) {
 TEST(Safetensors, AcceptsEmptyTensorsAndAnEmptyFile) {
   mf::SafetensorsContent content;
   content.tensors.push_back({"empty", "F32", {0, 3}, {}});
-  const auto decoded = mf::parse_safetensors(bytes_of(mf::encode_safetensors(content)), "mem");
+  const auto decoded = mf::parse_safetensors(raw_bytes(mf::encode_safetensors(content)), "mem");
   ASSERT_EQ(decoded.tensors.size(), 1u);
   EXPECT_EQ(decoded.tensors[0].shape, (std::vector<int64_t>{0, 3}));
   EXPECT_TRUE(mf::parse_safetensors(with_header("{}", 0), "mem").tensors.empty());

@@ -29,7 +29,7 @@ std::string hash_str(const std::string& s) {
   return h.hex_digest();
 }
 
-std::vector<uint8_t> bytes_of(const std::string& s) { return {s.begin(), s.end()}; }
+std::vector<uint8_t> sha_input(const std::string& s) { return {s.begin(), s.end()}; }
 
 class Sha256FileTest : public ::testing::Test {
  protected:
@@ -48,8 +48,8 @@ TEST(Sha256Test, KnownVectors) {
   EXPECT_EQ(hash_str("abc"), kAbc);
   EXPECT_EQ(hash_str(kAbc56), k56);
   EXPECT_EQ(sha256_hex({}), kEmpty);
-  EXPECT_EQ(sha256_hex(bytes_of("abc")), kAbc);
-  EXPECT_EQ(sha256_hex(bytes_of(kAbc56)), k56);
+  EXPECT_EQ(sha256_hex(sha_input("abc")), kAbc);
+  EXPECT_EQ(sha256_hex(sha_input(kAbc56)), k56);
 }
 
 TEST(Sha256Test, MillionA) {

@@ -23,7 +23,7 @@ std::string data_of(const std::string& archive, const TarMember& member) {
 }
 
 // The message of the modlr::Error parse() throws ("" if none).
-std::string error_of(const std::string& archive) {
+std::string tar_error(const std::string& archive) {
   try {
     parse(archive);
   } catch (const modlr::Error& e) {
@@ -102,17 +102,17 @@ TEST(Tar, Base256SizeAndSignedChecksum) {
 TEST(Tar, TruncatedArchivesNameTheMember) {
   const auto whole = mt::tar_file("dir/a.txt", std::string(1000, 'a')) +
                      mt::tar_file("dir/b.txt", "b") + mt::tar_end();
-  EXPECT_NE(error_of(whole.substr(0, 700))
+  EXPECT_NE(tar_error(whole.substr(0, 700))
                 .find("a.tar: truncated tar archive: member 'dir/a.txt' needs 1000 bytes"),
             std::string::npos)
-      << error_of(whole.substr(0, 700));
-  EXPECT_NE(error_of(whole.substr(0, 1536 + 100)).find("header at offset 1536 is cut off"),
+      << tar_error(whole.substr(0, 700));
+  EXPECT_NE(tar_error(whole.substr(0, 1536 + 100)).find("header at offset 1536 is cut off"),
             std::string::npos);
-  EXPECT_NE(error_of(whole.substr(0, 1536 + 1024)).find("without the end-of-archive block"),
+  EXPECT_NE(tar_error(whole.substr(0, 1536 + 1024)).find("without the end-of-archive block"),
             std::string::npos);
-  EXPECT_NE(error_of("").find("a.tar: truncated tar archive: it ends at offset 0"),
+  EXPECT_NE(tar_error("").find("a.tar: truncated tar archive: it ends at offset 0"),
             std::string::npos);
-  EXPECT_NE(error_of(mt::tar_long_name(std::string(150, 'x')) + mt::tar_end())
+  EXPECT_NE(tar_error(mt::tar_long_name(std::string(150, 'x')) + mt::tar_end())
                 .find("not followed by its member"),
             std::string::npos);
 }
@@ -120,18 +120,18 @@ TEST(Tar, TruncatedArchivesNameTheMember) {
 TEST(Tar, CorruptHeaders) {
   auto archive = mt::tar_file("dir/a.txt", "a") + mt::tar_file("dir/b.txt", "b") + mt::tar_end();
   archive[1024 + 4] ^= 0x01;  // 'b' -> 'c' in the second member's name: the sum is off by one
-  EXPECT_EQ(error_of(archive).rfind("a.tar: corrupt tar archive: header at offset 1024 (member "
+  EXPECT_EQ(tar_error(archive).rfind("a.tar: corrupt tar archive: header at offset 1024 (member "
                                     "'dir/c.txt'): checksum mismatch (stored ",
                                     0),
             0u)
-      << error_of(archive);
-  EXPECT_NE(error_of(mt::tar_header({"x", 0, '0', "notar", "", -1}) + mt::tar_end())
+      << tar_error(archive);
+  EXPECT_NE(tar_error(mt::tar_header({"x", 0, '0', "notar", "", -1}) + mt::tar_end())
                 .find("(member 'x'): no ustar magic"),
             std::string::npos);
   const auto garbage =
       std::string("garbage that is not a tar archive at all") + std::string(600, 'g');
-  EXPECT_NE(error_of(garbage).find("corrupt tar archive: header at offset 0"), std::string::npos);
-  EXPECT_NE(error_of(garbage).find("checksum field is not an octal number"), std::string::npos);
+  EXPECT_NE(tar_error(garbage).find("corrupt tar archive: header at offset 0"), std::string::npos);
+  EXPECT_NE(tar_error(garbage).find("checksum field is not an octal number"), std::string::npos);
 }
 
 TEST(Tar, NonNumericSizeAndBadPaxRecord) {
@@ -145,13 +145,13 @@ TEST(Tar, NonNumericSizeAndBadPaxRecord) {
   char field[9];
   std::snprintf(field, sizeof field, "%06llo", static_cast<unsigned long long>(sum));
   block.replace(148, 8, std::string(field, 6) + std::string("\0 ", 2));
-  EXPECT_NE(error_of(block + mt::tar_end()).find("(member 'x'): size field is not a number"),
+  EXPECT_NE(tar_error(block + mt::tar_end()).find("(member 'x'): size field is not a number"),
             std::string::npos);
 
   auto pax = mt::tar_pax_path("p/q");
   pax[512] = '9';  // the record length no longer matches
   EXPECT_NE(
-      error_of(pax + mt::tar_file("f", "") + mt::tar_end()).find("malformed pax record at byte 0"),
+      tar_error(pax + mt::tar_file("f", "") + mt::tar_end()).find("malformed pax record at byte 0"),
       std::string::npos);
 }
 

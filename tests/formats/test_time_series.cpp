@@ -23,7 +23,7 @@ bool parses(const std::string& cell) {
   return mf::parse_time(cell, value, unit);
 }
 
-std::string error_of(const std::string& csv, mf::GapPolicy gaps = mf::GapPolicy::error,
+std::string series_error(const std::string& csv, mf::GapPolicy gaps = mf::GapPolicy::error,
                      std::vector<std::string> columns = {"v"}) {
   try {
     mf::read_time_series(mf::parse_csv(csv, "s.csv"), "t", columns, gaps, "s.csv");
@@ -63,7 +63,7 @@ TEST(TimeSeriesFormat, EvenRowsReadAsTheyAre) {
 
 TEST(TimeSeriesFormat, GapsAreRefusedFilledOrIgnored) {
   const std::string csv = "t,v\n2001-01-01,1\n2001-01-02,2\n2001-01-05,8\n2001-01-06,9\n";
-  EXPECT_EQ(error_of(csv), "s.csv: line 4: a gap between '2001-01-02' and '2001-01-05': 3 days where rows are "
+  EXPECT_EQ(series_error(csv), "s.csv: line 4: a gap between '2001-01-02' and '2001-01-05': 3 days where rows are "
                            "1 day apart (gaps: fill interpolates the missing rows, ignore uses the rows as they are)");
   const auto filled = mf::read_time_series(mf::parse_csv(csv, "s.csv"), "t", {"v"}, mf::GapPolicy::fill, "s.csv");
   EXPECT_EQ(filled.values, (std::vector<double>{1, 2, 4, 6, 8, 9}));  // 2 + (8 - 2) * 1/3, * 2/3
@@ -74,29 +74,29 @@ TEST(TimeSeriesFormat, GapsAreRefusedFilledOrIgnored) {
   EXPECT_EQ(ignored.values, (std::vector<double>{1, 2, 8, 9}));
   EXPECT_EQ(ignored.gaps, 1);
   // More rows to invent than were read is no longer filling a gap.
-  EXPECT_NE(error_of("t,v\n0,1\n1,2\n9,3\n", mf::GapPolicy::fill).find("too long to fill"), std::string::npos);
+  EXPECT_NE(series_error("t,v\n0,1\n1,2\n9,3\n", mf::GapPolicy::fill).find("too long to fill"), std::string::npos);
   // Found by fuzz_timeseries: a gap of ~1e107 steps once overflowed the count of rows to fill.
-  EXPECT_NE(error_of("t,v\n1.5,1\n10,2\n" + std::string(110, '2') + ".,0\n", mf::GapPolicy::fill).find("too long to fill"),
+  EXPECT_NE(series_error("t,v\n1.5,1\n10,2\n" + std::string(110, '2') + ".,0\n", mf::GapPolicy::fill).find("too long to fill"),
             std::string::npos);
-  EXPECT_NE(error_of("t,v\n-1e308,1\n1e308,2\n", mf::GapPolicy::ignore).find("too far from the previous row"),
+  EXPECT_NE(series_error("t,v\n-1e308,1\n1e308,2\n", mf::GapPolicy::ignore).find("too far from the previous row"),
             std::string::npos);
 }
 
 TEST(TimeSeriesFormat, BadSeriesAreOneLineNamingTheLine) {
-  EXPECT_EQ(error_of("t,v\n2001-01-02,1\n2001-01-01,2\n"),
+  EXPECT_EQ(series_error("t,v\n2001-01-02,1\n2001-01-01,2\n"),
             "s.csv: line 3: time '2001-01-01' is not after the previous row's '2001-01-02' (rows must be in time "
             "order, each time once)");
-  EXPECT_NE(error_of("t,v\n1,1\n1,2\n").find("line 3: time '1' is not after"), std::string::npos);
-  EXPECT_EQ(error_of("t,v\n2001-01,1\n2001-01-02,2\n"),
+  EXPECT_NE(series_error("t,v\n1,1\n1,2\n").find("line 3: time '1' is not after"), std::string::npos);
+  EXPECT_EQ(series_error("t,v\n2001-01,1\n2001-01-02,2\n"),
             "s.csv: line 3, column 't': '2001-01-02' is a day but the first row's time is a month");
-  EXPECT_EQ(error_of("t,v\n0,1\n2,2\n5,3\n"),
+  EXPECT_EQ(series_error("t,v\n0,1\n2,2\n5,3\n"),
             "s.csv: line 4: the time between '2' and '5' is no whole number of steps of 2 (the smallest "
             "difference between rows)");
-  EXPECT_EQ(error_of("t,v\n2001-01,1\n2001-02,\n"), "s.csv: line 3, column 'v': empty cell (a missing value)");
-  EXPECT_EQ(error_of("t,v\n2001-01,1\n2001-02,x\n"), "s.csv: line 3, column 'v': not a number: 'x'");
-  EXPECT_NE(error_of("t,v\nsoon,1\n0,2\n").find("line 2, column 't': not a time"), std::string::npos);
-  EXPECT_NE(error_of("t,v\n0,1\n").find("at least 2 rows, the file has 1"), std::string::npos);
-  EXPECT_NE(error_of("t,v\n0,1\n1,2\n", mf::GapPolicy::error, {"w"}).find("no column 'w'"), std::string::npos);
+  EXPECT_EQ(series_error("t,v\n2001-01,1\n2001-02,\n"), "s.csv: line 3, column 'v': empty cell (a missing value)");
+  EXPECT_EQ(series_error("t,v\n2001-01,1\n2001-02,x\n"), "s.csv: line 3, column 'v': not a number: 'x'");
+  EXPECT_NE(series_error("t,v\nsoon,1\n0,2\n").find("line 2, column 't': not a time"), std::string::npos);
+  EXPECT_NE(series_error("t,v\n0,1\n").find("at least 2 rows, the file has 1"), std::string::npos);
+  EXPECT_NE(series_error("t,v\n0,1\n1,2\n", mf::GapPolicy::error, {"w"}).find("no column 'w'"), std::string::npos);
 }
 
 }  // namespace

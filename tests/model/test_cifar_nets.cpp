@@ -4,20 +4,14 @@
 
 #include "modlr/core/error.h"
 #include "modlr/model/model.h"
+#include "test_support.h"
+
+using modlr::testing::count_parameters;
+using modlr::testing::model_from_yaml;
 
 namespace {
 
-std::shared_ptr<modlr::Model> build(const std::string& yaml) {
-  return modlr::build_model(modlr::Config::parse(yaml, "model.yaml"));
-}
-
-int64_t count_parameters(const modlr::Model& model) {
-  int64_t total = 0;
-  for (const auto& p : model.parameters()) total += p.numel();
-  return total;
-}
-
-std::vector<std::string> names(const torch::OrderedDict<std::string, torch::Tensor>& items) {
+std::vector<std::string> dict_names(const torch::OrderedDict<std::string, torch::Tensor>& items) {
   std::vector<std::string> out;
   for (const auto& item : items) out.push_back(item.key());
   return out;
@@ -51,28 +45,28 @@ TEST(CifarNets, ShapesAndParameterCounts) {
   const auto x = torch::zeros({2, 3, 32, 32});
   for (const auto& [yaml, params] : std::vector<std::pair<std::string, int64_t>>{
            {"name: cnn_cifar", 620362}, {"name: vgg16", 14728266}}) {
-    auto model = build(yaml);
+    auto model = model_from_yaml(yaml);
     model->eval();
     EXPECT_EQ(model->forward(x).sizes(), (std::vector<int64_t>{2, 10})) << yaml;
     EXPECT_EQ(count_parameters(*model), params) << yaml;
   }
-  auto wide = build("name: cnn_cifar\ninput_size: 48\nclasses: 4\nin_channels: 1");
+  auto wide = model_from_yaml("name: cnn_cifar\ninput_size: 48\nclasses: 4\nin_channels: 1");
   EXPECT_EQ(wide->forward(torch::zeros({2, 1, 48, 48})).sizes(), (std::vector<int64_t>{2, 4}));
 }
 
 TEST(CifarNets, StateDictNamesMatchTheTwinsSequential) {
-  auto cnn = build("name: cnn_cifar");
-  EXPECT_EQ(names(cnn->named_parameters()),
+  auto cnn = model_from_yaml("name: cnn_cifar");
+  EXPECT_EQ(dict_names(cnn->named_parameters()),
             (std::vector<std::string>{"conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "conv3.weight",
                                       "conv3.bias", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"}));
-  auto vgg = build("name: vgg16");
-  const auto parameters = names(vgg->named_parameters());
+  auto vgg = model_from_yaml("name: vgg16");
+  const auto parameters = dict_names(vgg->named_parameters());
   ASSERT_EQ(parameters.size(), 13u * 4 + 2);
   EXPECT_EQ(std::vector<std::string>(parameters.begin(), parameters.begin() + 4),
             (std::vector<std::string>{"conv1_1.weight", "conv1_1.bias", "bn1_1.weight", "bn1_1.bias"}));
   EXPECT_EQ(parameters[13 * 4 - 4], "conv5_3.weight");
   EXPECT_EQ(parameters.back(), "fc.bias");
-  const auto buffers = names(vgg->named_buffers());
+  const auto buffers = dict_names(vgg->named_buffers());
   ASSERT_EQ(buffers.size(), 13u * 3);
   EXPECT_EQ(std::vector<std::string>(buffers.begin(), buffers.begin() + 3),
             (std::vector<std::string>{"bn1_1.running_mean", "bn1_1.running_var", "bn1_1.num_batches_tracked"}));
@@ -81,7 +75,7 @@ TEST(CifarNets, StateDictNamesMatchTheTwinsSequential) {
 TEST(CifarNets, LayersInOrderAndDropoutOnlyWhenAsked) {
   auto layer_names = [](const std::string& yaml) {
     std::vector<std::string> out;
-    auto model = build(yaml);
+    auto model = model_from_yaml(yaml);
     model->eval();
     model->forward_observed(torch::zeros({1, 3, 32, 32}),
                             [&](const std::string& name, const std::string&, const torch::nn::Module&,
@@ -104,7 +98,7 @@ TEST(CifarNets, LayersInOrderAndDropoutOnlyWhenAsked) {
 TEST(CifarNets, BadOptionsNameTheKey) {
   auto expect_error = [](const std::string& yaml, const std::string& needle) {
     try {
-      build(yaml);
+      model_from_yaml(yaml);
       FAIL() << yaml;
     } catch (const modlr::Error& e) {
       EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
@@ -118,7 +112,7 @@ TEST(CifarNets, BadOptionsNameTheKey) {
 
 TEST(CifarNets, CnnOverfitsOneBatch) {
   torch::manual_seed(1);
-  auto model = build("name: cnn_cifar\ndropout: 0");
+  auto model = model_from_yaml("name: cnn_cifar\ndropout: 0");
   const auto [first, last] = overfit(*model, 32, 60, 2e-3);
   EXPECT_GT(first, 2.0);  // about ln 10 at the start
   EXPECT_LT(last, 0.05 * first) << first << " -> " << last;
@@ -126,7 +120,7 @@ TEST(CifarNets, CnnOverfitsOneBatch) {
 
 TEST(CifarNets, Vgg16OverfitsATinyBatch) {
   torch::manual_seed(1);
-  auto model = build("name: vgg16\ndropout: 0");
+  auto model = model_from_yaml("name: vgg16\ndropout: 0");
   const auto [first, last] = overfit(*model, 8, 25, 1e-3);
   EXPECT_GT(first, 1.5);
   EXPECT_LT(last, 0.05 * first) << first << " -> " << last;

@@ -4,20 +4,13 @@
 
 #include "modlr/core/error.h"
 #include "modlr/model/dcgan.h"
+#include "test_support.h"
 
 using modlr::Config;
+using modlr::testing::count_parameters;
+using modlr::testing::model_from_yaml;
 
 namespace {
-
-std::shared_ptr<modlr::Model> build(const std::string& yaml) {
-  return modlr::build_model(Config::parse(yaml, "model.yaml"));
-}
-
-int64_t count_parameters(const modlr::Model& model) {
-  int64_t total = 0;
-  for (const auto& p : model.parameters()) total += p.numel();
-  return total;
-}
 
 std::vector<std::string> state_names(const modlr::Model& model) {
   std::vector<std::string> names;
@@ -34,8 +27,8 @@ std::vector<std::string> state_names(const modlr::Model& model) {
 //   discriminator: conv1 1*64*16 + 64 = 1088, conv2 64*128*16 = 131072, bn2 256,
 //                  fc 128*7*7 + 1 = 6273 -> 138689
 TEST(Dcgan, ShapesAndParameterCounts) {
-  auto generator = build("name: dcgan_generator");
-  auto discriminator = build("name: dcgan_discriminator");
+  auto generator = model_from_yaml("name: dcgan_generator");
+  auto discriminator = model_from_yaml("name: dcgan_discriminator");
   const auto images = generator->forward(torch::randn({3, 100}));
   EXPECT_EQ(images.sizes(), (std::vector<int64_t>{3, 1, 28, 28}));
   EXPECT_LE(images.abs().max().item<float>(), 1.0f);  // tanh
@@ -43,19 +36,19 @@ TEST(Dcgan, ShapesAndParameterCounts) {
   EXPECT_EQ(count_parameters(*generator), 759681);
   EXPECT_EQ(count_parameters(*discriminator), 138689);
   // Other sizes: 3-channel 32x32 with 8 features and a 16-d latent.
-  auto rgb = build("name: dcgan_generator\nlatent_size: 16\nfeatures: 8\nchannels: 3\nimage_size: 32");
+  auto rgb = model_from_yaml("name: dcgan_generator\nlatent_size: 16\nfeatures: 8\nchannels: 3\nimage_size: 32");
   EXPECT_EQ(rgb->forward(torch::randn({2, 16})).sizes(), (std::vector<int64_t>{2, 3, 32, 32}));
-  auto rgb_d = build("name: dcgan_discriminator\nfeatures: 8\nchannels: 3\nimage_size: 32\ndropout: 0.3");
+  auto rgb_d = model_from_yaml("name: dcgan_discriminator\nfeatures: 8\nchannels: 3\nimage_size: 32\ndropout: 0.3");
   EXPECT_EQ(rgb_d->forward(torch::randn({2, 3, 32, 32})).sizes(), (std::vector<int64_t>{2, 1}));
 }
 
 TEST(Dcgan, StateDictNamesMatchThePyTorchTwin) {
-  EXPECT_EQ(state_names(*build("name: dcgan_generator")),
+  EXPECT_EQ(state_names(*model_from_yaml("name: dcgan_generator")),
             (std::vector<std::string>{"deconv1.weight", "bn1.weight", "bn1.bias", "deconv2.weight", "bn2.weight",
                                       "bn2.bias", "deconv3.weight", "deconv3.bias", "bn1.running_mean",
                                       "bn1.running_var", "bn1.num_batches_tracked", "bn2.running_mean",
                                       "bn2.running_var", "bn2.num_batches_tracked"}));
-  auto names = state_names(*build("name: dcgan_discriminator\ndropout: 0.5"));
+  auto names = state_names(*model_from_yaml("name: dcgan_discriminator\ndropout: 0.5"));
   EXPECT_EQ(std::vector<std::string>(names.begin(), names.begin() + 6),
             (std::vector<std::string>{"conv1.weight", "conv1.bias", "conv2.weight", "bn2.weight", "bn2.bias",
                                       "fc.weight"}));
@@ -63,7 +56,7 @@ TEST(Dcgan, StateDictNamesMatchThePyTorchTwin) {
 
 TEST(Dcgan, PaperInitialisation) {
   torch::manual_seed(1);
-  auto generator = std::dynamic_pointer_cast<modlr::DcganGenerator>(build("name: dcgan_generator"));
+  auto generator = std::dynamic_pointer_cast<modlr::DcganGenerator>(model_from_yaml("name: dcgan_generator"));
   const auto params = generator->named_parameters();
   EXPECT_NEAR(params["deconv1.weight"].std().item<double>(), 0.02, 0.001);
   EXPECT_NEAR(params["deconv2.weight"].mean().item<double>(), 0.0, 0.001);
@@ -73,8 +66,8 @@ TEST(Dcgan, PaperInitialisation) {
 }
 
 TEST(Dcgan, TheGeneratorDeclaresItsNoiseInput) {
-  auto generator = build("name: dcgan_generator\nlatent_size: 12");
-  auto discriminator = build("name: dcgan_discriminator");
+  auto generator = model_from_yaml("name: dcgan_generator\nlatent_size: 12");
+  auto discriminator = model_from_yaml("name: dcgan_discriminator");
   EXPECT_EQ(generator->input_shape(), (std::vector<int64_t>{12}));
   EXPECT_TRUE(discriminator->input_shape().empty());
   const auto data = torch::ones({5, 1, 28, 28});
@@ -100,7 +93,7 @@ TEST(Dcgan, BadOptionsNameTheKey) {
 // The discriminator separates one batch of real images from one batch of fakes.
 TEST(Dcgan, DiscriminatorOverfitsOneBatch) {
   torch::manual_seed(2);
-  auto discriminator = build("name: dcgan_discriminator\nfeatures: 16");
+  auto discriminator = model_from_yaml("name: dcgan_discriminator\nfeatures: 16");
   const auto real = torch::rand({16, 1, 28, 28}) * 2 - 1, fake = torch::rand({16, 1, 28, 28}) * 2 - 1;
   torch::optim::Adam adam(discriminator->parameters(), torch::optim::AdamOptions(2e-4).betas({0.5, 0.999}));
   namespace F = torch::nn::functional;
@@ -122,7 +115,7 @@ TEST(Dcgan, DiscriminatorOverfitsOneBatch) {
 // The generator reproduces a fixed batch of images from fixed noise.
 TEST(Dcgan, GeneratorOverfitsOneBatch) {
   torch::manual_seed(3);
-  auto generator = build("name: dcgan_generator\nlatent_size: 16\nfeatures: 16");
+  auto generator = model_from_yaml("name: dcgan_generator\nlatent_size: 16\nfeatures: 16");
   const auto z = torch::randn({8, 16});
   const auto target = (torch::rand({8, 1, 28, 28}) > 0.5).to(torch::kFloat32) * 1.6 - 0.8;
   torch::optim::Adam adam(generator->parameters(), torch::optim::AdamOptions(1e-2));

@@ -14,7 +14,7 @@ using modlr::relu_max_pool_2x2;
 namespace {
 
 // Equal values, and NaN exactly where the reference has NaN.
-void expect_same(const torch::Tensor& ours, const torch::Tensor& reference) {
+void expect_same_values(const torch::Tensor& ours, const torch::Tensor& reference) {
   ASSERT_EQ(ours.sizes(), reference.sizes());
   EXPECT_TRUE(torch::equal(torch::isnan(ours), torch::isnan(reference)));
   const auto mask = ~torch::isnan(reference);
@@ -28,7 +28,7 @@ void compare(const torch::Tensor& input, const torch::Tensor& upstream, bool rel
   auto b = input.clone().requires_grad_(true);
   auto ours = relu ? relu_max_pool_2x2(a) : max_pool_2x2(a);
   auto reference = torch::max_pool2d(relu ? torch::relu(b) : b, {2, 2});
-  expect_same(ours, reference);
+  expect_same_values(ours, reference);
   ours.backward(upstream);
   reference.backward(upstream);
   EXPECT_TRUE(torch::equal(a.grad(), b.grad()));
@@ -85,12 +85,12 @@ TEST(MaxPool2x2, InferenceAndFallbackPaths) {
   auto x = torch::randn({2, 3, 6, 6});
   {
     torch::NoGradGuard no_grad;
-    expect_same(max_pool_2x2(x), torch::max_pool2d(x, {2, 2}));
+    expect_same_values(max_pool_2x2(x), torch::max_pool2d(x, {2, 2}));
   }
   auto d = x.to(torch::kFloat64);
-  expect_same(max_pool_2x2(d), torch::max_pool2d(d, {2, 2}));
+  expect_same_values(max_pool_2x2(d), torch::max_pool2d(d, {2, 2}));
   auto strided = torch::randn({2, 3, 8, 8}).transpose(2, 3);  // non-contiguous input
-  expect_same(max_pool_2x2(strided), torch::max_pool2d(strided, {2, 2}));
+  expect_same_values(max_pool_2x2(strided), torch::max_pool2d(strided, {2, 2}));
   EXPECT_THROW(max_pool_2x2(torch::randn({3, 4, 4})), c10::Error);
 }
 
@@ -121,8 +121,8 @@ TEST(ReluMaxPool2x2, InferenceAndFallbackPaths) {
   auto x = torch::randn({2, 3, 6, 6});
   {
     torch::NoGradGuard no_grad;
-    expect_same(relu_max_pool_2x2(x), torch::max_pool2d(torch::relu(x), {2, 2}));
+    expect_same_values(relu_max_pool_2x2(x), torch::max_pool2d(torch::relu(x), {2, 2}));
   }
   auto d = x.to(torch::kFloat64);
-  expect_same(relu_max_pool_2x2(d), torch::max_pool2d(torch::relu(d), {2, 2}));
+  expect_same_values(relu_max_pool_2x2(d), torch::max_pool2d(torch::relu(d), {2, 2}));
 }

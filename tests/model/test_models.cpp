@@ -2,20 +2,12 @@
 
 #include "modlr/core/error.h"
 #include "modlr/model/model.h"
+#include "test_support.h"
 
-using modlr::Config;
+using modlr::testing::count_parameters;
+using modlr::testing::model_from_yaml;
 
 namespace {
-
-std::shared_ptr<modlr::Model> build(const std::string& yaml) {
-  return modlr::build_model(Config::parse(yaml, "model.yaml"));
-}
-
-int64_t count_parameters(const modlr::Model& model) {
-  int64_t total = 0;
-  for (const auto& p : model.parameters()) total += p.numel();
-  return total;
-}
 
 std::vector<std::string> parameter_names(const modlr::Model& model) {
   std::vector<std::string> names;
@@ -35,35 +27,35 @@ TEST(Models, ShapesAndParameterCounts) {
   struct Case { const char* yaml; int64_t params; };
   for (const Case& c : {Case{"name: lenet5", 61706}, Case{"name: lenet1", 3246},
                         Case{"name: mlp\nsizes: [784, 64, 10]", 50890}}) {
-    auto model = build(c.yaml);
+    auto model = model_from_yaml(c.yaml);
     EXPECT_EQ(model->forward(x).sizes(), (std::vector<int64_t>{3, 10})) << c.yaml;
     EXPECT_EQ(count_parameters(*model), c.params) << c.yaml;
   }
 }
 
 TEST(Models, StateDictNamesMatchPyTorch) {
-  EXPECT_EQ(parameter_names(*build("name: lenet5")),
+  EXPECT_EQ(parameter_names(*model_from_yaml("name: lenet5")),
             (std::vector<std::string>{"conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
                                       "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias",
                                       "fc3.weight", "fc3.bias"}));
-  EXPECT_EQ(parameter_names(*build("name: mlp\nsizes: [4, 3, 2]")),
+  EXPECT_EQ(parameter_names(*model_from_yaml("name: mlp\nsizes: [4, 3, 2]")),
             (std::vector<std::string>{"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"}));
 }
 
 TEST(Models, ActivationAndPoolingVariants) {
-  auto tanh_avg = build("name: lenet5\nactivation: tanh\npool: avg");
+  auto tanh_avg = model_from_yaml("name: lenet5\nactivation: tanh\npool: avg");
   std::vector<std::string> types;
   tanh_avg->forward_observed(torch::zeros({1, 1, 28, 28}),
                              [&](const std::string&, const std::string& type,
                                  const torch::nn::Module&, const torch::Tensor&) { types.push_back(type); });
   EXPECT_EQ(types[1], "Tanh");
   EXPECT_EQ(types[2], "AvgPool2d");
-  auto classes = build("name: lenet1\nclasses: 3\ninput_size: 32\nin_channels: 3");
+  auto classes = model_from_yaml("name: lenet1\nclasses: 3\ninput_size: 32\nin_channels: 3");
   EXPECT_EQ(classes->forward(torch::zeros({2, 3, 32, 32})).sizes(), (std::vector<int64_t>{2, 3}));
 }
 
 TEST(Models, ObservedForwardReportsEveryLayer) {
-  auto model = build("name: mlp\nsizes: [784, 64, 10]");
+  auto model = model_from_yaml("name: mlp\nsizes: [784, 64, 10]");
   std::vector<std::string> names;
   std::vector<std::vector<int64_t>> shapes;
   const auto y = model->forward_observed(
@@ -81,7 +73,7 @@ TEST(Models, ObservedForwardReportsEveryLayer) {
 TEST(Models, BadConfigsNameTheKey) {
   auto expect_error = [](const std::string& yaml, const std::string& needle) {
     try {
-      build(yaml);
+      model_from_yaml(yaml);
       FAIL() << yaml;
     } catch (const modlr::Error& e) {
       EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
@@ -98,9 +90,9 @@ TEST(Models, BadConfigsNameTheKey) {
 
 TEST(Models, SameSeedSameInitialWeights) {
   torch::manual_seed(11);
-  auto a = build("name: lenet5");
+  auto a = model_from_yaml("name: lenet5");
   torch::manual_seed(11);
-  auto b = build("name: lenet5");
+  auto b = model_from_yaml("name: lenet5");
   for (size_t i = 0; i < a->parameters().size(); ++i)
     EXPECT_TRUE(torch::equal(a->parameters()[i], b->parameters()[i]));
 }

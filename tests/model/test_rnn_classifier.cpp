@@ -4,25 +4,18 @@
 
 #include "modlr/core/error.h"
 #include "modlr/model/model.h"
+#include "test_support.h"
 
-using modlr::Config;
+using modlr::testing::count_parameters;
+using modlr::testing::model_from_yaml;
 
 namespace {
-
-std::shared_ptr<modlr::Model> build(const std::string& yaml) {
-  return modlr::build_model(Config::parse(yaml, "model.yaml"));
-}
 
 std::string small(const std::string& cell, const std::string& extra = "") {
   return "name: " + cell + "_classifier\nvocab_size: 50\nembedding_dim: 8\nhidden_size: 6\n" +
          extra;
 }
 
-int64_t count_parameters(const modlr::Model& model) {
-  int64_t total = 0;
-  for (const auto& p : model.parameters()) total += p.numel();
-  return total;
-}
 
 // Rows of the given lengths (ids in [2, 50)), right-padded with 0 to `width`.
 torch::Tensor batch(const std::vector<int64_t>& lengths, int64_t width, uint64_t seed = 7) {
@@ -45,11 +38,11 @@ const std::vector<int64_t> kLengths = {5, 1, 9, 3, 9, 2};
 //   (input 12) 24*12 + 24*6 + 48 = 480 -> 2*(384+480) = 1728; total 2154.
 //   GRU (3 gates, 18 rows): 18*8 + 18*6 + 36 = 288 and 18*12 + 108 + 36 = 360 -> 1296; 1722.
 TEST(RnnClassifier, ParameterNamesAndCounts) {
-  const auto lstm = build(small("lstm", "layers: 2\nbidirectional: true\n"));
+  const auto lstm = model_from_yaml(small("lstm", "layers: 2\nbidirectional: true\n"));
   EXPECT_EQ(count_parameters(*lstm), 2154);
-  EXPECT_EQ(count_parameters(*build(small("gru", "layers: 2\nbidirectional: true\n"))), 1722);
+  EXPECT_EQ(count_parameters(*model_from_yaml(small("gru", "layers: 2\nbidirectional: true\n"))), 1722);
   std::vector<std::string> names;
-  for (const auto& item : build(small("gru", "bidirectional: true\n"))->named_parameters())
+  for (const auto& item : model_from_yaml(small("gru", "bidirectional: true\n"))->named_parameters())
     names.push_back(item.key());
   EXPECT_EQ(names,
             (std::vector<std::string>{
@@ -61,7 +54,7 @@ TEST(RnnClassifier, ParameterNamesAndCounts) {
 }
 
 TEST(RnnClassifier, ObservedLayersAndShapes) {
-  auto model = build(
+  auto model = model_from_yaml(
       small("lstm", "bidirectional: true\nembedding_dropout: 0.1\ndropout: 0.5\npooling: mean\n"));
   std::vector<std::string> layers;
   std::vector<std::vector<int64_t>> shapes;
@@ -88,7 +81,7 @@ TEST(RnnClassifier, PaddingNeverChangesTheResult) {
   for (const std::string cell : {"lstm", "gru"})
     for (const std::string shape : {"", "layers: 2\nbidirectional: true\n"})
       for (const std::string pooling : {"last", "mean", "max"}) {
-        auto model = build(small(cell, shape + "pooling: " + pooling + "\n"));
+        auto model = model_from_yaml(small(cell, shape + "pooling: " + pooling + "\n"));
         model->eval();
         const auto x = batch(kLengths, 9);
         const auto y = model->forward(x);
@@ -108,7 +101,7 @@ TEST(RnnClassifier, PaddingNeverChangesTheResult) {
 TEST(RnnClassifier, EqualsThePackedModule) {
   namespace rnn = torch::nn::utils::rnn;
   for (const std::string cell : {"lstm", "gru"}) {
-    auto model = build(small(cell, "layers: 2\nbidirectional: true\npooling: last\n"));
+    auto model = model_from_yaml(small(cell, "layers: 2\nbidirectional: true\npooling: last\n"));
     model->eval();
     const auto x = batch(kLengths, 9);
     const auto children = model->named_children();
@@ -130,7 +123,7 @@ TEST(RnnClassifier, EqualsThePackedModule) {
 TEST(RnnClassifier, OneBatchOverfits) {
   for (const std::string cell : {"lstm", "gru"}) {
     torch::manual_seed(1);
-    auto model = build(small(cell, "bidirectional: true\npooling: max\ndropout: 0.2\n"));
+    auto model = model_from_yaml(small(cell, "bidirectional: true\npooling: max\ndropout: 0.2\n"));
     const auto x = batch({12, 3, 7, 12, 5, 9, 1, 4, 10, 6, 8, 2}, 12, 3);
     const auto y = torch::tensor({0, 1, 1, 0, 1, 0, 0, 1, 1, 0, 1, 0}, torch::kLong);
     torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(0.02));
@@ -148,7 +141,7 @@ TEST(RnnClassifier, OneBatchOverfits) {
 }
 
 TEST(RnnClassifier, BadInputsAndConfigs) {
-  auto model = build(small("lstm"));
+  auto model = model_from_yaml(small("lstm"));
   auto too_big = batch(kLengths, 9);
   too_big[0][0] = 50;
   try {
@@ -161,10 +154,10 @@ TEST(RnnClassifier, BadInputsAndConfigs) {
               "at least the vocabulary size (dataset.max_size)");
   }
   EXPECT_THROW(model->forward(torch::zeros({2, 3})), modlr::Error);
-  EXPECT_THROW(build("name: lstm_classifier\n"), modlr::Error);  // vocab_size is required
-  EXPECT_THROW(build(small("gru", "pooling: first\n")), modlr::Error);
-  EXPECT_THROW(build(small("gru", "dropout: 1.0\n")), modlr::Error);
-  EXPECT_THROW(build("name: gru_classifier\nvocab_size: 1\n"), modlr::Error);
+  EXPECT_THROW(model_from_yaml("name: lstm_classifier\n"), modlr::Error);  // vocab_size is required
+  EXPECT_THROW(model_from_yaml(small("gru", "pooling: first\n")), modlr::Error);
+  EXPECT_THROW(model_from_yaml(small("gru", "dropout: 1.0\n")), modlr::Error);
+  EXPECT_THROW(model_from_yaml("name: gru_classifier\nvocab_size: 1\n"), modlr::Error);
   // An all-padding row reads as one padding token instead of failing.
   EXPECT_EQ(model->forward(torch::zeros({2, 4}, torch::kLong)).sizes(),
             (std::vector<int64_t>{2, 2}));

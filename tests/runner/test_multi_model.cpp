@@ -55,7 +55,7 @@ const char* kConfig =
     "  - {name: sgd, lr: 0.1, model: generator, objective: generator}\n"
     "metrics: {train: [], eval: []}\n";
 
-std::vector<torch::Tensor> snapshot(const modlr::Model& model) {
+std::vector<torch::Tensor> parameter_snapshot(const modlr::Model& model) {
   std::vector<torch::Tensor> out;
   for (const auto& p : model.parameters()) out.push_back(p.detach().clone());
   return out;
@@ -79,8 +79,8 @@ TEST(MultiModelLoss, TwoObjectivesTwoOptimizersUnchangedRunner) {
   modlr::BatchLoader loader({x, torch::zeros({8})}, options);
 
   modlr::Runner runner(models, experiment.loss(), experiment.optimizers(), experiment.runner_options());
-  const auto generator_before = snapshot(models.get("generator"));
-  const auto discriminator_before = snapshot(models.get("discriminator"));
+  const auto generator_before = parameter_snapshot(models.get("generator"));
+  const auto discriminator_before = parameter_snapshot(models.get("discriminator"));
   requested_objectives().clear();
   runner.fit(loader, nullptr);
 

@@ -21,14 +21,14 @@ modlr::ModelSet build(const std::string& yaml, uint64_t seed) {
   return models;
 }
 
-std::vector<torch::Tensor> snapshot(const modlr::ModelSet& models) {
+std::vector<torch::Tensor> models_snapshot(const modlr::ModelSet& models) {
   std::vector<torch::Tensor> out;
   for (const auto& p : models.only().parameters()) out.push_back(p.detach().clone());
   return out;
 }
 
 bool same_weights(const modlr::ModelSet& a, const modlr::ModelSet& b) {
-  const auto x = snapshot(a), y = snapshot(b);
+  const auto x = models_snapshot(a), y = models_snapshot(b);
   if (x.size() != y.size()) return false;
   for (size_t i = 0; i < x.size(); ++i)
     if (!torch::equal(x[i], y[i])) return false;
@@ -39,7 +39,7 @@ bool same_weights(const modlr::ModelSet& a, const modlr::ModelSet& b) {
 // that the model was not touched.
 void expect_load_error(const std::string& path, const std::vector<std::string>& parts) {
   auto models = build("name: lenet5", 3);
-  const auto before = snapshot(models);
+  const auto before = models_snapshot(models);
   try {
     modlr::load_weights(models, path);
     ADD_FAILURE() << "loaded a bad file";
@@ -49,7 +49,7 @@ void expect_load_error(const std::string& path, const std::vector<std::string>& 
     EXPECT_NE(message.find(path), std::string::npos) << message;
     for (const auto& part : parts) EXPECT_NE(message.find(part), std::string::npos) << message;
   }
-  const auto after = snapshot(models);
+  const auto after = models_snapshot(models);
   for (size_t i = 0; i < before.size(); ++i) EXPECT_TRUE(torch::equal(before[i], after[i]));
 }
 

@@ -9,6 +9,7 @@
 #include "test_support.h"
 
 namespace mt = modlr::testing;
+using modlr::testing::error_message;
 
 namespace {
 
@@ -17,16 +18,6 @@ modlr::ModelSet lenet(const std::string& name = "lenet5", uint64_t seed = 1) {
   modlr::ModelSet models;
   models.add("model", modlr::build_model(modlr::Config::parse("name: " + name, "m")));
   return models;
-}
-
-template <typename F>
-std::string error_of(F&& body) {
-  try {
-    body();
-  } catch (const modlr::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace
@@ -74,7 +65,7 @@ TEST(RunRecord, SummaryHasTheDesignKeys) {
 TEST(RunRecord, UncreatableDirectoryNamesThePath) {
   mt::TempDir dir;
   mt::write_text(dir.file("file"), "x");
-  EXPECT_NE(error_of([&] { modlr::RunRecord::create(dir.file("file") + "/runs", "e", 1); }).find(dir.file("file")),
+  EXPECT_NE(error_message([&] { modlr::RunRecord::create(dir.file("file") + "/runs", "e", 1); }).find(dir.file("file")),
             std::string::npos);
 }
 
@@ -98,7 +89,7 @@ TEST(Checkpoint, WrongArchitectureIsRefusedAndChangesNothing) {
   modlr::save_checkpoint(lenet("lenet1"), dir.file("lenet1.pt"));
   auto models = lenet("lenet5");
   const auto before = models.only().parameters().front().clone();
-  const auto message = error_of([&] { modlr::load_checkpoint(models, dir.file("lenet1.pt")); });
+  const auto message = error_message([&] { modlr::load_checkpoint(models, dir.file("lenet1.pt")); });
   EXPECT_NE(message.find("lenet1.pt"), std::string::npos) << message;
   EXPECT_NE(message.find("shape"), std::string::npos) << message;
   EXPECT_TRUE(torch::equal(before, models.only().parameters().front()));
@@ -107,12 +98,12 @@ TEST(Checkpoint, WrongArchitectureIsRefusedAndChangesNothing) {
 TEST(Checkpoint, CorruptOrMissingFileIsAClearError) {
   mt::TempDir dir;
   auto models = lenet();
-  EXPECT_NE(error_of([&] { modlr::load_checkpoint(models, dir.file("none.pt")); }).find("none.pt"),
+  EXPECT_NE(error_message([&] { modlr::load_checkpoint(models, dir.file("none.pt")); }).find("none.pt"),
             std::string::npos);
   modlr::save_checkpoint(models, dir.file("good.pt"));
   auto bytes = mt::read_text(dir.file("good.pt"));
   mt::write_text(dir.file("cut.pt"), bytes.substr(0, bytes.size() / 2));
-  EXPECT_NE(error_of([&] { modlr::load_checkpoint(models, dir.file("cut.pt")); }).find("no checksum"),
+  EXPECT_NE(error_message([&] { modlr::load_checkpoint(models, dir.file("cut.pt")); }).find("no checksum"),
             std::string::npos);
 }
 
@@ -132,14 +123,14 @@ TEST(Checkpoint, ForeignOrAlteredPtFilesNeverReachLibtorch) {
   for (const auto& [contents, recorded] : altered) {
     mt::write_text(dir.file("x.pt"), contents);
     mt::write_text(dir.file("x.pt.sha256"), recorded);
-    const auto message = error_of([&] { modlr::load_checkpoint(models, dir.file("x.pt")); });
+    const auto message = error_message([&] { modlr::load_checkpoint(models, dir.file("x.pt")); });
     EXPECT_EQ(message.rfind(dir.file("x.pt") + ": not a checkpoint modlr wrote (", 0), 0u) << message;
     EXPECT_NE(message.find("give other weights as .safetensors"), std::string::npos) << message;
-    EXPECT_NE(error_of([&] { modlr::read_training_state(dir.file("x.pt")); }), "");
+    EXPECT_NE(error_message([&] { modlr::read_training_state(dir.file("x.pt")); }), "no error");
   }
   mt::write_text(dir.file("x.pt"), bytes);
   mt::write_text(dir.file("x.pt.sha256"), checksum);
-  EXPECT_EQ(error_of([&] { modlr::load_checkpoint(models, dir.file("x.pt")); }), "");  // a faithful copy
+  EXPECT_EQ(error_message([&] { modlr::load_checkpoint(models, dir.file("x.pt")); }), "no error");  // a faithful copy
 }
 
 TEST(Checkpoint, FailedWriteKeepsThePreviousFile) {
@@ -147,7 +138,7 @@ TEST(Checkpoint, FailedWriteKeepsThePreviousFile) {
   auto models = lenet();
   modlr::save_checkpoint(models, dir.file("c.pt"));
   const auto before = mt::read_text(dir.file("c.pt"));
-  EXPECT_NE(error_of([&] { modlr::save_checkpoint(models, dir.file("missing/c.pt")); }).find("missing/c.pt"),
+  EXPECT_NE(error_message([&] { modlr::save_checkpoint(models, dir.file("missing/c.pt")); }).find("missing/c.pt"),
             std::string::npos);
   EXPECT_EQ(mt::read_text(dir.file("c.pt")), before);
 }

@@ -12,8 +12,14 @@ class Error : public std::runtime_error {
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
+/// The first line of `e`'s message as it is (libtorch errors without their backtraces).
+std::string first_line_of(const std::exception& e);
+
 /// One line describing `e` for a terminal or a run record: the first line of its message,
 /// control characters escaped; torch errors lose their backtraces and say "torch: ".
 std::string describe_error(const std::exception& e);
+
+/// Throws modlr::Error "`path`: `what`: strerror(`err`)" (`err` is an errno value).
+[[noreturn]] void throw_file_error(const std::string& path, const std::string& what, int err);
 
 }  // namespace modlr

@@ -5,6 +5,7 @@
 /// every function is pure and thread-safe.
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace modlr {
 
@@ -25,5 +26,8 @@ std::string escape_invalid_utf8(std::string_view text);
 /// or '\\', no control bytes, valid UTF-8, at most 200 bytes. Throws modlr::Error
 /// "<what> '<escaped name>': <reason>" otherwise.
 void check_path_component(const std::string& name, const std::string& what);
+
+/// A shape as messages and tables print it: "[60000, 28, 28]" ("[]" for a scalar).
+std::string dims_text(const std::vector<int64_t>& dims);
 
 }  // namespace modlr
