@@ -1,10 +1,15 @@
 // The `modlr` command line: train, eval, summary, export, compare, report.
 #include <CLI/CLI.hpp>
 
+#include <iostream>
+
 #include "modlr/cli/commands.h"
+#include "modlr/core/error.h"
 #include "modlr/core/memory.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_command_line(int argc, char** argv) {
   modlr::keep_freed_memory();
   CLI::App app{"modlr: train, measure and ship deep-learning models (MODLR architecture)"};
   app.require_subcommand(1);
@@ -15,8 +20,7 @@ int main(int argc, char** argv) {
   auto* train_cmd = app.add_subcommand("train", "train an experiment and write its run record");
   train_cmd->add_option("config", train.config, "experiment config (YAML)")->required();
   train_cmd->add_option("--set", train.overrides, set_help);
-  train_cmd->add_option("--resume", train.resume,
-                        "continue the run in this directory from its latest checkpoint");
+  train_cmd->add_option("--resume", train.resume, "continue the run in this directory from its latest checkpoint");
   train_cmd->add_option("--seeds", train.seeds,
                         "run once per seed, e.g. 1,2,3,4,5 or 1-5, grouped under "
                         "<tracking.dir>/<experiment>/group-<time>/");
@@ -44,8 +48,7 @@ int main(int argc, char** argv) {
   modlr::cli::ExportArgs export_args;
   auto* export_cmd = app.add_subcommand("export", "export a checkpoint as ONNX and/or safetensors");
   export_cmd->add_option("config", export_args.config, "experiment config (YAML)")->required();
-  export_cmd->add_option("--checkpoint", export_args.checkpoint, "weights file (.pt or .safetensors)")
-      ->required();
+  export_cmd->add_option("--checkpoint", export_args.checkpoint, "weights file (.pt or .safetensors)")->required();
   export_cmd->add_option("--onnx", export_args.onnx,
                          "write an ONNX model (dynamic batch, checked by onnx) to this file");
   export_cmd->add_option("--safetensors", export_args.safetensors,
@@ -58,8 +61,7 @@ int main(int argc, char** argv) {
                        "then raw data (uint8 pixels 0-255 for images)");
 
   modlr::cli::SummaryArgs summary;
-  auto* summary_cmd =
-      app.add_subcommand("summary", "per-layer output shapes and parameter counts (dry run)");
+  auto* summary_cmd = app.add_subcommand("summary", "per-layer output shapes and parameter counts (dry run)");
   summary_cmd->add_option("config", summary.config, "experiment config (YAML)")->required();
   summary_cmd->add_option("--set", summary.overrides, set_help);
 
@@ -72,10 +74,9 @@ int main(int argc, char** argv) {
   data_cmd->add_option("--out", data_args.out_dir, "also write data.json and samples.png / samples.txt here");
 
   modlr::cli::CompareArgs compare;
-  auto* compare_cmd = app.add_subcommand(
-      "compare", "compare groups of runs: statistics, Mann-Whitney U, Cliff's delta, curve DTW");
-  compare_cmd->add_option("groups", compare.groups,
-                          "groups of runs: directories or quoted globs, optionally LABEL=DIR")
+  auto* compare_cmd =
+      app.add_subcommand("compare", "compare groups of runs: statistics, Mann-Whitney U, Cliff's delta, curve DTW");
+  compare_cmd->add_option("groups", compare.groups, "groups of runs: directories or quoted globs, optionally LABEL=DIR")
       ->required();
   compare_cmd->add_option("--format", compare.format, "stdout format: table | markdown | json")
       ->check(CLI::IsMember({"table", "markdown", "json"}));
@@ -85,13 +86,11 @@ int main(int argc, char** argv) {
                         "accept groups on different data sets (they are not tested against each other)");
 
   modlr::cli::ReportArgs report;
-  auto* report_cmd = app.add_subcommand(
-      "report", "write a self-contained HTML report (curves, times, metrics, statistics)");
-  report_cmd->add_option("groups", report.groups,
-                         "groups of runs: directories or quoted globs, optionally LABEL=DIR")
+  auto* report_cmd =
+      app.add_subcommand("report", "write a self-contained HTML report (curves, times, metrics, statistics)");
+  report_cmd->add_option("groups", report.groups, "groups of runs: directories or quoted globs, optionally LABEL=DIR")
       ->required();
-  report_cmd->add_option("--out", report.out_dir, "output directory (index.html, comparison.json/.md)")
-      ->required();
+  report_cmd->add_option("--out", report.out_dir, "output directory (index.html, comparison.json/.md)")->required();
   report_cmd->add_option("--title", report.title, "page title");
 
   train_cmd->footer("example: modlr train configs/lenet5-fashion-mnist.yaml --set runner.epochs=1");
@@ -114,4 +113,19 @@ int main(int argc, char** argv) {
   if (report_cmd->parsed()) return modlr::cli::report(report);
   if (data_cmd->parsed()) return modlr::cli::data(data_args);
   return modlr::cli::summary(summary);
+}
+
+}  // namespace
+
+// The commands report their own errors; this catches what escapes them (out of memory while
+// parsing, say), so that even that is one line and a non-zero exit, not std::terminate.
+int main(int argc, char** argv) {
+  try {
+    return run_command_line(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "modlr: error: " << modlr::describe_error(e) << std::endl;
+  } catch (...) {
+    std::cerr << "modlr: error: unknown exception" << std::endl;
+  }
+  return 1;
 }

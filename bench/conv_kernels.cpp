@@ -33,11 +33,11 @@ int main(int argc, char** argv) {
   modlr::apply_threads({threads});
   torch::manual_seed(0);
   std::printf("threads %d, batch 64; milliseconds per call (libtorch / direct)\n", threads);
-  std::printf("%-26s %9s %9s %7s %11s %11s %7s %9s\n", "shape", "fwd lib", "fwd dir", "x", "f+b lib",
-              "f+b dir", "x", "max diff");
-  const Shape shapes[] = {{1, 6, 28, 5, 2},  {6, 16, 14, 5, 0},  {1, 4, 28, 5, 0},
-                          {4, 12, 12, 5, 0}, {8, 16, 14, 5, 0},  {16, 16, 14, 5, 0}, {16, 32, 14, 5, 0},
-                          {3, 32, 32, 3, 1}, {32, 32, 16, 3, 1}};
+  std::printf("%-26s %9s %9s %7s %11s %11s %7s %9s\n", "shape", "fwd lib", "fwd dir", "x", "f+b lib", "f+b dir", "x",
+              "max diff");
+  const Shape shapes[] = {{1, 6, 28, 5, 2},   {6, 16, 14, 5, 0}, {1, 4, 28, 5, 0},
+                          {4, 12, 12, 5, 0},  {8, 16, 14, 5, 0}, {16, 16, 14, 5, 0},
+                          {16, 32, 14, 5, 0}, {3, 32, 32, 3, 1}, {32, 32, 16, 3, 1}};
   for (const auto& s : shapes) {
     auto x = torch::randn({64, s.in, s.side, s.side}).requires_grad_(s.in > 1);
     auto w = (torch::randn({s.out, s.in, s.kernel, s.kernel}) * 0.1).requires_grad_();
@@ -53,10 +53,8 @@ int main(int argc, char** argv) {
     auto fwd_bwd = [&](auto& f) { return milliseconds_per_call([&] { f().backward(grad); }); };
     const double fl = fwd(lib), fd = fwd(direct), bl = fwd_bwd(lib), bd = fwd_bwd(direct);
     char name[64];
-    std::snprintf(name, sizeof name, "%ldx%ld %ldpx k%ld p%ld", static_cast<long>(s.in),
-                  static_cast<long>(s.out), static_cast<long>(s.side), static_cast<long>(s.kernel),
-                  static_cast<long>(s.padding));
-    std::printf("%-26s %9.3f %9.3f %7.2f %11.3f %11.3f %7.2f %9.2e\n", name, fl, fd, fl / fd, bl,
-                bd, bl / bd, diff);
+    std::snprintf(name, sizeof name, "%ldx%ld %ldpx k%ld p%ld", static_cast<long>(s.in), static_cast<long>(s.out),
+                  static_cast<long>(s.side), static_cast<long>(s.kernel), static_cast<long>(s.padding));
+    std::printf("%-26s %9.3f %9.3f %7.2f %11.3f %11.3f %7.2f %9.2e\n", name, fl, fd, fl / fd, bl, bd, bl / bd, diff);
   }
 }

@@ -73,11 +73,11 @@ int main(int argc, char** argv) {
       }
     }
     const double test_seconds = seconds_since(test_start);
-    std::printf("{\"train_seconds\": %.6f, \"test_seconds\": %.6f, \"train_loss\": %.17g, "
-                "\"test_accuracy\": %.17g, \"threads\": %d}\n",
-                train_seconds, test_seconds, loss_sum / static_cast<double>(n),
-                static_cast<double>(test_correct) / static_cast<double>(test.size()),
-                experiment.threads().intra_op);
+    std::printf(
+        "{\"train_seconds\": %.6f, \"test_seconds\": %.6f, \"train_loss\": %.17g, "
+        "\"test_accuracy\": %.17g, \"threads\": %d}\n",
+        train_seconds, test_seconds, loss_sum / static_cast<double>(n),
+        static_cast<double>(test_correct) / static_cast<double>(test.size()), experiment.threads().intra_op);
     return 0;
   });
 }

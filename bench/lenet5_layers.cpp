@@ -14,8 +14,8 @@
 #include "modlr/core/memory.h"
 #include "modlr/core/threads.h"
 #include "modlr/fast/direct_conv2d.h"
-#include "modlr/model/max_pool_2x2.h"
 #include "modlr/fast/split_linear.h"
+#include "modlr/model/max_pool_2x2.h"
 
 namespace {
 
@@ -67,7 +67,10 @@ int main(int argc, char** argv) {
                                                             {&p1, "backward conv2"},
                                                             {&a1, "backward relu+pool1"}};
     for (const auto& [tensor, name] : hooks)
-      tensor->register_hook([&step, name = name](torch::Tensor g) { step.mark(name); return g; });
+      tensor->register_hook([&step, name = name](torch::Tensor g) {
+        step.mark(name);
+        return g;
+      });
     loss.backward();
     step.mark("backward conv1");
     for (auto* p : {&w1, &b1, &w2, &b2}) p->mutable_grad().reset();

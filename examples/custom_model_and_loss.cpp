@@ -64,9 +64,10 @@ class InputDropout : public modlr::Hook {
 MODLR_REGISTER(modlr::model_registry, "tiny_mlp", [](const modlr::Config& c) -> std::shared_ptr<modlr::Model> {
   return std::make_shared<TinyMlp>(c.get_count("inputs", 784), c.get_count("hidden", 64), c.get_count("classes", 10));
 });
-MODLR_REGISTER(modlr::loss_registry, "penalised_cross_entropy", [](const modlr::Config& c) -> std::unique_ptr<modlr::Loss> {
-  return std::make_unique<PenalisedCrossEntropy>(c.get_positive("weight", 0.01, /*allow_zero=*/true));
-});
+MODLR_REGISTER(modlr::loss_registry, "penalised_cross_entropy",
+               [](const modlr::Config& c) -> std::unique_ptr<modlr::Loss> {
+                 return std::make_unique<PenalisedCrossEntropy>(c.get_positive("weight", 0.01, /*allow_zero=*/true));
+               });
 
 // A hook's section is its entry of runner.hooks ({name: input_dropout, p: 0.1}).
 MODLR_REGISTER(modlr::hook_registry, "input_dropout",
@@ -80,14 +81,17 @@ int main(int argc, char** argv) {
   try {
     const std::string data = argc > 1 ? argv[1] : "/usr/share/datasets/fashion-mnist";
     const std::string epochs = argc > 2 ? argv[2] : "1";
-    modlr::Experiment experiment(modlr::Config::parse(
-        "experiment: custom\nseed: 1\n"
-        "dataset: {name: idx, path: " + data + ", batch_size: 64, mean: [0.2860], std: [0.3530]}\n"
-        "model: {name: tiny_mlp, hidden: 32}\n"
-        "loss: {name: penalised_cross_entropy, weight: 0.001}\n"
-        "optimizer: {name: adam, lr: 0.002}\n"
-        "runner: {epochs: " + epochs + ", hooks: [{name: input_dropout, p: 0.05}]}\n",
-        "custom.yaml"));
+    modlr::Experiment experiment(
+        modlr::Config::parse("experiment: custom\nseed: 1\n"
+                             "dataset: {name: idx, path: " +
+                                 data +
+                                 ", batch_size: 64, mean: [0.2860], std: [0.3530]}\n"
+                                 "model: {name: tiny_mlp, hidden: 32}\n"
+                                 "loss: {name: penalised_cross_entropy, weight: 0.001}\n"
+                                 "optimizer: {name: adam, lr: 0.002}\n"
+                                 "runner: {epochs: " +
+                                 epochs + ", hooks: [{name: input_dropout, p: 0.05}]}\n",
+                             "custom.yaml"));
     modlr::trace_shapes(experiment.models(), *experiment.dataset().example_shape(), 64);  // IDX: from the header
     experiment.dataset().load();
     modlr::Runner runner(experiment.models(), experiment.loss(), experiment.optimizers(), experiment.runner_options());

@@ -26,12 +26,9 @@ void check_tokens(const std::string& text) {
 void check_reviews(const std::vector<modlr::imdb::Review>& split) {
   for (size_t i = 0; i < split.size(); ++i) {
     const auto& review = split[i];
-    if (review.text.empty() || modlr::text::invalid_utf8_offset(review.text) != std::string::npos)
-      __builtin_trap();
-    if (review.rating < 1 || review.rating > 10 || (review.label != 0 && review.label != 1))
-      __builtin_trap();
-    if (i > 0 && std::make_pair(split[i - 1].id, split[i - 1].label) >=
-                     std::make_pair(review.id, review.label))
+    if (review.text.empty() || modlr::text::invalid_utf8_offset(review.text) != std::string::npos) __builtin_trap();
+    if (review.rating < 1 || review.rating > 10 || (review.label != 0 && review.label != 1)) __builtin_trap();
+    if (i > 0 && std::make_pair(split[i - 1].id, split[i - 1].label) >= std::make_pair(review.id, review.label))
       __builtin_trap();  // sorted by (id, label), no duplicates
     check_tokens(review.text);
   }
@@ -44,8 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check_tokens(std::string(bytes.begin(), bytes.end()));
   try {
     for (const auto& member : modlr::formats::parse_tar(bytes, "fuzz"))
-      if (member.offset > size || member.size > size - member.offset)
-        __builtin_trap();  // data inside the input
+      if (member.offset > size || member.size > size - member.offset) __builtin_trap();  // data inside the input
     const auto reviews = modlr::imdb::parse_archive(bytes, "fuzz");
     check_reviews(reviews.train);
     check_reviews(reviews.test);

@@ -19,8 +19,12 @@ std::string rewrite(const std::vector<ProtoField>& fields) {
   ProtoWriter out;
   for (const auto& f : fields) {
     switch (f.type) {
-      case WireType::kVarint: out.add_int(f.number, static_cast<int64_t>(f.varint)); break;
-      case WireType::kLengthDelimited: out.add_bytes(f.number, f.bytes); break;
+      case WireType::kVarint:
+        out.add_int(f.number, static_cast<int64_t>(f.varint));
+        break;
+      case WireType::kLengthDelimited:
+        out.add_bytes(f.number, f.bytes);
+        break;
       case WireType::kFixed32: {
         float value;
         const auto bits = static_cast<uint32_t>(f.varint);
@@ -28,7 +32,8 @@ std::string rewrite(const std::vector<ProtoField>& fields) {
         out.add_float(f.number, value);
         break;
       }
-      case WireType::kFixed64: return {};  // the writer has no 64-bit fixed fields
+      case WireType::kFixed64:
+        return {};  // the writer has no 64-bit fixed fields
     }
   }
   return out.bytes();

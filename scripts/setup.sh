@@ -2,6 +2,7 @@
 # Installs modlr's dependencies (when missing) and builds what `modlr train` needs.
 #   scripts/setup.sh            build/modlr only (the README's first command)
 #   scripts/setup.sh --all      everything: the test suite and the benchmark helpers too
+#   scripts/setup.sh --deps     only the Debian packages and .venv/, no build
 # Idempotent and quick on a second run: Debian packages are checked with dpkg, the Python
 # packages (.venv/, pinned by requirements.lock) are reinstalled only when the lock changes.
 set -euo pipefail
@@ -17,17 +18,7 @@ PACKAGES=(
   chromium                       # the browser test of `modlr report` (headless)
 )
 
-missing=()
-for package in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if ((${#missing[@]})); then
-  echo "setup: installing ${missing[*]}"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+scripts/ensure-packages.sh "${PACKAGES[@]}" | sed 's/^/setup: /'
 
 # PyPI's torch 2.11.0 (CUDA 13 build): its libtorch is what modlr compiles against, so the
 # library, the twins, the tests and the benchmarks all run the same torch.
@@ -40,6 +31,8 @@ if ! cmp -s requirements.lock "$STAMP" 2>/dev/null; then
   cp requirements.lock "$STAMP"
 fi
 
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+[ "${1:-}" = "--deps" ] && exit 0
+# MODLR_COVERAGE=1 (CI) instruments the build for scripts/coverage.sh.
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DMODLR_COVERAGE="${MODLR_COVERAGE:-OFF}" >/dev/null
 cmake --build build -j 2 --target "${TARGETS[@]}"
 echo "setup: built ${TARGETS[*]} in build/"

@@ -56,7 +56,9 @@ std::string small_cifar_config(const std::string& data_dir, const std::string& r
          "seed: 3\n"
          "dataset:\n"
          "  name: cifar10\n"
-         "  path: " + data_dir + "\n"
+         "  path: " +
+         data_dir +
+         "\n"
          "  extra_test_files: {official_test: [test_batch_first1000]}\n"
          "  mean: [0.2, 0.2, 0.2]\n"
          "  std: [0.3, 0.3, 0.3]\n"
@@ -75,7 +77,8 @@ std::string small_cifar_config(const std::string& data_dir, const std::string& r
          "  epochs: 2\n"
          "  threads: 1\n"
          "tracking:\n"
-         "  dir: " + runs_dir + "\n";
+         "  dir: " +
+         runs_dir + "\n";
 }
 
 }  // namespace modlr::testing

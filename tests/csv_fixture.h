@@ -18,8 +18,8 @@ inline void write_synthetic_csv(const std::string& path, int rows) {
     const double a = ((i * 37) % 101) / 10.0 - 5, b = ((i * 53) % 97) / 10.0 - 4.8;
     const double y = 3 * a - 2 * b + offsets[i % 3] + ((i * 17) % 11 - 5) / 50.0;
     const std::string kind = i % 7 == 0 ? "\"" + std::string(kinds[i % 3]) + "\"" : kinds[i % 3];
-    text += std::to_string(a) + "," + (i % 25 == 24 ? "" : std::to_string(b)) + "," + kind + "," +
-            std::to_string(y) + "\r\n";
+    text += std::to_string(a) + "," + (i % 25 == 24 ? "" : std::to_string(b)) + "," + kind + "," + std::to_string(y) +
+            "\r\n";
   }
   write_text(path, text);
 }

@@ -1,8 +1,8 @@
+#include "test_support.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include "test_support.h"
 
 #include "modlr/core/config.h"
 #include "modlr/dataset/dataset.h"
@@ -11,13 +11,13 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <sys/wait.h>
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
-#include <sys/wait.h>
 
 namespace fs = std::filesystem;
 
@@ -47,8 +47,8 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ignored);
 }
 
-void write_idx(const std::string& path, const std::vector<uint32_t>& dims,
-               const std::vector<uint8_t>& data, bool gzip) {
+void write_idx(const std::string& path, const std::vector<uint32_t>& dims, const std::vector<uint8_t>& data,
+               bool gzip) {
   std::string bytes = {0, 0, 0x08, static_cast<char>(dims.size())};
   for (uint32_t d : dims)
     for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<char>((d >> shift) & 0xff));
@@ -61,8 +61,7 @@ void write_idx(const std::string& path, const std::vector<uint32_t>& dims,
 
 namespace {
 
-void synthetic_split(uint32_t n, std::mt19937& rng, std::vector<uint8_t>& images,
-                     std::vector<uint8_t>& labels) {
+void synthetic_split(uint32_t n, std::mt19937& rng, std::vector<uint8_t>& images, std::vector<uint8_t>& labels) {
   std::uniform_int_distribution<int> noise(0, 60);
   images.assign(static_cast<size_t>(n) * 784, 0);
   labels.resize(n);
@@ -137,14 +136,11 @@ std::vector<std::string> list_files(const std::string& dir) {
 
 int unused_port() { return free_local_port(); }
 
-CommandResult run_modlr(const std::string& args) {
-  return run_command(std::string(MODLR_BINARY) + " " + args);
-}
+CommandResult run_modlr(const std::string& args) { return run_command(std::string(MODLR_BINARY) + " " + args); }
 
 CommandResult run_command(const std::string& command_line) {
   TempDir capture;
-  const std::string command = command_line + " >" + capture.file("out") + " 2>" +
-                              capture.file("err") + " </dev/null";
+  const std::string command = command_line + " >" + capture.file("out") + " 2>" + capture.file("err") + " </dev/null";
   CommandResult result;
   const int status = std::system(command.c_str());
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -172,7 +168,9 @@ std::string small_config(const std::string& data_dir, const std::string& runs_di
          "seed: 7\n"
          "dataset:\n"
          "  name: idx\n"
-         "  path: " + data_dir + "\n"
+         "  path: " +
+         data_dir +
+         "\n"
          "  batch_size: 32\n"
          "  eval_batch_size: 50\n"
          "  mean: [0.2]\n"
@@ -189,7 +187,8 @@ std::string small_config(const std::string& data_dir, const std::string& runs_di
          "  epochs: 2\n"
          "  threads: 1\n"
          "tracking:\n"
-         "  dir: " + runs_dir + "\n";
+         "  dir: " +
+         runs_dir + "\n";
 }
 
 std::string dataset_error(const std::string& yaml) {

@@ -34,13 +34,12 @@ class TempDir {
 };
 
 /// Writes an IDX file: magic 0x08 type, dims big-endian, then `data`. Gzipped if `gzip`.
-void write_idx(const std::string& path, const std::vector<uint32_t>& dims,
-               const std::vector<uint8_t>& data, bool gzip = false);
+void write_idx(const std::string& path, const std::vector<uint32_t>& dims, const std::vector<uint8_t>& data,
+               bool gzip = false);
 /// Writes a learnable synthetic IDX data set (train: n_train, test: n_test images of
 /// 28x28, 10 classes: class k is a bright 8x8 square at a position set by k, plus noise)
 /// under `dir` with the standard MNIST file names.
-void write_synthetic_idx(const std::string& dir, uint32_t n_train, uint32_t n_test,
-                         uint32_t seed = 1);
+void write_synthetic_idx(const std::string& dir, uint32_t n_train, uint32_t n_test, uint32_t seed = 1);
 
 std::string read_text(const std::string& path);
 /// The one-line error that building, key-checking and loading the `dataset` section of

@@ -42,8 +42,10 @@ int eval(const EvalArgs& args) {
     for (const auto& [name, value] : result.metrics) {
       std::cout << std::left << std::setw(18) << name;
       const auto undefined = result.undefined.find(name);
-      if (undefined == result.undefined.end()) std::cout << std::setprecision(6) << value << "\n";
-      else std::cout << "undefined: " << undefined->second << "\n";
+      if (undefined == result.undefined.end())
+        std::cout << std::setprecision(6) << value << "\n";
+      else
+        std::cout << "undefined: " << undefined->second << "\n";
     }
     if (!result.confusion_matrix.empty()) print_confusion_matrix(result.confusion_matrix, outcome.class_names);
     if (outcome.forward_seconds)

@@ -21,20 +21,21 @@ void print_table(const ModelShapes& trace, const Model& model) {
   const auto rule = std::string(static_cast<size_t>(name_width + type_width + shape_width + 12), '-');
   std::cout << "model '" << trace.model << "'  input " << dims_text(trace.input) << "\n";
   std::cout << std::left << std::setw(name_width) << "layer" << std::setw(type_width) << "type"
-            << std::setw(shape_width) << "output shape" << std::right << std::setw(12) << "params" << "\n";
+            << std::setw(shape_width) << "output shape" << std::right << std::setw(12) << "params"
+            << "\n";
   std::cout << rule << "\n";
   for (const auto& layer : trace.layers)
     std::cout << std::left << std::setw(name_width) << layer.name << std::setw(type_width) << layer.type
-              << std::setw(shape_width) << dims_text(layer.output) << std::right << std::setw(12) << layer.parameters << "\n";
+              << std::setw(shape_width) << dims_text(layer.output) << std::right << std::setw(12) << layer.parameters
+              << "\n";
   int64_t total = 0, trainable = 0;
   for (const auto& p : model.parameters()) {
     total += p.numel();
     if (p.requires_grad()) trainable += p.numel();
   }
   std::cout << rule << "\n"
-            << "total parameters: " << total << " (trainable " << trainable << ", "
-            << std::fixed << std::setprecision(2) << static_cast<double>(total) * 4 / 1e6
-            << " MB as float32)\n";
+            << "total parameters: " << total << " (trainable " << trainable << ", " << std::fixed
+            << std::setprecision(2) << static_cast<double>(total) * 4 / 1e6 << " MB as float32)\n";
 }
 
 }  // namespace

@@ -19,10 +19,16 @@ int train(const TrainArgs& args) {
     });
   install_stop_handlers();
   std::optional<WorldOptions> world;
-  if (const int status = guarded([&] { world = world_from_environment(); return 0; }); status != 0) return status;
+  if (const int status = guarded([&] {
+        world = world_from_environment();
+        return 0;
+      });
+      status != 0)
+    return status;
   const RunRequest request{args.config, args.overrides, args.resume};
   if (world) {
-    if (!args.seeds.empty()) return guarded([]() -> int { throw Error("--seeds in a data-parallel job: run the seeds one after another"); });
+    if (!args.seeds.empty())
+      return guarded([]() -> int { throw Error("--seeds in a data-parallel job: run the seeds one after another"); });
     return train_rank(request, *world);
   }
   if (args.seeds.empty()) return train_run(request);

@@ -24,8 +24,7 @@ bool metric_values(const RunGroup& group, const std::string& metric, std::vector
 
 const std::vector<double>* curve_of(const RunData& run, const std::string& key) {
   const auto found = run.curves.find(key);
-  return found == run.curves.end() || found->second.values.empty() ? nullptr
-                                                                   : &found->second.values;
+  return found == run.curves.end() || found->second.values.empty() ? nullptr : &found->second.values;
 }
 
 bool same_seeds(const RunGroup& a, const RunGroup& b) {
@@ -48,8 +47,7 @@ std::string non_finite_point(const RunGroup& group, const std::string& key) {
         std::snprintf(where, sizeof where, "epoch %g", curve.epochs[i]);
       else
         std::snprintf(where, sizeof where, "point %zu", i + 1);
-      return run.dir + ": " + key + " holds " + (std::isnan(v) ? "NaN" : v > 0 ? "inf" : "-inf") +
-             " at " + where;
+      return run.dir + ": " + key + " holds " + (std::isnan(v) ? "NaN" : v > 0 ? "inf" : "-inf") + " at " + where;
     }
   }
   return {};
@@ -80,14 +78,13 @@ bool curve_distance(const RunGroup& a, const RunGroup& b, CurveDistance& out) {
   return true;
 }
 
-void add_tests(const std::vector<RunGroup>& groups,
-               const std::vector<std::pair<size_t, size_t>>& pairs, Comparison& c) {
+void add_tests(const std::vector<RunGroup>& groups, const std::vector<std::pair<size_t, size_t>>& pairs,
+               Comparison& c) {
   for (const auto& metric : compared_metrics()) {
     std::vector<PairTest> tests;
     for (const auto& [a, b] : pairs) {
       std::vector<double> xa, xb;
-      if (!metric_values(groups[a], metric.key, xa) || !metric_values(groups[b], metric.key, xb))
-        continue;
+      if (!metric_values(groups[a], metric.key, xa) || !metric_values(groups[b], metric.key, xb)) continue;
       PairTest t;
       t.metric = metric.key;
       t.a = a;
@@ -147,11 +144,9 @@ Comparison compare_groups(const std::vector<RunGroup>& groups, bool require_same
         pairs.emplace_back(a, b);
         continue;
       }
-      const std::string what = "groups '" + groups[a].label + "' (" + groups[a].workload() +
-                               ") and '" + groups[b].label + "' (" + groups[b].workload() +
-                               ") are different workloads (data sets)";
-      if (require_same_workload)
-        throw Error(what + "; compare runs on one data set, or pass --allow-mixed-workloads");
+      const std::string what = "groups '" + groups[a].label + "' (" + groups[a].workload() + ") and '" +
+                               groups[b].label + "' (" + groups[b].workload() + ") are different workloads (data sets)";
+      if (require_same_workload) throw Error(what + "; compare runs on one data set, or pass --allow-mixed-workloads");
       c.notes.push_back(what + ": not tested against each other");
     }
   for (const auto& metric : compared_metrics())
@@ -172,8 +167,8 @@ Comparison compare_groups(const std::vector<RunGroup>& groups, bool require_same
     const auto nb = mean_curve(groups[b], "train/accuracy").size();
     if (na != nb)
       c.notes.push_back("groups '" + groups[a].label + "' and '" + groups[b].label +
-                        "' have training curves of different lengths (" + std::to_string(na) +
-                        " vs " + std::to_string(nb) +
+                        "' have training curves of different lengths (" + std::to_string(na) + " vs " +
+                        std::to_string(nb) +
                         " epochs): DTW aligns them, the other metrics "
                         "compare runs of different lengths");
   }

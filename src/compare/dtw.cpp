@@ -12,9 +12,8 @@ void check_curve(const std::vector<double>& curve, const char* name) {
   if (curve.empty()) throw Error(std::string("DTW: curve ") + name + " is empty");
   for (size_t i = 0; i < curve.size(); ++i)
     if (!std::isfinite(curve[i]))
-      throw Error(std::string("DTW: curve ") + name + " holds " +
-                  (std::isnan(curve[i]) ? "NaN" : "an infinity") + " at index " +
-                  std::to_string(i));
+      throw Error(std::string("DTW: curve ") + name + " holds " + (std::isnan(curve[i]) ? "NaN" : "an infinity") +
+                  " at index " + std::to_string(i));
 }
 
 // Least (cost, length): the smaller cost, then the shorter path. Exact comparison of
@@ -22,9 +21,7 @@ void check_curve(const std::vector<double>& curve, const char* name) {
 struct Cell {
   double cost;
   size_t length;
-  bool operator<(const Cell& other) const {
-    return cost < other.cost || (cost == other.cost && length < other.length);
-  }
+  bool operator<(const Cell& other) const { return cost < other.cost || (cost == other.cost && length < other.length); }
 };
 
 // The least of the predecessors that exist (null: outside the table). The order they are
@@ -64,8 +61,6 @@ DtwResult dtw(const std::vector<double>& a, const std::vector<double>& b) {
   return {previous[m - 1].cost, previous[m - 1].length};
 }
 
-double normalized_dtw(const std::vector<double>& a, const std::vector<double>& b) {
-  return dtw(a, b).normalized();
-}
+double normalized_dtw(const std::vector<double>& a, const std::vector<double>& b) { return dtw(a, b).normalized(); }
 
 }  // namespace modlr::compare

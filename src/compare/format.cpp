@@ -18,9 +18,7 @@ std::string metric_label(const std::string& key) {
   return key;
 }
 
-std::string pair_label(const Comparison& c, size_t a, size_t b) {
-  return c.labels[a] + " vs " + c.labels[b];
-}
+std::string pair_label(const Comparison& c, size_t a, size_t b) { return c.labels[a] + " vs " + c.labels[b]; }
 
 Table groups_table(const Comparison& c) {
   Table t{"groups", {"group", "framework", "model", "data set", "runs"}, {}};
@@ -30,13 +28,11 @@ Table groups_table(const Comparison& c) {
 }
 
 Table stats_table(const Comparison& c) {
-  Table t{
-      "per-group statistics", {"metric", "group", "n", "mean", "median", "std", "min", "max"}, {}};
+  Table t{"per-group statistics", {"metric", "group", "n", "mean", "median", "std", "min", "max"}, {}};
   for (const auto& s : c.stats) {
     const auto& m = s.summary;
-    t.rows.push_back({metric_label(s.metric), c.labels[s.group], std::to_string(m.n),
-                      format_number(m.mean), format_number(m.median), format_number(m.stddev),
-                      format_number(m.min), format_number(m.max)});
+    t.rows.push_back({metric_label(s.metric), c.labels[s.group], std::to_string(m.n), format_number(m.mean),
+                      format_number(m.median), format_number(m.stddev), format_number(m.min), format_number(m.max)});
   }
   return t;
 }
@@ -48,9 +44,9 @@ Table tests_table(const Comparison& c) {
       {"metric", "groups", "U", "p", "method", "p (Bonferroni)", "Cliff's delta", "magnitude"},
       {}};
   for (const auto& x : c.tests)
-    t.rows.push_back({metric_label(x.metric), pair_label(c, x.a, x.b), format_number(x.u.u_x, 1),
-                      format_number(x.u.p), x.u.exact ? "exact" : "normal",
-                      format_number(x.p_corrected), format_number(x.delta, 3), x.magnitude});
+    t.rows.push_back({metric_label(x.metric), pair_label(c, x.a, x.b), format_number(x.u.u_x, 1), format_number(x.u.p),
+                      x.u.exact ? "exact" : "normal", format_number(x.p_corrected), format_number(x.delta, 3),
+                      x.magnitude});
   return t;
 }
 
@@ -60,13 +56,11 @@ Table curves_table(const Comparison& c) {
           {}};
   for (const auto& d : c.curves) {
     if (!d.defined()) {
-      t.rows.push_back(
-          {pair_label(c, d.a, d.b), "n/a (" + d.undefined_reason + ")", "-", "-", "-"});
+      t.rows.push_back({pair_label(c, d.a, d.b), "n/a (" + d.undefined_reason + ")", "-", "-", "-"});
       continue;
     }
-    t.rows.push_back({pair_label(c, d.a, d.b), format_number(d.mean_curves),
-                      format_number(d.pairs_mean), format_number(d.pairs_max),
-                      std::to_string(d.pairs) + (d.by_seed ? " (same seed)" : " (all)")});
+    t.rows.push_back({pair_label(c, d.a, d.b), format_number(d.mean_curves), format_number(d.pairs_mean),
+                      format_number(d.pairs_max), std::to_string(d.pairs) + (d.by_seed ? " (same seed)" : " (all)")});
   }
   return t;
 }
@@ -153,39 +147,37 @@ std::string escape_markdown(std::string_view text) {
   return out;
 }
 
-std::string render_text(const Table& raw) {
-  const Table table = escaped(raw, escape_text);
-  std::vector<size_t> widths(table.header.size(), 0);
-  for (size_t i = 0; i < widths.size(); ++i) widths[i] = table.header[i].size();
-  for (const auto& row : table.rows)
-    for (size_t i = 0; i < row.size() && i < widths.size(); ++i)
-      widths[i] = std::max(widths[i], row[i].size());
+std::string render_text(const Table& table) {
+  const Table shown = escaped(table, escape_text);
+  std::vector<size_t> widths(shown.header.size(), 0);
+  for (size_t i = 0; i < widths.size(); ++i) widths[i] = shown.header[i].size();
+  for (const auto& row : shown.rows)
+    for (size_t i = 0; i < row.size() && i < widths.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
   std::ostringstream out;
   auto line = [&](const std::vector<std::string>& cells) {
     std::string text;
     for (size_t i = 0; i < cells.size(); ++i)
-      text += cells[i] +
-              (i + 1 < cells.size() ? std::string(widths[i] - cells[i].size() + 2, ' ') : "");
+      text += cells[i] + (i + 1 < cells.size() ? std::string(widths[i] - cells[i].size() + 2, ' ') : "");
     out << text << "\n";
   };
-  out << table.title << "\n";
-  line(table.header);
+  out << shown.title << "\n";
+  line(shown.header);
   size_t total = 0;
   for (size_t w : widths) total += w + 2;
   out << std::string(total - 2, '-') << "\n";
-  for (const auto& row : table.rows) line(row);
+  for (const auto& row : shown.rows) line(row);
   return out.str();
 }
 
-std::string render_markdown(const Table& raw) {
-  const Table table = escaped(raw, escape_markdown);
+std::string render_markdown(const Table& table) {
+  const Table shown = escaped(table, escape_markdown);
   std::ostringstream out;
-  out << "### " << table.title << "\n\n|";
-  for (const auto& h : table.header) out << " " << h << " |";
+  out << "### " << shown.title << "\n\n|";
+  for (const auto& h : shown.header) out << " " << h << " |";
   out << "\n|";
-  for (size_t i = 0; i < table.header.size(); ++i) out << " --- |";
+  for (size_t i = 0; i < shown.header.size(); ++i) out << " --- |";
   out << "\n";
-  for (const auto& row : table.rows) {
+  for (const auto& row : shown.rows) {
     out << "|";
     for (const auto& cell : row) out << " " << cell << " |";
     out << "\n";
@@ -193,12 +185,8 @@ std::string render_markdown(const Table& raw) {
   return out.str();
 }
 
-std::string format_text(const Comparison& c) {
-  return render_all(c, render_text, escape_text, "note: ");
-}
-std::string format_markdown(const Comparison& c) {
-  return render_all(c, render_markdown, escape_markdown, "- note: ");
-}
+std::string format_text(const Comparison& c) { return render_all(c, render_text, escape_text, "note: "); }
+std::string format_markdown(const Comparison& c) { return render_all(c, render_markdown, escape_markdown, "- note: "); }
 
 std::string format_json(const Comparison& c) {
   nlohmann::ordered_json j;

@@ -22,8 +22,7 @@ namespace modlr::compare {
 namespace {
 
 bool is_run_dir(const fs::path& dir) {
-  return fs::exists(dir / "summary.json") || fs::exists(dir / "metrics.csv") ||
-         fs::exists(dir / "config.yaml");
+  return fs::exists(dir / "summary.json") || fs::exists(dir / "metrics.csv") || fs::exists(dir / "config.yaml");
 }
 
 void collect_runs(const fs::path& dir, int depth, std::set<std::string>& out) {
@@ -57,7 +56,8 @@ void read_summary(const std::string& path, RunData& run) {
     run.error = j.value("error", "");
     const auto& train = j.at("train");
     run.epochs = train.value("epochs", int64_t{0});
-    if (train.contains("seconds") && train.at("seconds").is_number()) run.values["train.seconds"] = train.at("seconds").get<double>();
+    if (train.contains("seconds") && train.at("seconds").is_number())
+      run.values["train.seconds"] = train.at("seconds").get<double>();
     const auto test = j.value("test", nlohmann::json::object());
     for (const auto& [key, value] : test.items())
       if (value.is_number()) run.values["test." + key] = value.get<double>();
@@ -67,8 +67,7 @@ void read_summary(const std::string& path, RunData& run) {
   } catch (const nlohmann::json::exception& e) {
     throw Error(path + ": not a run summary: " + e.what());
   }
-  run.framework = run.environment.count("modlr_version") &&
-                          run.environment.at("modlr_version") == "reference-python"
+  run.framework = run.environment.count("modlr_version") && run.environment.at("modlr_version") == "reference-python"
                       ? "pytorch"
                       : "modlr";
 }
@@ -90,8 +89,8 @@ void read_curves(const std::string& path, RunData& run) {
   for (int number = 2; std::getline(file, line); ++number) {
     std::stringstream row(line);
     std::string epoch, split, metric, value;
-    if (!std::getline(row, epoch, ',') || !std::getline(row, split, ',') ||
-        !std::getline(row, metric, ',') || !std::getline(row, value))
+    if (!std::getline(row, epoch, ',') || !std::getline(row, split, ',') || !std::getline(row, metric, ',') ||
+        !std::getline(row, value))
       throw Error(path + ":" + std::to_string(number) + ": expected epoch,split,metric,value");
     const std::string key = split + "/" + metric;
     auto& curve = run.curves[key];
@@ -128,8 +127,8 @@ void spend(const YAML::Node& node, size_t& budget, const std::string& path) {
 
 // Config leaves by dotted key ("optimizer.lr"); lists and other non-map values are leaves,
 // written as compact YAML ("[1, 2]").
-void flatten(const YAML::Node& node, const std::string& prefix, std::map<std::string, std::string>& out,
-             size_t& budget, const std::string& path) {
+void flatten(const YAML::Node& node, const std::string& prefix, std::map<std::string, std::string>& out, size_t& budget,
+             const std::string& path) {
   if (node.IsMap()) {
     take_one(budget, path);
     for (const auto& entry : node)
@@ -184,16 +183,15 @@ void check_consistent(const RunGroup& group) {
   };
   for (const auto& run : group.runs) {
     if (run.workload != first.workload)
-      throw Error("group '" + group.spec + "' mixes workloads (data sets): " + first.dir + " is " +
-                  first.workload + ", " + run.dir + " is " + run.workload);
+      throw Error("group '" + group.spec + "' mixes workloads (data sets): " + first.dir + " is " + first.workload +
+                  ", " + run.dir + " is " + run.workload);
     if (run.model != first.model)
       throw Error("group '" + group.spec + "' mixes models: " + first.dir + " is " + first.model + ", " + run.dir +
                   " is " + run.model + "; a group holds repeats of one experiment");
     if (curve_length(run) != curve_length(first))
-      throw Error("group '" + group.spec + "': training curves of different lengths (" + first.dir +
-                  ": " + std::to_string(curve_length(first)) + " epochs, " + run.dir + ": " +
-                  std::to_string(curve_length(run)) +
-                  " epochs); a group holds repeats of one experiment");
+      throw Error("group '" + group.spec + "': training curves of different lengths (" + first.dir + ": " +
+                  std::to_string(curve_length(first)) + " epochs, " + run.dir + ": " +
+                  std::to_string(curve_length(run)) + " epochs); a group holds repeats of one experiment");
   }
 }
 
@@ -242,8 +240,8 @@ RunGroup load_group(const std::string& spec) {
     }
     auto run = load_run(dir);
     if (run.status != "finished") {
-      group.skipped.push_back(dir + ": run " + run.status +
-                              (run.error.empty() ? "" : " (" + run.error + ")") + ", skipped");
+      group.skipped.push_back(dir + ": run " + run.status + (run.error.empty() ? "" : " (" + run.error + ")") +
+                              ", skipped");
       continue;
     }
     group.runs.push_back(std::move(run));
@@ -260,6 +258,7 @@ RunGroup load_group(const std::string& spec) {
 
 std::vector<RunGroup> load_groups(const std::vector<std::string>& specs) {
   std::vector<RunGroup> groups;
+  groups.reserve(specs.size());
   for (const auto& spec : specs) groups.push_back(load_group(spec));
   label_groups(groups);
   return groups;

@@ -73,8 +73,7 @@ Summary summarize(const std::vector<double>& values) {
   s.mean = std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(s.n);
   double squares = 0;
   for (double v : values) squares += (v - s.mean) * (v - s.mean);
-  s.stddev = s.n > 1 ? std::sqrt(squares / static_cast<double>(s.n - 1))
-                     : std::numeric_limits<double>::quiet_NaN();
+  s.stddev = s.n > 1 ? std::sqrt(squares / static_cast<double>(s.n - 1)) : std::numeric_limits<double>::quiet_NaN();
   s.min = *std::min_element(values.begin(), values.end());
   s.max = *std::max_element(values.begin(), values.end());
   s.median = quantile(values, 0.5);

@@ -10,8 +10,8 @@
 #include <set>
 #include <sstream>
 
-#include "modlr/core/error.h"
 #include "config_root.h"
+#include "modlr/core/error.h"
 
 namespace modlr {
 
@@ -47,14 +47,38 @@ YAML::Node lookup(const YAML::Node& map, const std::string& key) {
 
 template <typename T>
 const char* type_name();
-template <> const char* type_name<bool>() { return "true or false"; }
-template <> const char* type_name<int>() { return "an integer"; }
-template <> const char* type_name<int64_t>() { return "an integer"; }
-template <> const char* type_name<double>() { return "a number"; }
-template <> const char* type_name<std::string>() { return "a string"; }
-template <> const char* type_name<std::vector<int64_t>>() { return "a list of integers"; }
-template <> const char* type_name<std::vector<double>>() { return "a list of numbers"; }
-template <> const char* type_name<std::vector<std::string>>() { return "a list of strings"; }
+template <>
+const char* type_name<bool>() {
+  return "true or false";
+}
+template <>
+const char* type_name<int>() {
+  return "an integer";
+}
+template <>
+const char* type_name<int64_t>() {
+  return "an integer";
+}
+template <>
+const char* type_name<double>() {
+  return "a number";
+}
+template <>
+const char* type_name<std::string>() {
+  return "a string";
+}
+template <>
+const char* type_name<std::vector<int64_t>>() {
+  return "a list of integers";
+}
+template <>
+const char* type_name<std::vector<double>>() {
+  return "a list of numbers";
+}
+template <>
+const char* type_name<std::vector<std::string>>() {
+  return "a list of strings";
+}
 
 template <typename T>
 bool convert_scalar(const YAML::Node& node, T& out) {
@@ -62,7 +86,9 @@ bool convert_scalar(const YAML::Node& node, T& out) {
   return YAML::convert<T>::decode(node, out);
 }
 template <typename T>
-bool convert(const YAML::Node& node, T& out) { return convert_scalar(node, out); }
+bool convert(const YAML::Node& node, T& out) {
+  return convert_scalar(node, out);
+}
 template <typename E>
 bool convert(const YAML::Node& node, std::vector<E>& out) {
   if (!node.IsSequence()) return false;
@@ -77,7 +103,9 @@ bool convert(const YAML::Node& node, std::vector<E>& out) {
 
 // Numbers must be finite: .nan and .inf are valid YAML floats but no setting means them.
 template <typename T>
-bool finite(const T&) { return true; }
+bool finite(const T&) {
+  return true;
+}
 bool finite(const double& value) { return std::isfinite(value); }
 bool finite(const std::vector<double>& values) {
   return std::all_of(values.begin(), values.end(), [](double v) { return std::isfinite(v); });
@@ -151,15 +179,15 @@ bool enter_list_item(YAML::Node& node, const std::string& part, const std::strin
   const auto index = std::stoul(digits);
   if (!list.IsDefined() || !list.IsSequence() || index >= list.size())
     throw Error("--set '" + assignment + "': '" + key + "' has no item " + digits);
-  if (!list[index].IsMap()) throw Error("--set '" + assignment + "': item " + digits + " of '" + key + "' is not a section");
+  if (!list[index].IsMap())
+    throw Error("--set '" + assignment + "': item " + digits + " of '" + key + "' is not a section");
   node.reset(list[index]);
   return true;
 }
 
 void apply_override(YAML::Node& document, const std::string& assignment) {
   const auto equals = assignment.find('=');
-  if (equals == std::string::npos || equals == 0)
-    throw Error("--set '" + assignment + "': expected section.key=value");
+  if (equals == std::string::npos || equals == 0) throw Error("--set '" + assignment + "': expected section.key=value");
   const std::string key = assignment.substr(0, equals);
   YAML::Node value;
   try {
@@ -236,14 +264,14 @@ Config Config::parse(const std::string& yaml_text, const std::string& source_nam
   auto document = config_detail::parse_document(yaml_text, source_name);
   if (document["base"])
     throw Error(source_name + ": config key 'base': only a config file can extend another (Config::load)");
-  return from_document(std::move(document), source_name, overrides);
+  return from_document(document, source_name, overrides);
 }
 
 Config Config::from_document(YAML::Node document, const std::string& source_name,
                              const std::vector<std::string>& overrides) {
   auto root = std::make_shared<Root>();
   root->source = source_name;
-  root->document = std::move(document);
+  root->document = document;  // (a YAML::Node is a shared handle: copying is cheap)
   for (const auto& assignment : overrides) apply_override(root->document, assignment);
   size_t budget = kMaxConfigNodes;
   check_structure(root->document, {}, source_name, budget);
@@ -275,8 +303,7 @@ T Config::get(const std::string& key) const {
   mark_used(key);
   const YAML::Node node = lookup(walk(root_->document, path_), key);
   T value{};
-  if (!convert(node, value))
-    fail(key, std::string("expected ") + type_name<T>() + ", got " + describe(node));
+  if (!convert(node, value)) fail(key, std::string("expected ") + type_name<T>() + ", got " + describe(node));
   if (!finite(value)) fail(key, "must be a finite number, got " + describe(node));
   return value;
 }
@@ -290,7 +317,7 @@ T Config::get(const std::string& key, const T& fallback) const {
   return fallback;
 }
 
-#define MODLR_CONFIG_INSTANTIATE(T)                           \
+#define MODLR_CONFIG_INSTANTIATE(T)                    \
   template T Config::get<T>(const std::string&) const; \
   template T Config::get<T>(const std::string&, const T&) const;
 MODLR_CONFIG_INSTANTIATE(bool)
@@ -314,14 +341,13 @@ int64_t Config::get_count(const std::string& key, int64_t fallback, bool allow_z
 double Config::get_positive(const std::string& key, double fallback, bool allow_zero) const {
   const double value = get<double>(key, fallback);
   if (!(value > 0 || (allow_zero && value == 0)))
-    fail(key, std::string("must be ") + (allow_zero ? ">= 0" : "> 0") + ", got " +
-                  std::to_string(value));
+    fail(key, std::string("must be ") + (allow_zero ? ">= 0" : "> 0") + ", got " + std::to_string(value));
   return value;
 }
 
 std::string Config::get_choice(const std::string& key, const std::string& fallback,
                                const std::vector<std::string>& choices) const {
-  const auto value = get<std::string>(key, fallback);
+  auto value = get<std::string>(key, fallback);
   if (std::find(choices.begin(), choices.end(), value) == choices.end()) {
     std::string known;
     for (const auto& choice : choices) known += (known.empty() ? "" : ", ") + choice;
@@ -345,9 +371,7 @@ Config Config::section(const std::string& key) const {
   return Config(root_, parts);
 }
 
-bool Config::is_list(const std::string& key) const {
-  return lookup(walk(root_->document, path_), key).IsSequence();
-}
+bool Config::is_list(const std::string& key) const { return lookup(walk(root_->document, path_), key).IsSequence(); }
 
 std::vector<Config> Config::list_sections(const std::string& key) const {
   const YAML::Node node = lookup(walk(root_->document, path_), key);

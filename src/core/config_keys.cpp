@@ -21,8 +21,7 @@ std::string join_path(const std::vector<std::string>& parts) {
 // key is one, and yaml-cpp would throw its own BadConversion on them (found by fuzzing).
 std::string key_name(const YAML::Node& key, const std::string& source, const std::string& where) {
   if (!key.IsScalar())
-    throw Error(source + ": config key under '" + (where.empty() ? "(top level)" : where) +
-                "' is not a plain name");
+    throw Error(source + ": config key under '" + (where.empty() ? "(top level)" : where) + "' is not a plain name");
   return key.Scalar();
 }
 
@@ -53,9 +52,8 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 namespace {
 
 // Depth-first search for the first mapping key whose path was never read.
-void find_unknown(const YAML::Node& node, const std::vector<std::string>& parts,
-                  const std::set<std::string>& used, std::vector<std::string>& unknown,
-                  const std::string& source) {
+void find_unknown(const YAML::Node& node, const std::vector<std::string>& parts, const std::set<std::string>& used,
+                  std::vector<std::string>& unknown, const std::string& source) {
   if (!unknown.empty()) return;
   if (node.IsMap()) {
     for (const auto& entry : node) {

@@ -2,8 +2,6 @@
 
 #include <c10/util/Exception.h>
 
-#include <cstring>
-
 #include "modlr/core/text.h"
 
 namespace modlr {
@@ -19,10 +17,6 @@ std::string describe_error(const std::exception& e) {
   // they cannot move a terminal's cursor or colour it.
   const std::string prefix = dynamic_cast<const c10::Error*>(&e) ? "torch: " : "";
   return prefix + escape_text(first_line_of(e));
-}
-
-void throw_file_error(const std::string& path, const std::string& what, int err) {
-  throw Error(path + ": " + what + ": " + std::strerror(err));
 }
 
 }  // namespace modlr

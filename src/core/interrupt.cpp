@@ -18,7 +18,9 @@ extern "C" void on_stop_signal(int signal) {
   std::signal(signal, SIG_DFL);  // a second Ctrl-C ends the process at once
 }
 
-const char* signal_label(int signal) { return signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "a signal"; }
+const char* signal_label(int signal) {
+  return signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "a signal";
+}
 
 constexpr int kThrow = -1;  // the THROW action: not a signal
 
@@ -31,7 +33,7 @@ struct SignalPoint {
 // Parsed once; `remaining` counts down under the mutex (points may be passed from the
 // prefetch thread too).
 SignalPoint* configured_point() {
-  static SignalPoint* configured = [] () -> SignalPoint* {
+  static SignalPoint* configured = []() -> SignalPoint* {
     const char* value = std::getenv("MODLR_TEST_FAULT");
     if (!value) return nullptr;
     // MODLR_TEST_FAULT_RANK=r: only rank r of a data-parallel run (RANK) takes the fault.
@@ -60,8 +62,7 @@ SignalPoint* configured_point() {
 
 }  // namespace
 
-Interrupted::Interrupted(int signal)
-    : Error(std::string("interrupted by ") + signal_label(signal)), signal_(signal) {}
+Interrupted::Interrupted(int signal) : Error(std::string("interrupted by ") + signal_label(signal)), signal_(signal) {}
 
 void install_stop_handlers() {
   std::signal(SIGINT, on_stop_signal);

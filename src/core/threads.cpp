@@ -59,8 +59,7 @@ void apply_threads(const ThreadSettings& settings) { at::set_num_threads(setting
 std::string blas_library() {
   const auto mkl = from_config("Math Kernel Library Version ([0-9.]+)");
   if (mkl != "none") return "MKL " + mkl;
-  const auto blas = from_config("BLAS_INFO=([a-z0-9_]+)");
-  return blas;
+  return from_config("BLAS_INFO=([a-z0-9_]+)");
 }
 
 std::string onednn_version() { return from_config("MKL-DNN v([0-9.]+)"); }

@@ -18,8 +18,8 @@ uint64_t augment_seed(uint64_t run_seed) { return run_seed + 0x9E3779B97F4A7C15U
 torch::Tensor crop_and_flip(const torch::Tensor& images, int64_t padding, const torch::Tensor& offsets,
                             const torch::Tensor& flips) {
   const int64_t b = images.size(0), c = images.size(1), h = images.size(2), w = images.size(3);
-  const auto padded = padding > 0 ? torch::constant_pad_nd(images, {padding, padding, padding, padding}, 0)
-                                  : images.contiguous();
+  const auto padded =
+      padding > 0 ? torch::constant_pad_nd(images, {padding, padding, padding, padding}, 0) : images.contiguous();
   const int64_t padded_w = w + 2 * padding;
   const auto long_options = torch::TensorOptions().dtype(torch::kInt64).device(images.device());
   auto rows = torch::arange(h, long_options).view({1, h}).expand({b, h});

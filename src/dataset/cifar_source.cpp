@@ -34,8 +34,8 @@ std::string resolve_batch_file(const std::string& dir, const std::string& stem) 
     return formats::resolve_data_file(dir, stem);
   } catch (const Error&) {
     const std::string base = dir.empty() ? stem : (dir.back() == '/' ? dir + stem : dir + "/" + stem);
-    throw Error("data file not found: none of " + base + ".bin.gz, " + base + ".bin, " + base + ".gz, " +
-                base + " exists");
+    throw Error("data file not found: none of " + base + ".bin.gz, " + base + ".bin, " + base + ".gz, " + base +
+                " exists");
   }
 }
 
@@ -50,7 +50,8 @@ std::pair<std::string, std::string> problem(const Cifar10Options& o) {
   static const std::regex valid_name("[a-z][a-z0-9_]*");
   for (const auto& [name, files] : o.extra_test_files) {
     if (!std::regex_match(name, valid_name) || name == "train" || name == "validation" || name == "test")
-      return {"extra_test_files." + name, "a split name must match [a-z][a-z0-9_]* and not be train, validation or test"};
+      return {"extra_test_files." + name,
+              "a split name must match [a-z][a-z0-9_]* and not be train, validation or test"};
     if (files.empty()) return {"extra_test_files." + name, "needs at least one file"};
   }
   return {};
@@ -65,7 +66,8 @@ class Cifar10Source : public DataSource {
     if (options_.read.per_batch()) return load_lazily(std::move(out));
     out.train = read_split(options_.train_files, out.files);
     out.test = read_split(options_.test_files, out.files);
-    for (const auto& [name, files] : options_.extra_test_files) out.extra_tests.push_back({name, read_split(files, out.files)});
+    for (const auto& [name, files] : options_.extra_test_files)
+      out.extra_tests.push_back({name, read_split(files, out.files)});
     return out;
   }
 
@@ -132,7 +134,8 @@ class Cifar10Source : public DataSource {
     out.test = lazy_split(all, targets, split_sizes[0], split_sizes[1]);
     int64_t first = split_sizes[0] + split_sizes[1];
     for (size_t e = 0; e < options_.extra_test_files.size(); ++e) {
-      out.extra_tests.push_back({options_.extra_test_files[e].first, lazy_split(all, targets, first, split_sizes[e + 2])});
+      out.extra_tests.push_back(
+          {options_.extra_test_files[e].first, lazy_split(all, targets, first, split_sizes[e + 2])});
       first += split_sizes[e + 2];
     }
     return out;
@@ -143,18 +146,19 @@ class Cifar10Source : public DataSource {
 
 }  // namespace
 
-Cifar10Options Cifar10Options::from_config(const Config& c) {
+Cifar10Options Cifar10Options::from_config(const Config& section) {
   Cifar10Options o;
-  o.dir = c.get<std::string>("path");
-  o.train_files = c.get("train_files", o.train_files);
-  o.test_files = c.get("test_files", o.test_files);
-  const auto extra = c.section("extra_test_files");
-  for (const auto& name : extra.keys()) o.extra_test_files.emplace_back(name, extra.get<std::vector<std::string>>(name));
+  o.dir = section.get<std::string>("path");
+  o.train_files = section.get("train_files", o.train_files);
+  o.test_files = section.get("test_files", o.test_files);
+  const auto extra = section.section("extra_test_files");
+  for (const auto& name : extra.keys())
+    o.extra_test_files.emplace_back(name, extra.get<std::vector<std::string>>(name));
   const auto [key, what] = problem(o);
-  if (!key.empty()) c.fail(key, what);
-  o.preprocess = ImagePreprocess::from_config(c, 3);
-  o.decode_limits = modlr::decode_limits(c);
-  o.read = ReadOptions::from_config(c);
+  if (!key.empty()) section.fail(key, what);
+  o.preprocess = ImagePreprocess::from_config(section, 3);
+  o.decode_limits = modlr::decode_limits(section);
+  o.read = ReadOptions::from_config(section);
   return o;
 }
 

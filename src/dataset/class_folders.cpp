@@ -22,7 +22,8 @@ bool has_type(const std::string& path, fs::file_type type) {
 }
 
 // Entries of `dir` (names, sorted bytewise, no hidden ones) for which keep(path, name) holds.
-std::vector<std::string> sorted_entries(const std::string& dir, const std::function<bool(const std::string&, const std::string&)>& keep) {
+std::vector<std::string> sorted_entries(const std::string& dir,
+                                        const std::function<bool(const std::string&, const std::string&)>& keep) {
   std::vector<std::string> names;
   std::error_code error;
   fs::directory_iterator it(dir, error), end;
@@ -43,7 +44,8 @@ bool has_extension(const std::string& name, const std::vector<std::string>& exte
   const auto dot = name.rfind('.');
   if (dot == std::string::npos) return false;
   std::string extension = name.substr(dot + 1);
-  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return std::find(extensions.begin(), extensions.end(), extension) != extensions.end();
 }
 
@@ -51,9 +53,8 @@ std::vector<ClassFile> list_class_folders(const OptionKeys& section, const std::
                                           const std::function<bool(const std::string&)>& accept,
                                           const std::string& wanted, std::vector<std::string>& classes) {
   if (!has_type(root, fs::file_type::directory)) section.fail(key, root + " is not a folder");
-  const auto folders = sorted_entries(root, [](const std::string& path, const std::string&) {
-    return has_type(path, fs::file_type::directory);
-  });
+  const auto folders = sorted_entries(
+      root, [](const std::string& path, const std::string&) { return has_type(path, fs::file_type::directory); });
   if (folders.empty()) section.fail(key, root + " has no class folders (<root>/<class>/<file>)");
   if (classes.empty()) classes = folders;
   std::vector<ClassFile> files;
@@ -75,7 +76,8 @@ std::string tree_manifest_sha256(const std::string& root, const std::vector<Clas
                                  const std::vector<std::string>& file_sha256) {
   formats::Sha256 manifest;
   for (size_t i = 0; i < files.size(); ++i) {
-    const std::string line = file_sha256[i] + "  " + files[i].path.substr(std::min(files[i].path.size(), root.size() + 1)) + "\n";
+    const std::string line =
+        file_sha256[i] + "  " + files[i].path.substr(std::min(files[i].path.size(), root.size() + 1)) + "\n";
     manifest.update(line.data(), line.size());
   }
   return manifest.hex_digest();

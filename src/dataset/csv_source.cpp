@@ -93,6 +93,7 @@ void map_column(torch::Tensor& x, int64_t j, F f) {
 
 }  // namespace
 
+// cppcheck-suppress passedByValue ; a sink: its strings and vectors are moved into members
 CsvSource::CsvSource(CsvOptions o)
     : config_(std::move(o.keys)),
       path_(std::move(o.path)),
@@ -108,8 +109,7 @@ CsvSource::CsvSource(CsvOptions o)
       decode_limits_(o.decode_limits),
       read_(std::move(o.read)) {}
 
-size_t CsvSource::find_column(const formats::CsvTable& table, const std::string& name,
-                              const std::string& key) const {
+size_t CsvSource::find_column(const formats::CsvTable& table, const std::string& name, const std::string& key) const {
   return formats::require_column(table, name, path_, config_.path(key));
 }
 
@@ -176,11 +176,11 @@ bool RowReader::read(const CsvRow& cells, std::vector<double>& x, std::vector<do
   bool missing = false;
   auto on_missing = [&](size_t column, bool imputable) {
     missing = true;
-    if (missing_ == "error")
-      fail_cell(cells, column, "empty cell (a missing value; dataset.missing is 'error')");
+    if (missing_ == "error") fail_cell(cells, column, "empty cell (a missing value; dataset.missing is 'error')");
     if (missing_ != "drop" && !imputable)
-      fail_cell(cells, column, "empty cell: dataset.missing '" + missing_ +
-                                      "' fills numeric features only (use 'drop' for this column)");
+      fail_cell(
+          cells, column,
+          "empty cell: dataset.missing '" + missing_ + "' fills numeric features only (use 'drop' for this column)");
   };
   for (const auto& f : features_) {
     const auto& cell = row[f.column];
@@ -266,21 +266,21 @@ void CsvSource::fit_on_train(TensorData& train, TensorData& validation, TensorDa
 }  // namespace modlr::csv_source
 
 namespace modlr {
-CsvOptions CsvOptions::from_config(const Config& c) {
+CsvOptions CsvOptions::from_config(const Config& section) {
   CsvOptions o;
-  o.keys = OptionKeys(c);
-  o.path = c.get<std::string>("path");
-  o.target = c.get<std::string>("target");
-  o.features = c.get<std::vector<std::string>>("features", o.features);
-  o.categorical = c.get<std::vector<std::string>>("categorical", o.categorical);
-  o.missing = c.get_choice("missing", o.missing, {"error", "mean", "median", "drop"});
-  o.test_fraction = c.get<double>("test_fraction", o.test_fraction);
-  o.split_seed = static_cast<uint64_t>(c.get_count("split_seed", 0, /*allow_zero=*/true, kMaxSeed));
-  o.standardize = c.get<bool>("standardize", o.standardize);
-  o.target_scale = c.get_positive("target_scale", o.target_scale);
-  o.max_categories = c.get_count("max_categories", o.max_categories, false, 1 << 24);
-  o.decode_limits = modlr::decode_limits(c);
-  o.read = ReadOptions::from_config(c);
+  o.keys = OptionKeys(section);
+  o.path = section.get<std::string>("path");
+  o.target = section.get<std::string>("target");
+  o.features = section.get<std::vector<std::string>>("features", o.features);
+  o.categorical = section.get<std::vector<std::string>>("categorical", o.categorical);
+  o.missing = section.get_choice("missing", o.missing, {"error", "mean", "median", "drop"});
+  o.test_fraction = section.get<double>("test_fraction", o.test_fraction);
+  o.split_seed = static_cast<uint64_t>(section.get_count("split_seed", 0, /*allow_zero=*/true, kMaxSeed));
+  o.standardize = section.get<bool>("standardize", o.standardize);
+  o.target_scale = section.get_positive("target_scale", o.target_scale);
+  o.max_categories = section.get_count("max_categories", o.max_categories, false, 1 << 24);
+  o.decode_limits = modlr::decode_limits(section);
+  o.read = ReadOptions::from_config(section);
   return o;
 }
 

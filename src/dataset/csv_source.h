@@ -44,12 +44,15 @@ struct ColumnTransform {
 class RowReader {
  public:
   RowReader(std::string path, std::string missing, double target_scale, std::vector<Feature> features, size_t target)
-      : path_(std::move(path)), missing_(std::move(missing)), target_scale_(target_scale),
-        features_(std::move(features)), target_(target) {}
+      : path_(std::move(path)),
+        missing_(std::move(missing)),
+        target_scale_(target_scale),
+        features_(std::move(features)),
+        target_(target) {}
   /// Appends the row's inputs to x and its target to y; false (nothing appended) when the
   /// row is dropped for a missing value (missing: drop). Every cell is checked, so a bad
   /// cell is an error even in a dropped row.
-  bool read(const CsvRow& row, std::vector<double>& x, std::vector<double>& y) const;
+  bool read(const CsvRow& cells, std::vector<double>& x, std::vector<double>& y) const;
   const std::vector<Feature>& features() const { return features_; }
   size_t target() const { return target_; }
 
@@ -97,6 +100,5 @@ class CsvSource : public DataSource {
   /// The lazy rows' transforms (per input column), filled by fit_lazily before any batch.
   std::shared_ptr<std::vector<ColumnTransform>> lazy_transforms_;
 };
-
 
 }  // namespace modlr::csv_source

@@ -14,7 +14,7 @@ SourceData CsvSource::load_lazily() {
   SourceData out;
   out.files.push_back({path_, formats::sha256_file_hex(path_)});
   const auto file = formats::SeekableFile::open(path_, out.files[0].sha256, read_.unpack_dir, decode_limits_);
-  std::optional<RowReader> checker;  // the features without categories: checks cells, finds dropped rows
+  std::optional<RowReader> checker;               // the features without categories: checks cells, finds dropped rows
   std::vector<std::set<std::string>> categories;  // per feature
   std::vector<int64_t> kept;                      // records kept (not dropped), in file order
   std::vector<double> scratch, y;
@@ -26,9 +26,11 @@ SourceData CsvSource::load_lazily() {
     }
     const auto& features = checker->features();
     for (size_t f = 0; f < features.size(); ++f)
-      if (features[f].categorical && !cells[features[f].column].empty()) categories[f].insert(cells[features[f].column]);
+      if (features[f].categorical && !cells[features[f].column].empty())
+        categories[f].insert(cells[features[f].column]);
     scratch.clear();
-    if (checker->read({table.header, cells, table.lines[record]}, scratch, y)) kept.push_back(static_cast<int64_t>(record));
+    if (checker->read({table.header, cells, table.lines[record]}, scratch, y))
+      kept.push_back(static_cast<int64_t>(record));
   };
   const auto index = std::make_shared<const formats::CsvIndex>(formats::index_csv(*file, visit));
   if (index->size() == 0) throw Error(path_ + ": a header but no data rows");

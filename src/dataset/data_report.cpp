@@ -21,8 +21,7 @@ std::vector<int64_t> shape_of(const torch::Tensor& t) { return t.sizes().vec(); 
 SplitCounts count(const std::string& name, const TensorData& data) {
   SplitCounts counts{name, data.size(), {}};
   const auto& y = data.targets;
-  if (y.defined() && y.dim() == 1 && y.scalar_type() == torch::kInt64 && y.numel() > 0)
-  {
+  if (y.defined() && y.dim() == 1 && y.scalar_type() == torch::kInt64 && y.numel() > 0) {
     const auto bins = y.cpu().bincount().contiguous();
     counts.per_class.assign(bins.data_ptr<int64_t>(), bins.data_ptr<int64_t>() + bins.numel());
   }
@@ -47,7 +46,8 @@ void token_lengths(const torch::Tensor& inputs, DataReport& report) {
   report.token_bin = std::max<int64_t>(1, (longest + 19) / 20);  // about 20 bins
   report.token_length_histogram.assign(static_cast<size_t>(longest / report.token_bin + 1), 0);
   const auto* each = lengths.data_ptr<int64_t>();
-  for (int64_t i = 0; i < lengths.numel(); ++i) ++report.token_length_histogram[static_cast<size_t>(each[i] / report.token_bin)];
+  for (int64_t i = 0; i < lengths.numel(); ++i)
+    ++report.token_length_histogram[static_cast<size_t>(each[i] / report.token_bin)];
 }
 
 // Test rows whose input bytes equal a training row's: hashed, then compared exactly.
@@ -108,7 +108,8 @@ DataReport inspect_data(const Dataset& dataset, Split split) {
   }
   // Data read on demand: statistics of its first kLazySample rows (bounded memory).
   const auto& data = dataset.data(split);
-  const auto inputs = data.lazy ? data.input_rows(torch::arange(std::min(data.size(), kLazySample), torch::kLong)) : data.inputs;
+  const auto inputs =
+      data.lazy ? data.input_rows(torch::arange(std::min(data.size(), kLazySample), torch::kLong)) : data.inputs;
   channel_statistics(inputs, report);
   token_lengths(inputs, report);
   duplicates(dataset.data(Split::train), dataset.data(Split::test), report);
@@ -128,8 +129,7 @@ std::string DataReport::to_json() const {
   j["batch"] = {{"inputs", {{"shape", batch_input_shape}, {"dtype", input_dtype}}},
                 {"targets", {{"shape", batch_target_shape}, {"dtype", target_dtype}}}};
   if (!channel_mean.empty()) j["inputs"] = {{"mean", channel_mean}, {"std", channel_std}};
-  if (!token_length_histogram.empty())
-    j["token_lengths"] = {{"bin", token_bin}, {"histogram", token_length_histogram}};
+  if (!token_length_histogram.empty()) j["token_lengths"] = {{"bin", token_bin}, {"histogram", token_length_histogram}};
   j["test_duplicates_of_train"] = {{"count", test_duplicates_of_train}, {"first_pairs", duplicate_pairs}};
   j["skipped"] = {{"count", skipped.size()}, {"examples", skipped}};
   return j.dump(2) + "\n";
@@ -163,7 +163,8 @@ std::string DataReport::to_text() const {
   if (!token_length_histogram.empty()) {
     out << "tokens per example (bins of " << token_bin << "):";
     for (size_t b = 0; b < token_length_histogram.size(); ++b)
-      if (token_length_histogram[b] > 0) out << " " << b * static_cast<size_t>(token_bin) << "+:" << token_length_histogram[b];
+      if (token_length_histogram[b] > 0)
+        out << " " << b * static_cast<size_t>(token_bin) << "+:" << token_length_histogram[b];
     out << "\n";
   }
   out << "test examples identical to a training example: " << test_duplicates_of_train << "\n";

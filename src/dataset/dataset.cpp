@@ -18,7 +18,8 @@ formats::DecodeLimits decode_limits(const Config& section) {
   formats::DecodeLimits limits;
   const int64_t default_mib = static_cast<int64_t>(limits.max_bytes >> 20);
   // Up to 1 PiB: the bound is there to be raised, not to overflow.
-  limits.max_bytes = static_cast<uint64_t>(section.get_count("max_decompressed_mib", default_mib, false, int64_t{1} << 30)) << 20;
+  limits.max_bytes =
+      static_cast<uint64_t>(section.get_count("max_decompressed_mib", default_mib, false, int64_t{1} << 30)) << 20;
   limits.max_ratio = section.get_positive("max_compression_ratio", limits.max_ratio);
   if (limits.max_ratio < 1) section.fail("max_compression_ratio", "must be >= 1");
   return limits;
@@ -30,9 +31,12 @@ std::pair<TensorData, TensorData> DataSource::hold_out(const TensorData& train, 
 
 const char* split_name(Split split) {
   switch (split) {
-    case Split::train: return "train";
-    case Split::validation: return "validation";
-    case Split::test: return "test";
+    case Split::train:
+      return "train";
+    case Split::validation:
+      return "validation";
+    case Split::test:
+      return "test";
   }
   return "?";
 }
@@ -54,8 +58,10 @@ DatasetOptions DatasetOptions::from_config(const Config& section) {
 }
 
 Dataset::Dataset(const Config& section, uint64_t seed, torch::Device compute_device)
-    : config_(section), seed_(seed), compute_device_(compute_device) {
-  source_name_ = section.get<std::string>("name", "idx");
+    : config_(section),
+      source_name_(section.get<std::string>("name", "idx")),
+      seed_(seed),
+      compute_device_(compute_device) {
   source_ = data_source_registry().create(source_name_, section.path("name"), section);
   apply(DatasetOptions::from_config(section));
 }
@@ -158,8 +164,9 @@ void Dataset::place_on_device() {
     train_options_.pin_memory = eval_options_.pin_memory = compute_device_.is_cuda();
     return;
   }
-  if (device_choice_ == "cuda" || (device_choice_ == "auto" && compute_device_.is_cuda() &&
-                                   bytes <= cuda_memory_bytes(compute_device_.index() < 0 ? 0 : compute_device_.index()) / 4))
+  if (device_choice_ == "cuda" ||
+      (device_choice_ == "auto" && compute_device_.is_cuda() &&
+       bytes <= cuda_memory_bytes(compute_device_.index() < 0 ? 0 : compute_device_.index()) / 4))
     data_device_ = compute_device_;
   // Data left on the host for a GPU run: batches are cut into pinned memory, so the
   // runner's copy to the device is asynchronous.
@@ -186,9 +193,12 @@ void Dataset::check_extra_tests() const {
 const TensorData& Dataset::data(Split split) const {
   if (!loaded_) throw Error("dataset: load() must run before data is read");
   switch (split) {
-    case Split::train: return train_;
-    case Split::validation: return validation_;
-    case Split::test: return test_;
+    case Split::train:
+      return train_;
+    case Split::validation:
+      return validation_;
+    case Split::test:
+      return test_;
   }
   return test_;
 }
@@ -226,8 +236,7 @@ TensorData take_first(const TensorData& data, int64_t limit) {
   return {data.inputs.narrow(0, 0, limit), data.targets.narrow(0, 0, limit)};
 }
 
-std::pair<TensorData, TensorData> split_off(const TensorData& data, double fraction,
-                                            uint64_t seed) {
+std::pair<TensorData, TensorData> split_off(const TensorData& data, double fraction, uint64_t seed) {
   const int64_t n = data.size();
   const auto held = static_cast<int64_t>(std::llround(fraction * static_cast<double>(n)));
   auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);

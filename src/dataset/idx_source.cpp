@@ -9,8 +9,8 @@
 //                                    # offsets (lazy_examples.h; a .gz is unpacked once into
 //                                    # unpack_dir); labels stay in memory.
 // Inputs become float32 [N, 1, H, W]; targets int64 [N].
-#include "lazy_examples.h"
 #include "modlr/dataset/idx_source.h"
+#include "lazy_examples.h"
 #include "modlr/dataset/image_preprocess.h"
 #include "modlr/formats/file_bytes.h"
 #include "modlr/formats/idx.h"
@@ -49,15 +49,14 @@ class IdxSource : public DataSource {
                         std::vector<DataFile>& files) const {
     const auto images_path = formats::resolve_data_file(options_.dir, images_stem);
     const auto labels_path = formats::resolve_data_file(options_.dir, labels_stem);
-    auto pair = formats::read_idx_pair(images_path, labels_path, static_cast<int>(options_.classes), options_.decode_limits);
+    auto pair =
+        formats::read_idx_pair(images_path, labels_path, static_cast<int>(options_.classes), options_.decode_limits);
     files.push_back({images_path, formats::sha256_file_hex(images_path)});
     files.push_back({labels_path, formats::sha256_file_hex(labels_path)});
     const auto& dims = pair.images.dims;
     const auto n = static_cast<int64_t>(dims[0]);
     auto images = torch::from_blob(pair.images.data.data(),
-                                   {n, 1, static_cast<int64_t>(dims[1]),
-                                    static_cast<int64_t>(dims[2])},
-                                   torch::kUInt8);
+                                   {n, 1, static_cast<int64_t>(dims[1]), static_cast<int64_t>(dims[2])}, torch::kUInt8);
     auto labels = torch::from_blob(pair.labels.data.data(), {n}, torch::kUInt8);
     // from_blob borrows the vectors; both conversions below copy before they go away.
     return {options_.preprocess.apply(images), labels.to(torch::kInt64)};
@@ -68,26 +67,31 @@ class IdxSource : public DataSource {
     std::vector<RecordFilePart> parts;
     std::vector<torch::Tensor> labels;
     std::vector<int64_t> shape;
-    for (const auto& [images_stem, labels_stem] : {std::make_pair(options_.train_images, options_.train_labels), std::make_pair(options_.test_images, options_.test_labels)}) {
+    for (const auto& [images_stem, labels_stem] : {std::make_pair(options_.train_images, options_.train_labels),
+                                                   std::make_pair(options_.test_images, options_.test_labels)}) {
       const auto images_path = formats::resolve_data_file(options_.dir, images_stem);
       const auto labels_path = formats::resolve_data_file(options_.dir, labels_stem);
       out.files.push_back({images_path, formats::sha256_file_hex(images_path)});
       out.files.push_back({labels_path, formats::sha256_file_hex(labels_path)});
-      const auto images = formats::SeekableFile::open(images_path, out.files[out.files.size() - 2].sha256, options_.read.unpack_dir, options_.decode_limits);
+      const auto images = formats::SeekableFile::open(images_path, out.files[out.files.size() - 2].sha256,
+                                                      options_.read.unpack_dir, options_.decode_limits);
       const auto header = formats::read_idx_header(*images);
       auto label_array = formats::read_idx(labels_path, options_.decode_limits);
       formats::check_idx_pair(header.dims, label_array, images_path, labels_path, static_cast<int>(options_.classes));
       const std::vector<int64_t> image_shape{1, header.dims[1], header.dims[2]};
       if (!shape.empty() && shape != image_shape)
-        throw Error(images_path + ": images of " + std::to_string(header.dims[1]) + "x" + std::to_string(header.dims[2]) +
-                    " pixels, but the training images have " + std::to_string(shape[1]) + "x" + std::to_string(shape[2]));
+        throw Error(images_path + ": images of " + std::to_string(header.dims[1]) + "x" +
+                    std::to_string(header.dims[2]) + " pixels, but the training images have " +
+                    std::to_string(shape[1]) + "x" + std::to_string(shape[2]));
       shape = image_shape;
       parts.push_back({images, header.data_offset, header.item_size(), 0, static_cast<int64_t>(header.dims[0])});
-      labels.push_back(torch::tensor(std::vector<int64_t>(label_array.data.begin(), label_array.data.end()), torch::kInt64));
+      labels.push_back(
+          torch::tensor(std::vector<int64_t>(label_array.data.begin(), label_array.data.end()), torch::kInt64));
     }
     const auto n_train = parts[0].count, n_test = parts[1].count;
     const auto preprocess = options_.preprocess;
-    const auto all = LazyExamples::create(n_train + n_test, record_file_decode(parts, shape), shape, torch::kUInt8, options_.read.cache_bytes,
+    const auto all = LazyExamples::create(n_train + n_test, record_file_decode(parts, shape), shape, torch::kUInt8,
+                                          options_.read.cache_bytes,
                                           [preprocess](const torch::Tensor& rows) { return preprocess.apply(rows); });
     const auto targets = torch::cat(labels);
     out.train = lazy_split(all, targets, 0, n_train);
@@ -100,17 +104,17 @@ class IdxSource : public DataSource {
 
 }  // namespace
 
-IdxOptions IdxOptions::from_config(const Config& c) {
+IdxOptions IdxOptions::from_config(const Config& section) {
   IdxOptions o;
-  o.dir = c.get<std::string>("path");
-  o.classes = c.get_count("classes", o.classes, false, 256);  // IDX labels are bytes
-  o.train_images = c.get<std::string>("train_images", o.train_images);
-  o.train_labels = c.get<std::string>("train_labels", o.train_labels);
-  o.test_images = c.get<std::string>("test_images", o.test_images);
-  o.test_labels = c.get<std::string>("test_labels", o.test_labels);
-  o.preprocess = ImagePreprocess::from_config(c, 1);
-  o.decode_limits = modlr::decode_limits(c);
-  o.read = ReadOptions::from_config(c);
+  o.dir = section.get<std::string>("path");
+  o.classes = section.get_count("classes", o.classes, false, 256);  // IDX labels are bytes
+  o.train_images = section.get<std::string>("train_images", o.train_images);
+  o.train_labels = section.get<std::string>("train_labels", o.train_labels);
+  o.test_images = section.get<std::string>("test_images", o.test_images);
+  o.test_labels = section.get<std::string>("test_labels", o.test_labels);
+  o.preprocess = ImagePreprocess::from_config(section, 1);
+  o.decode_limits = modlr::decode_limits(section);
+  o.read = ReadOptions::from_config(section);
   return o;
 }
 

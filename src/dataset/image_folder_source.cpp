@@ -33,13 +33,13 @@
 #include <cmath>
 #include <functional>
 
+#include "class_folders.h"
+#include "lazy_examples.h"
 #include "modlr/dataset/dataset.h"
 #include "modlr/dataset/image_folder_source.h"
 #include "modlr/dataset/image_preprocess.h"
 #include "modlr/formats/image_decode.h"
 #include "modlr/formats/sha256.h"
-#include "class_folders.h"
-#include "lazy_examples.h"
 
 namespace modlr {
 namespace {
@@ -68,8 +68,9 @@ torch::Tensor shaped(const formats::Image8& image, const Shaping& shaping) {
               std::max(width, static_cast<int64_t>(std::lround(w * factor)))};
   }
   namespace F = torch::nn::functional;
-  auto x = F::interpolate(pixels.unsqueeze(0).to(torch::kFloat32),
-                          F::InterpolateFuncOptions().size(scaled).mode(torch::kBilinear).align_corners(false).antialias(true));
+  auto x = F::interpolate(
+      pixels.unsqueeze(0).to(torch::kFloat32),
+      F::InterpolateFuncOptions().size(scaled).mode(torch::kBilinear).align_corners(false).antialias(true));
   x = x.narrow(2, (scaled[0] - height) / 2, height).narrow(3, (scaled[1] - width) / 2, width);
   return x.round().clamp(0, 255).to(torch::kUInt8).squeeze(0).contiguous();
 }
@@ -89,7 +90,8 @@ class ImageFolderSource : public DataSource {
  private:
   std::vector<ClassFile> list(const std::string& key, const std::string& root, std::vector<std::string>& classes) const;
   TensorData read(const std::string& root, const std::vector<ClassFile>& examples, SourceData& out);
-  SourceData load_lazily(const std::vector<std::pair<std::string, std::vector<ClassFile>>>& trees, SourceData out) const;
+  SourceData load_lazily(const std::vector<std::pair<std::string, std::vector<ClassFile>>>& trees,
+                         SourceData out) const;
   void fit_lazily(const TensorData& train);
 
   OptionKeys config_;  ///< names the options in errors
@@ -102,6 +104,7 @@ class ImageFolderSource : public DataSource {
   std::vector<int64_t> first_shape_;  ///< [C, H, W], which every other image must have
 };
 
+// cppcheck-suppress passedByValue ; a sink: its strings and vectors are moved into members
 ImageFolderSource::ImageFolderSource(ImageFolderOptions o)
     : config_(std::move(o.keys)),
       train_path_(std::move(o.train_path)),
@@ -114,7 +117,7 @@ ImageFolderSource::ImageFolderSource(ImageFolderOptions o)
 
 // The examples under `root`, labelled by their class folder (class_folders.h).
 std::vector<ClassFile> ImageFolderSource::list(const std::string& key, const std::string& root,
-                                             std::vector<std::string>& classes) const {
+                                               std::vector<std::string>& classes) const {
   return list_class_folders(config_, key, root, is_image_name, ".png, .jpg or .jpeg files", classes);
 }
 
@@ -129,7 +132,8 @@ TensorData ImageFolderSource::read(const std::string& root, const std::vector<Cl
       try {
         const auto bytes = read_whole_file(path);
         digests[static_cast<size_t>(i)] = formats::sha256_hex_bytes(bytes);
-        images[static_cast<size_t>(i)] = shaped(formats::decode_image(bytes, static_cast<int>(shaping_.channels), path), shaping_);
+        images[static_cast<size_t>(i)] =
+            shaped(formats::decode_image(bytes, static_cast<int>(shaping_.channels), path), shaping_);
       } catch (const std::exception& e) {
         errors[static_cast<size_t>(i)] = e.what();
       }
@@ -151,9 +155,10 @@ TensorData ImageFolderSource::read(const std::string& root, const std::vector<Cl
       first_shape_ = images[i].sizes().vec();
     }
     if (images[i].sizes() != first_shape_)  // across the splits too: one model input shape
-      throw Error(examples[i].path + ": " + std::to_string(images[i].size(2)) + " x " + std::to_string(images[i].size(1)) +
-                  " pixels, but " + first_path_ + " has " + std::to_string(first_shape_[2]) + " x " +
-                  std::to_string(first_shape_[1]) + ": set " + config_.path("size") + " to resize them");
+      throw Error(examples[i].path + ": " + std::to_string(images[i].size(2)) + " x " +
+                  std::to_string(images[i].size(1)) + " pixels, but " + first_path_ + " has " +
+                  std::to_string(first_shape_[2]) + " x " + std::to_string(first_shape_[1]) + ": set " +
+                  config_.path("size") + " to resize them");
     kept.push_back(images[i]);
     labels.push_back(examples[i].label);
   }
@@ -199,8 +204,9 @@ SourceData ImageFolderSource::load_lazily(const std::vector<std::pair<std::strin
     return shaped(formats::decode_image(read_whole_file(path), static_cast<int>(shaping.channels), path), shaping);
   };
   const auto preprocess = preprocess_;  // fitted by fit_on_train before the first batch
-  const auto all = LazyExamples::create(static_cast<int64_t>(paths.size()), decode, {shaping.channels, shaping.size[0], shaping.size[1]}, torch::kUInt8,
-                                     cache_bytes_, [preprocess](const torch::Tensor& rows) { return preprocess->apply(rows); });
+  const auto all = LazyExamples::create(
+      static_cast<int64_t>(paths.size()), decode, {shaping.channels, shaping.size[0], shaping.size[1]}, torch::kUInt8,
+      cache_bytes_, [preprocess](const torch::Tensor& rows) { return preprocess->apply(rows); });
   const auto targets = torch::tensor(labels, torch::kInt64);
   int64_t first = 0;
   std::vector<TensorData*> splits{&out.train, &out.test, &out.validation};
@@ -246,18 +252,18 @@ void ImageFolderSource::fit_on_train(TensorData& train, TensorData& validation, 
 
 }  // namespace
 
-ImageFolderOptions ImageFolderOptions::from_config(const Config& c) {
+ImageFolderOptions ImageFolderOptions::from_config(const Config& section) {
   ImageFolderOptions o;
-  o.keys = OptionKeys(c);
-  o.train_path = c.get<std::string>("train_path");
-  o.test_path = c.get<std::string>("test_path");
-  o.validation_path = c.get<std::string>("validation_path", o.validation_path);
-  o.channels = c.get_count("channels", o.channels, false, 3);
-  o.size = c.get<std::vector<int64_t>>("size", o.size);
-  o.resize = c.get_choice("resize", o.resize, {"crop", "stretch"});
-  o.skip_bad_examples = c.get_choice("on_bad_example", "error", {"error", "skip"}) == "skip";
-  o.preprocess = ImagePreprocess::from_config(c, o.channels, /*allow_auto=*/true);
-  o.read = ReadOptions::from_config(c, /*unpacks=*/false);
+  o.keys = OptionKeys(section);
+  o.train_path = section.get<std::string>("train_path");
+  o.test_path = section.get<std::string>("test_path");
+  o.validation_path = section.get<std::string>("validation_path", o.validation_path);
+  o.channels = section.get_count("channels", o.channels, false, 3);
+  o.size = section.get<std::vector<int64_t>>("size", o.size);
+  o.resize = section.get_choice("resize", o.resize, {"crop", "stretch"});
+  o.skip_bad_examples = section.get_choice("on_bad_example", "error", {"error", "skip"}) == "skip";
+  o.preprocess = ImagePreprocess::from_config(section, o.channels, /*allow_auto=*/true);
+  o.read = ReadOptions::from_config(section, /*unpacks=*/false);
   return o;
 }
 

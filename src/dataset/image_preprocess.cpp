@@ -14,8 +14,7 @@ ImagePreprocess ImagePreprocess::from_config(const Config& section, int64_t chan
   }
   p.mean = section.get<std::vector<double>>("mean", {});
   p.std = section.get<std::vector<double>>("std", {});
-  if (p.mean.size() != p.std.size())
-    section.fail("std", "mean and std must have the same length");
+  if (p.mean.size() != p.std.size()) section.fail("std", "mean and std must have the same length");
   if (!p.mean.empty() && static_cast<int64_t>(p.mean.size()) != channels)
     section.fail("mean", "needs one value per channel (" + std::to_string(channels) + ")");
   for (double s : p.std)

@@ -27,13 +27,11 @@ const char* const kLabels[] = {"neg", "pos"};  // index = label
 bool review_path(const std::string& relative, std::string& split, int& label, std::string& file) {
   const auto first = relative.find('/');
   const auto second = first == std::string::npos ? first : relative.find('/', first + 1);
-  if (second == std::string::npos || relative.find('/', second + 1) != std::string::npos)
-    return false;
+  if (second == std::string::npos || relative.find('/', second + 1) != std::string::npos) return false;
   split = relative.substr(0, first);
   const auto folder = relative.substr(first + 1, second - first - 1);
   file = relative.substr(second + 1);
-  if ((split != "train" && split != "test") || (folder != "pos" && folder != "neg") || file.empty())
-    return false;
+  if ((split != "train" && split != "test") || (folder != "pos" && folder != "neg") || file.empty()) return false;
   label = folder == "pos" ? 1 : 0;
   return true;
 }
@@ -42,15 +40,13 @@ bool review_path(const std::string& relative, std::string& split, int& label, st
 bool parse_file_name(const std::string& file, int64_t& id, int& rating) {
   const auto underscore = file.find('_');
   const auto dot = file.size() >= 4 ? file.size() - 4 : std::string::npos;
-  if (underscore == std::string::npos || dot == std::string::npos ||
-      file.compare(dot, 4, ".txt") != 0 || underscore == 0 || underscore + 1 >= dot ||
-      underscore > 18 || dot - underscore - 1 > 2)
+  if (underscore == std::string::npos || dot == std::string::npos || file.compare(dot, 4, ".txt") != 0 ||
+      underscore == 0 || underscore + 1 >= dot || underscore > 18 || dot - underscore - 1 > 2)
     return false;
   const auto digits = [](const std::string& s) {
     return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
   };
-  const auto id_text = file.substr(0, underscore),
-             rating_text = file.substr(underscore + 1, dot - underscore - 1);
+  const auto id_text = file.substr(0, underscore), rating_text = file.substr(underscore + 1, dot - underscore - 1);
   if (!digits(id_text) || !digits(rating_text)) return false;
   id = std::stoll(id_text);
   rating = std::stoi(rating_text);
@@ -78,8 +74,7 @@ void check_text(const std::string& text, const std::string& where) {
 }
 
 // Adds the review at `relative` (a review_path) with bytes `text`; `where` names it in errors.
-void add_review(Reviews& reviews, const std::string& relative, std::string text,
-                const std::string& where) {
+void add_review(Reviews& reviews, const std::string& relative, std::string text, const std::string& where) {
   Review review;
   identify(review, relative, where);
   check_text(text, where);
@@ -91,13 +86,12 @@ void add_review(Reviews& reviews, const std::string& relative, std::string text,
 template <typename Set>
 void finish(Set& reviews, const std::string& source, const std::string& root) {
   for (auto* split : {&reviews.train, &reviews.test}) {
-    std::sort(split->begin(), split->end(), [](const auto& a, const auto& b) {
-      return a.id != b.id ? a.id < b.id : a.label < b.label;
-    });
+    std::sort(split->begin(), split->end(),
+              [](const auto& a, const auto& b) { return a.id != b.id ? a.id < b.id : a.label < b.label; });
     for (size_t i = 1; i < split->size(); ++i)
       if ((*split)[i].id == (*split)[i - 1].id && (*split)[i].label == (*split)[i - 1].label)
-        throw Error(source + ": two reviews with id " + std::to_string((*split)[i].id) + ": " +
-                    (*split)[i - 1].name + " and " + (*split)[i].name);
+        throw Error(source + ": two reviews with id " + std::to_string((*split)[i].id) + ": " + (*split)[i - 1].name +
+                    " and " + (*split)[i].name);
   }
   for (const auto* split : kSplits)
     for (int label = 0; label < 2; ++label) {
@@ -120,9 +114,7 @@ std::string manifest_sha256(const Reviews& reviews) {
   formats::Sha256 manifest;
   for (const auto* split : {&reviews.train, &reviews.test})
     for (const auto& review : *split) {
-      const std::string line =
-          formats::sha256_hex_bytes(review.text) + "  " +
-          review.name + "\n";
+      const std::string line = formats::sha256_hex_bytes(review.text) + "  " + review.name + "\n";
       manifest.update(line.data(), line.size());
     }
   return manifest.hex_digest();
@@ -142,9 +134,7 @@ void walk_directory(const std::string& root, const Visit& visit) {
     for (const auto* label : kLabels) {
       const std::string folder = root + split + "/" + label;
       if (!fs::is_directory(folder))
-        throw Error(
-            folder +
-            ": missing folder (expected an aclImdb directory with {train,test}/{pos,neg}/)");
+        throw Error(folder + ": missing folder (expected an aclImdb directory with {train,test}/{pos,neg}/)");
       for (const auto& entry : fs::directory_iterator(folder)) {
         throw_if_stop_requested();
         const auto file = entry.path().string();
@@ -239,13 +229,14 @@ ReviewIndex index(const std::string& path, const formats::DecodeLimits& limits, 
   }
   index.archive_sha256 = formats::sha256_file_hex(path);
   index.archive = formats::SeekableFile::open(path, index.archive_sha256, unpack_dir, limits);
-  walk_archive(formats::list_tar(*index.archive), path, [&](const formats::TarMember& member, const std::string& relative) {
-    ReviewEntry entry;
-    entry.member = member.name;
-    entry.offset = member.offset;
-    entry.size = member.size;
-    add(std::move(entry), relative, member_where(path, member.name));
-  });
+  walk_archive(formats::list_tar(*index.archive), path,
+               [&](const formats::TarMember& member, const std::string& relative) {
+                 ReviewEntry entry;
+                 entry.member = member.name;
+                 entry.offset = member.offset;
+                 entry.size = member.size;
+                 add(std::move(entry), relative, member_where(path, member.name));
+               });
   finish(index, path, "aclImdb/");
   index.source = path;
   return index;
@@ -256,7 +247,8 @@ std::string ReviewIndex::where(const ReviewEntry& entry) const {
 }
 
 std::string ReviewIndex::read(const ReviewEntry& entry) const {
-  auto text = archive ? archive->read_string(entry.offset, static_cast<size_t>(entry.size)) : read_review_file(entry.file);
+  auto text =
+      archive ? archive->read_string(entry.offset, static_cast<size_t>(entry.size)) : read_review_file(entry.file);
   check_text(text, where(entry));
   return text;
 }

@@ -14,11 +14,11 @@
 // neg = 0). The vocabulary is built from the (first `limit`) training reviews only, never
 // from the test reviews; it is a pure function of the config and the data, so `modlr eval`
 // rebuilds the same one, and the run record keeps it as vocab.txt (line i = id i).
+#include "modlr/dataset/imdb_source.h"
 #include "lazy_examples.h"
 #include "lazy_texts.h"
 #include "modlr/dataset/dataset.h"
 #include "modlr/dataset/imdb.h"
-#include "modlr/dataset/imdb_source.h"
 #include "modlr/dataset/text_encoding.h"
 #include "modlr/formats/sha256.h"
 
@@ -27,11 +27,17 @@ namespace {
 
 class ImdbSource : public DataSource {
  public:
+  // cppcheck-suppress passedByValue ; a sink: its strings and vectors are moved into members
   explicit ImdbSource(ImdbOptions o)
-      : path_(std::move(o.path)), encoding_(o.encoding), limit_(o.vocabulary_limit), decode_limits_(o.decode_limits),
+      : path_(std::move(o.path)),
+        encoding_(o.encoding),
+        limit_(o.vocabulary_limit),
+        decode_limits_(o.decode_limits),
         read_(std::move(o.read)) {}
 
-  std::optional<ExampleShape> example_shape() const override { return ExampleShape{{encoding_.max_length}, torch::kInt64}; }
+  std::optional<ExampleShape> example_shape() const override {
+    return ExampleShape{{encoding_.max_length}, torch::kInt64};
+  }
 
   SourceData load() override {
     if (read_.per_batch()) return load_lazily();
@@ -56,7 +62,8 @@ class ImdbSource : public DataSource {
     const auto index = std::make_shared<const imdb::ReviewIndex>(imdb::index(path_, decode_limits_, read_.unpack_dir));
     const auto n_train = static_cast<int64_t>(index->train.size());
     const auto entry = [index, n_train](int64_t item) -> const imdb::ReviewEntry& {
-      return item < n_train ? index->train[static_cast<size_t>(item)] : index->test[static_cast<size_t>(item - n_train)];
+      return item < n_train ? index->train[static_cast<size_t>(item)]
+                            : index->test[static_cast<size_t>(item - n_train)];
     };
     LazyTextSet texts;
     texts.train_count = n_train;
@@ -71,7 +78,8 @@ class ImdbSource : public DataSource {
       manifest.update(line.data(), line.size());
     };
     SourceData out;
-    encode_texts_lazily(texts, vocabulary_texts(index->train.size(), limit_), encoding_, read_.cache_bytes, fingerprint, out);
+    encode_texts_lazily(texts, vocabulary_texts(index->train.size(), limit_), encoding_, read_.cache_bytes, fingerprint,
+                        out);
     out.files.push_back({index->source, index->archive ? index->archive_sha256 : manifest.hex_digest()});
     return out;
   }
@@ -85,13 +93,13 @@ class ImdbSource : public DataSource {
 
 }  // namespace
 
-ImdbOptions ImdbOptions::from_config(const Config& c) {
+ImdbOptions ImdbOptions::from_config(const Config& section) {
   ImdbOptions o;
-  o.path = c.get<std::string>("path");
-  o.encoding = TextEncodingOptions::from_config(c);
-  o.vocabulary_limit = c.get_count("limit", 0, /*allow_zero=*/true);
-  o.decode_limits = modlr::decode_limits(c);
-  o.read = ReadOptions::from_config(c);
+  o.path = section.get<std::string>("path");
+  o.encoding = TextEncodingOptions::from_config(section);
+  o.vocabulary_limit = section.get_count("limit", 0, /*allow_zero=*/true);
+  o.decode_limits = modlr::decode_limits(section);
+  o.read = ReadOptions::from_config(section);
   return o;
 }
 

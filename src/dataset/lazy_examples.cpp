@@ -18,8 +18,8 @@ struct LazyExamples::Shared {
   int64_t budget = 0;
   Finish finish;
   torch::ScalarType dtype = torch::kUInt8;  ///< of a row (for an empty batch)
-  std::mutex mutex;  ///< guards the cache below
-  std::list<int64_t> recency;  ///< example indices, most recently used first
+  std::mutex mutex;                         ///< guards the cache below
+  std::list<int64_t> recency;               ///< example indices, most recently used first
   std::unordered_map<int64_t, std::pair<torch::Tensor, std::list<int64_t>::iterator>> cache;
   int64_t cached = 0;  ///< bytes in `cache`
 
@@ -48,7 +48,7 @@ struct LazyExamples::Shared {
 };
 
 std::shared_ptr<LazyExamples> LazyExamples::create(int64_t count, Decode decode, std::vector<int64_t> shape,
-                                             torch::ScalarType dtype, int64_t cache_bytes, Finish finish) {
+                                                   torch::ScalarType dtype, int64_t cache_bytes, Finish finish) {
   auto shared = std::make_shared<Shared>();
   shared->decode = std::move(decode);
   shared->shape = std::move(shape);
@@ -105,12 +105,11 @@ torch::Tensor LazyExamples::gather_raw(const torch::Tensor& indices) const {
   return torch::stack(decoded);
 }
 
-torch::Tensor LazyExamples::gather(const torch::Tensor& indices) const {
-  return shared_->finish(gather_raw(indices));
-}
+torch::Tensor LazyExamples::gather(const torch::Tensor& indices) const { return shared_->finish(gather_raw(indices)); }
 
 LazyExamples::Decode record_file_decode(std::vector<RecordFilePart> parts, std::vector<int64_t> shape) {
   std::vector<int64_t> ends;  // ends[p]: one past part p's last example
+  ends.reserve(parts.size());
   for (const auto& part : parts) ends.push_back((ends.empty() ? 0 : ends.back()) + part.count);
   return [parts = std::move(parts), ends, shape = std::move(shape)](int64_t item) {
     const auto p = static_cast<size_t>(std::upper_bound(ends.begin(), ends.end(), item) - ends.begin());

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "modlr/dataset/read_options.h"
 #include "modlr/dataset/batch.h"
+#include "modlr/dataset/read_options.h"
 #include "modlr/formats/seekable_file.h"
 
 namespace modlr {
@@ -26,7 +26,7 @@ class LazyExamples : public LazyRows {
   /// Examples 0..count-1, decoded by `decode` into rows of `shape` and `dtype`, cached up to
   /// `cache_bytes` of decoded rows (0: no cache), finished by `finish`.
   static std::shared_ptr<LazyExamples> create(int64_t count, Decode decode, std::vector<int64_t> shape,
-                                           torch::ScalarType dtype, int64_t cache_bytes, Finish finish);
+                                              torch::ScalarType dtype, int64_t cache_bytes, Finish finish);
 
   int64_t size() const override;
   std::vector<int64_t> row_shape() const override;

@@ -23,8 +23,8 @@ void encode_texts_lazily(const LazyTextSet& texts, size_t vocabulary_count, cons
     if (item < texts.train_count && static_cast<size_t>(item) < vocabulary_count) text::count_words(tokens, counts);
     if (seen) seen(item, bytes);
   }
-  auto vocabulary = std::make_shared<const text::Vocabulary>(
-      text::Vocabulary::build(counts, options.max_size, options.min_freq));
+  auto vocabulary =
+      std::make_shared<const text::Vocabulary>(text::Vocabulary::build(counts, options.max_size, options.min_freq));
   out.artifacts.emplace_back("vocab.txt", vocabulary->to_text());
   const auto read = texts.read;
   const auto decode = [vocabulary, options, read](int64_t item) {

@@ -12,7 +12,7 @@ namespace modlr {
 
 /// Texts a source can read one at a time, the training texts first.
 struct LazyTextSet {
-  int64_t train_count = 0;     ///< texts 0..train_count-1 are the training split, the rest the test split
+  int64_t train_count = 0;      ///< texts 0..train_count-1 are the training split, the rest the test split
   std::vector<int64_t> labels;  ///< one per text: its class index
   /// The bytes of text `item`; errors name it. Called from several threads at once.
   std::function<std::string(int64_t item)> read;

@@ -6,17 +6,16 @@
 
 namespace modlr {
 
-BatchLoader::BatchLoader(TensorData data, LoaderOptions options)
-    : data_(std::move(data)),
-      options_(options),
-      generator_(at::make_generator<at::CPUGeneratorImpl>(options.seed)) {
+BatchLoader::BatchLoader(TensorData data, const LoaderOptions& options)
+    : data_(std::move(data)), options_(options), generator_(at::make_generator<at::CPUGeneratorImpl>(options.seed)) {
   TORCH_CHECK(options_.batch_size > 0, "batch_size must be > 0");
   TORCH_CHECK(options_.shard_count > 0 && options_.shard_rank >= 0 && options_.shard_rank < options_.shard_count,
               "shard_rank must be in [0, shard_count)");
   // Each rank augments its own slice, from its own stream (rank 0's is the unsharded one).
   if (options_.augment.enabled())
     augmenter_ = std::make_unique<BatchAugmenter>(
-        options_.augment, augment_seed(options_.seed) + static_cast<uint64_t>(options_.shard_rank) * 0x9E3779B97F4A7C15ull);
+        options_.augment,
+        augment_seed(options_.seed) + static_cast<uint64_t>(options_.shard_rank) * 0x9E3779B97F4A7C15ull);
 }
 
 BatchLoader::~BatchLoader() { stop_prefetch(); }
@@ -38,8 +37,9 @@ Batch BatchLoader::assemble(int64_t index) const {
   const int64_t length = m / shards + (r < m % shards ? 1 : 0);
   Batch batch;
   if (data_.lazy) {
-    const auto rows = permutation_.defined() && permutation_.numel() > 0 ? permutation_.narrow(0, start, length)
-                                                                         : torch::arange(start, start + length, torch::kLong);
+    const auto rows = permutation_.defined() && permutation_.numel() > 0
+                          ? permutation_.narrow(0, start, length)
+                          : torch::arange(start, start + length, torch::kLong);
     batch = {data_.lazy->gather(rows), data_.targets.index_select(0, rows)};
   } else if (!device_permutation_.defined() || device_permutation_.numel() == 0) {
     batch = {data_.inputs.narrow(0, start, length), data_.targets.narrow(0, start, length)};
@@ -88,8 +88,7 @@ void BatchLoader::resume_epoch(const State& state) {
   if (state.next_batch == 0) return start_epoch();  // a new epoch: draw from the generator
   set_permutation(state.permutation);
   if (options_.shuffle && (!permutation_.defined() || permutation_.numel() != data_.size()))
-    throw Error("loader state does not match this data set (" + std::to_string(data_.size()) +
-                " examples)");
+    throw Error("loader state does not match this data set (" + std::to_string(data_.size()) + " examples)");
   begin_at(state.next_batch);
 }
 
@@ -98,9 +97,7 @@ void BatchLoader::prefetch_loop(int64_t first, int64_t count) {
     for (int64_t i = first; i < first + count; ++i) {
       Batch batch = assemble(i);
       std::unique_lock<std::mutex> lock(mutex_);
-      changed_.wait(lock, [&] {
-        return stopping_ || static_cast<int64_t>(ready_.size()) < options_.prefetch;
-      });
+      changed_.wait(lock, [&] { return stopping_ || static_cast<int64_t>(ready_.size()) < options_.prefetch; });
       if (stopping_) return;
       ready_.push_back(std::move(batch));
       changed_.notify_all();

@@ -14,7 +14,8 @@ ReadOptions ReadOptions::from_config(const Config& section, bool unpacks) {
   } else if (cache != "memory") {
     char* end = nullptr;
     const double mb = std::strtod(cache.c_str(), &end);
-    if (cache.empty() || *end != '\0' || !(mb >= 0) || mb > 1e7) section.fail("cache", "must be memory, none or a size in MB");
+    if (cache.empty() || *end != '\0' || !(mb >= 0) || mb > 1e7)
+      section.fail("cache", "must be memory, none or a size in MB");
     o.cache_bytes = static_cast<int64_t>(mb * 1024 * 1024);
   }
   if (!o.per_batch() || !unpacks) return o;

@@ -14,7 +14,7 @@ class SeriesWindows : public LazyRows {
   struct Series {
     torch::Tensor values;  ///< [rows, C]
     int64_t window = 1;
-    bool flat = true;      ///< rows are [window * C] (window-major) rather than [window, C]
+    bool flat = true;  ///< rows are [window * C] (window-major) rather than [window, C]
   };
 
   /// The windows starting at rows `starts` (int64 [N]).

@@ -11,9 +11,7 @@ bool in(unsigned char c, unsigned char lo, unsigned char hi) { return c >= lo &&
 // Length of the well-formed UTF-8 sequence at text[at], or 0 (RFC 3629, table 3-7 of the
 // Unicode standard).
 size_t sequence_length(const std::string& text, size_t at) {
-  const auto byte = [&](size_t i) {
-    return at + i < text.size() ? static_cast<unsigned char>(text[at + i]) : 0;
-  };
+  const auto byte = [&](size_t i) { return at + i < text.size() ? static_cast<unsigned char>(text[at + i]) : 0; };
   const unsigned char c = byte(0);
   if (c < 0x80) return 1;
   const auto tail = [&](size_t from, size_t to) {
@@ -65,9 +63,7 @@ size_t invalid_utf8_offset(const std::string& text) {
 
 std::vector<std::string> tokenize(const std::string& text) {
   const std::string s = normalise(text);
-  const auto at_word = [&](size_t i) {
-    return i < s.size() && word_byte(static_cast<unsigned char>(s[i]));
-  };
+  const auto at_word = [&](size_t i) { return i < s.size() && word_byte(static_cast<unsigned char>(s[i])); };
   std::vector<std::string> tokens;
   for (size_t at = 0; at < s.size();) {
     if (at_word(at)) {
@@ -97,7 +93,7 @@ void count_words(const std::vector<std::string>& tokens, WordCounts& counts) {
 Vocabulary Vocabulary::build(const WordCounts& counts, int64_t max_size, int64_t min_freq) {
   std::vector<std::pair<std::string, int64_t>> kept;
   for (const auto& entry : counts)
-    if (entry.second >= min_freq) kept.push_back(entry);
+    if (entry.second >= min_freq) kept.emplace_back(entry);
   std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
   });
@@ -121,8 +117,8 @@ std::string Vocabulary::to_text() const {
   return out;
 }
 
-void encode(const std::vector<std::string>& tokens, const Vocabulary& vocabulary,
-            int64_t max_length, Keep keep, int64_t* row) {
+void encode(const std::vector<std::string>& tokens, const Vocabulary& vocabulary, int64_t max_length, Keep keep,
+            int64_t* row) {
   const auto length = std::min<size_t>(tokens.size(), static_cast<size_t>(max_length));
   const size_t first = keep == Keep::first ? 0 : tokens.size() - length;
   for (size_t i = 0; i < length; ++i) row[i] = vocabulary.id(tokens[first + i]);

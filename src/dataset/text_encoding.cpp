@@ -13,7 +13,7 @@ constexpr int64_t kMaxTextTokens = 100000;
 
 // The first `count` texts as id rows [count, max_length] and labels [count].
 TensorData encode_split(const std::vector<LabelledText>& texts, size_t count, const text::Vocabulary& vocabulary,
-                  const TextEncodingOptions& options, const std::string& source) {
+                        const TextEncodingOptions& options, const std::string& source) {
   const auto n = static_cast<int64_t>(count);
   auto inputs = torch::empty({n, options.max_length}, torch::kLong);
   auto targets = torch::empty({n}, torch::kLong);
@@ -36,13 +36,14 @@ size_t vocabulary_texts(size_t available, int64_t limit) {
   return limit > 0 ? std::min(available, static_cast<size_t>(limit)) : available;
 }
 
-TextEncodingOptions TextEncodingOptions::from_config(const Config& c) {
+TextEncodingOptions TextEncodingOptions::from_config(const Config& section) {
   TextEncodingOptions o;
-  o.max_size = c.get_count("max_size", o.max_size);
-  o.min_freq = c.get_count("min_freq", o.min_freq);
-  o.max_length = c.get_count("max_length", o.max_length, false, kMaxTextTokens);
-  o.keep = c.get_choice("keep", "first", {"first", "last"}) == "first" ? text::Keep::first : text::Keep::last;
-  if (o.max_size < 2) c.fail("max_size", "must be >= 2 (<pad> and <unk> are entries), got " + std::to_string(o.max_size));
+  o.max_size = section.get_count("max_size", o.max_size);
+  o.min_freq = section.get_count("min_freq", o.min_freq);
+  o.max_length = section.get_count("max_length", o.max_length, false, kMaxTextTokens);
+  o.keep = section.get_choice("keep", "first", {"first", "last"}) == "first" ? text::Keep::first : text::Keep::last;
+  if (o.max_size < 2)
+    section.fail("max_size", "must be >= 2 (<pad> and <unk> are entries), got " + std::to_string(o.max_size));
   return o;
 }
 

@@ -41,6 +41,7 @@ void require_utf8(const std::string& text, const std::string& where) {
 
 class TextFolderSource : public DataSource {
  public:
+  // cppcheck-suppress passedByValue ; a sink: its strings and vectors are moved into members
   explicit TextFolderSource(TextFolderOptions o)
       : config_(std::move(o.keys)),
         train_path_(std::move(o.train_path)),
@@ -49,13 +50,17 @@ class TextFolderSource : public DataSource {
         limit_(o.vocabulary_limit),
         read_(std::move(o.read)) {}
 
-  std::optional<ExampleShape> example_shape() const override { return ExampleShape{{encoding_.max_length}, torch::kInt64}; }
+  std::optional<ExampleShape> example_shape() const override {
+    return ExampleShape{{encoding_.max_length}, torch::kInt64};
+  }
 
   SourceData load() override {
     SourceData out;
     const auto is_text = [](const std::string& name) { return has_extension(name, {"txt"}); };
-    const auto train_files = list_class_folders(config_, "train_path", train_path_, is_text, ".txt files", out.class_names);
-    const auto test_files = list_class_folders(config_, "test_path", test_path_, is_text, ".txt files", out.class_names);
+    const auto train_files =
+        list_class_folders(config_, "train_path", train_path_, is_text, ".txt files", out.class_names);
+    const auto test_files =
+        list_class_folders(config_, "test_path", test_path_, is_text, ".txt files", out.class_names);
     if (read_.per_batch()) return load_lazily(train_files, test_files, std::move(out));
     const auto train = read(train_path_, train_files, out);
     const auto test = read(test_path_, test_files, out);
@@ -80,7 +85,8 @@ class TextFolderSource : public DataSource {
 
   // One pass over every file (fingerprints, UTF-8 and token checks, the training words),
   // keeping no text; the ids are made again per batch (lazy_texts.h).
-  SourceData load_lazily(const std::vector<ClassFile>& train, const std::vector<ClassFile>& test, SourceData out) const {
+  SourceData load_lazily(const std::vector<ClassFile>& train, const std::vector<ClassFile>& test,
+                         SourceData out) const {
     auto files = std::make_shared<std::vector<ClassFile>>(train);
     files->insert(files->end(), test.begin(), test.end());
     LazyTextSet texts;
@@ -109,6 +115,7 @@ class TextFolderSource : public DataSource {
 
 class TextLinesSource : public DataSource {
  public:
+  // cppcheck-suppress passedByValue ; a sink: its strings and vectors are moved into members
   explicit TextLinesSource(TextLinesOptions o)
       : config_(std::move(o.keys)),
         train_path_(std::move(o.train_path)),
@@ -120,7 +127,9 @@ class TextLinesSource : public DataSource {
         decode_limits_(o.decode_limits),
         read_(std::move(o.read)) {}
 
-  std::optional<ExampleShape> example_shape() const override { return ExampleShape{{encoding_.max_length}, torch::kInt64}; }
+  std::optional<ExampleShape> example_shape() const override {
+    return ExampleShape{{encoding_.max_length}, torch::kInt64};
+  }
 
   SourceData load() override {
     SourceData out;
@@ -151,7 +160,8 @@ class TextLinesSource : public DataSource {
       const auto& row = table.rows[r];
       const auto found = std::find(classes.begin(), classes.end(), row[label]);
       if (found == classes.end())
-        throw Error(where + ": label " + formats::quote_cell(row[label]) + " does not occur in " + config_.path("train_path"));
+        throw Error(where + ": label " + formats::quote_cell(row[label]) + " does not occur in " +
+                    config_.path("train_path"));
       require_utf8(row[text], where);
       texts.push_back({"line " + std::to_string(table.lines[r]), found - classes.begin(), row[text]});
     }
@@ -222,8 +232,8 @@ class TextLinesSource : public DataSource {
       const auto [indexed, record] = locate(item);
       return indexed->file->path() + ": line " + std::to_string(indexed->index.table.lines[record]);
     };
-    encode_texts_lazily(texts, vocabulary_texts(static_cast<size_t>(texts.train_count), limit_), encoding_, read_.cache_bytes,
-                        nullptr, out);
+    encode_texts_lazily(texts, vocabulary_texts(static_cast<size_t>(texts.train_count), limit_), encoding_,
+                        read_.cache_bytes, nullptr, out);
     return out;
   }
 
@@ -237,28 +247,28 @@ class TextLinesSource : public DataSource {
 
 }  // namespace
 
-TextFolderOptions TextFolderOptions::from_config(const Config& c) {
+TextFolderOptions TextFolderOptions::from_config(const Config& section) {
   TextFolderOptions o;
-  o.keys = OptionKeys(c);
-  o.train_path = c.get<std::string>("train_path");
-  o.test_path = c.get<std::string>("test_path");
-  o.encoding = TextEncodingOptions::from_config(c);
-  o.vocabulary_limit = c.get_count("limit", 0, /*allow_zero=*/true);
-  o.read = ReadOptions::from_config(c, /*unpacks=*/false);
+  o.keys = OptionKeys(section);
+  o.train_path = section.get<std::string>("train_path");
+  o.test_path = section.get<std::string>("test_path");
+  o.encoding = TextEncodingOptions::from_config(section);
+  o.vocabulary_limit = section.get_count("limit", 0, /*allow_zero=*/true);
+  o.read = ReadOptions::from_config(section, /*unpacks=*/false);
   return o;
 }
 
-TextLinesOptions TextLinesOptions::from_config(const Config& c) {
+TextLinesOptions TextLinesOptions::from_config(const Config& section) {
   TextLinesOptions o;
-  o.keys = OptionKeys(c);
-  o.train_path = c.get<std::string>("train_path");
-  o.test_path = c.get<std::string>("test_path");
-  o.text = c.get<std::string>("text", o.text);
-  o.label = c.get<std::string>("label", o.label);
-  o.encoding = TextEncodingOptions::from_config(c);
-  o.vocabulary_limit = c.get_count("limit", 0, /*allow_zero=*/true);
-  o.decode_limits = modlr::decode_limits(c);
-  o.read = ReadOptions::from_config(c);
+  o.keys = OptionKeys(section);
+  o.train_path = section.get<std::string>("train_path");
+  o.test_path = section.get<std::string>("test_path");
+  o.text = section.get<std::string>("text", o.text);
+  o.label = section.get<std::string>("label", o.label);
+  o.encoding = TextEncodingOptions::from_config(section);
+  o.vocabulary_limit = section.get_count("limit", 0, /*allow_zero=*/true);
+  o.decode_limits = modlr::decode_limits(section);
+  o.read = ReadOptions::from_config(section);
   return o;
 }
 

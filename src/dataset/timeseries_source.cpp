@@ -40,11 +40,11 @@
 #include <cmath>
 
 #include "modlr/dataset/dataset.h"
-#include "modlr/dataset/timeseries_source.h"
-#include "series_windows.h"
 #include "modlr/dataset/read_options.h"
+#include "modlr/dataset/timeseries_source.h"
 #include "modlr/formats/sha256.h"
 #include "modlr/formats/time_series.h"
+#include "series_windows.h"
 
 namespace modlr {
 namespace {
@@ -82,8 +82,8 @@ class TimeSeriesSource : public DataSource {
   formats::DecodeLimits decode_limits_;
   bool lazy_;  ///< dataset.cache is not memory
   // Set by load():
-  torch::Tensor series_;   ///< float64 [rows, C]: the value columns
-  torch::Tensor labels_;   ///< int64 [rows] (classify)
+  torch::Tensor series_;  ///< float64 [rows, C]: the value columns
+  torch::Tensor labels_;  ///< int64 [rows] (classify)
   int64_t target_column_ = 0;
   int64_t first_target_ = 0;  ///< row of window 0's target
   // Set by fit_on_train():
@@ -92,6 +92,7 @@ class TimeSeriesSource : public DataSource {
   std::shared_ptr<SeriesWindows::Series> lazy_series_;  ///< the lazy windows' series
 };
 
+// cppcheck-suppress passedByValue ; a sink: its strings and vectors are moved into members
 TimeSeriesSource::TimeSeriesSource(TimeSeriesOptions o)
     : config_(std::move(o.keys)),
       path_(std::move(o.path)),
@@ -179,7 +180,8 @@ TensorData TimeSeriesSource::windows(int64_t first, int64_t count) const {
 
 // The same windows as windows(), each cut from the series when a batch asks for it.
 TensorData TimeSeriesSource::lazy_windows(int64_t first, int64_t count) {
-  if (!lazy_series_) lazy_series_ = std::make_shared<SeriesWindows::Series>(SeriesWindows::Series{series_, window_, layout_ == "flat"});
+  if (!lazy_series_)
+    lazy_series_ = std::make_shared<SeriesWindows::Series>(SeriesWindows::Series{series_, window_, layout_ == "flat"});
   const auto starts = torch::arange(first, first + count, torch::kInt64) * stride_;
   const auto target_rows = starts + first_target_;
   TensorData out;
@@ -193,7 +195,8 @@ TensorData TimeSeriesSource::lazy_windows(int64_t first, int64_t count) {
 std::pair<TensorData, TensorData> TimeSeriesSource::hold_out(const TensorData& train, double fraction, uint64_t) const {
   const int64_t n = train.size();
   const auto held = static_cast<int64_t>(std::llround(fraction * static_cast<double>(n)));
-  return {train.select(torch::arange(0, n - held, torch::kLong)), train.select(torch::arange(n - held, n, torch::kLong))};
+  return {train.select(torch::arange(0, n - held, torch::kLong)),
+          train.select(torch::arange(n - held, n, torch::kLong))};
 }
 
 void TimeSeriesSource::standardize(TensorData& data) const {
@@ -205,7 +208,8 @@ void TimeSeriesSource::standardize(TensorData& data) const {
 
 TensorData TimeSeriesSource::laid_out(const TensorData& data) const {
   if (data.size() == 0) return data;
-  if (data.lazy) return {torch::Tensor(), task_ == "forecast" ? data.targets.to(torch::kFloat32) : data.targets, data.lazy};
+  if (data.lazy)
+    return {torch::Tensor(), task_ == "forecast" ? data.targets.to(torch::kFloat32) : data.targets, data.lazy};
   auto inputs = data.inputs.to(torch::kFloat32);
   if (layout_ == "flat") inputs = inputs.reshape({data.size(), -1});
   return {inputs.contiguous(), task_ == "forecast" ? data.targets.to(torch::kFloat32) : data.targets};
@@ -233,11 +237,13 @@ void TimeSeriesSource::fit_on_train(TensorData& train, TensorData& validation, T
   }
   baselines_.clear();
   if (task_ == "forecast") {
-    const auto test_inputs = test.lazy ? dynamic_cast<const SeriesWindows&>(*test.lazy).windows_of(standardized) : test.inputs;
+    const auto test_inputs =
+        test.lazy ? dynamic_cast<const SeriesWindows&>(*test.lazy).windows_of(standardized) : test.inputs;
     const auto target = test_inputs.select(2, target_column_);  // [N, window], standardised
     baselines_.push_back({"persistence", target.select(1, window_ - 1).unsqueeze(1).to(torch::kFloat32)});
-    baselines_.push_back({"moving_average",
-                          target.narrow(1, window_ - moving_average_, moving_average_).mean(1, true).to(torch::kFloat32)});
+    baselines_.push_back(
+        {"moving_average",
+         target.narrow(1, window_ - moving_average_, moving_average_).mean(1, true).to(torch::kFloat32)});
   }
   for (auto* split : {&train, &validation, &test}) *split = laid_out(*split);
 }
@@ -254,26 +260,28 @@ std::optional<InputNormalization> TimeSeriesSource::input_normalization() const 
 
 }  // namespace
 
-TimeSeriesOptions TimeSeriesOptions::from_config(const Config& c) {
+TimeSeriesOptions TimeSeriesOptions::from_config(const Config& section) {
   TimeSeriesOptions o;
-  o.keys = OptionKeys(c);
-  o.path = c.get<std::string>("path");
-  o.time = c.get<std::string>("time", o.time);
-  o.task = c.get_choice("task", o.task, {"forecast", "classify"});
-  o.target = c.get<std::string>("target", o.target);
-  o.label = c.get<std::string>("label", o.label);
-  o.layout = c.get_choice("layout", o.layout, {"flat", "sequence"});
-  o.columns = c.get<std::vector<std::string>>("columns", o.columns);
-  o.window = c.get_count("window", o.window, false, 1 << 20);
-  o.horizon = c.get_count("horizon", o.horizon, /*allow_zero=*/true, 1 << 20);
-  o.stride = c.get_count("stride", o.stride, false, 1 << 20);
-  o.moving_average = c.get_count("moving_average", o.moving_average, /*allow_zero=*/true, 1 << 20);
-  o.test_fraction = c.get<double>("test_fraction", o.test_fraction);
-  o.standardize = c.get<bool>("standardize", o.standardize);
-  o.decode_limits = modlr::decode_limits(c);
-  o.read = ReadOptions::from_config(c, /*unpacks=*/false);
-  const auto gaps = c.get_choice("gaps", "error", {"error", "fill", "ignore"});
-  o.gaps = gaps == "fill" ? formats::GapPolicy::fill : gaps == "ignore" ? formats::GapPolicy::ignore : formats::GapPolicy::error;
+  o.keys = OptionKeys(section);
+  o.path = section.get<std::string>("path");
+  o.time = section.get<std::string>("time", o.time);
+  o.task = section.get_choice("task", o.task, {"forecast", "classify"});
+  o.target = section.get<std::string>("target", o.target);
+  o.label = section.get<std::string>("label", o.label);
+  o.layout = section.get_choice("layout", o.layout, {"flat", "sequence"});
+  o.columns = section.get<std::vector<std::string>>("columns", o.columns);
+  o.window = section.get_count("window", o.window, false, 1 << 20);
+  o.horizon = section.get_count("horizon", o.horizon, /*allow_zero=*/true, 1 << 20);
+  o.stride = section.get_count("stride", o.stride, false, 1 << 20);
+  o.moving_average = section.get_count("moving_average", o.moving_average, /*allow_zero=*/true, 1 << 20);
+  o.test_fraction = section.get<double>("test_fraction", o.test_fraction);
+  o.standardize = section.get<bool>("standardize", o.standardize);
+  o.decode_limits = modlr::decode_limits(section);
+  o.read = ReadOptions::from_config(section, /*unpacks=*/false);
+  const auto gaps = section.get_choice("gaps", "error", {"error", "fill", "ignore"});
+  o.gaps = gaps == "fill"     ? formats::GapPolicy::fill
+           : gaps == "ignore" ? formats::GapPolicy::ignore
+                              : formats::GapPolicy::error;
   return o;
 }
 

@@ -3,10 +3,10 @@
 // heartbeats for naming a failed rank.
 #include "modlr/distributed/communicator.h"
 
+#include <c10/util/Logging.h>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
-#include <c10/util/Logging.h>
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -56,8 +56,8 @@ c10::intrusive_ptr<c10d::TCPStore> connect_store(const WorldOptions& o, bool hos
       throw Error("distributed: rank 0 cannot host the rendezvous at " + where(o) +
                   ": the port is in use (choose another with --master HOST:PORT or MASTER_PORT)");
     if (host) throw Error("distributed: rank 0 cannot host the rendezvous at " + where(o) + ": " + message);
-    throw Error("distributed: rank " + std::to_string(o.rank) + " cannot reach the master at " + where(o) +
-                " within " + seconds(o.timeout) + " (is rank 0 running there?): " + message);
+    throw Error("distributed: rank " + std::to_string(o.rank) + " cannot reach the master at " + where(o) + " within " +
+                seconds(o.timeout) + " (is rank 0 running there?): " + message);
   }
 }
 
@@ -74,8 +74,9 @@ std::string local_address(const WorldOptions& o) {
   if (fd >= 0 && ::connect(fd, found->ai_addr, found->ai_addrlen) == 0 &&
       ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) == 0) {
     char text[INET6_ADDRSTRLEN] = {};
-    const void* raw = local.ss_family == AF_INET ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&local)->sin_addr)
-                                                 : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&local)->sin6_addr);
+    const void* raw = local.ss_family == AF_INET
+                          ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&local)->sin_addr)
+                          : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&local)->sin6_addr);
     if (::inet_ntop(local.ss_family, raw, text, sizeof text)) address = text;
   }
   if (fd >= 0) ::close(fd);
@@ -160,8 +161,8 @@ class C10dCommunicator : public Communicator {
   WorldOptions options_;
   c10::intrusive_ptr<c10d::TCPStore> store_;
   c10::intrusive_ptr<c10d::TCPStore> heartbeat_store_;  ///< the heartbeat thread's own connection
-  c10::intrusive_ptr<c10d::Backend> gloo_;  ///< CPU tensors, bytes, flags, barriers
-  c10::intrusive_ptr<c10d::Backend> nccl_;  ///< CUDA tensors (backend nccl); null otherwise
+  c10::intrusive_ptr<c10d::Backend> gloo_;              ///< CPU tensors, bytes, flags, barriers
+  c10::intrusive_ptr<c10d::Backend> nccl_;              ///< CUDA tensors (backend nccl); null otherwise
   std::thread heartbeat_;
   std::mutex heartbeat_mutex_;
   std::condition_variable heartbeat_stop_;
@@ -190,7 +191,7 @@ void C10dCommunicator::build_groups() {
     gloo->devices.push_back(interface ? c10d::ProcessGroupGloo::createDeviceForInterface(interface)
                                       : c10d::ProcessGroupGloo::createDeviceForHostname(local_address(options_)));
     gloo_ = c10::make_intrusive<c10d::ProcessGroupGloo>(c10::make_intrusive<c10d::PrefixStore>("gloo", store_),
-                                                         options_.rank, options_.world_size, gloo);
+                                                        options_.rank, options_.world_size, gloo);
   });
   if (options_.backend == "nccl") {
     const auto nccl_store = c10::make_intrusive<c10d::PrefixStore>("nccl", store_);
@@ -265,7 +266,9 @@ std::vector<int64_t> C10dCommunicator::heartbeats() {
       }(),
       false);
   std::vector<int64_t> counts;
-  for (int r = 0; r < options_.world_size; ++r) counts.push_back(client->add("modlr/heartbeat/" + std::to_string(r), 0));
+  counts.reserve(options_.world_size);
+  for (int r = 0; r < options_.world_size; ++r)
+    counts.push_back(client->add("modlr/heartbeat/" + std::to_string(r), 0));
   return counts;
 }
 
@@ -333,8 +336,8 @@ void C10dCommunicator::check_agreement(const std::string& what, const std::strin
     if (options_.rank != 0) {
       const auto reference = from_bytes(store_->get(key));
       if (reference != text)
-        verdict = "rank " + std::to_string(options_.rank) + "'s " + what + " differs from rank 0's: " +
-                  describe(text, reference);
+        verdict = "rank " + std::to_string(options_.rank) + "'s " + what +
+                  " differs from rank 0's: " + describe(text, reference);
     }
     store_->set(key + "/verdict/" + std::to_string(options_.rank), to_bytes(verdict));
     for (int r = 0; r < options_.world_size; ++r) {
@@ -361,7 +364,8 @@ std::unique_ptr<Communicator> Communicator::join(const WorldOptions& options) {
   if (options.backend != "gloo" && options.backend != "nccl")
     throw Error("distributed: unknown backend '" + options.backend + "' (runner.distributed.backend: gloo | nccl)");
   if (options.backend == "nccl" && !nccl_available())
-    throw Error("distributed: backend nccl is not in this build (libtorch without CUDA): use runner.distributed.backend=gloo");
+    throw Error(
+        "distributed: backend nccl is not in this build (libtorch without CUDA): use runner.distributed.backend=gloo");
   return std::make_unique<C10dCommunicator>(options);
 }
 

@@ -72,8 +72,8 @@ DataParallel::DataParallel(Communicator& communicator, const std::vector<std::ve
       }
     }
     for (size_t k = 0; k < n; ++k)
-      stage->hook_handles.push_back(stage->params[k].register_hook(
-          [this, s, k](const torch::Tensor& grad) { on_gradient(s, k, grad); }));
+      stage->hook_handles.push_back(
+          stage->params[k].register_hook([this, s, k](const torch::Tensor& grad) { on_gradient(s, k, grad); }));
     stages_.push_back(std::move(stage));
   }
 }
@@ -94,6 +94,7 @@ void DataParallel::broadcast_flat(std::vector<torch::Tensor>& tensors) {
       (t.scalar_type() == tensors.front().scalar_type() && t.device() == tensors.front().device() ? same : rest)
           .push_back(t);
     std::vector<torch::Tensor> flat_parts;
+    flat_parts.reserve(same.size());
     for (auto& t : same) flat_parts.push_back(t.reshape({-1}));
     auto flat = torch::cat(flat_parts);
     communicator_.broadcast(flat);

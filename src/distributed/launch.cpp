@@ -88,9 +88,11 @@ int free_local_port() {
 
 namespace {
 
-[[noreturn]] void exec_worker(const std::vector<std::string>& args, const std::vector<std::pair<std::string, std::string>>& env) {
+[[noreturn]] void exec_worker(const std::vector<std::string>& args,
+                              const std::vector<std::pair<std::string, std::string>>& env) {
   for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
   ::execv("/proc/self/exe", argv.data());
@@ -112,8 +114,7 @@ int exit_code(int status) { return WIFSIGNALED(status) ? 128 + WTERMSIG(status) 
 
 std::pair<std::string, int> parse_host_port(const std::string& text, const std::string& flag) {
   const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0)
-    throw Error(flag + ": '" + text + "' is not HOST:PORT");
+  if (colon == std::string::npos || colon == 0) throw Error(flag + ": '" + text + "' is not HOST:PORT");
   return {text.substr(0, colon), parse_int(text.substr(colon + 1), flag + " port", 1, 65535)};
 }
 
@@ -138,9 +139,12 @@ int launch_workers(const LaunchOptions& options) {
     const pid_t pid = ::fork();
     if (pid < 0) throw Error(std::string("--nproc: cannot start a worker: ") + std::strerror(errno));
     if (pid == 0)
-      exec_worker(args, {{"RANK", std::to_string(rank)}, {"WORLD_SIZE", std::to_string(world)},
-                         {"LOCAL_RANK", std::to_string(local)}, {"LOCAL_WORLD_SIZE", std::to_string(options.nproc)},
-                         {"MASTER_ADDR", host}, {"MASTER_PORT", std::to_string(port)}});
+      exec_worker(args, {{"RANK", std::to_string(rank)},
+                         {"WORLD_SIZE", std::to_string(world)},
+                         {"LOCAL_RANK", std::to_string(local)},
+                         {"LOCAL_WORLD_SIZE", std::to_string(options.nproc)},
+                         {"MASTER_ADDR", host},
+                         {"MASTER_PORT", std::to_string(port)}});
     children.push_back(pid);
     g_children[local] = pid;
     g_child_count = local + 1;

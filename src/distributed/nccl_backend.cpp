@@ -21,7 +21,7 @@ c10::intrusive_ptr<c10d::Backend> make_nccl_backend(const c10::intrusive_ptr<c10
                                                     const WorldOptions& world) {
   const std::string rank = "distributed: rank " + std::to_string(world.rank);
 #ifdef USE_C10D_NCCL
-  const int devices = static_cast<int>(c10::cuda::device_count());
+  const int devices = c10::cuda::device_count();  // NOLINT(bugprone-signed-char-misuse): a count, never negative
   if (world.local_rank >= devices)
     throw Error(rank + ": backend nccl needs one GPU per rank, but LOCAL_RANK " + std::to_string(world.local_rank) +
                 " is past this host's " + std::to_string(devices) + " CUDA device(s) (start fewer ranks per host)");
@@ -31,7 +31,8 @@ c10::intrusive_ptr<c10d::Backend> make_nccl_backend(const c10::intrusive_ptr<c10
   return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, world.rank, world.world_size, options);
 #else
   (void)store;
-  throw Error(rank + ": backend nccl is not in this build (libtorch without CUDA): use runner.distributed.backend=gloo");
+  throw Error(rank +
+              ": backend nccl is not in this build (libtorch without CUDA): use runner.distributed.backend=gloo");
 #endif
 }
 

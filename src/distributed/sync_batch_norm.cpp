@@ -26,17 +26,22 @@ torch::Tensor as_channels(const torch::Tensor& per_channel, const torch::Tensor&
 }
 
 Communicator* communicator_of(AutogradContext* ctx) {
-  return reinterpret_cast<Communicator*>(ctx->saved_data["communicator"].toInt());
+  // The communicator travels through autograd as an integer (a Function's saved data holds
+  // IValues, not raw pointers).
+  return reinterpret_cast<Communicator*>(ctx->saved_data["communicator"].toInt());  // NOLINT(performance-no-int-to-ptr)
 }
 
 struct SyncBatchNormFunction : public torch::autograd::Function<SyncBatchNormFunction> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
                                const torch::Tensor& bias, int64_t communicator, torch::nn::BatchNorm2dImpl* bn) {
-    auto* comm = reinterpret_cast<Communicator*>(communicator);
+    auto* comm = reinterpret_cast<Communicator*>(communicator);  // NOLINT(performance-no-int-to-ptr): see above
     const int64_t channels = x.size(1);
-    auto stats = torch::cat({channel_sums(x), channel_sums(x * x),
-                             torch::full({1}, static_cast<double>(x.numel() / std::max<int64_t>(channels, 1)),
-                                         torch::kFloat64)});
+    auto stats = torch::cat(
+        {channel_sums(x), channel_sums(x * x),
+         // Exact: numel is a multiple of the channel count.
+         torch::full(
+             {1}, static_cast<double>(x.numel() / std::max<int64_t>(channels, 1)),  // NOLINT(bugprone-integer-division)
+             torch::kFloat64)});
     comm->all_reduce_sum(stats);
     const double total = stats[2 * channels].item<double>();
     if (total < 2) throw Error("sync_batchnorm: fewer than 2 values per channel over all ranks");
@@ -47,7 +52,8 @@ struct SyncBatchNormFunction : public torch::autograd::Function<SyncBatchNormFun
       torch::NoGradGuard no_grad;
       const double momentum = bn->options.momentum().value_or(0.1);
       bn->running_mean.mul_(1 - momentum).add_(mean.to(bn->running_mean.scalar_type()), momentum);
-      bn->running_var.mul_(1 - momentum).add_((var * (total / (total - 1))).to(bn->running_var.scalar_type()), momentum);
+      bn->running_var.mul_(1 - momentum)
+          .add_((var * (total / (total - 1))).to(bn->running_var.scalar_type()), momentum);
       bn->num_batches_tracked.add_(1);
     }
     ctx->saved_data["communicator"] = communicator;

@@ -13,8 +13,8 @@ namespace {
 template <typename Impl>
 const Impl& as(const LayerView& layer) {
   const auto* impl = dynamic_cast<const Impl*>(layer.module);
-  if (!impl) unsupported(layer, "unexpected module class " + layer.module->name());
-  return *impl;
+  if (impl) return *impl;
+  unsupported(layer, "unexpected module class " + layer.module->name());
 }
 
 template <size_t D>
@@ -99,12 +99,12 @@ std::string export_batch_norm2d(OnnxGraph& graph, const LayerView& layer, const 
   const int64_t features = o.num_features();
   const auto scale = o.affine() ? bn.weight : torch::ones({features});
   const auto shift = o.affine() ? bn.bias : torch::zeros({features});
-  return graph.add_node("BatchNormalization",
-                        {x, graph.add_initializer(layer.name + ".weight", scale),
-                         graph.add_initializer(layer.name + ".bias", shift),
-                         graph.add_initializer(layer.name + ".running_mean", bn.running_mean),
-                         graph.add_initializer(layer.name + ".running_var", bn.running_var)},
-                        layer.name, {{"epsilon", static_cast<float>(o.eps())}});
+  return graph.add_node(
+      "BatchNormalization",
+      {x, graph.add_initializer(layer.name + ".weight", scale), graph.add_initializer(layer.name + ".bias", shift),
+       graph.add_initializer(layer.name + ".running_mean", bn.running_mean),
+       graph.add_initializer(layer.name + ".running_var", bn.running_var)},
+      layer.name, {{"epsilon", static_cast<float>(o.eps())}});
 }
 
 // modlr's Flatten is x.flatten(1); torch::nn::Flatten only with its default dims.

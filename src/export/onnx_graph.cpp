@@ -31,8 +31,8 @@ std::vector<int64_t> dry_run(Model& model, const std::vector<int64_t>& example_s
     return std::vector<int64_t>(output.sizes().begin() + 1, output.sizes().end());
   } catch (const std::exception& e) {
     const std::string text = e.what();
-    throw Error("cannot export: the model does not run on inputs of shape " + c10::str(shape) +
-                ": " + text.substr(0, text.find('\n')));
+    throw Error("cannot export: the model does not run on inputs of shape " + c10::str(shape) + ": " +
+                text.substr(0, text.find('\n')));
   }
 }
 
@@ -54,7 +54,8 @@ std::string add_preprocessing(OnnxGraph& graph, const InputNormalization& p,
                 " mean/std values for inputs of shape " + c10::str(example_shape));
   std::string x = graph.add_node("Cast", {"input"}, "preprocess.cast", {{"to", int64_t{1}}});
   if (p.scale != 1.0)
-    x = graph.add_node("Div", {x, graph.add_initializer("preprocess.scale", torch::tensor(static_cast<float>(p.scale)))},
+    x = graph.add_node("Div",
+                       {x, graph.add_initializer("preprocess.scale", torch::tensor(static_cast<float>(p.scale)))},
                        "preprocess.scaled");
   if (p.mean.empty()) return x;
   x = graph.add_node("Sub", {x, graph.add_initializer("preprocess.mean", per_channel(p.mean, rank))},
@@ -102,9 +103,12 @@ std::string OnnxGraph::add_initializer(const std::string& name, const torch::Ten
   auto cpu = tensor.detach().to(torch::kCPU).contiguous();
   onnx_model::Tensor out;
   out.name = name;
-  if (cpu.scalar_type() == torch::kFloat32) out.type = onnx_model::DataType::kFloat;
-  else if (cpu.scalar_type() == torch::kInt64) out.type = onnx_model::DataType::kInt64;
-  else throw Error("ONNX export: tensor '" + name + "' has unsupported dtype " + c10::toString(cpu.scalar_type()));
+  if (cpu.scalar_type() == torch::kFloat32)
+    out.type = onnx_model::DataType::kFloat;
+  else if (cpu.scalar_type() == torch::kInt64)
+    out.type = onnx_model::DataType::kInt64;
+  else
+    throw Error("ONNX export: tensor '" + name + "' has unsupported dtype " + c10::toString(cpu.scalar_type()));
   out.dims.assign(cpu.sizes().begin(), cpu.sizes().end());
   // raw_data is little-endian, as the host is (see formats/safetensors.cpp).
   out.raw.assign(static_cast<const char*>(cpu.data_ptr()), cpu.nbytes());
@@ -113,8 +117,7 @@ std::string OnnxGraph::add_initializer(const std::string& name, const torch::Ten
 }
 
 std::string OnnxGraph::add_node(const std::string& op_type, const std::vector<std::string>& inputs,
-                                const std::string& output,
-                                const std::map<std::string, OnnxAttribute>& attributes) {
+                                const std::string& output, const std::map<std::string, OnnxAttribute>& attributes) {
   impl_->model.nodes.push_back({op_type, output, inputs, {output}, attributes});
   return output;
 }

@@ -19,7 +19,7 @@ ProtoWriter attribute(const std::string& name, const Attribute& value) {
   ProtoWriter out;
   out.add_bytes(1, name);  // name
   if (const auto* f = std::get_if<float>(&value)) {
-    out.add_float(2, *f);  // f
+    out.add_float(2, *f);              // f
     out.add_int(20, kAttributeFloat);  // type
   } else if (const auto* i = std::get_if<int64_t>(&value)) {
     out.add_int(3, *i);  // i
@@ -46,10 +46,10 @@ ProtoWriter node(const Node& n) {
 
 ProtoWriter tensor(const Tensor& t) {
   ProtoWriter out;
-  for (auto d : t.dims) out.add_int(1, d);                    // dims
-  out.add_int(2, static_cast<int64_t>(t.type));               // data_type
-  out.add_bytes(8, t.name);                                   // name
-  out.add_bytes(9, t.raw);                                    // raw_data
+  for (auto d : t.dims) out.add_int(1, d);       // dims
+  out.add_int(2, static_cast<int64_t>(t.type));  // data_type
+  out.add_bytes(8, t.name);                      // name
+  out.add_bytes(9, t.raw);                       // raw_data
   return out;
 }
 
@@ -104,7 +104,8 @@ void validate(const Model& m) {
   std::set<std::string> defined;
   auto define = [&](const std::string& name, const std::string& by) {
     if (name.empty()) throw Error("ONNX export: " + by + " defines a value with an empty name");
-    if (!defined.insert(name).second) throw Error("ONNX export: value '" + name + "' is defined twice (again by " + by + ")");
+    if (!defined.insert(name).second)
+      throw Error("ONNX export: value '" + name + "' is defined twice (again by " + by + ")");
   };
   for (const auto& v : m.inputs) define(v.name, "graph input '" + v.name + "'");
   for (const auto& t : m.initializers) define(t.name, "initializer '" + t.name + "'");

@@ -8,7 +8,7 @@
 namespace modlr::direct_conv {
 namespace {
 
-typedef float Vec __attribute__((vector_size(32)));
+using Vec = float __attribute__((vector_size(32)));
 
 #define MODLR_INLINE inline __attribute__((always_inline))
 
@@ -24,9 +24,8 @@ int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 // out rows y of channels [co0, co0 + CB), vectors [x0, x0 + R * 8) of the row, into scratch
 // [CB][R * 8].
 template <int K, int CB, int R>
-MODLR_INLINE void forward_block(const float* padded, const float* weight, const float* bias,
-                                const Geometry& g, int64_t co0, int64_t y, int64_t x0,
-                                float* scratch) {
+MODLR_INLINE void forward_block(const float* padded, const float* weight, const float* bias, const Geometry& g,
+                                int64_t co0, int64_t y, int64_t x0, float* scratch) {
   Vec acc[CB][R];
   for (int c = 0; c < CB; ++c)
     for (int r = 0; r < R; ++r) acc[c][r] = splat(bias ? bias[co0 + c] : 0.0f);
@@ -51,15 +50,13 @@ MODLR_INLINE void forward_block(const float* padded, const float* weight, const 
 
 // Output channels [co0, co0 + CB) of one chunk: computed into scratch, copied to `out`.
 template <int K, int CB, int R>
-MODLR_INLINE void forward_channels(const float* padded, const float* weight, const float* bias,
-                                   const Geometry& g, int64_t co0, int64_t y, int64_t x0,
-                                   float* out) {
+MODLR_INLINE void forward_channels(const float* padded, const float* weight, const float* bias, const Geometry& g,
+                                   int64_t co0, int64_t y, int64_t x0, float* out) {
   float scratch[CB * R * kLanes];
   forward_block<K, CB, R>(padded, weight, bias, g, co0, y, x0, scratch);
   const int64_t valid = min64(R * kLanes, g.out_w - x0);
   for (int c = 0; c < CB; ++c)
-    std::memcpy(out + ((co0 + c) * g.out_h + y) * g.out_w + x0, scratch + c * R * kLanes,
-                valid * sizeof(float));
+    std::memcpy(out + ((co0 + c) * g.out_h + y) * g.out_w + x0, scratch + c * R * kLanes, valid * sizeof(float));
 }
 
 // Vectors [x0, x0 + R * 8) of output row y, all channels. Up to 6 channels x 2 vectors = 12
@@ -68,8 +65,8 @@ MODLR_INLINE void forward_channels(const float* padded, const float* weight, con
 // 1.6x over 2 channels x 4 vectors on LeNet-5's first layer). Blocks of 4 where the
 // channels split evenly into 4s but not 6s.
 template <int K, int R>
-void forward_chunk(const float* padded, const float* weight, const float* bias, const Geometry& g,
-                   int64_t out_channels, int64_t y, int64_t x0, float* out) {
+void forward_chunk(const float* padded, const float* weight, const float* bias, const Geometry& g, int64_t out_channels,
+                   int64_t y, int64_t x0, float* out) {
   static_assert(R <= 2, "6 x R accumulators must fit the 16 vector registers");
   for (int64_t co0 = 0; co0 < out_channels;) {
     const int64_t left = out_channels - co0;
@@ -90,8 +87,8 @@ void forward_chunk(const float* padded, const float* weight, const float* bias, 
 }
 
 template <int K>
-void forward_image_k(const float* padded, const float* weight, const float* bias,
-                     const Geometry& g, int64_t out_channels, float* out) {
+void forward_image_k(const float* padded, const float* weight, const float* bias, const Geometry& g,
+                     int64_t out_channels, float* out) {
   for (int64_t y = 0; y < g.out_h; ++y) {
     for (int64_t x0 = 0; x0 < g.out_w_padded;) {
       const int64_t vectors = min64(2, (g.out_w_padded - x0) / kLanes);
@@ -114,8 +111,8 @@ void pad_image(const float* image, const Geometry& g, float* padded) {
                   image + (c * g.height + y) * g.width, g.width * sizeof(float));
 }
 
-void forward_image(const float* padded, const float* weight, const float* bias, const Geometry& g,
-                   int64_t out_channels, float* out) {
+void forward_image(const float* padded, const float* weight, const float* bias, const Geometry& g, int64_t out_channels,
+                   float* out) {
   if (g.kernel == 3) forward_image_k<3>(padded, weight, bias, g, out_channels, out);
   if (g.kernel == 5) forward_image_k<5>(padded, weight, bias, g, out_channels, out);
 }

@@ -19,8 +19,7 @@ struct Geometry {
   int64_t padded_plane() const { return padded_h * padded_stride; }
 };
 
-inline Geometry make_geometry(int64_t in_channels, int64_t height, int64_t width, int64_t kernel,
-                              int64_t padding) {
+inline Geometry make_geometry(int64_t in_channels, int64_t height, int64_t width, int64_t kernel, int64_t padding) {
   Geometry g{in_channels, height, width, kernel, padding, 0, 0, 0, 0, 0};
   g.out_h = height + 2 * padding - kernel + 1;
   g.out_w = width + 2 * padding - kernel + 1;
@@ -35,7 +34,7 @@ void pad_image(const float* image, const Geometry& g, float* padded);
 
 /// One image: out [Co, out_h, out_w] = bias + correlation of `padded` with weight
 /// [Co, Ci, K, K]. bias may be null. K must be 3 or 5.
-void forward_image(const float* padded, const float* weight, const float* bias, const Geometry& g,
-                   int64_t out_channels, float* out);
+void forward_image(const float* padded, const float* weight, const float* bias, const Geometry& g, int64_t out_channels,
+                   float* out);
 
 }  // namespace modlr::direct_conv

@@ -4,8 +4,7 @@
 
 namespace modlr::fused_adam {
 
-void update(float* param, const float* grad, float* exp_avg, float* exp_avg_sq, int64_t n,
-            const Step& s) {
+void update(float* param, const float* grad, float* exp_avg, float* exp_avg_sq, int64_t n, const Step& s) {
   for (int64_t i = 0; i < n; ++i) {
     const float p = param[i] * s.shrink;
     const float g = grad[i] + s.decay * param[i];

@@ -17,7 +17,6 @@ struct Step {
 
 /// For i < n: g' = g + decay * p; m = b1 m + (1 - b1) g'; v = b2 v + (1 - b2) g'^2;
 /// p = shrink * p - step_size * m / (sqrt(v) * inv_sqrt_bc2 + eps).
-void update(float* param, const float* grad, float* exp_avg, float* exp_avg_sq, int64_t n,
-            const Step& s);
+void update(float* param, const float* grad, float* exp_avg, float* exp_avg_sq, int64_t n, const Step& s);
 
 }  // namespace modlr::fused_adam

@@ -17,9 +17,8 @@ struct Conv2dGradients {
 /// input [N, Ci, H, W], grad_out [N, Co, out_h, out_w], weight [Co, Ci, K, K]. Each group's
 /// weight and bias gradients are a partial sum, added in group order: the same bits for any
 /// thread count.
-Conv2dGradients interleaved_conv2d_backward(const torch::Tensor& input,
-                                            const torch::Tensor& grad_out,
-                                            const torch::Tensor& weight, int64_t padding,
-                                            bool want_input, bool want_weight);
+Conv2dGradients interleaved_conv2d_backward(const torch::Tensor& input, const torch::Tensor& grad_out,
+                                            const torch::Tensor& weight, int64_t padding, bool want_input,
+                                            bool want_weight);
 
 }  // namespace modlr

@@ -13,7 +13,7 @@ namespace {
 
 #define MODLR_INLINE inline __attribute__((always_inline))
 
-typedef __m256 Vec;
+using Vec = __m256;
 
 MODLR_INLINE Vec load(const float* p) { return _mm256_loadu_ps(p); }
 MODLR_INLINE void store(float* p, Vec v) { _mm256_storeu_ps(p, v); }
@@ -49,8 +49,7 @@ MODLR_INLINE void transpose8(Vec r[8]) {
 
 // Lanes [0, n) all ones: masked loads and stores of a row's last, partial 8 pixels.
 MODLR_INLINE __m256i first_lanes(int64_t n) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)),
-                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
 void zero(float* p, int64_t floats) {
@@ -59,8 +58,8 @@ void zero(float* p, int64_t floats) {
 
 }  // namespace
 
-void interleave(const float* images, int64_t count, int64_t channels, int64_t h, int64_t w,
-                int64_t padding, float* group) {
+void interleave(const float* images, int64_t count, int64_t channels, int64_t h, int64_t w, int64_t padding,
+                float* group) {
   const int64_t ph = h + 2 * padding, pw = w + 2 * padding, image = channels * h * w;
   if (padding > 0) zero(group, channels * ph * pw * kGroup);
   for (int64_t c = 0; c < channels; ++c) {
@@ -80,8 +79,8 @@ void interleave(const float* images, int64_t count, int64_t channels, int64_t h,
   }
 }
 
-void deinterleave(const float* group, int64_t count, int64_t channels, int64_t h, int64_t w,
-                  int64_t padding, float* images) {
+void deinterleave(const float* group, int64_t count, int64_t channels, int64_t h, int64_t w, int64_t padding,
+                  float* images) {
   const int64_t ph = h + 2 * padding, pw = w + 2 * padding, image = channels * h * w;
   for (int64_t c = 0; c < channels; ++c) {
     for (int64_t y = 0; y < h; ++y) {
@@ -90,8 +89,7 @@ void deinterleave(const float* group, int64_t count, int64_t channels, int64_t h
       for (int64_t x0 = 0; x0 < w; x0 += kGroup) {
         const int64_t n = min64(kGroup, w - x0);
         Vec r[8];
-        for (int64_t x = 0; x < 8; ++x)
-          r[x] = x < n ? load(src + (x0 + x) * kGroup) : _mm256_setzero_ps();
+        for (int64_t x = 0; x < 8; ++x) r[x] = x < n ? load(src + (x0 + x) * kGroup) : _mm256_setzero_ps();
         transpose8(r);
         if (n == kGroup) {
           for (int64_t i = 0; i < count; ++i) store(dst + i * image + x0, r[i]);
@@ -118,8 +116,8 @@ enum Edge { kInterior = 0, kLeft = 1, kRight = 2 };
 // weight[co][ci][ky][kx] * grad_out[co][py - ky][px - kx] over every output pixel that read it.
 // CB x R accumulators; rows py - ky outside the output are skipped.
 template <int K, int CB, int R, int E>
-MODLR_INLINE void input_grad_block(const float* grad_out, const float* weight, const Geometry& g,
-                                   int64_t ci0, int64_t py, int64_t x0, float* grad_in) {
+MODLR_INLINE void input_grad_block(const float* grad_out, const float* weight, const Geometry& g, int64_t ci0,
+                                   int64_t py, int64_t x0, float* grad_in) {
   Vec acc[CB][R];
   for (int c = 0; c < CB; ++c)
     for (int r = 0; r < R; ++r) acc[c][r] = _mm256_setzero_ps();
@@ -149,8 +147,8 @@ MODLR_INLINE void input_grad_block(const float* grad_out, const float* weight, c
 
 // Exact but slow: for rows too narrow for input_grad_tiles.
 template <int K, int CB>
-void input_grad_pixels(const float* grad_out, const float* weight, const Geometry& g,
-                       int64_t ci0, int64_t py, float* grad_in) {
+void input_grad_pixels(const float* grad_out, const float* weight, const Geometry& g, int64_t ci0, int64_t py,
+                       float* grad_in) {
   for (int64_t x = 0; x < g.padded_w; ++x) {
     for (int c = 0; c < CB; ++c) {
       Vec acc = _mm256_setzero_ps();
@@ -172,8 +170,8 @@ void input_grad_pixels(const float* grad_out, const float* weight, const Geometr
 // would reach past the output row (overlapping blocks write the same values). Valid when
 // K - 1 <= R <= out_w and either padded_w <= 2R (no interior block) or out_w - R >= K - 1.
 template <int K, int CB, int R>
-void input_grad_tiles(const float* grad_out, const float* weight, const Geometry& g,
-                      int64_t ci0, int64_t py, float* grad_in) {
+void input_grad_tiles(const float* grad_out, const float* weight, const Geometry& g, int64_t ci0, int64_t py,
+                      float* grad_in) {
   if constexpr (R < K - 1) {  // never chosen (input_grad_row); keeps the switch simple
     input_grad_pixels<K, CB>(grad_out, weight, g, ci0, py, grad_in);
     return;
@@ -181,8 +179,7 @@ void input_grad_tiles(const float* grad_out, const float* weight, const Geometry
   const int64_t pw = g.padded_w;
   input_grad_block<K, CB, R, kLeft>(grad_out, weight, g, ci0, py, 0, grad_in);
   for (int64_t x0 = R; x0 < pw - R; x0 += R)
-    input_grad_block<K, CB, R, kInterior>(grad_out, weight, g, ci0, py, min64(x0, g.out_w - R),
-                                          grad_in);
+    input_grad_block<K, CB, R, kInterior>(grad_out, weight, g, ci0, py, min64(x0, g.out_w - R), grad_in);
   input_grad_block<K, CB, R, kRight>(grad_out, weight, g, ci0, py, pw - R, grad_in);
 }
 
@@ -190,17 +187,28 @@ void input_grad_tiles(const float* grad_out, const float* weight, const Geometry
 // than 2 x 5, whose 9 reused gradient vectors spilled); rows too short for interior blocks of
 // 4 take two edge blocks of half the padded row.
 template <int K, int CB>
-void input_grad_row(const float* grad_out, const float* weight, const Geometry& g, int64_t ci0,
-                    int64_t py, float* grad_in) {
+void input_grad_row(const float* grad_out, const float* weight, const Geometry& g, int64_t ci0, int64_t py,
+                    float* grad_in) {
   const int64_t half = (g.padded_w + 1) / 2;
   const int64_t r = g.out_w >= 4 + K - 1 ? 4 : (half <= g.out_w && half >= K - 1 ? half : 0);
   switch (r) {
-    case 2: input_grad_tiles<K, CB, 2>(grad_out, weight, g, ci0, py, grad_in); break;
-    case 3: input_grad_tiles<K, CB, 3>(grad_out, weight, g, ci0, py, grad_in); break;
-    case 4: input_grad_tiles<K, CB, 4>(grad_out, weight, g, ci0, py, grad_in); break;
-    case 5: input_grad_tiles<K, CB, 5>(grad_out, weight, g, ci0, py, grad_in); break;
-    case 6: input_grad_tiles<K, CB, 6>(grad_out, weight, g, ci0, py, grad_in); break;
-    default: input_grad_pixels<K, CB>(grad_out, weight, g, ci0, py, grad_in);
+    case 2:
+      input_grad_tiles<K, CB, 2>(grad_out, weight, g, ci0, py, grad_in);
+      break;
+    case 3:
+      input_grad_tiles<K, CB, 3>(grad_out, weight, g, ci0, py, grad_in);
+      break;
+    case 4:
+      input_grad_tiles<K, CB, 4>(grad_out, weight, g, ci0, py, grad_in);
+      break;
+    case 5:
+      input_grad_tiles<K, CB, 5>(grad_out, weight, g, ci0, py, grad_in);
+      break;
+    case 6:
+      input_grad_tiles<K, CB, 6>(grad_out, weight, g, ci0, py, grad_in);
+      break;
+    default:
+      input_grad_pixels<K, CB>(grad_out, weight, g, ci0, py, grad_in);
   }
 }
 
@@ -208,8 +216,7 @@ template <int K>
 void input_grad_k(const float* grad_out, const float* weight, const Geometry& g, float* grad_in) {
   for (int64_t py = g.padding; py < g.padding + g.height; ++py) {
     int64_t ci0 = 0;
-    for (; ci0 + 2 <= g.in_channels; ci0 += 2)
-      input_grad_row<K, 2>(grad_out, weight, g, ci0, py, grad_in);
+    for (; ci0 + 2 <= g.in_channels; ci0 += 2) input_grad_row<K, 2>(grad_out, weight, g, ci0, py, grad_in);
     if (ci0 < g.in_channels) input_grad_row<K, 1>(grad_out, weight, g, ci0, py, grad_in);
   }
 }
@@ -217,8 +224,8 @@ void input_grad_k(const float* grad_out, const float* weight, const Geometry& g,
 // dW[co0 + c][ci][ky][kx] for c < CB and all kx: CB x K accumulators over every output pixel
 // of the group; each gradient vector feeds K multiply-adds, each input vector CB.
 template <int K, int CB>
-void weight_grad_block(const float* padded_in, const float* grad_out, const Geometry& g,
-                       int64_t ci, int64_t ky, int64_t co0, float* partial) {
+void weight_grad_block(const float* padded_in, const float* grad_out, const Geometry& g, int64_t ci, int64_t ky,
+                       int64_t co0, float* partial) {
   Vec acc[CB][K];
   for (int c = 0; c < CB; ++c)
     for (int kx = 0; kx < K; ++kx) acc[c][kx] = _mm256_setzero_ps();
@@ -241,13 +248,11 @@ void weight_grad_block(const float* padded_in, const float* grad_out, const Geom
 }
 
 template <int K>
-void weight_grad_k(const float* padded_in, const float* grad_out, const Geometry& g,
-                   float* partial) {
+void weight_grad_k(const float* padded_in, const float* grad_out, const Geometry& g, float* partial) {
   for (int64_t ci = 0; ci < g.in_channels; ++ci) {
     for (int64_t ky = 0; ky < K; ++ky) {
       int64_t co0 = 0;
-      for (; co0 + 2 <= g.out_channels; co0 += 2)
-        weight_grad_block<K, 2>(padded_in, grad_out, g, ci, ky, co0, partial);
+      for (; co0 + 2 <= g.out_channels; co0 += 2) weight_grad_block<K, 2>(padded_in, grad_out, g, ci, ky, co0, partial);
       if (co0 < g.out_channels) weight_grad_block<K, 1>(padded_in, grad_out, g, ci, ky, co0, partial);
     }
   }
@@ -255,14 +260,12 @@ void weight_grad_k(const float* padded_in, const float* grad_out, const Geometry
 
 }  // namespace
 
-void input_grad_group(const float* grad_out, const float* weight, const Geometry& g,
-                      float* grad_in) {
+void input_grad_group(const float* grad_out, const float* weight, const Geometry& g, float* grad_in) {
   if (g.kernel == 3) input_grad_k<3>(grad_out, weight, g, grad_in);
   if (g.kernel == 5) input_grad_k<5>(grad_out, weight, g, grad_in);
 }
 
-void weight_and_bias_grad_group(const float* padded_in, const float* grad_out, const Geometry& g,
-                                float* partial) {
+void weight_and_bias_grad_group(const float* padded_in, const float* grad_out, const Geometry& g, float* partial) {
   if (g.kernel == 3) weight_grad_k<3>(padded_in, grad_out, g, partial);
   if (g.kernel == 5) weight_grad_k<5>(padded_in, grad_out, g, partial);
   float* bias = partial + g.out_channels * g.in_channels * g.kernel * g.kernel;

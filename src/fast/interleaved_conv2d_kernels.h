@@ -21,30 +21,35 @@ struct Geometry {
   int64_t padded_h, padded_w;  // height + 2p, width + 2p
 };
 
-inline Geometry make_geometry(int64_t in_channels, int64_t out_channels, int64_t height,
-                              int64_t width, int64_t kernel, int64_t padding) {
-  return Geometry{in_channels, out_channels, height, width, kernel, padding,
-                  height + 2 * padding - kernel + 1, width + 2 * padding - kernel + 1,
-                  height + 2 * padding, width + 2 * padding};
+inline Geometry make_geometry(int64_t in_channels, int64_t out_channels, int64_t height, int64_t width, int64_t kernel,
+                              int64_t padding) {
+  return Geometry{in_channels,
+                  out_channels,
+                  height,
+                  width,
+                  kernel,
+                  padding,
+                  height + 2 * padding - kernel + 1,
+                  width + 2 * padding - kernel + 1,
+                  height + 2 * padding,
+                  width + 2 * padding};
 }
 
 /// images [count <= 8][channels][h][w] (NCHW, contiguous) -> group [channels][h + 2p][w + 2p][8],
 /// zeros in the border and in the lanes of missing images.
-void interleave(const float* images, int64_t count, int64_t channels, int64_t h, int64_t w,
-                int64_t padding, float* group);
+void interleave(const float* images, int64_t count, int64_t channels, int64_t h, int64_t w, int64_t padding,
+                float* group);
 
 /// group [channels][h + 2p][w + 2p][8] -> images [count][channels][h][w], dropping the border.
-void deinterleave(const float* group, int64_t count, int64_t channels, int64_t h, int64_t w,
-                  int64_t padding, float* images);
+void deinterleave(const float* group, int64_t count, int64_t channels, int64_t h, int64_t w, int64_t padding,
+                  float* images);
 
 /// grad_in [Ci][padded_h][padded_w][8]: the gradient w.r.t. the padded input of one group,
 /// from grad_out [Co][out_h][out_w][8]. Rows of the padding border are left unwritten.
-void input_grad_group(const float* grad_out, const float* weight, const Geometry& g,
-                      float* grad_in);
+void input_grad_group(const float* grad_out, const float* weight, const Geometry& g, float* grad_in);
 
 /// Weight and bias gradients of one group, summed over its 8 lanes in a fixed order:
 /// partial[0, Co*Ci*K*K) in the weight's layout, then partial[Co*Ci*K*K + co] (bias).
-void weight_and_bias_grad_group(const float* padded_in, const float* grad_out, const Geometry& g,
-                                float* partial);
+void weight_and_bias_grad_group(const float* padded_in, const float* grad_out, const Geometry& g, float* partial);
 
 }  // namespace modlr::interleaved_conv

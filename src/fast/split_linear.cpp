@@ -26,8 +26,7 @@ void in_two_halves(Work&& work) {
   });
 }
 
-torch::Tensor forward_halves(const torch::Tensor& input, const torch::Tensor& weight,
-                             const torch::Tensor& bias) {
+torch::Tensor forward_halves(const torch::Tensor& input, const torch::Tensor& weight, const torch::Tensor& bias) {
   auto out = torch::empty({input.size(0), weight.size(0)}, input.options());
   in_two_halves([&](int64_t part) {
     const auto [begin, end] = half_range(part, input.size(0));
@@ -81,25 +80,22 @@ class SplitLinearFunction : public torch::autograd::Function<SplitLinearFunction
 
 }  // namespace
 
-torch::Tensor split_linear(const torch::Tensor& input, const torch::Tensor& weight,
-                           const torch::Tensor& bias) {
+torch::Tensor split_linear(const torch::Tensor& input, const torch::Tensor& weight, const torch::Tensor& bias) {
   TORCH_CHECK(input.dim() == 2 && weight.dim() == 2 && input.size(1) == weight.size(1),
-              "split_linear: input [N, in] and weight [out, in] expected, got ", input.sizes(),
-              " and ", weight.sizes());
+              "split_linear: input [N, in] and weight [out, in] expected, got ", input.sizes(), " and ",
+              weight.sizes());
   const auto x = input.contiguous();
-  const bool wants_grad = x.requires_grad() || weight.requires_grad() ||
-                          (bias.defined() && bias.requires_grad());
+  const bool wants_grad = x.requires_grad() || weight.requires_grad() || (bias.defined() && bias.requires_grad());
   if (!torch::GradMode::is_enabled() || !wants_grad) return forward_halves(x, weight, bias);
   // autograd's apply cannot take an undefined tensor: "no bias" travels as an empty one.
-  return SplitLinearFunction::apply(x, weight,
-                                    bias.defined() ? bias : torch::empty({0}, weight.options()));
+  return SplitLinearFunction::apply(x, weight, bias.defined() ? bias : torch::empty({0}, weight.options()));
 }
 
 torch::Tensor SplitLinearImpl::forward(const torch::Tensor& x) {
   const auto& w = linear_->weight;
   // On one thread the halves would only run one after the other, a little slower than one product.
-  if (at::get_num_threads() < 2 || x.dim() != 2 || !x.device().is_cpu() ||
-      x.scalar_type() != torch::kFloat32 || w.scalar_type() != torch::kFloat32)
+  if (at::get_num_threads() < 2 || x.dim() != 2 || !x.device().is_cpu() || x.scalar_type() != torch::kFloat32 ||
+      w.scalar_type() != torch::kFloat32)
     return linear_->forward(x);
   return split_linear(x, w, linear_->bias);
 }

@@ -32,8 +32,7 @@ std::vector<uint8_t> read_checksummed(const std::string& path) {
     refuse(path, "no checksum " + checksum_path(path));
   }
   const std::string digest(recorded.begin(), recorded.end());
-  if (digest.size() != 65 || digest.back() != '\n' ||
-      digest.find_first_not_of("0123456789abcdef") != 64)
+  if (digest.size() != 65 || digest.back() != '\n' || digest.find_first_not_of("0123456789abcdef") != 64)
     refuse(path, checksum_path(path) + " is not a SHA-256 checksum");
   if (digest.compare(0, 64, sha256_hex(bytes)) != 0) refuse(path, "its bytes do not match its checksum");
   return bytes;

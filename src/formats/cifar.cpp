@@ -11,9 +11,9 @@ size_t cifar10_record_count(uint64_t size, const std::string& source_name) {
   if (size == 0) throw Error(source_name + ": empty CIFAR-10 file (no records)");
   if (size % kCifarRecord != 0) {
     throw Error(source_name + ": size " + std::to_string(size) +
-                " bytes is not a multiple of the 3073-byte CIFAR-10 record (" +
-                std::to_string(size / kCifarRecord) + " whole records and " +
-                std::to_string(size % kCifarRecord) + " bytes left over): truncated or not CIFAR-10");
+                " bytes is not a multiple of the 3073-byte CIFAR-10 record (" + std::to_string(size / kCifarRecord) +
+                " whole records and " + std::to_string(size % kCifarRecord) +
+                " bytes left over): truncated or not CIFAR-10");
   }
   return static_cast<size_t>(size / kCifarRecord);
 }

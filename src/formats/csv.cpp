@@ -1,9 +1,9 @@
 #include "modlr/formats/csv.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <algorithm>
 #include <unordered_map>
 
 #include "modlr/core/error.h"
@@ -145,8 +145,8 @@ void check_header(const RecordReader& reader, const std::vector<std::string>& he
 
 void check_width(const RecordReader& reader, const std::vector<std::string>& fields, size_t width, int64_t line) {
   if (fields.size() != width)
-    reader.fail(line, std::to_string(fields.size()) + " fields, but the header has " + std::to_string(width) +
-                          " columns");
+    reader.fail(line,
+                std::to_string(fields.size()) + " fields, but the header has " + std::to_string(width) + " columns");
 }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -253,7 +253,8 @@ CsvIndex index_csv(const SeekableFile& file, const CsvVisit& visit, size_t chunk
 }
 
 std::vector<std::string> read_csv_record(const SeekableFile& file, const CsvIndex& index, size_t record) {
-  const auto text = file.read_string(index.offsets[record], static_cast<size_t>(index.ends[record] - index.offsets[record]));
+  const auto text =
+      file.read_string(index.offsets[record], static_cast<size_t>(index.ends[record] - index.offsets[record]));
   const auto line = index.table.lines[record];
   RecordReader reader(text, file.path(), line, true, false);
   std::vector<std::string> fields;

@@ -133,7 +133,8 @@ class ChunkedInput {
 // Output leaves in chunks of at most 4 MiB, each checked against the limits before it is
 // written, so memory and disk are never spent past them; an interrupt is noticed between
 // chunks while a large file is decompressed.
-void gunzip_stream(const ReadChunk& read, const WriteChunk& write, const std::string& path, const DecodeLimits& limits) {
+void gunzip_stream(const ReadChunk& read, const WriteChunk& write, const std::string& path,
+                   const DecodeLimits& limits) {
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw Error(path + ": cannot initialise zlib");
   InflateGuard guard{&zs};
@@ -190,7 +191,8 @@ std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& p
     at += n;
     return n;
   };
-  gunzip_stream(read, [&](const uint8_t* data, size_t n) { out.insert(out.end(), data, data + n); }, path, limits);
+  gunzip_stream(
+      read, [&](const uint8_t* data, size_t n) { out.insert(out.end(), data, data + n); }, path, limits);
   return out;
 }
 
@@ -271,10 +273,13 @@ std::vector<uint8_t> read_file_prefix(const std::string& path, size_t count, con
   };
   std::vector<uint8_t> out;
   try {
-    gunzip_stream(from_start, [&](const uint8_t* data, size_t n) {
-      out.insert(out.end(), data, data + std::min(n, count - out.size()));
-      if (out.size() == count) throw PrefixComplete{};
-    }, path, limits);
+    gunzip_stream(
+        from_start,
+        [&](const uint8_t* data, size_t n) {
+          out.insert(out.end(), data, data + std::min(n, count - out.size()));
+          if (out.size() == count) throw PrefixComplete{};
+        },
+        path, limits);
   } catch (const PrefixComplete&) {
   }
   return out;

@@ -37,17 +37,15 @@ size_t check_prefix(const std::vector<uint8_t>& bytes, const std::string& src) {
                 std::to_string(bytes.size()));
   }
   if (bytes[0] != 0 || bytes[1] != 0) {
-    throw Error(src + ": not an IDX file: bad magic, expected first two bytes 0x00 0x00, found " +
-                hex_byte(bytes[0]) + " " + hex_byte(bytes[1]));
+    throw Error(src + ": not an IDX file: bad magic, expected first two bytes 0x00 0x00, found " + hex_byte(bytes[0]) +
+                " " + hex_byte(bytes[1]));
   }
   if (bytes[2] != kTypeUnsignedByte) {
-    throw Error(src + ": unsupported IDX element type code " + hex_byte(bytes[2]) +
-                ", expected 0x08 (unsigned byte)");
+    throw Error(src + ": unsupported IDX element type code " + hex_byte(bytes[2]) + ", expected 0x08 (unsigned byte)");
   }
   size_t ndims = bytes[3];
   if (ndims < 1 || ndims > kMaxDims) {
-    throw Error(src + ": unsupported IDX dimension count " + std::to_string(ndims) +
-                ", expected 1..4");
+    throw Error(src + ": unsupported IDX dimension count " + std::to_string(ndims) + ", expected 1..4");
   }
   return ndims;
 }
@@ -57,15 +55,14 @@ size_t parse_dims(const std::vector<uint8_t>& bytes, size_t ndims, const std::st
                   std::vector<uint32_t>& dims) {
   size_t header = 4 + 4 * ndims;
   if (bytes.size() < header) {
-    throw Error(src + ": truncated header: " + std::to_string(ndims) + " dimensions need " +
-                std::to_string(header) + " header bytes, file has " + std::to_string(bytes.size()));
+    throw Error(src + ": truncated header: " + std::to_string(ndims) + " dimensions need " + std::to_string(header) +
+                " header bytes, file has " + std::to_string(bytes.size()));
   }
   size_t product = 1;
   for (size_t i = 0; i < ndims; ++i) {
     uint32_t d = read_be32(bytes.data() + 4 + 4 * i);
     if (d == 0) {
-      throw Error(src + ": invalid IDX header: dimension " + std::to_string(i) +
-                  " is 0, expected > 0");
+      throw Error(src + ": invalid IDX header: dimension " + std::to_string(i) + " is 0, expected > 0");
     }
     if (product > std::numeric_limits<size_t>::max() / d) {
       dims.push_back(d);
@@ -97,8 +94,8 @@ IdxArray parse_idx(const std::vector<uint8_t>& bytes, const std::string& source_
   if (found != expected) {
     std::string what = found < expected ? "truncated" : "trailing bytes";
     throw Error(source_name + ": " + what + ": header declares " + dims_product_text(out.dims) + " = " +
-                std::to_string(expected) + " data bytes, file has " + std::to_string(found) +
-                " after the " + std::to_string(header) + "-byte header");
+                std::to_string(expected) + " data bytes, file has " + std::to_string(found) + " after the " +
+                std::to_string(header) + "-byte header");
   }
   out.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(header), bytes.end());
   return out;
@@ -111,8 +108,7 @@ IdxArray read_idx(const std::string& path, const DecodeLimits& limits) {
 void check_idx_pair(const std::vector<uint32_t>& image_dims, const IdxArray& labels, const std::string& images_path,
                     const std::string& labels_path, int num_classes) {
   if (num_classes <= 0) {
-    throw Error(labels_path + ": invalid num_classes " + std::to_string(num_classes) +
-                ", expected > 0");
+    throw Error(labels_path + ": invalid num_classes " + std::to_string(num_classes) + ", expected > 0");
   }
   if (image_dims.size() != 3) {
     throw Error(images_path + ": expected an image file (3 dimensions, magic 0x00000803), found " +
@@ -123,25 +119,22 @@ void check_idx_pair(const std::vector<uint32_t>& image_dims, const IdxArray& lab
                 std::to_string(labels.dims.size()));
   }
   if (image_dims[0] != labels.count()) {
-    throw Error("count mismatch: " + images_path + " has " + std::to_string(image_dims[0]) +
-                " images but " + labels_path + " has " + std::to_string(labels.count()) +
-                " labels");
+    throw Error("count mismatch: " + images_path + " has " + std::to_string(image_dims[0]) + " images but " +
+                labels_path + " has " + std::to_string(labels.count()) + " labels");
   }
   const std::vector<uint8_t>& values = labels.data;
   for (size_t i = 0; i < values.size(); ++i) {
     if (values[i] >= num_classes) {
       throw Error(labels_path + ": label out of range at index " + std::to_string(i) + ": value " +
-                  std::to_string(values[i]) + ", expected < " + std::to_string(num_classes) +
-                  " (num_classes)");
+                  std::to_string(values[i]) + ", expected < " + std::to_string(num_classes) + " (num_classes)");
     }
   }
 }
 
-IdxImagesLabels read_idx_pair(const std::string& images_path, const std::string& labels_path,
-                              int num_classes, const DecodeLimits& limits) {
+IdxImagesLabels read_idx_pair(const std::string& images_path, const std::string& labels_path, int num_classes,
+                              const DecodeLimits& limits) {
   if (num_classes <= 0) {
-    throw Error(labels_path + ": invalid num_classes " + std::to_string(num_classes) +
-                ", expected > 0");
+    throw Error(labels_path + ": invalid num_classes " + std::to_string(num_classes) + ", expected > 0");
   }
   IdxImagesLabels out{read_idx(images_path, limits), read_idx(labels_path, limits)};
   check_idx_pair(out.images.dims, out.labels, images_path, labels_path, num_classes);
@@ -159,9 +152,9 @@ IdxHeader read_idx_header(const SeekableFile& file) {
   const uint64_t found = file.size() - out.data_offset;
   if (found != expected) {
     std::string what = found < expected ? "truncated" : "trailing bytes";
-    throw Error(src + ": " + what + ": header declares " + dims_product_text(out.dims) + " = " + std::to_string(expected) +
-                " data bytes, file has " + std::to_string(found) + " after the " + std::to_string(out.data_offset) +
-                "-byte header");
+    throw Error(src + ": " + what + ": header declares " + dims_product_text(out.dims) + " = " +
+                std::to_string(expected) + " data bytes, file has " + std::to_string(found) + " after the " +
+                std::to_string(out.data_offset) + "-byte header");
   }
   return out;
 }

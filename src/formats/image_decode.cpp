@@ -5,8 +5,8 @@
 #include <csetjmp>
 #include <cstdio>
 // jpeglib.h needs FILE and size_t declared before it.
-#include <jpeglib.h>
 #include <jerror.h>
+#include <jpeglib.h>
 
 #include "modlr/core/error.h"
 
@@ -124,18 +124,22 @@ Image8 decode_jpeg(const std::string& bytes, int channels, const std::string& so
 ImageFormat sniff_image_format(const std::string& bytes) {
   static const char png_signature[] = "\x89PNG\r\n\x1a\n";
   if (bytes.size() >= 8 && bytes.compare(0, 8, png_signature, 8) == 0) return ImageFormat::png;
-  if (bytes.size() >= 3 && static_cast<unsigned char>(bytes[0]) == 0xFF && static_cast<unsigned char>(bytes[1]) == 0xD8 &&
-      static_cast<unsigned char>(bytes[2]) == 0xFF)
+  if (bytes.size() >= 3 && static_cast<unsigned char>(bytes[0]) == 0xFF &&
+      static_cast<unsigned char>(bytes[1]) == 0xD8 && static_cast<unsigned char>(bytes[2]) == 0xFF)
     return ImageFormat::jpeg;
   return ImageFormat::unknown;
 }
 
 Image8 decode_image(const std::string& bytes, int channels, const std::string& source) {
-  if (channels != 1 && channels != 3) throw Error(source + ": decoding to " + std::to_string(channels) + " channels (1 or 3)");
+  if (channels != 1 && channels != 3)
+    throw Error(source + ": decoding to " + std::to_string(channels) + " channels (1 or 3)");
   switch (sniff_image_format(bytes)) {
-    case ImageFormat::png: return decode_png(bytes, channels, source);
-    case ImageFormat::jpeg: return decode_jpeg(bytes, channels, source);
-    case ImageFormat::unknown: break;
+    case ImageFormat::png:
+      return decode_png(bytes, channels, source);
+    case ImageFormat::jpeg:
+      return decode_jpeg(bytes, channels, source);
+    case ImageFormat::unknown:
+      break;
   }
   throw Error(source + ": not a PNG or JPEG file");
 }

@@ -23,10 +23,14 @@ void put_chunk(std::string& out, const char type[4], const std::string& data) {
 
 uint8_t color_type(int channels) {
   switch (channels) {
-    case 1: return 0;  // grayscale
-    case 3: return 2;  // truecolor
-    case 4: return 6;  // truecolor with alpha
-    default: throw Error("PNG: " + std::to_string(channels) + " channels (expected 1, 3 or 4)");
+    case 1:
+      return 0;  // grayscale
+    case 3:
+      return 2;  // truecolor
+    case 4:
+      return 6;  // truecolor with alpha
+    default:
+      throw Error("PNG: " + std::to_string(channels) + " channels (expected 1, 3 or 4)");
   }
 }
 
@@ -40,9 +44,8 @@ std::string encode_png(const Image8& image) {
                 " out of range (1..65536)");
   const size_t stride = static_cast<size_t>(image.width) * static_cast<size_t>(image.channels);
   if (image.pixels.size() != stride * image.height)
-    throw Error("PNG: " + std::to_string(image.pixels.size()) + " pixel bytes for a " +
-                std::to_string(image.width) + "x" + std::to_string(image.height) + "x" +
-                std::to_string(image.channels) + " image");
+    throw Error("PNG: " + std::to_string(image.pixels.size()) + " pixel bytes for a " + std::to_string(image.width) +
+                "x" + std::to_string(image.height) + "x" + std::to_string(image.channels) + " image");
   std::string raw;  // each row: filter byte 0, then the row's bytes
   raw.reserve((stride + 1) * image.height);
   for (uint32_t y = 0; y < image.height; ++y) {

@@ -88,12 +88,24 @@ std::vector<ProtoField> read_proto_fields(std::string_view message, const std::s
     if ((tag >> 3) == 0 || (tag >> 3) > 0x1fffffff) cursor.fail("invalid field number " + std::to_string(tag >> 3));
     field.number = static_cast<uint32_t>(tag >> 3);
     switch (tag & 7) {
-      case 0: field.type = WireType::kVarint; field.varint = cursor.varint(); break;
-      case 1: field.type = WireType::kFixed64; field.varint = cursor.fixed(8); break;
-      case 2: field.type = WireType::kLengthDelimited; field.bytes = cursor.take(cursor.varint()); break;
-      case 5: field.type = WireType::kFixed32; field.varint = cursor.fixed(4); break;
-      default: cursor.fail("unsupported wire type " + std::to_string(tag & 7) + " in field " +
-                           std::to_string(field.number));
+      case 0:
+        field.type = WireType::kVarint;
+        field.varint = cursor.varint();
+        break;
+      case 1:
+        field.type = WireType::kFixed64;
+        field.varint = cursor.fixed(8);
+        break;
+      case 2:
+        field.type = WireType::kLengthDelimited;
+        field.bytes = cursor.take(cursor.varint());
+        break;
+      case 5:
+        field.type = WireType::kFixed32;
+        field.varint = cursor.fixed(4);
+        break;
+      default:
+        cursor.fail("unsupported wire type " + std::to_string(tag & 7) + " in field " + std::to_string(field.number));
     }
     fields.push_back(field);
   }

@@ -25,8 +25,8 @@ constexpr const char* kMetadataKey = "__metadata__";
 }
 
 // dtype size * product(shape), or fails naming the tensor when it overflows.
-uint64_t expected_bytes(const std::string& source, const std::string& name,
-                        const std::string& dtype, const std::vector<int64_t>& shape) {
+uint64_t expected_bytes(const std::string& source, const std::string& name, const std::string& dtype,
+                        const std::vector<int64_t>& shape) {
   uint64_t bytes = dtype_size(dtype);
   for (auto dim : shape) {
     if (dim < 0) fail(source, "tensor '" + name + "' has a negative dimension " + dims_text(shape));
@@ -49,8 +49,7 @@ Entry read_entry(const std::string& source, const std::string& name, const json&
   for (const auto& item : value.items())
     if (item.key() != "dtype" && item.key() != "shape" && item.key() != "data_offsets")
       fail(source, where + ": unexpected key '" + item.key() + "'");
-  if (!value.contains("dtype") || !value["dtype"].is_string())
-    fail(source, where + ": missing or non-string 'dtype'");
+  if (!value.contains("dtype") || !value["dtype"].is_string()) fail(source, where + ": missing or non-string 'dtype'");
   Entry entry;
   entry.tensor.name = name;
   entry.tensor.dtype = value["dtype"].get<std::string>();
@@ -59,8 +58,7 @@ Entry read_entry(const std::string& source, const std::string& name, const json&
   } catch (const Error& e) {
     fail(source, where + ": " + e.what());
   }
-  if (!value.contains("shape") || !value["shape"].is_array())
-    fail(source, where + ": missing or non-array 'shape'");
+  if (!value.contains("shape") || !value["shape"].is_array()) fail(source, where + ": missing or non-array 'shape'");
   for (const auto& dim : value["shape"]) {
     if (!dim.is_number_integer()) fail(source, where + ": 'shape' holds a non-integer");
     entry.tensor.shape.push_back(dim.get<int64_t>());
@@ -72,13 +70,11 @@ Entry read_entry(const std::string& source, const std::string& name, const json&
   entry.begin = offsets[0].get<uint64_t>();
   entry.end = offsets[1].get<uint64_t>();
   if (entry.begin > entry.end)
-    fail(source, where + ": data_offsets begin " + std::to_string(entry.begin) + " > end " +
-                     std::to_string(entry.end));
+    fail(source, where + ": data_offsets begin " + std::to_string(entry.begin) + " > end " + std::to_string(entry.end));
   const auto bytes = expected_bytes(source, name, entry.tensor.dtype, entry.tensor.shape);
   if (bytes != entry.end - entry.begin)
-    fail(source, where + ": dtype " + entry.tensor.dtype + " and shape " +
-                     dims_text(entry.tensor.shape) + " need " + std::to_string(bytes) +
-                     " bytes, data_offsets span " + std::to_string(entry.end - entry.begin));
+    fail(source, where + ": dtype " + entry.tensor.dtype + " and shape " + dims_text(entry.tensor.shape) + " need " +
+                     std::to_string(bytes) + " bytes, data_offsets span " + std::to_string(entry.end - entry.begin));
   return entry;
 }
 
@@ -119,15 +115,14 @@ void check_layout(const std::string& source, std::vector<const Entry*> entries, 
   for (const auto* e : entries) {
     const std::string where = "tensor '" + e->tensor.name + "'";
     if (e->end > data_size)
-      fail(source, where + ": data_offsets [" + std::to_string(e->begin) + ", " +
-                       std::to_string(e->end) + "] lie outside the data section (" +
-                       std::to_string(data_size) + " bytes; truncated file?)");
+      fail(source, where + ": data_offsets [" + std::to_string(e->begin) + ", " + std::to_string(e->end) +
+                       "] lie outside the data section (" + std::to_string(data_size) + " bytes; truncated file?)");
     if (e->begin < position)
-      fail(source, where + ": data_offsets [" + std::to_string(e->begin) + ", " +
-                       std::to_string(e->end) + "] overlap another tensor's bytes");
+      fail(source, where + ": data_offsets [" + std::to_string(e->begin) + ", " + std::to_string(e->end) +
+                       "] overlap another tensor's bytes");
     if (e->begin > position)
-      fail(source, where + ": unused bytes " + std::to_string(position) + ".." +
-                       std::to_string(e->begin) + " before its data");
+      fail(source,
+           where + ": unused bytes " + std::to_string(position) + ".." + std::to_string(e->begin) + " before its data");
     position = e->end;
   }
   if (position != data_size)
@@ -143,9 +138,9 @@ const SafeTensor* SafetensorsContent::find(const std::string& name) const {
 }
 
 size_t dtype_size(const std::string& dtype) {
-  static const std::map<std::string, size_t> sizes = {
-      {"BOOL", 1}, {"U8", 1},  {"I8", 1},  {"I16", 2}, {"U16", 2}, {"F16", 2}, {"BF16", 2},
-      {"I32", 4},  {"U32", 4}, {"F32", 4}, {"I64", 8}, {"U64", 8}, {"F64", 8}};
+  static const std::map<std::string, size_t> sizes = {{"BOOL", 1}, {"U8", 1},   {"I8", 1},  {"I16", 2}, {"U16", 2},
+                                                      {"F16", 2},  {"BF16", 2}, {"I32", 4}, {"U32", 4}, {"F32", 4},
+                                                      {"I64", 8},  {"U64", 8},  {"F64", 8}};
   auto it = sizes.find(dtype);
   if (it == sizes.end()) throw Error("unknown safetensors dtype '" + dtype + "'");
   return it->second;
@@ -185,17 +180,20 @@ SafetensorsContent parse_safetensors(const std::vector<uint8_t>& bytes, const st
   for (int i = 7; i >= 0; --i) header_size = (header_size << 8) | bytes[i];
   if (header_size == 0) fail(source, "header length is 0");
   if (header_size > kMaxHeaderBytes || header_size > bytes.size() - 8)
-    fail(source, "header length " + std::to_string(header_size) + " exceeds the file (" +
-                     std::to_string(bytes.size()) + " bytes; truncated?)");
+    fail(source, "header length " + std::to_string(header_size) + " exceeds the file (" + std::to_string(bytes.size()) +
+                     " bytes; truncated?)");
   const char* text = reinterpret_cast<const char*>(bytes.data() + 8);
   const json header = parse_header(source, text, text + header_size);
   SafetensorsContent content;
   std::vector<Entry> entries;
   for (const auto& item : header.items()) {
-    if (item.key() == kMetadataKey) content.metadata = read_metadata(source, item.value());
-    else entries.push_back(read_entry(source, item.key(), item.value()));
+    if (item.key() == kMetadataKey)
+      content.metadata = read_metadata(source, item.value());
+    else
+      entries.push_back(read_entry(source, item.key(), item.value()));
   }
   std::vector<const Entry*> pointers;
+  pointers.reserve(entries.size());
   for (const auto& e : entries) pointers.push_back(&e);
   const uint64_t data_start = 8 + header_size;
   check_layout(source, pointers, bytes.size() - data_start);
@@ -206,9 +204,7 @@ SafetensorsContent parse_safetensors(const std::vector<uint8_t>& bytes, const st
   return content;
 }
 
-SafetensorsContent read_safetensors(const std::string& path) {
-  return parse_safetensors(read_file_bytes(path), path);
-}
+SafetensorsContent read_safetensors(const std::string& path) { return parse_safetensors(read_file_bytes(path), path); }
 
 void write_safetensors(const std::string& path, const SafetensorsContent& content) {
   write_file_atomic(path, encode_safetensors(content));

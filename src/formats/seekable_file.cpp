@@ -65,14 +65,15 @@ SeekableFile::~SeekableFile() {
 }
 
 std::shared_ptr<const SeekableFile> SeekableFile::open(const std::string& path, const std::string& sha256_hex,
-                                                        const std::string& unpack_dir, const DecodeLimits& limits) {
+                                                       const std::string& unpack_dir, const DecodeLimits& limits) {
   struct stat st {};
   int fd = open_regular(path, st);
   if (!starts_with_gzip_magic(fd))
     return std::shared_ptr<const SeekableFile>(new SeekableFile(path, path, fd, static_cast<uint64_t>(st.st_size)));
   if (unpack_dir.empty()) {
     ::close(fd);
-    throw Error(path + ": a gzipped file read per batch needs a folder to unpack it into: set dataset.unpack_dir "
+    throw Error(path +
+                ": a gzipped file read per batch needs a folder to unpack it into: set dataset.unpack_dir "
                 "(or HOME / XDG_CACHE_HOME)");
   }
   const std::string target = unpack_dir + "/" + sha256_hex;
@@ -82,8 +83,8 @@ std::shared_ptr<const SeekableFile> SeekableFile::open(const std::string& path, 
     std::filesystem::create_directories(unpack_dir, error);
     if (error) {
       ::close(fd);
-      throw Error(unpack_dir + ": cannot create the folder to unpack " + path + " into (dataset.unpack_dir): " +
-                  error.message());
+      throw Error(unpack_dir + ": cannot create the folder to unpack " + path +
+                  " into (dataset.unpack_dir): " + error.message());
     }
     try {
       unpack(path, fd, target, limits);
@@ -107,7 +108,9 @@ void SeekableFile::read(uint64_t offset, void* out, size_t n) const {
     const ssize_t got = ::pread(fd_, bytes, n, static_cast<off_t>(offset));
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) throw_file_error(path_, "read error", errno);
-    if (got == 0) throw Error(path_ + ": ends early at offset " + std::to_string(offset) + " (the file changed while it was read?)");
+    if (got == 0)
+      throw Error(path_ + ": ends early at offset " + std::to_string(offset) +
+                  " (the file changed while it was read?)");
     bytes += got;
     offset += static_cast<uint64_t>(got);
     n -= static_cast<size_t>(got);

@@ -38,7 +38,7 @@ Sha256::Sha256() { std::memcpy(state_, kInit, sizeof(state_)); }
 void Sha256::compress(const uint8_t* block) {
   uint32_t w[64];
   for (int i = 0; i < 16; ++i) {
-    const uint8_t* p = block + 4 * i;
+    const uint8_t* p = block + static_cast<ptrdiff_t>(4) * i;
     w[i] = uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | uint32_t(p[3]);
   }
   for (int i = 16; i < 64; ++i) {
@@ -100,8 +100,8 @@ std::string Sha256::hex_digest() const {
   std::string out(64, '0');
   for (int i = 0; i < 32; ++i) {
     uint8_t byte = uint8_t(h.state_[i / 4] >> (24 - 8 * (i % 4)));
-    out[2 * i] = kHex[byte >> 4];
-    out[2 * i + 1] = kHex[byte & 0xf];
+    out[size_t{2} * i] = kHex[byte >> 4];
+    out[size_t{2} * i + 1] = kHex[byte & 0xf];
   }
   return out;
 }

@@ -34,24 +34,20 @@ class TarParser {
     std::string long_name;  // from a GNU 'L' or pax 'x' header, for the next member
     for (size_t at = 0;;) {
       throw_if_stop_requested();  // a large archive takes a while: Ctrl-C is honoured here
-      if (at >= size_)
-        truncated("it ends at offset " + std::to_string(at) + " without the end-of-archive block");
-      if (size_ - at < kBlock)
-        truncated("the header at offset " + std::to_string(at) + " is cut off");
+      if (at >= size_) truncated("it ends at offset " + std::to_string(at) + " without the end-of-archive block");
+      if (size_ - at < kBlock) truncated("the header at offset " + std::to_string(at) + " is cut off");
       uint8_t header[kBlock];
       read_(at, header, kBlock);
       if (std::all_of(header, header + kBlock, [](uint8_t b) { return b == 0; })) {
-        if (!long_name.empty())
-          corrupt(at, long_name, "a long-name header is not followed by its member");
+        if (!long_name.empty()) corrupt(at, long_name, "a long-name header is not followed by its member");
         return members;
       }
       TarMember member = read_header(header, at, long_name);
       at += kBlock;
       member.offset = at;
       if (member.size > size_ - at)
-        truncated("member '" + member.name + "' needs " + std::to_string(member.size) +
-                  " bytes of data at offset " + std::to_string(at) + " but only " +
-                  std::to_string(size_ - at) + " remain");
+        truncated("member '" + member.name + "' needs " + std::to_string(member.size) + " bytes of data at offset " +
+                  std::to_string(at) + " but only " + std::to_string(size_ - at) + " remain");
       at += member.size + (kBlock - member.size % kBlock) % kBlock;
       if (member.type == 'L') {
         const auto data = member_data(member);
@@ -78,8 +74,9 @@ class TarParser {
   // The data of a long-name or pax header (bounded: a name is never megabytes long).
   std::string member_data(const TarMember& member) const {
     if (member.size > kMaxHeaderData)
-      corrupt(member.header_offset, member.name, "a long-name or pax header of " + std::to_string(member.size) +
-                                                     " bytes (at most " + std::to_string(kMaxHeaderData) + " are read)");
+      corrupt(member.header_offset, member.name,
+              "a long-name or pax header of " + std::to_string(member.size) + " bytes (at most " +
+                  std::to_string(kMaxHeaderData) + " are read)");
     std::string data(member.size, '\0');
     read_(member.offset, reinterpret_cast<uint8_t*>(data.data()), data.size());
     return data;
@@ -115,20 +112,18 @@ class TarParser {
 
   void check_checksum(const uint8_t* header, size_t at, const std::string& name) const {
     uint64_t stored = 0;
-    if (!number(header + kChecksum, kChecksumSize, stored))
-      corrupt(at, name, "checksum field is not an octal number");
+    if (!number(header + kChecksum, kChecksumSize, stored)) corrupt(at, name, "checksum field is not an octal number");
     uint64_t unsigned_sum = 0;
     int64_t signed_sum = 0;
     for (size_t i = 0; i < kBlock; ++i) {
-      const uint8_t b =
-          (i >= kChecksum && i < kChecksum + kChecksumSize) ? uint8_t{' '} : header[i];
+      const uint8_t b = (i >= kChecksum && i < kChecksum + kChecksumSize) ? uint8_t{' '} : header[i];
       unsigned_sum += b;
       signed_sum += static_cast<int8_t>(b);
     }
     if (stored != unsigned_sum && static_cast<int64_t>(stored) != signed_sum)
-      corrupt(at, name,
-              "checksum mismatch (stored " + std::to_string(stored) + ", computed " +
-                  std::to_string(unsigned_sum) + ")");
+      corrupt(
+          at, name,
+          "checksum mismatch (stored " + std::to_string(stored) + ", computed " + std::to_string(unsigned_sum) + ")");
   }
 
   TarMember read_header(const uint8_t* header, size_t at, const std::string& long_name) const {
@@ -136,19 +131,16 @@ class TarParser {
     member.header_offset = at;
     member.name = field(header + kName, kNameSize);
     check_checksum(header, at, member.name);
-    if (std::memcmp(header + kMagic, "ustar", 5) != 0)
-      corrupt(at, member.name, "no ustar magic (not a tar archive?)");
+    if (std::memcmp(header + kMagic, "ustar", 5) != 0) corrupt(at, member.name, "no ustar magic (not a tar archive?)");
     const bool posix = header[kMagic + 5] == 0;  // "ustar\0": the prefix field holds a path
     const std::string prefix = posix ? field(header + kPrefix, kPrefixSize) : "";
     if (!prefix.empty()) member.name = prefix + "/" + member.name;
     if (!long_name.empty()) member.name = long_name;
     member.type = static_cast<char>(header[kType]);
     uint64_t size = 0;
-    if (!number(header + kSize, kSizeSize, size))
-      corrupt(at, member.name, "size field is not a number");
+    if (!number(header + kSize, kSizeSize, size)) corrupt(at, member.name, "size field is not a number");
     member.size = static_cast<size_t>(size);
-    if (member.size != size)
-      corrupt(at, member.name, "size " + std::to_string(size) + " is too large");
+    if (member.size != size) corrupt(at, member.name, "size " + std::to_string(size) + " is too large");
     return member;
   }
 
@@ -160,19 +152,16 @@ class TarParser {
       if (data[at] == '\0') break;  // NUL padding after the last record
       size_t digits = at;
       uint64_t length = 0;
-      while (digits < data.size() && data[digits] >= '0' && data[digits] <= '9' &&
-             length < data.size())
+      while (digits < data.size() && data[digits] >= '0' && data[digits] <= '9' && length < data.size())
         length = length * 10 + static_cast<uint64_t>(data[digits++] - '0');
       const size_t end = at + static_cast<size_t>(length);
-      if (digits == at || digits >= data.size() || data[digits] != ' ' ||
-          length > data.size() - at || end <= digits + 1 || data[end - 1] != '\n')
-        corrupt(member.header_offset, member.name,
-                "malformed pax record at byte " + std::to_string(at));
+      if (digits == at || digits >= data.size() || data[digits] != ' ' || length > data.size() - at ||
+          end <= digits + 1 || data[end - 1] != '\n')
+        corrupt(member.header_offset, member.name, "malformed pax record at byte " + std::to_string(at));
       const std::string record = data.substr(digits + 1, end - digits - 2);
       const auto equals = record.find('=');
       if (equals == std::string::npos)
-        corrupt(member.header_offset, member.name,
-                "malformed pax record at byte " + std::to_string(at));
+        corrupt(member.header_offset, member.name, "malformed pax record at byte " + std::to_string(at));
       if (record.compare(0, equals, "path") == 0 && equals == 4) path = record.substr(equals + 1);
       at = end;
     }
@@ -186,8 +175,7 @@ class TarParser {
 
 }  // namespace
 
-std::vector<TarMember> parse_tar(const std::vector<uint8_t>& bytes,
-                                 const std::string& archive_name) {
+std::vector<TarMember> parse_tar(const std::vector<uint8_t>& bytes, const std::string& archive_name) {
   const auto read = [&bytes](uint64_t offset, uint8_t* out, size_t n) { std::memcpy(out, bytes.data() + offset, n); };
   return TarParser(bytes.size(), read, archive_name).parse();
 }

@@ -85,8 +85,10 @@ TimedRows read_rows(const CsvTable& table, size_t time, const std::vector<size_t
     double t = 0;
     std::string unit;
     if (!parse_time(cell, t, unit))
-      throw Error(line + quote_cell(table.header[time]) + ": not a time (YYYY-MM-DD, YYYY-MM, YYYY-MM-DD HH:MM[:SS] "
-                  "or a number): " + quote_cell(cell));
+      throw Error(line + quote_cell(table.header[time]) +
+                  ": not a time (YYYY-MM-DD, YYYY-MM, YYYY-MM-DD HH:MM[:SS] "
+                  "or a number): " +
+                  quote_cell(cell));
     if (r == 0) out.unit = unit;
     if (unit != out.unit)
       throw Error(line + quote_cell(table.header[time]) + ": " + quote_cell(cell) + " is a " + unit +
@@ -135,10 +137,12 @@ TimeSeries read_time_series(const CsvTable& table, const std::string& time_colum
                             const std::vector<std::string>& value_columns, GapPolicy gaps, const std::string& source) {
   const size_t time = require_column(table, time_column, source);
   std::vector<size_t> columns;
+  columns.reserve(value_columns.size());
   for (const auto& name : value_columns) columns.push_back(require_column(table, name, source));
-  if (columns.empty()) throw Error(source + ": no value columns (only the time column " + quote_cell(time_column) + ")");
-  if (table.rows.size() < 2) throw Error(source + ": a time series needs at least 2 rows, the file has " +
-                                         std::to_string(table.rows.size()));
+  if (columns.empty())
+    throw Error(source + ": no value columns (only the time column " + quote_cell(time_column) + ")");
+  if (table.rows.size() < 2)
+    throw Error(source + ": a time series needs at least 2 rows, the file has " + std::to_string(table.rows.size()));
   const TimedRows rows = read_rows(table, time, columns, source);
   TimeSeries series;
   series.columns = value_columns;
@@ -163,7 +167,8 @@ TimeSeries read_time_series(const CsvTable& table, const std::string& time_colum
       ++series.gaps;
       const auto gap = "a gap between " + between + ": " + describe_step(whole * series.step, series.unit) +
                        " where rows are " + describe_step(series.step, series.unit) + " apart";
-      if (gaps == GapPolicy::error) throw Error(where + gap + " (gaps: fill interpolates the missing rows, ignore uses the rows as they are)");
+      if (gaps == GapPolicy::error)
+        throw Error(where + gap + " (gaps: fill interpolates the missing rows, ignore uses the rows as they are)");
       if (gaps == GapPolicy::fill) {
         // Compared as doubles first: a gap of 1e300 steps has no int64_t.
         if (whole - 1 > static_cast<double>(kMaxFilledPerGap) ||

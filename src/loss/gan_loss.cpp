@@ -22,8 +22,7 @@ void add_predictions(LossOutput& out, const torch::Tensor& d_real, const torch::
 torch::Tensor GanLoss::noise(ModelSet& models, int64_t batch_size) const {
   const Model& generator = models.get("generator");
   auto shape = generator.input_shape();
-  if (shape.empty())
-    throw Error("gan loss: the generator model declares no input shape, so it cannot be fed noise");
+  if (shape.empty()) throw Error("gan loss: the generator model declares no input shape, so it cannot be fed noise");
   shape.insert(shape.begin(), batch_size);
   const auto parameters = generator.parameters();
   const auto device = parameters.empty() ? torch::Device(torch::kCPU) : parameters.front().device();

@@ -2,16 +2,17 @@
 
 namespace modlr {
 
-CrossEntropyOptions CrossEntropyOptions::from_config(const Config& c) {
+CrossEntropyOptions CrossEntropyOptions::from_config(const Config& section) {
   CrossEntropyOptions options;
-  options.label_smoothing = c.get<double>("label_smoothing", options.label_smoothing);
-  if (options.label_smoothing < 0 || options.label_smoothing >= 1) c.fail("label_smoothing", "must be in [0, 1)");
+  options.label_smoothing = section.get<double>("label_smoothing", options.label_smoothing);
+  if (options.label_smoothing < 0 || options.label_smoothing >= 1) section.fail("label_smoothing", "must be in [0, 1)");
   return options;
 }
 
 CrossEntropyLoss::CrossEntropyLoss(CrossEntropyOptions options) : options_(options) {
   if (options_.label_smoothing < 0 || options_.label_smoothing >= 1)
-    throw Error("CrossEntropyOptions::label_smoothing must be in [0, 1), got " + std::to_string(options_.label_smoothing));
+    throw Error("CrossEntropyOptions::label_smoothing must be in [0, 1), got " +
+                std::to_string(options_.label_smoothing));
 }
 
 LossOutput CrossEntropyLoss::compute(ModelSet& models, const Batch& batch, const LossRequest&) {
@@ -31,6 +32,7 @@ LossOutput MseLoss::compute(ModelSet& models, const Batch& batch, const LossRequ
 MODLR_REGISTER(loss_registry, "cross_entropy", [](const Config& c) -> std::unique_ptr<Loss> {
   return std::make_unique<CrossEntropyLoss>(CrossEntropyOptions::from_config(c));
 });
-MODLR_REGISTER(loss_registry, "mse", [](const Config&) -> std::unique_ptr<Loss> { return std::make_unique<MseLoss>(); });
+MODLR_REGISTER(loss_registry, "mse",
+               [](const Config&) -> std::unique_ptr<Loss> { return std::make_unique<MseLoss>(); });
 
 }  // namespace modlr

@@ -18,8 +18,8 @@ ConfusionMatrix::ConfusionMatrix(int num_classes) : num_classes_(num_classes) {
 
 void ConfusionMatrix::check_label(int64_t label, const char* what) const {
   if (label < 0 || label >= num_classes_) {
-    throw Error(std::string("ConfusionMatrix: ") + what + " label " + std::to_string(label) +
-                " out of range [0, " + std::to_string(num_classes_) + ")");
+    throw Error(std::string("ConfusionMatrix: ") + what + " label " + std::to_string(label) + " out of range [0, " +
+                std::to_string(num_classes_) + ")");
   }
 }
 
@@ -141,13 +141,9 @@ double accuracy(const ConfusionMatrix& cm) {
   return static_cast<double>(correct) / static_cast<double>(cm.total());
 }
 
-double precision_macro(const ConfusionMatrix& cm) {
-  return macro_mean(cm, "precision_macro", precision_of);
-}
+double precision_macro(const ConfusionMatrix& cm) { return macro_mean(cm, "precision_macro", precision_of); }
 
-double recall_macro(const ConfusionMatrix& cm) {
-  return macro_mean(cm, "recall_macro", recall_of);
-}
+double recall_macro(const ConfusionMatrix& cm) { return macro_mean(cm, "recall_macro", recall_of); }
 
 double f1_macro(const ConfusionMatrix& cm) { return macro_mean(cm, "f1_macro", f1_of); }
 
@@ -159,8 +155,7 @@ template <typename ScoreAt, typename PositiveAt>
 double mann_whitney_auc(size_t n, ScoreAt score_at, PositiveAt positive_at) {
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), size_t{0});
-  std::sort(order.begin(), order.end(),
-            [&](size_t a, size_t b) { return score_at(a) < score_at(b); });
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return score_at(a) < score_at(b); });
   double positive_rank_sum = 0.0;
   size_t n_pos = 0;
   for (size_t start = 0; start < n;) {
@@ -199,8 +194,7 @@ double auc_roc_binary(const std::vector<float>& scores, const std::vector<uint8_
   }
   check_no_nan(scores, "auc_roc_binary");
   const double auc = mann_whitney_auc(
-      scores.size(), [&](size_t i) { return scores[i]; },
-      [&](size_t i) { return is_positive[i] != 0; });
+      scores.size(), [&](size_t i) { return scores[i]; }, [&](size_t i) { return is_positive[i] != 0; });
   if (std::isnan(auc)) {
     throw Error("auc_roc_binary: need at least one positive and one negative example");
   }
@@ -209,20 +203,18 @@ double auc_roc_binary(const std::vector<float>& scores, const std::vector<uint8_
 
 namespace {
 
-void check_ovr_inputs(const std::vector<float>& scores, const std::vector<int64_t>& targets,
-                      int num_classes) {
+void check_ovr_inputs(const std::vector<float>& scores, const std::vector<int64_t>& targets, int num_classes) {
   if (num_classes <= 0) {
-    throw Error("auc_roc_ovr_macro: num_classes must be > 0, got " +
-                std::to_string(num_classes));
+    throw Error("auc_roc_ovr_macro: num_classes must be > 0, got " + std::to_string(num_classes));
   }
   if (scores.size() != targets.size() * static_cast<size_t>(num_classes)) {
-    throw Error("auc_roc_ovr_macro: expected " + std::to_string(targets.size()) + " x " +
-                std::to_string(num_classes) + " scores, got " + std::to_string(scores.size()));
+    throw Error("auc_roc_ovr_macro: expected " + std::to_string(targets.size()) + " x " + std::to_string(num_classes) +
+                " scores, got " + std::to_string(scores.size()));
   }
   for (int64_t t : targets) {
     if (t < 0 || t >= num_classes) {
-      throw Error("auc_roc_ovr_macro: target label " + std::to_string(t) +
-                  " out of range [0, " + std::to_string(num_classes) + ")");
+      throw Error("auc_roc_ovr_macro: target label " + std::to_string(t) + " out of range [0, " +
+                  std::to_string(num_classes) + ")");
     }
   }
   check_no_nan(scores, "auc_roc_ovr_macro");
@@ -230,8 +222,7 @@ void check_ovr_inputs(const std::vector<float>& scores, const std::vector<int64_
 
 }  // namespace
 
-double auc_roc_ovr_macro(const std::vector<float>& scores, const std::vector<int64_t>& targets,
-                         int num_classes) {
+double auc_roc_ovr_macro(const std::vector<float>& scores, const std::vector<int64_t>& targets, int num_classes) {
   check_ovr_inputs(scores, targets, num_classes);
   const size_t k = static_cast<size_t>(num_classes);
   double sum = 0.0;

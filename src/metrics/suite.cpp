@@ -8,23 +8,22 @@ namespace modlr {
 std::vector<std::string> metric_names(Task task) {
   switch (task) {
     case Task::classification:
-      return {"accuracy", "precision_macro", "recall_macro", "f1_macro", "auc_roc",
-              "confusion_matrix"};
-    case Task::regression: return {"mse", "rmse", "mae", "r2"};
-    case Task::generative: return {"d_real", "d_fake"};
+      return {"accuracy", "precision_macro", "recall_macro", "f1_macro", "auc_roc", "confusion_matrix"};
+    case Task::regression:
+      return {"mse", "rmse", "mae", "r2"};
+    case Task::generative:
+      return {"d_real", "d_fake"};
   }
   return {};
 }
 
-MetricSuite::MetricSuite(Task task, std::vector<std::string> names)
-    : task_(task), names_(std::move(names)) {
+MetricSuite::MetricSuite(Task task, std::vector<std::string> names) : task_(task), names_(std::move(names)) {
   const auto valid = metric_names(task);
   for (const auto& name : names_) {
     if (std::find(valid.begin(), valid.end(), name) == valid.end()) {
       std::string known;
       for (const auto& v : valid) known += (known.empty() ? "" : ", ") + v;
-      throw Error("unknown metric '" + name + "' for this loss (known: " +
-                  (known.empty() ? "none" : known) + ")");
+      throw Error("unknown metric '" + name + "' for this loss (known: " + (known.empty() ? "none" : known) + ")");
     }
   }
   needs_scores_ = wants("auc_roc");
@@ -61,14 +60,12 @@ void MetricSuite::update_classification(const torch::Tensor& logits, const torch
   }
   auto predicted = logits.argmax(1).to(torch::kCPU).contiguous();
   auto actual = targets.to(torch::kCPU, torch::kInt64).contiguous();
-  confusion_->add_batch(actual.data_ptr<int64_t>(), predicted.data_ptr<int64_t>(),
-                        static_cast<size_t>(actual.numel()));
+  confusion_->add_batch(actual.data_ptr<int64_t>(), predicted.data_ptr<int64_t>(), static_cast<size_t>(actual.numel()));
   if (!needs_scores_) return;
   auto probabilities = torch::softmax(logits.to(torch::kFloat32), 1).to(torch::kCPU).contiguous();
   scores_.insert(scores_.end(), probabilities.data_ptr<float>(),
                  probabilities.data_ptr<float>() + probabilities.numel());
-  targets_.insert(targets_.end(), actual.data_ptr<int64_t>(),
-                  actual.data_ptr<int64_t>() + actual.numel());
+  targets_.insert(targets_.end(), actual.data_ptr<int64_t>(), actual.data_ptr<int64_t>() + actual.numel());
 }
 
 // Sequential double sums over float32 probabilities (the twin sums in the same order).
@@ -130,8 +127,7 @@ std::map<std::string, double> MetricSuite::compute() const {
     if (name == "precision_macro") out[name] = metrics::precision_macro(*confusion_);
     if (name == "recall_macro") out[name] = metrics::recall_macro(*confusion_);
     if (name == "f1_macro") out[name] = metrics::f1_macro(*confusion_);
-    if (name == "auc_roc")
-      out[name] = metrics::auc_roc_ovr_macro(scores_, targets_, static_cast<int>(classes_));
+    if (name == "auc_roc") out[name] = metrics::auc_roc_ovr_macro(scores_, targets_, static_cast<int>(classes_));
   }
   return out;
 }
@@ -140,8 +136,8 @@ std::map<std::string, torch::Tensor> MetricSuite::state() const {
   std::map<std::string, torch::Tensor> out;
   const auto regression = regression_.state();
   out["regression"] = torch::tensor(regression, torch::kFloat64);
-  out["generative"] = torch::tensor({probability_sums_[0], probability_counts_[0], probability_sums_[1],
-                                     probability_counts_[1]}, torch::kFloat64);
+  out["generative"] = torch::tensor(
+      {probability_sums_[0], probability_counts_[0], probability_sums_[1], probability_counts_[1]}, torch::kFloat64);
   if (confusion_) {
     std::vector<int64_t> counts;
     for (const auto& row : confusion_->rows()) counts.insert(counts.end(), row.begin(), row.end());

@@ -36,8 +36,8 @@ CnnCifar::CnnCifar(const CifarNetOptions& o) {
 }
 
 Vgg16::Vgg16(const CifarNetOptions& o) {
-  const std::vector<std::vector<int64_t>> stages = {{64, 64}, {128, 128}, {256, 256, 256}, {512, 512, 512},
-                                                    {512, 512, 512}};
+  const std::vector<std::vector<int64_t>> stages = {
+      {64, 64}, {128, 128}, {256, 256, 256}, {512, 512, 512}, {512, 512, 512}};
   int64_t in = o.in_channels;
   for (size_t stage = 0; stage < stages.size(); ++stage) {
     for (size_t layer = 0; layer < stages[stage].size(); ++layer) {
@@ -66,8 +66,8 @@ CifarNetOptions read_cifar_net_options(const Config& config, int pools) {
   o.dropout = config.get<double>("dropout", 0.5);
   if (o.dropout < 0 || o.dropout >= 1) config.fail("dropout", "must be in [0, 1)");
   if (pooled_side(o.input_size, pools) <= 0)
-    config.fail("input_size", "too small for " + std::to_string(pools) + " 2x2 pools (needs >= " +
-                                  std::to_string(1 << pools) + ")");
+    config.fail("input_size",
+                "too small for " + std::to_string(pools) + " 2x2 pools (needs >= " + std::to_string(1 << pools) + ")");
   return o;
 }
 

@@ -46,12 +46,18 @@ std::string shape_text(const torch::Tensor& t) {
 
 std::string expected_input(const torch::nn::Module& layer) {
   namespace nn = torch::nn;
-  if (const auto* l = dynamic_cast<const nn::LinearImpl*>(&layer)) return symbolic_dims_text({"N", std::to_string(l->options.in_features())});
-  if (const auto* c = dynamic_cast<const nn::Conv2dImpl*>(&layer)) return symbolic_dims_text({"N", std::to_string(c->options.in_channels()), "H", "W"});
-  if (const auto* c = dynamic_cast<const nn::Conv1dImpl*>(&layer)) return symbolic_dims_text({"N", std::to_string(c->options.in_channels()), "L"});
-  if (const auto* c = dynamic_cast<const nn::ConvTranspose2dImpl*>(&layer)) return symbolic_dims_text({"N", std::to_string(c->options.in_channels()), "H", "W"});
-  if (const auto* b = dynamic_cast<const nn::BatchNorm2dImpl*>(&layer)) return symbolic_dims_text({"N", std::to_string(b->options.num_features()), "H", "W"});
-  if (const auto* b = dynamic_cast<const nn::BatchNorm1dImpl*>(&layer)) return symbolic_dims_text({"N", std::to_string(b->options.num_features())});
+  if (const auto* l = dynamic_cast<const nn::LinearImpl*>(&layer))
+    return symbolic_dims_text({"N", std::to_string(l->options.in_features())});
+  if (const auto* c = dynamic_cast<const nn::Conv2dImpl*>(&layer))
+    return symbolic_dims_text({"N", std::to_string(c->options.in_channels()), "H", "W"});
+  if (const auto* c = dynamic_cast<const nn::Conv1dImpl*>(&layer))
+    return symbolic_dims_text({"N", std::to_string(c->options.in_channels()), "L"});
+  if (const auto* c = dynamic_cast<const nn::ConvTranspose2dImpl*>(&layer))
+    return symbolic_dims_text({"N", std::to_string(c->options.in_channels()), "H", "W"});
+  if (const auto* b = dynamic_cast<const nn::BatchNorm2dImpl*>(&layer))
+    return symbolic_dims_text({"N", std::to_string(b->options.num_features()), "H", "W"});
+  if (const auto* b = dynamic_cast<const nn::BatchNorm1dImpl*>(&layer))
+    return symbolic_dims_text({"N", std::to_string(b->options.num_features())});
   if (const auto* r = dynamic_cast<const nn::LSTMImpl*>(&layer)) return rnn_expectation(r->options);
   if (const auto* r = dynamic_cast<const nn::GRUImpl*>(&layer)) return rnn_expectation(r->options);
   if (dynamic_cast<const nn::EmbeddingImpl*>(&layer)) return "int64 token ids [N, L]";
@@ -63,8 +69,10 @@ torch::Tensor forward_layer(const std::string& name, torch::nn::AnyModule& layer
   const auto& module = *layer.ptr();
   try {
     if (x.dim() > 0 && x.size(0) == 0) {  // a shape pass: the rules that an empty batch skips
-      if (const auto* b = dynamic_cast<const nn::BatchNorm2dImpl*>(&module)) return meta_batch_norm(b->options.num_features(), x);
-      if (const auto* b = dynamic_cast<const nn::BatchNorm1dImpl*>(&module)) return meta_batch_norm(b->options.num_features(), x);
+      if (const auto* b = dynamic_cast<const nn::BatchNorm2dImpl*>(&module))
+        return meta_batch_norm(b->options.num_features(), x);
+      if (const auto* b = dynamic_cast<const nn::BatchNorm1dImpl*>(&module))
+        return meta_batch_norm(b->options.num_features(), x);
       if (const auto* r = dynamic_cast<const nn::LSTMImpl*>(&module)) {
         const auto& o = r->options;
         return meta_recurrent(o.input_size(), o.hidden_size(), o.bidirectional(), o.batch_first(), x);
@@ -81,7 +89,8 @@ torch::Tensor forward_layer(const std::string& name, torch::nn::AnyModule& layer
     const auto dtype = std::string(" ") + std::string(c10::toString(x.scalar_type()));
     if (!expects.empty())
       throw Error("layer '" + name + "' (" + type + ") expects " + expects + ", gets" + dtype + " " + shape_text(x));
-    throw Error("layer '" + name + "' (" + type + ") cannot take" + dtype + " " + shape_text(x) + ": " + first_line_of(e));
+    throw Error("layer '" + name + "' (" + type + ") cannot take" + dtype + " " + shape_text(x) + ": " +
+                first_line_of(e));
   }
 }
 

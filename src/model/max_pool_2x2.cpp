@@ -16,8 +16,8 @@ using pool_kernels::kNoGradient;
 // The portable scan, for CPUs without AVX2. Window positions 0..3 in row-major order:
 // (0,0) (0,1) (1,0) (1,1). The selects keep the first maximum and let a NaN win, exactly
 // as ATen's `if (val > max || isnan(val))` scan does.
-void pool_plane_portable(const float* in, float* out, uint8_t* where, int64_t width,
-                         int64_t out_h, int64_t out_w, bool relu) {
+void pool_plane_portable(const float* in, float* out, uint8_t* where, int64_t width, int64_t out_h, int64_t out_w,
+                         bool relu) {
   for (int64_t oh = 0; oh < out_h; ++oh) {
     const float* row0 = in + 2 * oh * width;
     const float* row1 = row0 + width;
@@ -43,8 +43,8 @@ void pool_plane_portable(const float* in, float* out, uint8_t* where, int64_t wi
 
 // Writes every input of every window (the gradient at the selected position, zeros
 // elsewhere), so grad_in needs no clearing except an odd last row or column.
-void unpool_plane_portable(const float* grad_out, const uint8_t* where, float* grad_in, int64_t width,
-                  int64_t out_h, int64_t out_w) {
+void unpool_plane_portable(const float* grad_out, const uint8_t* where, float* grad_in, int64_t width, int64_t out_h,
+                           int64_t out_w) {
   for (int64_t oh = 0; oh < out_h; ++oh) {
     float* row0 = grad_in + 2 * oh * width;
     float* row1 = row0 + width;
@@ -78,13 +78,11 @@ std::pair<torch::Tensor, torch::Tensor> pool(const torch::Tensor& input, bool re
   return {out, where};
 }
 
-torch::Tensor unpool(const torch::Tensor& grad_output, const torch::Tensor& where,
-                     c10::IntArrayRef input_sizes) {
+torch::Tensor unpool(const torch::Tensor& grad_output, const torch::Tensor& where, c10::IntArrayRef input_sizes) {
   const auto grad_out = grad_output.contiguous();
   const int64_t planes = input_sizes[0] * input_sizes[1], height = input_sizes[2], width = input_sizes[3];
   const bool even = height % 2 == 0 && width % 2 == 0;
-  auto grad_in = even ? torch::empty(input_sizes, grad_out.options())
-                      : torch::zeros(input_sizes, grad_out.options());
+  auto grad_in = even ? torch::empty(input_sizes, grad_out.options()) : torch::zeros(input_sizes, grad_out.options());
   const int64_t out_h = where.size(2), out_w = where.size(3);
   const float* g = grad_out.data_ptr<float>();
   const uint8_t* w = where.data_ptr<uint8_t>();
@@ -92,8 +90,7 @@ torch::Tensor unpool(const torch::Tensor& grad_output, const torch::Tensor& wher
   const auto unpool_plane = cpu_has_avx2_fma() ? pool_kernels::max_unpool_plane_avx2 : unpool_plane_portable;
   at::parallel_for(0, planes, 16, [&](int64_t first, int64_t last) {
     for (int64_t p = first; p < last; ++p)
-      unpool_plane(g + p * out_h * out_w, w + p * out_h * out_w, gi + p * height * width, width,
-                   out_h, out_w);
+      unpool_plane(g + p * out_h * out_w, w + p * out_h * out_w, gi + p * height * width, width, out_h, out_w);
   });
   return grad_in;
 }
@@ -135,9 +132,7 @@ torch::Tensor relu_max_pool_2x2(const torch::Tensor& input) { return pool_autogr
 namespace modlr {
 
 MODLR_REGISTER(fast_pair_registry, "ReLU+MaxPool2x2",
-               [](const std::shared_ptr<torch::nn::Module>&,
-                  const std::shared_ptr<torch::nn::Module>&) -> torch::nn::AnyModule {
-                 return torch::nn::AnyModule(ReluMaxPool2x2());
-               });
+               [](const std::shared_ptr<torch::nn::Module>&, const std::shared_ptr<torch::nn::Module>&)
+                   -> torch::nn::AnyModule { return torch::nn::AnyModule(ReluMaxPool2x2()); });
 
 }  // namespace modlr

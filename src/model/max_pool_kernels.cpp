@@ -30,8 +30,7 @@ inline void split_even_odd(const float* p, int64_t count, __m256* even, __m256* 
 }
 
 // Windows [ow, ow + count) of one output row, count <= 8.
-inline void pool_vector(const float* row0, const float* row1, float* out, uint8_t* where,
-                        int64_t count, bool relu) {
+inline void pool_vector(const float* row0, const float* row1, float* out, uint8_t* where, int64_t count, bool relu) {
   __m256 candidate[4];
   split_even_odd(row0, 2 * count, &candidate[0], &candidate[1]);
   split_even_odd(row1, 2 * count, &candidate[2], &candidate[3]);
@@ -58,9 +57,8 @@ inline void pool_vector(const float* row0, const float* row1, float* out, uint8_
   }
   if (!where) return;
   // Byte 0 of each int32 position, four per 128-bit half, then the two halves joined.
-  const __m256i low_bytes = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-                                             -1, -1, -1, 0, 4, 8, 12, -1, -1, -1, -1, -1, -1,
-                                             -1, -1, -1, -1, -1, -1);
+  const __m256i low_bytes = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 4, 8, 12,
+                                             -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
   const __m256i bytes = _mm256_shuffle_epi8(_mm256_cvtps_epi32(position), low_bytes);
   const uint64_t packed =
       static_cast<uint32_t>(_mm_cvtsi128_si32(_mm256_castsi256_si128(bytes))) |
@@ -78,8 +76,7 @@ inline void store_partial(float* p, __m256 v, int64_t count) {
 
 // Windows [ow, ow + count) of one output row, count <= 8: the gradient where the position
 // matches, zero elsewhere, interleaved back into the two input rows.
-inline void unpool_vector(const float* grad_out, const uint8_t* where, float* row0, float* row1,
-                          int64_t count) {
+inline void unpool_vector(const float* grad_out, const uint8_t* where, float* row0, float* row1, int64_t count) {
   uint64_t packed = 0;
   std::memcpy(&packed, where, static_cast<size_t>(count));
   const __m256i position = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(packed)));
@@ -98,27 +95,26 @@ inline void unpool_vector(const float* grad_out, const uint8_t* where, float* ro
 
 }  // namespace
 
-void max_unpool_plane_avx2(const float* grad_out, const uint8_t* where, float* grad_in,
-                           int64_t width, int64_t out_h, int64_t out_w) {
+void max_unpool_plane_avx2(const float* grad_out, const uint8_t* where, float* grad_in, int64_t width, int64_t out_h,
+                           int64_t out_w) {
   for (int64_t oh = 0; oh < out_h; ++oh) {
     float* row0 = grad_in + 2 * oh * width;
     for (int64_t ow = 0; ow < out_w; ow += 8) {
       const int64_t count = out_w - ow < 8 ? out_w - ow : 8;
-      unpool_vector(grad_out + oh * out_w + ow, where + oh * out_w + ow, row0 + 2 * ow,
-                    row0 + width + 2 * ow, count);
+      unpool_vector(grad_out + oh * out_w + ow, where + oh * out_w + ow, row0 + 2 * ow, row0 + width + 2 * ow, count);
     }
   }
 }
 
-void max_pool_plane_avx2(const float* in, float* out, uint8_t* where, int64_t width,
-                         int64_t out_h, int64_t out_w, bool relu) {
+void max_pool_plane_avx2(const float* in, float* out, uint8_t* where, int64_t width, int64_t out_h, int64_t out_w,
+                         bool relu) {
   for (int64_t oh = 0; oh < out_h; ++oh) {
     const float* row0 = in + 2 * oh * width;
     const float* row1 = row0 + width;
     for (int64_t ow = 0; ow < out_w; ow += 8) {
       const int64_t count = out_w - ow < 8 ? out_w - ow : 8;
-      pool_vector(row0 + 2 * ow, row1 + 2 * ow, out + oh * out_w + ow,
-                  where ? where + oh * out_w + ow : nullptr, count, relu);
+      pool_vector(row0 + 2 * ow, row1 + 2 * ow, out + oh * out_w + ow, where ? where + oh * out_w + ow : nullptr, count,
+                  relu);
     }
   }
 }

@@ -16,7 +16,7 @@ Mlp::Mlp(const MlpOptions& options) : inputs_(options.sizes.empty() ? 0 : option
 
 void Mlp::check_input(const torch::Tensor& x) const {
   if (x.dim() < 2) return;  // flatten(1) reports a 0-d/1-d input itself
-  int64_t values = 1;  // per example; an empty batch (a shape pass) has them too
+  int64_t values = 1;       // per example; an empty batch (a shape pass) has them too
   for (int64_t d = 1; d < x.dim(); ++d) values *= x.size(d);
   if (values != inputs_)
     throw Error("mlp: each example has " + std::to_string(values) + " input values, but model.sizes[0] is " +

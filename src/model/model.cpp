@@ -25,8 +25,7 @@ void SequentialModel::add_layer(const std::string& name, torch::nn::AnyModule la
 std::string layer_type_name(const torch::nn::Module& layer) {
   const auto& full = layer.name();
   auto name = full.substr(full.rfind(':') == std::string::npos ? 0 : full.rfind(':') + 1);
-  if (name.size() > 4 && name.compare(name.size() - 4, 4, "Impl") == 0)
-    name.resize(name.size() - 4);
+  if (name.size() > 4 && name.compare(name.size() - 4, 4, "Impl") == 0) name.resize(name.size() - 4);
   return name;
 }
 
@@ -80,8 +79,7 @@ int64_t SequentialModel::replace_forwards(const std::string& type, const Forward
 }
 
 bool SequentialModel::fuse(Layer& first, Layer& second) {
-  const auto pair =
-      layer_type_name(*first.module.ptr()) + "+" + layer_type_name(*second.module.ptr());
+  const auto pair = layer_type_name(*first.module.ptr()) + "+" + layer_type_name(*second.module.ptr());
   if (!fast_pair_registry().contains(pair)) return false;
   second.fast = fast_pair_registry().create(pair, second.name, first.module.ptr(), second.module.ptr());
   if (second.fast.is_empty()) return false;

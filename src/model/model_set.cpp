@@ -31,8 +31,7 @@ Model& ModelSet::get(const std::string& name) const { return *shared(name); }
 
 Model& ModelSet::only() const {
   if (models_.size() != 1)
-    throw Error("this loss needs exactly one model, the experiment has " +
-                std::to_string(models_.size()));
+    throw Error("this loss needs exactly one model, the experiment has " + std::to_string(models_.size()));
   return *models_.front().second;
 }
 

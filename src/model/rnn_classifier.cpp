@@ -6,53 +6,46 @@
 
 namespace modlr {
 
-torch::Tensor SequencePoolImpl::forward(const torch::Tensor& outputs,
-                                        const torch::Tensor& lengths) {
+torch::Tensor SequencePoolImpl::forward(const torch::Tensor& outputs, const torch::Tensor& lengths) {
   const int64_t n = outputs.size(0), width = outputs.size(2);
   if (mode_ == "last") {
     const auto last = (lengths - 1).view({n, 1, 1}).expand({n, 1, width});
-    const auto at_last = outputs.gather(1, last).squeeze(1);
+    auto at_last = outputs.gather(1, last).squeeze(1);
     if (!bidirectional_) return at_last;
     // The backward direction ends (having read the whole row) at step 0.
-    return torch::cat({at_last.narrow(1, 0, hidden_size_),
-                       outputs.select(1, 0).narrow(1, hidden_size_, hidden_size_)},
+    return torch::cat({at_last.narrow(1, 0, hidden_size_), outputs.select(1, 0).narrow(1, hidden_size_, hidden_size_)},
                       1);
   }
   const auto steps = torch::arange(outputs.size(1), lengths.options()).view({1, -1, 1});
   const auto padding = steps >= lengths.view({n, 1, 1});
-  if (mode_ == "max")
-    return std::get<0>(
-        outputs.masked_fill(padding, -std::numeric_limits<double>::infinity()).max(1));
+  if (mode_ == "max") return std::get<0>(outputs.masked_fill(padding, -std::numeric_limits<double>::infinity()).max(1));
   return outputs.masked_fill(padding, 0.0).sum(1) / lengths.to(outputs.scalar_type()).unsqueeze(1);
 }
 
 RnnClassifier::RnnClassifier(const RnnClassifierOptions& o) : options_(o) {
   // Creation order = PyTorch's module order in the twin, so initial weights draw the same.
+  // cppcheck-suppress useInitializationList ; register_module needs the constructed module
   embedding_ = register_module(
-      "embedding", torch::nn::Embedding(
-                       torch::nn::EmbeddingOptions(o.vocab_size, o.embedding_dim).padding_idx(0)));
+      "embedding", torch::nn::Embedding(torch::nn::EmbeddingOptions(o.vocab_size, o.embedding_dim).padding_idx(0)));
   if (o.embedding_dropout > 0)
     embed_dropout_ = register_module("embed_dropout", torch::nn::Dropout(o.embedding_dropout));
   const double between = o.layers > 1 ? o.dropout : 0.0;
   if (o.cell == "lstm") {
-    lstm_ = register_module("rnn",
-                            torch::nn::LSTM(torch::nn::LSTMOptions(o.embedding_dim, o.hidden_size)
-                                                .num_layers(o.layers)
-                                                .batch_first(true)
-                                                .bidirectional(o.bidirectional)
-                                                .dropout(between)));
+    lstm_ = register_module("rnn", torch::nn::LSTM(torch::nn::LSTMOptions(o.embedding_dim, o.hidden_size)
+                                                       .num_layers(o.layers)
+                                                       .batch_first(true)
+                                                       .bidirectional(o.bidirectional)
+                                                       .dropout(between)));
   } else {
-    gru_ =
-        register_module("rnn", torch::nn::GRU(torch::nn::GRUOptions(o.embedding_dim, o.hidden_size)
-                                                  .num_layers(o.layers)
-                                                  .batch_first(true)
-                                                  .bidirectional(o.bidirectional)
-                                                  .dropout(between)));
+    gru_ = register_module("rnn", torch::nn::GRU(torch::nn::GRUOptions(o.embedding_dim, o.hidden_size)
+                                                     .num_layers(o.layers)
+                                                     .batch_first(true)
+                                                     .bidirectional(o.bidirectional)
+                                                     .dropout(between)));
   }
   pool_ = register_module("pool", SequencePool(o.pooling, o.hidden_size, o.bidirectional));
   if (o.dropout > 0) dropout_ = register_module("dropout", torch::nn::Dropout(o.dropout));
-  fc_ = register_module("fc",
-                        torch::nn::Linear(o.hidden_size * (o.bidirectional ? 2 : 1), o.classes));
+  fc_ = register_module("fc", torch::nn::Linear(o.hidden_size * (o.bidirectional ? 2 : 1), o.classes));
 }
 
 void RnnClassifier::check_ids(const torch::Tensor& x) const {
@@ -62,8 +55,7 @@ void RnnClassifier::check_ids(const torch::Tensor& x) const {
   if (x.size(0) == 0) return;  // a shape pass (runner/shape_check.h): no values to check
   const auto low = x.min().item<int64_t>(), high = x.max().item<int64_t>();
   if (low < 0 || high >= options_.vocab_size)
-    throw Error("model '" + options_.cell + "_classifier': token id " +
-                std::to_string(low < 0 ? low : high) +
+    throw Error("model '" + options_.cell + "_classifier': token id " + std::to_string(low < 0 ? low : high) +
                 " is outside [0, model.vocab_size = " + std::to_string(options_.vocab_size) +
                 "): set model.vocab_size to at least the vocabulary size (dataset.max_size)");
 }
@@ -106,8 +98,7 @@ torch::Tensor RnnClassifier::recur(torch::Tensor inputs, const torch::Tensor& re
 
 torch::Tensor RnnClassifier::run(const torch::Tensor& input, const LayerObserver* observer) {
   check_ids(input);
-  const auto report = [&](const char* name, const torch::nn::Module& layer,
-                          const torch::Tensor& y) {
+  const auto report = [&](const char* name, const torch::nn::Module& layer, const torch::Tensor& y) {
     if (observer) (*observer)(name, layer_type_name(layer), layer, y);
   };
   const auto lengths = input.ne(0).sum(1).clamp_min(1);
@@ -160,8 +151,7 @@ std::shared_ptr<Model> make_rnn_classifier(const Config& c, const std::string& c
   RnnClassifierOptions o;
   o.cell = cell;
   o.vocab_size = c.get<int64_t>("vocab_size");
-  if (o.vocab_size < 2)
-    c.fail("vocab_size", "must be >= 2 (<pad> and <unk>), got " + std::to_string(o.vocab_size));
+  if (o.vocab_size < 2) c.fail("vocab_size", "must be >= 2 (<pad> and <unk>), got " + std::to_string(o.vocab_size));
   o.embedding_dim = c.get_count("embedding_dim", 128);
   o.hidden_size = c.get_count("hidden_size", 128);
   o.layers = c.get_count("layers", 1);
@@ -175,9 +165,7 @@ std::shared_ptr<Model> make_rnn_classifier(const Config& c, const std::string& c
 
 }  // namespace
 
-MODLR_REGISTER(model_registry, "lstm_classifier",
-               [](const Config& c) { return make_rnn_classifier(c, "lstm"); });
-MODLR_REGISTER(model_registry, "gru_classifier",
-               [](const Config& c) { return make_rnn_classifier(c, "gru"); });
+MODLR_REGISTER(model_registry, "lstm_classifier", [](const Config& c) { return make_rnn_classifier(c, "lstm"); });
+MODLR_REGISTER(model_registry, "gru_classifier", [](const Config& c) { return make_rnn_classifier(c, "gru"); });
 
 }  // namespace modlr

@@ -10,8 +10,10 @@ void multi_tensor_adam_step(std::vector<torch::Tensor>& params, std::vector<torc
                             const std::vector<int64_t>& steps, const AdamHyper& h) {
   if (params.empty()) return;
   if (h.weight_decay != 0) {
-    if (h.decoupled_weight_decay) at::_foreach_mul_(params, 1 - h.lr * h.weight_decay);
-    else grads = at::_foreach_add(grads, params, h.weight_decay);
+    if (h.decoupled_weight_decay)
+      at::_foreach_mul_(params, 1 - h.lr * h.weight_decay);
+    else
+      grads = at::_foreach_add(grads, params, h.weight_decay);
   }
   at::_foreach_lerp_(exp_avgs, grads, 1 - h.beta1);
   at::_foreach_mul_(exp_avg_sqs, h.beta2);

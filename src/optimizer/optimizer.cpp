@@ -17,9 +17,9 @@ ScheduleRegistry& schedule_registry() {
   return registry;
 }
 
-Optimizer::Optimizer(std::unique_ptr<torch::optim::Optimizer> impl,
-                     std::shared_ptr<LrSchedule> schedule, double base_lr, double clip_grad_norm,
-                     std::string model, std::string objective, LinearWarmup warmup)
+Optimizer::Optimizer(std::unique_ptr<torch::optim::Optimizer> impl, std::shared_ptr<LrSchedule> schedule,
+                     double base_lr, double clip_grad_norm, std::string model, std::string objective,
+                     const LinearWarmup& warmup)
     : impl_(std::move(impl)),
       schedule_(std::move(schedule)),
       warmup_(warmup),
@@ -51,25 +51,21 @@ void Optimizer::zero_grad() {
 
 void Optimizer::step() {
   if (clip_grad_norm_ > 0) {
-    for (auto& group : impl_->param_groups())
-      torch::nn::utils::clip_grad_norm_(group.params(), clip_grad_norm_);
+    for (auto& group : impl_->param_groups()) torch::nn::utils::clip_grad_norm_(group.params(), clip_grad_norm_);
   }
   impl_->step();
 }
 
 double Optimizer::lr() const { return impl_->param_groups().front().options().get_lr(); }
 
-std::unique_ptr<Optimizer> build_optimizer(const Config& section,
-                                           std::vector<torch::Tensor> parameters, int64_t epochs,
-                                           std::string model, std::string objective,
-                                           bool fast) {
+std::unique_ptr<Optimizer> build_optimizer(const Config& section, std::vector<torch::Tensor> parameters, int64_t epochs,
+                                           std::string model, std::string objective, bool fast) {
   const auto name = section.get<std::string>("name");
   const double lr = section.get_positive("lr", 1e-3);
   const double clip = section.get_positive("clip_grad_norm", 0.0, /*allow_zero=*/true);
   auto schedule_section = section.section("schedule");
   const auto schedule_name = schedule_section.get<std::string>("name", "constant");
-  auto schedule = schedule_registry().create(schedule_name, schedule_section.path("name"),
-                                             schedule_section, epochs);
+  auto schedule = schedule_registry().create(schedule_name, schedule_section.path("name"), schedule_section, epochs);
   LinearWarmup warmup;
   warmup.length = schedule_section.get_count("warmup", 0, /*allow_zero=*/true);
   if (warmup.length > 0) {
@@ -77,11 +73,11 @@ std::unique_ptr<Optimizer> build_optimizer(const Config& section,
     warmup.start = schedule_section.get_positive("warmup_start", warmup.start, /*allow_zero=*/true);
     if (warmup.start > 1) schedule_section.fail("warmup_start", "is a factor of the lr in [0, 1]");
   }
-  const auto& registry = fast && fast_optimizer_registry().contains(name)
-                             ? fast_optimizer_registry() : optimizer_registry();
+  const auto& registry =
+      fast && fast_optimizer_registry().contains(name) ? fast_optimizer_registry() : optimizer_registry();
   auto impl = registry.create(name, section.path("name"), section, std::move(parameters), lr);
-  auto optimizer = std::make_unique<Optimizer>(std::move(impl), std::move(schedule), lr, clip,
-                                               std::move(model), std::move(objective), warmup);
+  auto optimizer = std::make_unique<Optimizer>(std::move(impl), std::move(schedule), lr, clip, std::move(model),
+                                               std::move(objective), warmup);
   optimizer->set_grads_to_none(fast);
   return optimizer;
 }

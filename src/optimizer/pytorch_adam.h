@@ -91,8 +91,10 @@ class PyTorchAdam : public Base {
     const double beta1 = std::get<0>(options.betas()), beta2 = std::get<1>(options.betas());
     const double lr = options.lr(), decay = options.weight_decay();
     if (decay != 0) {
-      if (decoupled_decay) param.mul_(1 - lr * decay);
-      else grad = grad.add(param, decay);
+      if (decoupled_decay)
+        param.mul_(1 - lr * decay);
+      else
+        grad = grad.add(param, decay);
     }
     auto& exp_avg = state.exp_avg();
     auto& exp_avg_sq = state.exp_avg_sq();

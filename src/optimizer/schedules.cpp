@@ -16,7 +16,8 @@ class StepSchedule : public LrSchedule {
  public:
   StepSchedule(int64_t step_size, double gamma) : step_size_(step_size), gamma_(gamma) {}
   double lr_at(int64_t epoch, double base_lr) const override {
-    return base_lr * std::pow(gamma_, static_cast<double>(epoch / step_size_));
+    // Integer division on purpose: the rate drops once per completed step_size epochs.
+    return base_lr * std::pow(gamma_, static_cast<double>(epoch / step_size_));  // NOLINT(bugprone-integer-division)
   }
 
  private:

@@ -6,9 +6,9 @@
 #include <cmath>
 
 #include "../fast/fused_adam_kernel.h"
+#include "modlr/core/cpu_features.h"
 #include "pytorch_adam.h"
 #include "pytorch_sgd.h"
-#include "modlr/core/cpu_features.h"
 
 namespace modlr {
 namespace {
@@ -41,8 +41,7 @@ Options adam_options(const Config& c, double lr, double default_weight_decay) {
 }
 
 using StrictAdam = PyTorchAdam<torch::optim::Adam, torch::optim::AdamOptions, torch::optim::AdamParamState, false>;
-using StrictAdamW =
-    PyTorchAdam<torch::optim::AdamW, torch::optim::AdamWOptions, torch::optim::AdamWParamState, true>;
+using StrictAdamW = PyTorchAdam<torch::optim::AdamW, torch::optim::AdamWOptions, torch::optim::AdamWParamState, true>;
 
 std::unique_ptr<torch::optim::Optimizer> make_adam(const Config& c, std::vector<torch::Tensor> p, double lr) {
   return std::make_unique<StrictAdam>(std::move(p), adam_options<torch::optim::AdamOptions>(c, lr, 0.0));
@@ -105,20 +104,18 @@ class FusedAdam : public PyTorchAdam<Base, Options, State, decoupled_decay> {
     s.decay = decoupled_decay ? 0.0f : static_cast<float>(decay);
     s.shrink = decoupled_decay ? static_cast<float>(1 - options.lr() * decay) : 1.0f;
     fused_adam::update(param.data_ptr<float>(), param.grad().data_ptr<float>(),
-                       state.exp_avg().template data_ptr<float>(),
-                       state.exp_avg_sq().template data_ptr<float>(), param.numel(), s);
+                       state.exp_avg().template data_ptr<float>(), state.exp_avg_sq().template data_ptr<float>(),
+                       param.numel(), s);
   }
 };
 
 std::unique_ptr<torch::optim::Optimizer> make_fused_adam(const Config& c, std::vector<torch::Tensor> p, double lr) {
-  using Fused = FusedAdam<torch::optim::Adam, torch::optim::AdamOptions,
-                          torch::optim::AdamParamState, false>;
+  using Fused = FusedAdam<torch::optim::Adam, torch::optim::AdamOptions, torch::optim::AdamParamState, false>;
   return std::make_unique<Fused>(std::move(p), adam_options<torch::optim::AdamOptions>(c, lr, 0.0));
 }
 
 std::unique_ptr<torch::optim::Optimizer> make_fused_adamw(const Config& c, std::vector<torch::Tensor> p, double lr) {
-  using Fused = FusedAdam<torch::optim::AdamW, torch::optim::AdamWOptions,
-                          torch::optim::AdamWParamState, true>;
+  using Fused = FusedAdam<torch::optim::AdamW, torch::optim::AdamWOptions, torch::optim::AdamWParamState, true>;
   return std::make_unique<Fused>(std::move(p), adam_options<torch::optim::AdamWOptions>(c, lr, 1e-2));
 }
 

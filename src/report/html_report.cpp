@@ -35,8 +35,7 @@ std::string color_of(const std::vector<RunGroup>& groups, size_t g) {
 
 std::string cell_row(const std::vector<std::string>& cells, const char* tag) {
   std::string out = "<tr>";
-  for (const auto& c : cells)
-    out += std::string("<") + tag + ">" + escape_xml(c) + "</" + tag + ">";
+  for (const auto& c : cells) out += std::string("<") + tag + ">" + escape_xml(c) + "</" + tag + ">";
   return out + "</tr>\n";
 }
 
@@ -47,8 +46,8 @@ std::string html_table(const compare::Table& t) {
 }
 
 // Seeds as thin lines, then the group's mean with a min-max band on top.
-void add_curve_series(const RunGroup& g, const std::string& color, const std::string& dash,
-                      const std::string& key, LinePlot& plot) {
+void add_curve_series(const RunGroup& g, const std::string& color, const std::string& dash, const std::string& key,
+                      LinePlot& plot) {
   for (const auto& run : g.runs)
     if (!run.curves.count(key)) return;  // e.g. no validation split: no such plot
   std::vector<std::vector<double>> curves;
@@ -66,8 +65,7 @@ void add_curve_series(const RunGroup& g, const std::string& color, const std::st
                            false,
                            dash});
     curves.push_back(found->second.values);
-    if (epochs.empty() || found->second.epochs.size() < epochs.size())
-      epochs = found->second.epochs;
+    if (epochs.empty() || found->second.epochs.size() < epochs.size()) epochs = found->second.epochs;
   }
   Series mean{g.label + " (mean, min-max)", color, epochs, {}, {}, {}, 2.5, 1, true, dash};
   for (size_t e = 0; e < epochs.size(); ++e) {
@@ -89,8 +87,7 @@ std::string curves_section(const std::vector<RunGroup>& groups, const Indices& m
       // Later groups dashed: curves that coincide (a twin's bitwise-equal run) stay visible.
       const char* dashes[] = {"", "7 4", "2 3", "9 3 2 3"};
       for (size_t i = 0; i < members.size(); ++i)
-        add_curve_series(groups[members[i]], color_of(groups, members[i]), dashes[i % 4], key,
-                         plot);
+        add_curve_series(groups[members[i]], color_of(groups, members[i]), dashes[i % 4], key, plot);
       if (!plot.series.empty()) out += line_plot_svg(plot);
     }
   return out + "</div>\n";
@@ -122,8 +119,7 @@ std::string headline_metric(const std::vector<RunGroup>& groups) {
   return "";
 }
 
-std::string bar_section(const std::vector<RunGroup>& groups,
-                        const std::vector<std::string>& workloads,
+std::string bar_section(const std::vector<RunGroup>& groups, const std::vector<std::string>& workloads,
                         const std::map<std::string, Indices>& by_workload) {
   const auto key = headline_metric(groups);
   if (key.empty()) return "<p>No headline metric (test accuracy or R^2) common to all runs.</p>\n";
@@ -137,8 +133,7 @@ std::string bar_section(const std::vector<RunGroup>& groups,
       std::vector<double> values;
       for (const auto& run : groups[g].runs) values.push_back(run.values.at(key));
       const auto s = compare::summarize(values);
-      category.bars.push_back(
-          {groups[g].label, color_of(groups, g), s.mean, std::isnan(s.stddev) ? 0 : s.stddev});
+      category.bars.push_back({groups[g].label, color_of(groups, g), s.mean, std::isnan(s.stddev) ? 0 : s.stddev});
     }
     chart.categories.push_back(category);
   }
@@ -146,10 +141,9 @@ std::string bar_section(const std::vector<RunGroup>& groups,
 }
 
 std::string environment_section(const std::vector<RunGroup>& groups) {
-  const std::vector<std::string> keys = {"modlr_version", "torch_version", "device",    "threads",
-                                         "blas",          "onednn",        "cpu",     "git_commit"};
-  std::vector<std::string> header = {"group",   "run",    "seed",         "epochs",
-                                     "train s", "test s", "test accuracy"};
+  const std::vector<std::string> keys = {"modlr_version", "torch_version", "device", "threads",
+                                         "blas",          "onednn",        "cpu",    "git_commit"};
+  std::vector<std::string> header = {"group", "run", "seed", "epochs", "train s", "test s", "test accuracy"};
   header.insert(header.end(), keys.begin(), keys.end());
   std::string out = "<table>\n" + cell_row(header, "th");
   for (const auto& g : groups)
@@ -166,8 +160,7 @@ std::string environment_section(const std::vector<RunGroup>& groups) {
                                       value("test.accuracy")};
       for (const auto& key : keys) {
         std::string text = run.environment.count(key) ? run.environment.at(key) : "-";
-        if (key == "git_commit" && text.size() > 12)
-          text = text.substr(0, 12) + "...";  // enough to find it
+        if (key == "git_commit" && text.size() > 12) text.replace(12, std::string::npos, "...");  // enough to find it
         row.push_back(text);
       }
       out += cell_row(row, "td");
@@ -181,11 +174,11 @@ std::string header_section(const std::vector<RunGroup>& groups, const std::strin
   gmtime_r(&now, &utc);
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M UTC", &utc);
-  std::string out = "<h1>" + escape_xml(title) + "</h1>\n<p class=\"meta\">generated " + stamp +
-                    " by modlr report; groups: ";
+  std::string out =
+      "<h1>" + escape_xml(title) + "</h1>\n<p class=\"meta\">generated " + stamp + " by modlr report; groups: ";
   for (size_t g = 0; g < groups.size(); ++g)
-    out += (g ? ", " : "") + escape_xml(groups[g].label) + " (" +
-           std::to_string(groups[g].runs.size()) + " runs from " + escape_xml(groups[g].spec) + ")";
+    out += (g ? ", " : "") + escape_xml(groups[g].label) + " (" + std::to_string(groups[g].runs.size()) +
+           " runs from " + escape_xml(groups[g].spec) + ")";
   return out + "</p>\n";
 }
 
@@ -200,14 +193,12 @@ std::string html_report(const std::vector<RunGroup>& groups, const compare::Comp
     by_workload[groups[g].workload()].push_back(g);
   }
   std::ostringstream out;
-  out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>"
-      << escape_xml(title) << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n"
+  out << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" << escape_xml(title)
+      << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n"
       << header_section(groups, title);
   for (const auto& w : workloads) {
-    out << "<h2>" << escape_xml(w) << ": training curves</h2>\n"
-        << curves_section(groups, by_workload[w]);
-    out << "<h2>" << escape_xml(w) << ": time per run</h2>\n"
-        << times_section(groups, by_workload[w]);
+    out << "<h2>" << escape_xml(w) << ": training curves</h2>\n" << curves_section(groups, by_workload[w]);
+    out << "<h2>" << escape_xml(w) << ": time per run</h2>\n" << times_section(groups, by_workload[w]);
   }
   out << "<h2>Headline metric</h2>\n" << bar_section(groups, workloads, by_workload);
   out << "<h2>Statistics</h2>\n";

@@ -37,25 +37,20 @@ struct Frame {
   double left = 62, right = 14, top = 52, bottom = 46;
   double x_lo = 0, x_hi = 1, y_lo = 0, y_hi = 1;
   double px(double x) const { return left + (x - x_lo) / (x_hi - x_lo) * (width - left - right); }
-  double py(double y) const {
-    return height - bottom - (y - y_lo) / (y_hi - y_lo) * (height - top - bottom);
-  }
+  double py(double y) const { return height - bottom - (y - y_lo) / (y_hi - y_lo) * (height - top - bottom); }
 };
 
 std::string text(double x, double y, const std::string& s, const std::string& attributes) {
-  return "<text x=\"" + num(x) + "\" y=\"" + num(y) + "\" " + attributes + ">" + escape_xml(s) +
-         "</text>\n";
+  return "<text x=\"" + num(x) + "\" y=\"" + num(y) + "\" " + attributes + ">" + escape_xml(s) + "</text>\n";
 }
 
 std::string open_svg(const Frame& f, const std::string& title) {
   std::ostringstream out;
-  out << "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" width=\"" << f.width
-      << "\" height=\"" << f.height << "\" viewBox=\"0 0 " << f.width << " " << f.height
-      << "\" role=\"img\">\n"
+  out << "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" width=\"" << f.width << "\" height=\"" << f.height
+      << "\" viewBox=\"0 0 " << f.width << " " << f.height << "\" role=\"img\">\n"
       << "<title>" << escape_xml(title) << "</title>\n"
       << "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n"
-      << text(f.width / 2.0, 18, title,
-              "text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\"");
+      << text(f.width / 2.0, 18, title, "text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\"");
   return out.str();
 }
 
@@ -66,17 +61,15 @@ std::string y_axis(Frame& f, const std::vector<double>& ticks, const std::string
   const double step = ticks.size() > 1 ? ticks[1] - ticks[0] : 1;
   std::string out;
   for (double t : ticks) {
-    out += "<line x1=\"" + num(f.left) + "\" x2=\"" + num(f.width - f.right) + "\" y1=\"" +
-           num(f.py(t)) + "\" y2=\"" + num(f.py(t)) + "\" stroke=\"#e3e3e3\"/>\n";
-    out +=
-        text(f.left - 6, f.py(t) + 4, tick_label(t, step), "text-anchor=\"end\" font-size=\"11\"");
+    out += "<line x1=\"" + num(f.left) + "\" x2=\"" + num(f.width - f.right) + "\" y1=\"" + num(f.py(t)) + "\" y2=\"" +
+           num(f.py(t)) + "\" stroke=\"#e3e3e3\"/>\n";
+    out += text(f.left - 6, f.py(t) + 4, tick_label(t, step), "text-anchor=\"end\" font-size=\"11\"");
   }
   const double mid = (f.top + f.height - f.bottom) / 2;
   out += "<text x=\"14\" y=\"" + num(mid) + "\" transform=\"rotate(-90 14 " + num(mid) +
          ")\" text-anchor=\"middle\" font-size=\"12\">" + escape_xml(label) + "</text>\n";
-  out += "<line x1=\"" + num(f.left) + "\" x2=\"" + num(f.width - f.right) + "\" y1=\"" +
-         num(f.height - f.bottom) + "\" y2=\"" + num(f.height - f.bottom) +
-         "\" stroke=\"#444\"/>\n";
+  out += "<line x1=\"" + num(f.left) + "\" x2=\"" + num(f.width - f.right) + "\" y1=\"" + num(f.height - f.bottom) +
+         "\" y2=\"" + num(f.height - f.bottom) + "\" stroke=\"#444\"/>\n";
   return out;
 }
 
@@ -84,8 +77,7 @@ std::string legend(const Frame& f, const std::vector<std::pair<std::string, std:
   std::string out;
   double x = f.left;
   for (const auto& [label, color] : items) {
-    out += "<rect x=\"" + num(x) + "\" y=\"28\" width=\"12\" height=\"12\" fill=\"" +
-           escape_xml(color) + "\"/>\n";
+    out += "<rect x=\"" + num(x) + "\" y=\"28\" width=\"12\" height=\"12\" fill=\"" + escape_xml(color) + "\"/>\n";
     out += text(x + 16, 38, label, "font-size=\"11\"");
     x += 28 + 6.5 * static_cast<double>(label.size());
   }
@@ -116,22 +108,22 @@ std::string series_svg(const Frame& f, const Series& s) {
     out += "<polygon points=\"" + polyline(f, xs, ys) + "\" fill=\"" + color +
            "\" fill-opacity=\"0.18\" stroke=\"none\"/>\n";
   }
-  out += "<polyline points=\"" + polyline(f, s.x, s.y) + "\" fill=\"none\" stroke=\"" + color +
-         "\" stroke-width=\"" + num(s.stroke_width) + "\" stroke-opacity=\"" + num(s.opacity) +
-         "\"" + (s.dash.empty() ? "" : " stroke-dasharray=\"" + escape_xml(s.dash) + "\"") + "/>\n";
+  out += "<polyline points=\"" + polyline(f, s.x, s.y) + "\" fill=\"none\" stroke=\"" + color + "\" stroke-width=\"" +
+         num(s.stroke_width) + "\" stroke-opacity=\"" + num(s.opacity) + "\"" +
+         (s.dash.empty() ? "" : " stroke-dasharray=\"" + escape_xml(s.dash) + "\"") + "/>\n";
   if (s.x.size() <= 30 && s.opacity >= 1)  // markers help short curves (a few epochs)
     for (size_t i = 0; i < s.x.size(); ++i)
       if (std::isfinite(s.y[i]))
-        out += "<circle cx=\"" + num(f.px(s.x[i])) + "\" cy=\"" + num(f.py(s.y[i])) +
-               "\" r=\"2.5\" fill=\"" + color + "\"/>\n";
+        out += "<circle cx=\"" + num(f.px(s.x[i])) + "\" cy=\"" + num(f.py(s.y[i])) + "\" r=\"2.5\" fill=\"" + color +
+               "\"/>\n";
   return out;
 }
 
 }  // namespace
 
-std::string escape_xml(const std::string& s) {
+std::string escape_xml(const std::string& text) {
   std::string out;
-  for (char c : s) {
+  for (char c : text) {
     switch (c) {
       case '&':
         out += "&amp;";
@@ -156,8 +148,7 @@ std::string escape_xml(const std::string& s) {
 }
 
 std::string palette_color(size_t i) {
-  static const char* colors[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
-                                 "#E69F00", "#56B4E9", "#000000"};
+  static const char* colors[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"};
   return colors[i % (sizeof colors / sizeof *colors)];
 }
 
@@ -193,8 +184,7 @@ std::string line_plot_svg(const LinePlot& plot) {
   for (const auto& s : plot.series) {
     if (s.x.size() != s.y.size() ||
         (!s.lower.empty() && (s.lower.size() != s.x.size() || s.upper.size() != s.x.size())))
-      throw Error("plot '" + plot.title + "': series '" + s.label +
-                  "' has x, y or band of different lengths");
+      throw Error("plot '" + plot.title + "': series '" + s.label + "' has x, y or band of different lengths");
     xs.insert(xs.end(), s.x.begin(), s.x.end());
     ys.insert(ys.end(), s.y.begin(), s.y.end());
     ys.insert(ys.end(), s.lower.begin(), s.lower.end());
@@ -206,18 +196,15 @@ std::string line_plot_svg(const LinePlot& plot) {
   auto x_ticks = nice_ticks(x_lo, x_hi, 6);
   if (plot.integer_x && x_ticks.size() > 1 && x_ticks[1] - x_ticks[0] < 1) {
     x_ticks.clear();  // a few epochs: one tick per epoch
-    for (double x = std::floor(x_lo); x <= std::max(std::ceil(x_hi), std::floor(x_lo) + 1); ++x)
-      x_ticks.push_back(x);
+    for (double x = std::floor(x_lo); x <= std::max(std::ceil(x_hi), std::floor(x_lo) + 1); ++x) x_ticks.push_back(x);
   }
   f.x_lo = x_ticks.front();
   f.x_hi = x_ticks.back();
   std::string out = open_svg(f, plot.title) + y_axis(f, nice_ticks(y_lo, y_hi), plot.y_label);
   const double x_step = x_ticks.size() > 1 ? x_ticks[1] - x_ticks[0] : 1;
   for (double t : x_ticks)
-    out += text(f.px(t), f.height - f.bottom + 16, tick_label(t, x_step),
-                "text-anchor=\"middle\" font-size=\"11\"");
-  out += text((f.left + f.width - f.right) / 2, f.height - 8, plot.x_label,
-              "text-anchor=\"middle\" font-size=\"12\"");
+    out += text(f.px(t), f.height - f.bottom + 16, tick_label(t, x_step), "text-anchor=\"middle\" font-size=\"11\"");
+  out += text((f.left + f.width - f.right) / 2, f.height - 8, plot.x_label, "text-anchor=\"middle\" font-size=\"12\"");
   for (const auto& s : plot.series) out += series_svg(f, s);
   return out + legend(f, items) + "</svg>\n";
 }
@@ -226,8 +213,7 @@ std::string box_plot_svg(const BoxPlot& plot) {
   Frame f{plot.width, plot.height};
   std::vector<double> all;
   for (const auto& b : plot.boxes) {
-    if (b.values.empty())
-      throw Error("box plot '" + plot.title + "': box '" + b.label + "' has no values");
+    if (b.values.empty()) throw Error("box plot '" + plot.title + "': box '" + b.label + "' has no values");
     all.insert(all.end(), b.values.begin(), b.values.end());
   }
   const auto [lo, hi] = range_of(all);
@@ -236,29 +222,26 @@ std::string box_plot_svg(const BoxPlot& plot) {
   for (size_t i = 0; i < plot.boxes.size(); ++i) {
     const auto& b = plot.boxes[i];
     const auto s = compare::summarize(b.values);
-    const double iqr = s.q3 - s.q1, cx = f.left + slot * (i + 0.5),
-                 half = std::min(slot * 0.3, 40.0);
+    const double iqr = s.q3 - s.q1, cx = f.left + slot * (i + 0.5), half = std::min(slot * 0.3, 40.0);
     double whisker_lo = s.q1, whisker_hi = s.q3;
     for (double v : b.values) {
       if (v >= s.q1 - 1.5 * iqr) whisker_lo = std::min(whisker_lo, v);
       if (v <= s.q3 + 1.5 * iqr) whisker_hi = std::max(whisker_hi, v);
     }
     const std::string color = escape_xml(b.color);
-    out += "<line x1=\"" + num(cx) + "\" x2=\"" + num(cx) + "\" y1=\"" + num(f.py(whisker_lo)) +
-           "\" y2=\"" + num(f.py(whisker_hi)) + "\" stroke=\"" + color + "\"/>\n";
-    out += "<rect x=\"" + num(cx - half) + "\" y=\"" + num(f.py(s.q3)) + "\" width=\"" +
-           num(2 * half) + "\" height=\"" + num(std::max(1.0, f.py(s.q1) - f.py(s.q3))) +
-           "\" fill=\"" + color + "\" fill-opacity=\"0.25\" stroke=\"" + color + "\"/>\n";
-    out += "<line x1=\"" + num(cx - half) + "\" x2=\"" + num(cx + half) + "\" y1=\"" +
-           num(f.py(s.median)) + "\" y2=\"" + num(f.py(s.median)) + "\" stroke=\"" + color +
-           "\" stroke-width=\"2.5\"/>\n";
+    out += "<line x1=\"" + num(cx) + "\" x2=\"" + num(cx) + "\" y1=\"" + num(f.py(whisker_lo)) + "\" y2=\"" +
+           num(f.py(whisker_hi)) + "\" stroke=\"" + color + "\"/>\n";
+    out += "<rect x=\"" + num(cx - half) + "\" y=\"" + num(f.py(s.q3)) + "\" width=\"" + num(2 * half) +
+           "\" height=\"" + num(std::max(1.0, f.py(s.q1) - f.py(s.q3))) + "\" fill=\"" + color +
+           "\" fill-opacity=\"0.25\" stroke=\"" + color + "\"/>\n";
+    out += "<line x1=\"" + num(cx - half) + "\" x2=\"" + num(cx + half) + "\" y1=\"" + num(f.py(s.median)) +
+           "\" y2=\"" + num(f.py(s.median)) + "\" stroke=\"" + color + "\" stroke-width=\"2.5\"/>\n";
     for (size_t k = 0; k < b.values.size(); ++k) {
       const double v = b.values[k];
       const bool outlier = v < whisker_lo || v > whisker_hi;
       const double jitter = (static_cast<double>(k % 5) - 2) * half * 0.15;
-      out += "<circle cx=\"" + num(cx + jitter) + "\" cy=\"" + num(f.py(v)) + "\" r=\"" +
-             (outlier ? "4" : "2.5") + "\" fill=\"" + (outlier ? "none" : color) + "\" stroke=\"" +
-             color + "\"/>\n";
+      out += "<circle cx=\"" + num(cx + jitter) + "\" cy=\"" + num(f.py(v)) + "\" r=\"" + (outlier ? "4" : "2.5") +
+             "\" fill=\"" + (outlier ? "none" : color) + "\" stroke=\"" + color + "\"/>\n";
     }
     out += text(cx, f.height - f.bottom + 16, b.label, "text-anchor=\"middle\" font-size=\"11\"");
   }
@@ -272,8 +255,7 @@ std::string bar_chart_svg(const BarChart& chart) {
   for (const auto& c : chart.categories)
     for (const auto& b : c.bars) {
       hi = std::max(hi, b.value + b.error);
-      if (std::none_of(items.begin(), items.end(),
-                       [&](const auto& i) { return i.first == b.label; }))
+      if (std::none_of(items.begin(), items.end(), [&](const auto& i) { return i.first == b.label; }))
         items.emplace_back(b.label, b.color);
     }
   std::string out = open_svg(f, chart.title) + y_axis(f, nice_ticks(0, hi), chart.y_label);
@@ -284,22 +266,19 @@ std::string bar_chart_svg(const BarChart& chart) {
     double x = f.left + slot * (i + 0.5) - bar * static_cast<double>(c.bars.size()) / 2;
     for (const auto& b : c.bars) {
       const std::string color = escape_xml(b.color);
-      out += "<rect x=\"" + num(x + 2) + "\" y=\"" + num(f.py(b.value)) + "\" width=\"" +
-             num(bar - 4) + "\" height=\"" + num(f.py(0) - f.py(b.value)) + "\" fill=\"" + color +
-             "\"><title>" + escape_xml(b.label + ": " + std::to_string(b.value)) +
-             "</title></rect>\n";
+      out += "<rect x=\"" + num(x + 2) + "\" y=\"" + num(f.py(b.value)) + "\" width=\"" + num(bar - 4) +
+             "\" height=\"" + num(f.py(0) - f.py(b.value)) + "\" fill=\"" + color + "\"><title>" +
+             escape_xml(b.label + ": " + std::to_string(b.value)) + "</title></rect>\n";
       if (b.error > 0)
         out += "<line x1=\"" + num(x + bar / 2) + "\" x2=\"" + num(x + bar / 2) + "\" y1=\"" +
-               num(f.py(b.value - b.error)) + "\" y2=\"" + num(f.py(b.value + b.error)) +
-               "\" stroke=\"#222\"/>\n";
+               num(f.py(b.value - b.error)) + "\" y2=\"" + num(f.py(b.value + b.error)) + "\" stroke=\"#222\"/>\n";
       char label[32];
       std::snprintf(label, sizeof label, "%.4g", b.value);
-      out += text(x + bar / 2, f.py(b.value + b.error) - 4, label,
-                  "text-anchor=\"middle\" font-size=\"10\"");
+      out += text(x + bar / 2, f.py(b.value + b.error) - 4, label, "text-anchor=\"middle\" font-size=\"10\"");
       x += bar;
     }
-    out += text(f.left + slot * (i + 0.5), f.height - f.bottom + 16, c.label,
-                "text-anchor=\"middle\" font-size=\"11\"");
+    out +=
+        text(f.left + slot * (i + 0.5), f.height - f.bottom + 16, c.label, "text-anchor=\"middle\" font-size=\"11\"");
   }
   return out + legend(f, items) + "</svg>\n";
 }

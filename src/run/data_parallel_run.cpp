@@ -60,7 +60,8 @@ std::string describe_config_difference(const std::string& mine, const std::strin
 void add_worker_hooks(Runner& runner, Experiment& experiment) {
   const auto& tracking = experiment.tracking();
   if (experiment.has_builtin_hook("validation_schedule"))
-    runner.add_hook(std::make_shared<ValidationScheduleHook>(experiment.validate_every(), experiment.validate_every_steps()));
+    runner.add_hook(
+        std::make_shared<ValidationScheduleHook>(experiment.validate_every(), experiment.validate_every_steps()));
   if (experiment.has_builtin_hook("interrupt")) runner.add_hook(std::make_shared<InterruptHook>());
   if (experiment.has_builtin_hook("checkpoint"))
     runner.add_hook(std::make_shared<CheckpointHook>(
@@ -124,11 +125,13 @@ void attach_data_parallel(RankJob& job, Experiment& experiment, RunnerOptions& o
     for (const auto& group : optimizer->impl().param_groups())
       stages.back().insert(stages.back().end(), group.params().begin(), group.params().end());
   }
-  job.data_parallel =
-      std::make_unique<DataParallel>(*job.communicator, stages, experiment.distributed().data_parallel);
+  job.data_parallel = std::make_unique<DataParallel>(*job.communicator, stages, experiment.distributed().data_parallel);
   options.data_parallel = job.data_parallel.get();
   if (experiment.distributed().sync_batchnorm && synchronize_batch_norms(experiment.models(), *job.communicator) == 0)
-    experiment.config().section("runner").section("distributed").fail("sync_batchnorm", "the models have no BatchNorm2d layer");
+    experiment.config()
+        .section("runner")
+        .section("distributed")
+        .fail("sync_batchnorm", "the models have no BatchNorm2d layer");
   if (communicator.rank() > 0) {  // dropout masks of their own (rank 0's stream is the single process's)
     auto generator = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(generator.mutex());
@@ -151,11 +154,11 @@ bool restore_broadcast(Runner& runner, Experiment& experiment, RankJob& job, con
 }
 
 // Ranks > 0: errors go to stderr naming the rank; rank 0 writes the run record.
-int train_rank(const RunRequest& args, const WorldOptions& world) {
+int train_rank(const RunRequest& request, const WorldOptions& world) {
   select_cuda_device(world.local_rank);  // one GPU per rank on a host, as torchrun scripts do
-  if (world.rank == 0) return train_run(args, "", &world);
+  if (world.rank == 0) return train_run(request, "", &world);
   try {
-    return train_worker(args, world);
+    return train_worker(request, world);
   } catch (const Interrupted& e) {
     return 128 + e.signal();
   } catch (const std::exception& e) {

@@ -30,8 +30,7 @@ double save_outputs(Experiment& experiment, const std::unique_ptr<BatchLoader>& 
     outputs.push_back(y.cpu());
     targets.push_back(batch.y.cpu());
   }
-  save_tensors({{"input", torch::cat(inputs)}, {"output", torch::cat(outputs)}, {"target", torch::cat(targets)}},
-               path);
+  save_tensors({{"input", torch::cat(inputs)}, {"output", torch::cat(outputs)}, {"target", torch::cat(targets)}}, path);
   return seconds;
 }
 

@@ -1,10 +1,10 @@
 // A training run's record (run/training_run.h): where it goes, the config a resumed run
 // uses, the environment it records (versions, machine, reproducibility), and restoring
 // the runner from a checkpoint's state.
+#include <torch/version.h>
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <torch/version.h>
 
 #include "modlr/core/build_info.h"
 #include "modlr/core/text.h"
@@ -80,7 +80,9 @@ RecordPlace record_place(const Config& config) {
     if (config.has("experiment") && valid_name(config.get<std::string>("experiment")))
       place.name = config.get<std::string>("experiment");
   });
-  lenient([&] { if (config.has("seed")) place.seed = config.get<int64_t>("seed"); });
+  lenient([&] {
+    if (config.has("seed")) place.seed = config.get<int64_t>("seed");
+  });
   lenient([&] {
     if (config.has("tracking")) place.dir = config.section("tracking").get<std::string>("dir", place.dir);
   });
@@ -103,12 +105,13 @@ RunRecord open_record(const Config& config, const std::string& group, RunSummary
 Config resume_config(const RunRequest& args) {
   const auto requested = Config::load(args.config);
   const std::string recorded_path = args.resume + "/config.yaml";
-  const bool has_recorded = std::filesystem::symlink_status(recorded_path).type() != std::filesystem::file_type::not_found;
-  const auto recorded = Config::load(has_recorded ? recorded_path : args.config, args.overrides);
+  const bool has_recorded =
+      std::filesystem::symlink_status(recorded_path).type() != std::filesystem::file_type::not_found;
+  auto recorded = Config::load(has_recorded ? recorded_path : args.config, args.overrides);
   const auto name = [](const Config& c) { return c.has("experiment") ? c.get<std::string>("experiment") : ""; };
   if (name(requested) != name(recorded))
-    throw Error(args.resume + ": holds a run of experiment '" + name(recorded) + "', not '" +
-                name(requested) + "' (" + args.config + ")");
+    throw Error(args.resume + ": holds a run of experiment '" + name(recorded) + "', not '" + name(requested) + "' (" +
+                args.config + ")");
   return recorded;
 }
 

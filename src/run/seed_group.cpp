@@ -5,8 +5,8 @@
 #include <iostream>
 #include <sstream>
 
-#include "modlr/core/interrupt.h"
 #include "modlr/core/error.h"
+#include "modlr/core/interrupt.h"
 #include "modlr/run/training_run.h"
 #include "run_parts.h"
 
@@ -26,7 +26,7 @@ std::string claim_group(const RecordPlace& place) {
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &utc);
   for (int attempt = 1;; ++attempt) {
-    const std::string group = std::string("group-") + stamp + (attempt == 1 ? "" : "-" + std::to_string(attempt));
+    std::string group = std::string("group-") + stamp + (attempt == 1 ? "" : "-" + std::to_string(attempt));
     if (std::filesystem::create_directory(parent + "/" + group, error)) return group;
     if (error) throw Error(parent + "/" + group + ": cannot create directory: " + error.message());
   }
@@ -45,17 +45,20 @@ int run_seed_group(const RunRequest& args, const std::string& seed_list) {
     auto run = args;
     run.overrides.push_back("seed=" + std::to_string(seeds[i]));
     const int status = train_run(run, group);
-    if (status == 0) finished.push_back(seeds[i]);
-    else if (status == 1) failed.push_back(seeds[i]);  // else: interrupted (128 + signal)
+    if (status == 0)
+      finished.push_back(seeds[i]);
+    else if (status == 1)
+      failed.push_back(seeds[i]);  // else: interrupted (128 + signal)
   }
   const auto list = [](const std::vector<int64_t>& values) {
     std::string out;
     for (const auto v : values) out += (out.empty() ? "" : ", ") + std::to_string(v);
     return out.empty() ? "none" : out;
   };
-  std::cout << "run group: " << place.dir << "/" << place.name << "/" << group << " (" << finished.size()
-            << " of " << seeds.size() << " runs finished: " << list(finished) << ")" << std::endl;
-  if (!failed.empty()) std::cerr << "modlr: error: seeds " << list(failed) << " failed (their runs say why)" << std::endl;
+  std::cout << "run group: " << place.dir << "/" << place.name << "/" << group << " (" << finished.size() << " of "
+            << seeds.size() << " runs finished: " << list(finished) << ")" << std::endl;
+  if (!failed.empty())
+    std::cerr << "modlr: error: seeds " << list(failed) << " failed (their runs say why)" << std::endl;
   if (const int signal = stop_signal()) {
     std::cerr << "modlr: interrupted; seeds not finished: " << seeds.size() - finished.size() - failed.size()
               << " (finished: " << list(finished) << ")" << std::endl;

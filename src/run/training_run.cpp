@@ -20,6 +20,7 @@
 #include "modlr/distributed/launch.h"
 #include "modlr/formats/file_bytes.h"
 #include "modlr/metrics/suite.h"
+#include "modlr/run/training_run.h"
 #include "modlr/runner/builtin_hooks.h"
 #include "modlr/runner/early_stopping_hook.h"
 #include "modlr/runner/experiment.h"
@@ -27,12 +28,10 @@
 #include "modlr/tracking/checkpoint.h"
 #include "modlr/tracking/checkpoint_store.h"
 #include "modlr/tracking/run_record.h"
-#include "modlr/run/training_run.h"
 #include "run_parts.h"
 
 namespace modlr {
 namespace {
-
 
 // Loads the checkpoint `latest` names into the models and the runner, writing nothing;
 // false when there is none (a run killed before its first checkpoint starts over in place).
@@ -70,10 +69,12 @@ struct Hooks {
   std::shared_ptr<CheckpointHook> checkpoints;
 };
 
-std::shared_ptr<Hook> make_builtin_hook(const std::string& name, Experiment& experiment, RunRecord& record, Hooks& hooks) {
+std::shared_ptr<Hook> make_builtin_hook(const std::string& name, Experiment& experiment, RunRecord& record,
+                                        Hooks& hooks) {
   const auto& tracking = experiment.tracking();
   if (name == "timing")
-    return hooks.timing = std::make_shared<TimingHook>(experiment.runner_options().device, experiment.timing_breakdown());
+    return hooks.timing =
+               std::make_shared<TimingHook>(experiment.runner_options().device, experiment.timing_breakdown());
   if (name == "progress") return std::make_shared<ProgressHook>(::isatty(STDERR_FILENO) == 1);
   if (name == "validation_schedule")
     return std::make_shared<ValidationScheduleHook>(experiment.validate_every(), experiment.validate_every_steps());
@@ -107,7 +108,8 @@ void baselines_into(Experiment& experiment, const Dataset& dataset, RunSummary& 
     summary.baselines.push_back({baseline.name, 0, metrics.compute(), metrics.undefined(), {}});
     std::ostringstream line;  // as the progress lines print metrics
     line << "  baseline " << baseline.name;
-    for (const auto& [name, value] : summary.baselines.back().metrics) line << "  " << name << " " << std::setprecision(4) << value;
+    for (const auto& [name, value] : summary.baselines.back().metrics)
+      line << "  " << name << " " << std::setprecision(4) << value;
     std::cout << line.str() << std::endl;
   }
 }
@@ -173,8 +175,8 @@ int train_and_record(Experiment& experiment, RunRecord& record, RunSummary& summ
   summary.classes = dataset.class_names();
   summary.skipped_examples = dataset.skipped();
   if (!dataset.skipped().empty())
-    std::cerr << "modlr: skipped " << dataset.skipped().size() << " example(s) that do not decode (first: "
-              << dataset.skipped().front() << ")" << std::endl;
+    std::cerr << "modlr: skipped " << dataset.skipped().size()
+              << " example(s) that do not decode (first: " << dataset.skipped().front() << ")" << std::endl;
   summary.environment["data_device"] = dataset.data_device().str();
   if (job) {
     summary.environment["world_size"] = std::to_string(job->communicator->size());
@@ -217,7 +219,7 @@ int train_and_record(Experiment& experiment, RunRecord& record, RunSummary& summ
   // before testing, so a run that fails from here on keeps what it trained.
   phase.what = "writing model.safetensors";
   save_safetensors(experiment.models(), record.dir() + "/model.safetensors");
-  summary.checkpoints.push_back("model.safetensors");
+  summary.checkpoints.emplace_back("model.safetensors");
   signal_point("weights_saved");
   phase.what = "testing";
   test_into(runner, dataset, hooks.timing.get(), summary);
@@ -242,7 +244,6 @@ void record_failure(RunRecord& record, RunSummary& summary, const std::string& m
     std::cerr << "modlr: error: " << describe_error(nested) << std::endl;
   }
 }
-
 
 // Resuming a finished run with its recorded config (nothing added by --set) has nothing
 // to do; running it again would only put its results at risk.
@@ -277,15 +278,15 @@ int record_interruption(std::optional<RunRecord>& record, bool touched, RunSumma
 
 }  // namespace
 
-int train_run(const RunRequest& args, const std::string& group, const WorldOptions* world) {
+int train_run(const RunRequest& request, const std::string& group, const WorldOptions* world) {
   RunSummary summary;
   std::optional<RunRecord> record;
-  bool touched = args.resume.empty();  // a new run's directory is its own from the start
+  bool touched = request.resume.empty();  // a new run's directory is its own from the start
   Phase phase;
   try {
-    const bool resume = !args.resume.empty();
-    auto config = resume ? resume_config(args) : Config::load(args.config, args.overrides);
-    record = resume ? RunRecord::reopen(args.resume) : open_record(config, group, summary);
+    const bool resume = !request.resume.empty();
+    auto config = resume ? resume_config(request) : Config::load(request.config, request.overrides);
+    record = resume ? RunRecord::reopen(request.resume) : open_record(config, group, summary);
     summary.run_id = record->run_id();
     phase.what = "building the experiment";
     Experiment experiment(std::move(config));
@@ -308,7 +309,7 @@ int train_run(const RunRequest& args, const std::string& group, const WorldOptio
     return train_and_record(experiment, *record, summary, resume, touched, phase, job.get());
   } catch (const Interrupted& e) {
     try {
-      return record_interruption(record, touched, summary, args, phase, e.signal());
+      return record_interruption(record, touched, summary, request, phase, e.signal());
     } catch (const std::exception& nested) {
       std::cerr << "modlr: error: " << describe_error(nested) << std::endl;
       return 128 + e.signal();

@@ -23,9 +23,8 @@ namespace modlr {
 
 std::vector<Event> TimingHook::events() const {
   if (!measure_breakdown_) return {Event::fit_start, Event::evaluation_start, Event::evaluation_end, Event::fit_end};
-  return {Event::fit_start,      Event::batch_start,      Event::batch_ready,
-          Event::after_loss,     Event::after_backward,   Event::after_step,
-          Event::evaluation_start, Event::evaluation_end, Event::fit_end};
+  return {Event::fit_start,  Event::batch_start,      Event::batch_ready,    Event::after_loss, Event::after_backward,
+          Event::after_step, Event::evaluation_start, Event::evaluation_end, Event::fit_end};
 }
 
 double TimingHook::now() const {
@@ -37,8 +36,14 @@ double TimingHook::now() const {
 void TimingHook::on(Event event, const RunState& state, Control&) {
   const double t = now();
   switch (event) {
-    case Event::fit_start: fit_start_ = t; in_fit_ = true; validation_in_fit_ = 0; break;
-    case Event::batch_start: last_ = t; break;
+    case Event::fit_start:
+      fit_start_ = t;
+      in_fit_ = true;
+      validation_in_fit_ = 0;
+      break;
+    case Event::batch_start:
+      last_ = t;
+      break;
     case Event::batch_ready:
       data_ += t - last_;
       forward_mark_ = state.models->forward_seconds();
@@ -49,12 +54,16 @@ void TimingHook::on(Event event, const RunState& state, Control&) {
       loss_ += (t - last_) - forward;
       break;
     }
-    case Event::after_backward: backward_ += t - last_; break;
+    case Event::after_backward:
+      backward_ += t - last_;
+      break;
     case Event::after_step:
       step_ += t - last_;
       forward_mark_ = state.models->forward_seconds();
       break;
-    case Event::evaluation_start: evaluation_start_ = t; break;
+    case Event::evaluation_start:
+      evaluation_start_ = t;
+      break;
     case Event::evaluation_end:
       evaluation_[state.split] = t - evaluation_start_;
       if (in_fit_) validation_in_fit_ += t - evaluation_start_;
@@ -63,7 +72,8 @@ void TimingHook::on(Event event, const RunState& state, Control&) {
       train_seconds_ = carried_seconds_ + (t - fit_start_ - validation_in_fit_);
       in_fit_ = false;
       break;
-    default: break;
+    default:
+      break;
   }
   // Hook time after this point is not charged to the next interval.
   if (measure_breakdown_) last_ = now();
@@ -71,7 +81,11 @@ void TimingHook::on(Event event, const RunState& state, Control&) {
 
 void TimingHook::save_state(HookState& out) const {
   out = {{"train_seconds", carried_seconds_ + (now() - fit_start_ - validation_in_fit_)},
-         {"data", data_}, {"forward", forward_}, {"loss", loss_}, {"backward", backward_}, {"step", step_}};
+         {"data", data_},
+         {"forward", forward_},
+         {"loss", loss_},
+         {"backward", backward_},
+         {"step", step_}};
 }
 
 void TimingHook::load_state(const HookState& in) {
@@ -82,8 +96,7 @@ void TimingHook::load_state(const HookState& in) {
 
 std::map<std::string, double> TimingHook::breakdown() const {
   if (!measure_breakdown_) return {};
-  return {{"data", data_}, {"forward", forward_}, {"loss", loss_}, {"backward", backward_},
-          {"step", step_}};
+  return {{"data", data_}, {"forward", forward_}, {"loss", loss_}, {"backward", backward_}, {"step", step_}};
 }
 
 double TimingHook::evaluation_seconds(const std::string& split) const {
@@ -129,22 +142,24 @@ void ProgressHook::draw_bar(const RunState& s, bool force) {
   std::string bar = std::string(filled, '=') + std::string(width - filled, ' ');
   const double rate = elapsed > 0 ? static_cast<double>(s.examples_seen) / elapsed : 0.0;
   const double eta = fraction > 0 ? elapsed / fraction - elapsed : 0.0;
-  std::fprintf(stderr, "\r\033[Kepoch %lld/%lld [%s] %lld/%lld  %.0f ex/s  ETA %s",
-               static_cast<long long>(s.epoch), static_cast<long long>(s.epochs), bar.c_str(),
-               static_cast<long long>(done), static_cast<long long>(s.batches_per_epoch), rate,
-               format_duration(eta).c_str());
+  std::fprintf(stderr, "\r\033[Kepoch %lld/%lld [%s] %lld/%lld  %.0f ex/s  ETA %s", static_cast<long long>(s.epoch),
+               static_cast<long long>(s.epochs), bar.c_str(), static_cast<long long>(done),
+               static_cast<long long>(s.batches_per_epoch), rate, format_duration(eta).c_str());
   for (const auto& [name, value] : s.step_objectives) std::fprintf(stderr, "  %s %.4f", name.c_str(), value);
   std::fflush(stderr);
 }
 
 void ProgressHook::on(Event event, const RunState& s, Control&) {
   switch (event) {
-    case Event::epoch_start: epoch_start_ = std::chrono::steady_clock::now(); break;
-    case Event::batch_end: draw_bar(s, s.batch + 1 == s.batches_per_epoch); break;
+    case Event::epoch_start:
+      epoch_start_ = std::chrono::steady_clock::now();
+      break;
+    case Event::batch_end:
+      draw_bar(s, s.batch + 1 == s.batches_per_epoch);
+      break;
     case Event::epoch_end: {
       if (terminal_) std::fprintf(stderr, "\r\033[K");
-      const double seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start_).count();
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start_).count();
       std::ostringstream line;  // formatted apart, so std::cout's own format is left alone
       line << "epoch " << s.epoch << "/" << s.epochs << format_metrics(s.train_metrics) << "  (" << std::fixed
            << std::setprecision(1) << seconds << " s)";
@@ -159,7 +174,8 @@ void ProgressHook::on(Event event, const RunState& s, Control&) {
       std::cout << line.str() << format_metrics(s.evaluation->metrics) << std::endl;
       break;
     }
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -180,7 +196,7 @@ void ValidationScheduleHook::on(Event event, const RunState& s, Control& control
 
 // ---- checkpoints ------------------------------------------------------------------------
 
-CheckpointHook::CheckpointHook(std::string dir, CheckpointOptions options) : options_(options) {
+CheckpointHook::CheckpointHook(std::string dir, const CheckpointOptions& options) : options_(options) {
   if (options_.write) store_.emplace(std::move(dir), options_.keep);
 }
 

@@ -38,8 +38,8 @@ void EarlyStoppingHook::on(Event event, const RunState& state, Control& control)
 
 void EarlyStoppingHook::check(double value, const RunState& state) {
   const bool improved = std::isfinite(value) &&
-                        (best_epoch_ == 0 || (options_.maximize ? value > best_ + options_.min_delta
-                                                                : value < best_ - options_.min_delta));
+                        (best_epoch_ == 0 ||
+                         (options_.maximize ? value > best_ + options_.min_delta : value < best_ - options_.min_delta));
   if (improved) {
     best_ = value;
     best_epoch_ = state.epoch;
@@ -67,24 +67,27 @@ void EarlyStoppingHook::load_state(const HookState& state) {
   without_improvement_ = static_cast<int64_t>(get("without_improvement"));
 }
 
-MODLR_REGISTER(hook_registry, "early_stopping", [](const Config& section, const HookContext& context) -> std::shared_ptr<Hook> {
-  EarlyStoppingOptions o;
-  o.monitor_key = section.path("monitor");
-  const auto monitor = section.get<std::string>("monitor", "validation.loss");
-  const auto dot = monitor.find('.');
-  if (dot == std::string::npos || dot + 1 == monitor.size())
-    section.fail("monitor", "must be <split>.<metric>, e.g. validation.loss or validation.accuracy");
-  o.split = monitor.substr(0, dot);
-  o.metric = monitor.substr(dot + 1);
-  if (o.split != "validation" && o.split != "train") section.fail("monitor", "the split must be validation or train");
-  const auto mode = section.get_choice("mode", "auto", {"auto", "min", "max"});
-  const bool lower_is_better = o.metric == "loss" || o.metric == "mse" || o.metric == "rmse" || o.metric == "mae";
-  o.maximize = mode == "max" || (mode == "auto" && !lower_is_better);
-  o.patience = section.get_count("patience", o.patience);
-  o.min_delta = section.get_positive("min_delta", o.min_delta, /*allow_zero=*/true);
-  o.restore_best = section.get<bool>("restore_best", o.restore_best);
-  o.validate_every = context.validate_every;
-  return std::make_shared<EarlyStoppingHook>(o);
-});
+MODLR_REGISTER(hook_registry, "early_stopping",
+               [](const Config& section, const HookContext& context) -> std::shared_ptr<Hook> {
+                 EarlyStoppingOptions o;
+                 o.monitor_key = section.path("monitor");
+                 const auto monitor = section.get<std::string>("monitor", "validation.loss");
+                 const auto dot = monitor.find('.');
+                 if (dot == std::string::npos || dot + 1 == monitor.size())
+                   section.fail("monitor", "must be <split>.<metric>, e.g. validation.loss or validation.accuracy");
+                 o.split = monitor.substr(0, dot);
+                 o.metric = monitor.substr(dot + 1);
+                 if (o.split != "validation" && o.split != "train")
+                   section.fail("monitor", "the split must be validation or train");
+                 const auto mode = section.get_choice("mode", "auto", {"auto", "min", "max"});
+                 const bool lower_is_better =
+                     o.metric == "loss" || o.metric == "mse" || o.metric == "rmse" || o.metric == "mae";
+                 o.maximize = mode == "max" || (mode == "auto" && !lower_is_better);
+                 o.patience = section.get_count("patience", o.patience);
+                 o.min_delta = section.get_positive("min_delta", o.min_delta, /*allow_zero=*/true);
+                 o.restore_best = section.get<bool>("restore_best", o.restore_best);
+                 o.validate_every = context.validate_every;
+                 return std::make_shared<EarlyStoppingHook>(o);
+               });
 
 }  // namespace modlr

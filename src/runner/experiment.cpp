@@ -18,8 +18,8 @@ Experiment::Experiment(Config config) : config_(std::move(config)) {
   check_path_component(name_, config_.source() + ": config key 'experiment'");  // a directory name
   seed_ = config_.get_count("seed", 0, /*allow_zero=*/true, kMaxSeed);
   read_runner(config_.section("runner"));
-  dataset_ = std::make_unique<Dataset>(config_.section("dataset"), static_cast<uint64_t>(seed_),
-                                       runner_options_.device);
+  dataset_ =
+      std::make_unique<Dataset>(config_.section("dataset"), static_cast<uint64_t>(seed_), runner_options_.device);
   torch::manual_seed(static_cast<uint64_t>(seed_));
   build_models(config_.section("model"));
   if (fast_mode_)
@@ -45,8 +45,9 @@ void Experiment::read_hooks(const Config& runner) {
   builtin_hooks_ = runner.get<std::vector<std::string>>("builtin_hooks", kBuiltinHooks);
   for (const auto& name : builtin_hooks_)
     if (std::find(kBuiltinHooks.begin(), kBuiltinHooks.end(), name) == kBuiltinHooks.end())
-      runner.fail("builtin_hooks", "no built-in hook '" + name + "' (built-in: timing, progress, validation_schedule, "
-                                   "tracking, interrupt, checkpoint; your own go in runner.hooks)");
+      runner.fail("builtin_hooks", "no built-in hook '" + name +
+                                       "' (built-in: timing, progress, validation_schedule, "
+                                       "tracking, interrupt, checkpoint; your own go in runner.hooks)");
   if (!runner.has("hooks")) {
     runner.get<std::vector<std::string>>("hooks", {});  // records the default, an empty list
     return;
@@ -59,45 +60,47 @@ void Experiment::read_hooks(const Config& runner) {
       if (other->name() == hook->name())
         section.fail("name", "a second hook named '" + hook->name() + "' (each hook's state is kept under its name)");
     if (std::find(builtin_hooks_.begin(), builtin_hooks_.end(), hook->name()) != builtin_hooks_.end())
-      section.fail("name", "'" + hook->name() + "' is a built-in hook that runs already: to replace it, leave it out of runner.builtin_hooks");
+      section.fail("name",
+                   "'" + hook->name() +
+                       "' is a built-in hook that runs already: to replace it, leave it out of runner.builtin_hooks");
     user_hooks_.push_back(filtered(std::move(hook), HookFilter::from_config(section)));
   }
 }
 
-void Experiment::read_runner(const Config& runner) {
-  runner_options_.epochs = runner.get_count("epochs", 1);
-  runner_options_.max_steps = runner.get_count("max_steps", 0, /*allow_zero=*/true);
-  runner_options_.accumulate_steps = runner.get_count("accumulate_steps", 1, false, 1 << 20);
-  runner_options_.ema_decay = runner.get_positive("ema_decay", 0.0, /*allow_zero=*/true);
-  if (runner_options_.ema_decay >= 1) runner.fail("ema_decay", "must be below 1 (0.999 is usual; 0 turns it off)");
-  validate_every_ = runner.get_count("validate_every", 1);
-  validate_every_steps_ = runner.get_count("validate_every_steps", 0, /*allow_zero=*/true);
-  thread_spec_ = runner.get<std::string>("threads", "auto");
-  const auto device = runner.get_choice("device", "cpu", {"cpu", "cuda"});
+void Experiment::read_runner(const Config& section) {
+  runner_options_.epochs = section.get_count("epochs", 1);
+  runner_options_.max_steps = section.get_count("max_steps", 0, /*allow_zero=*/true);
+  runner_options_.accumulate_steps = section.get_count("accumulate_steps", 1, false, 1 << 20);
+  runner_options_.ema_decay = section.get_positive("ema_decay", 0.0, /*allow_zero=*/true);
+  if (runner_options_.ema_decay >= 1) section.fail("ema_decay", "must be below 1 (0.999 is usual; 0 turns it off)");
+  validate_every_ = section.get_count("validate_every", 1);
+  validate_every_steps_ = section.get_count("validate_every_steps", 0, /*allow_zero=*/true);
+  thread_spec_ = section.get<std::string>("threads", "auto");
+  const auto device = section.get_choice("device", "cpu", {"cpu", "cuda"});
   if (device == "cuda" && !torch::cuda::is_available())
     // isBuilt: libtorch_cuda is loaded (hasCUDA() also needs a device, so it cannot tell).
-    runner.fail("device", at::detail::getCUDAHooks().isBuilt()
-                              ? "cuda requested but no CUDA device is visible (no NVIDIA GPU, driver or "
-                                "CUDA_VISIBLE_DEVICES): run on a GPU machine or set runner.device=cpu"
-                              : "cuda requested but this libtorch was built without CUDA: use PyPI's CUDA "
-                                "torch (scripts/setup.sh) or set runner.device=cpu");
+    section.fail("device", at::detail::getCUDAHooks().isBuilt()
+                               ? "cuda requested but no CUDA device is visible (no NVIDIA GPU, driver or "
+                                 "CUDA_VISIBLE_DEVICES): run on a GPU machine or set runner.device=cpu"
+                               : "cuda requested but this libtorch was built without CUDA: use PyPI's CUDA "
+                                 "torch (scripts/setup.sh) or set runner.device=cpu");
   runner_options_.device = device == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-  runner_options_.on_nan = runner.get_choice("on_nan", "stop", {"stop", "skip_batch"});
-  runner_options_.max_skipped_batches = runner.get_count("max_skipped_batches", 10, /*allow_zero=*/true);
-  runner_options_.check_gradients = runner.get<bool>("check_gradients", true);
-  fast_mode_ = runner.get_choice("mode", "strict", {"strict", "fast"}) == "fast";
-  runner_options_.precision = parse_precision(runner.get_choice("precision", "fp32", {"fp32", "bf16", "fp16"}));
-  cudnn_benchmark_ = runner.get<bool>("cudnn_benchmark", false);
+  runner_options_.on_nan = section.get_choice("on_nan", "stop", {"stop", "skip_batch"});
+  runner_options_.max_skipped_batches = section.get_count("max_skipped_batches", 10, /*allow_zero=*/true);
+  runner_options_.check_gradients = section.get<bool>("check_gradients", true);
+  fast_mode_ = section.get_choice("mode", "strict", {"strict", "fast"}) == "fast";
+  runner_options_.precision = parse_precision(section.get_choice("precision", "fp32", {"fp32", "bf16", "fp16"}));
+  cudnn_benchmark_ = section.get<bool>("cudnn_benchmark", false);
   at::globalContext().setBenchmarkCuDNN(cudnn_benchmark_);
-  runner_options_.channels_last = runner.get<bool>("channels_last", false);
+  runner_options_.channels_last = section.get<bool>("channels_last", false);
   if (runner_options_.channels_last && fast_mode_)
-    runner.fail("channels_last", "needs mode: strict (fast mode's convolution kernels take NCHW)");
-  const auto breakdown = runner.get_choice("timing_breakdown", "auto", {"auto", "true", "false"});
+    section.fail("channels_last", "needs mode: strict (fast mode's convolution kernels take NCHW)");
+  const auto breakdown = section.get_choice("timing_breakdown", "auto", {"auto", "true", "false"});
   timing_breakdown_ = breakdown == "true" || (breakdown == "auto" && device != "cuda");
   if (runner_options_.precision == Precision::bf16 && device == "cuda" && cuda_compute_capability(0) < 80)
-    runner.fail("precision", "bf16 needs a GPU of compute capability 8.0 or later (A100, H100); this one is " +
-                                 std::to_string(cuda_compute_capability(0)) + ": use fp16 or fp32");
-  read_distributed(runner);
+    section.fail("precision", "bf16 needs a GPU of compute capability 8.0 or later (A100, H100); this one is " +
+                                  std::to_string(cuda_compute_capability(0)) + ": use fp16 or fp32");
+  read_distributed(section);
 }
 
 // has() first: a config without the section keeps its resolved form (config.yaml) unchanged.
@@ -109,7 +112,7 @@ void Experiment::read_distributed(const Config& runner) {
   if (distributed_.backend == "nccl" && !runner_options_.device.is_cuda())
     section.fail("backend", "nccl reduces CUDA tensors only: use gloo with runner.device=cpu");
   distributed_.timeout_seconds = section.get_count("timeout_seconds", 60);
-  distributed_.timeout_seconds = std::min<int64_t>(distributed_.timeout_seconds, 24 * 3600);
+  distributed_.timeout_seconds = std::min<int64_t>(distributed_.timeout_seconds, int64_t{24} * 3600);
   const double bucket_mb = section.get_positive("bucket_mb", 25.0, /*allow_zero=*/true);
   if (bucket_mb > 4096) section.fail("bucket_mb", "at most 4096 (MiB)");
   distributed_.data_parallel.bucket_bytes = static_cast<int64_t>(bucket_mb * 1024 * 1024);
@@ -159,12 +162,13 @@ void Experiment::build_optimizers(const Config& root) {
     const auto objective = section.get<std::string>("objective", objectives.size() == 1 ? objectives[0] : "");
     if (std::find(objectives.begin(), objectives.end(), objective) == objectives.end())
       section.fail("objective", "names no objective of the loss");
-    optimizers_.push_back(build_optimizer(section, models_.get(model).parameters(),
-                                          runner_options_.epochs, model, objective, fast_mode_));
+    optimizers_.push_back(build_optimizer(section, models_.get(model).parameters(), runner_options_.epochs, model,
+                                          objective, fast_mode_));
   }
   if (runner_options_.accumulate_steps > 1 && optimizers_.size() > 1)
-    root.section("runner").fail("accumulate_steps", "needs a single optimizer (a GAN's stages pass gradients "
-                                                    "through each other's models)");
+    root.section("runner").fail("accumulate_steps",
+                                "needs a single optimizer (a GAN's stages pass gradients "
+                                "through each other's models)");
 }
 
 void Experiment::read_metrics(const Config& section) {
@@ -172,8 +176,7 @@ void Experiment::read_metrics(const Config& section) {
   switch (loss_->task()) {
     case Task::classification:
       train_default = {"accuracy"};
-      eval_default = {"accuracy", "precision_macro", "recall_macro", "f1_macro", "auc_roc",
-                      "confusion_matrix"};
+      eval_default = {"accuracy", "precision_macro", "recall_macro", "f1_macro", "auc_roc", "confusion_matrix"};
       break;
     case Task::regression:
       train_default = {"rmse"};
@@ -186,8 +189,9 @@ void Experiment::read_metrics(const Config& section) {
   runner_options_.train_metrics = section.get<std::vector<std::string>>("train", train_default);
   runner_options_.eval_metrics = section.get<std::vector<std::string>>("eval", eval_default);
   try {
-    MetricSuite(loss_->task(), runner_options_.train_metrics);
-    MetricSuite(loss_->task(), runner_options_.eval_metrics);
+    // Built only to check the names now, before any data is read; the runner builds its own.
+    const MetricSuite train_check(loss_->task(), runner_options_.train_metrics);
+    const MetricSuite eval_check(loss_->task(), runner_options_.eval_metrics);
   } catch (const Error& e) {
     section.fail("", e.what());
   }

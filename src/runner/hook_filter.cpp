@@ -34,7 +34,7 @@ int64_t step_of(Event event, const RunState& state) {
 
 class FilteredHook : public Hook {
  public:
-  FilteredHook(std::shared_ptr<Hook> hook, HookFilter filter) : hook_(std::move(hook)), filter_(filter) {}
+  FilteredHook(std::shared_ptr<Hook> hook, const HookFilter& filter) : hook_(std::move(hook)), filter_(filter) {}
   std::string name() const override { return hook_->name(); }
   std::vector<Event> events() const override { return hook_->events(); }
   void on(Event event, const RunState& state, Control& control) override {
@@ -64,9 +64,14 @@ class FilteredHook : public Hook {
     if (filter_.once && fired_) return false;
     bool due = true;
     switch (scope) {
-      case Scope::run: break;
-      case Scope::step: due = step_of(event, state) % filter_.every_steps == 0; break;
-      case Scope::epoch: due = state.epoch % filter_.every_epochs == 0 || state.epoch == state.epochs; break;
+      case Scope::run:
+        break;
+      case Scope::step:
+        due = step_of(event, state) % filter_.every_steps == 0;
+        break;
+      case Scope::epoch:
+        due = state.epoch % filter_.every_epochs == 0 || state.epoch == state.epochs;
+        break;
     }
     if (due && filter_.once) fired_ = true;
     return due;
@@ -90,7 +95,8 @@ HookFilter HookFilter::from_config(const Config& hook_section) {
 }
 
 std::shared_ptr<Hook> filtered(std::shared_ptr<Hook> hook, HookFilter filter) {
-  if (filter.every_steps < 1 || filter.every_epochs < 1) throw Error("HookFilter: every_steps and every_epochs must be >= 1");
+  if (filter.every_steps < 1 || filter.every_epochs < 1)
+    throw Error("HookFilter: every_steps and every_epochs must be >= 1");
   if (filter.lets_everything_through()) return hook;
   return std::make_shared<FilteredHook>(std::move(hook), filter);
 }

@@ -12,9 +12,12 @@ Precision parse_precision(const std::string& name) {
 
 const char* precision_name(Precision precision) {
   switch (precision) {
-    case Precision::bf16: return "bf16";
-    case Precision::fp16: return "fp16";
-    case Precision::fp32: return "fp32";
+    case Precision::bf16:
+      return "bf16";
+    case Precision::fp16:
+      return "fp16";
+    case Precision::fp32:
+      return "fp32";
   }
   return "fp32";
 }

@@ -21,28 +21,43 @@ HookRegistry& hook_registry() {
 
 const char* event_name(Event event) {
   switch (event) {
-    case Event::fit_start: return "fit_start";
-    case Event::epoch_start: return "epoch_start";
-    case Event::batch_start: return "batch_start";
-    case Event::batch_ready: return "batch_ready";
-    case Event::batch_transform: return "batch_transform";
-    case Event::output_transform: return "output_transform";
-    case Event::after_loss: return "after_loss";
-    case Event::after_backward: return "after_backward";
-    case Event::after_step: return "after_step";
-    case Event::batch_end: return "batch_end";
-    case Event::batch_complete: return "batch_complete";
-    case Event::epoch_end: return "epoch_end";
-    case Event::evaluation_start: return "evaluation_start";
-    case Event::evaluation_end: return "evaluation_end";
-    case Event::epoch_complete: return "epoch_complete";
-    case Event::fit_end: return "fit_end";
+    case Event::fit_start:
+      return "fit_start";
+    case Event::epoch_start:
+      return "epoch_start";
+    case Event::batch_start:
+      return "batch_start";
+    case Event::batch_ready:
+      return "batch_ready";
+    case Event::batch_transform:
+      return "batch_transform";
+    case Event::output_transform:
+      return "output_transform";
+    case Event::after_loss:
+      return "after_loss";
+    case Event::after_backward:
+      return "after_backward";
+    case Event::after_step:
+      return "after_step";
+    case Event::batch_end:
+      return "batch_end";
+    case Event::batch_complete:
+      return "batch_complete";
+    case Event::epoch_end:
+      return "epoch_end";
+    case Event::evaluation_start:
+      return "evaluation_start";
+    case Event::evaluation_end:
+      return "evaluation_end";
+    case Event::epoch_complete:
+      return "epoch_complete";
+    case Event::fit_end:
+      return "fit_end";
   }
   return "?";
 }
 
-Runner::Runner(ModelSet& models, Loss& loss, std::vector<std::unique_ptr<Optimizer>>& optimizers,
-               RunnerOptions options)
+Runner::Runner(ModelSet& models, Loss& loss, std::vector<std::unique_ptr<Optimizer>>& optimizers, RunnerOptions options)
     : models_(models), loss_(loss), optimizers_(optimizers), options_(std::move(options)) {
   state_.epochs = options_.epochs;
   state_.models = &models_;
@@ -115,9 +130,8 @@ Runner::~Runner() {
 void Runner::add_hook(std::shared_ptr<Hook> hook) {
   for (Event event : hook->events()) subscribers_[static_cast<size_t>(event)].push_back(hook.get());
   if (!subscribers_[static_cast<size_t>(Event::output_transform)].empty())
-    models_.set_output_transform([this](const std::string& model, torch::Tensor output) {
-      return transform_output(model, std::move(output));
-    });
+    models_.set_output_transform(
+        [this](const std::string& model, torch::Tensor output) { return transform_output(model, std::move(output)); });
   hooks_.push_back(std::move(hook));
 }
 
@@ -126,11 +140,9 @@ void Runner::fire(Event event, Control& control) {
   for (Hook* hook : subscribers_[static_cast<size_t>(event)]) {
     const auto start = std::chrono::steady_clock::now();
     hook->on(event, state_, control);
-    hook_seconds_[hook->name()] +=
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    hook_seconds_[hook->name()] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
 }
-
 
 void Runner::fit(BatchLoader& train, BatchLoader* validation) {
   train_loader_ = &train;
@@ -149,7 +161,7 @@ void Runner::fit(BatchLoader& train, BatchLoader* validation) {
   for (int64_t epoch = first_epoch; epoch <= state_.epochs && !control.stop; ++epoch) {
     state_.epoch = epoch;
     train_epoch(train, control);
-    if (step_limit_reached()) state_.epochs = epoch;  // max_steps: this epoch is the last
+    if (step_limit_reached()) state_.epochs = epoch;                              // max_steps: this epoch is the last
     if (state_.batch < state_.batches_per_epoch && !step_limit_reached()) break;  // stopped mid-epoch: no epoch end
     fire(Event::epoch_end, control);
     if (control.evaluate && validation) evaluate(*validation, "validation");
@@ -190,8 +202,8 @@ void Runner::start_epoch(BatchLoader& train) {
   resume_.reset();
   state_.global_step = resume.global_step;
   state_.skipped_batches = resume.skipped_batches;
-  train.resume_epoch({resume.loader_generator, resume.loader_permutation, resume.next_batch,
-                      resume.rank.loader_augment_generator});
+  train.resume_epoch(
+      {resume.loader_generator, resume.loader_permutation, resume.next_batch, resume.rank.loader_augment_generator});
   if (resume.next_batch == 0) return;
   if (!resume.accumulated_gradients.empty()) restore_accumulated_gradients(resume.accumulated_gradients);
   train_metrics_->restore(resume.rank.metric_states);
@@ -243,8 +255,7 @@ void Runner::train_step(const Batch& batch, double share, Control& control) {
     optimizer->zero_grad();
     LossOutput out = compute_loss(batch, {optimizer->objective(), true});
     auto found = out.objectives.find(optimizer->objective());
-    if (found == out.objectives.end())
-      throw Error("the loss returned no objective '" + optimizer->objective() + "'");
+    if (found == out.objectives.end()) throw Error("the loss returned no objective '" + optimizer->objective() + "'");
     fire(Event::after_loss, control);
     double value = 0;
     const auto verdict = backward_and_check(stage, found->first, found->second, share, value);
@@ -299,8 +310,7 @@ void Runner::reduce_epoch_metrics() {
 bool Runner::finite_or_skip(const std::string& objective, double value) {
   if (std::isfinite(value)) return true;
   std::ostringstream where;
-  where << "epoch " << state_.epoch << ", step " << state_.global_step + 1 << ": objective '"
-        << objective << "' ";
+  where << "epoch " << state_.epoch << ", step " << state_.global_step + 1 << ": objective '" << objective << "' ";
   if (options_.on_nan == "skip_batch" && state_.skipped_batches < options_.max_skipped_batches) {
     ++state_.skipped_batches;
     std::cerr << "modlr: warning: " << where.str() << "or its gradient is not finite; batch skipped ("

@@ -30,7 +30,8 @@ void Runner::accumulation_step(const Batch& batch, Control& control) {
   const int64_t k = options_.accumulate_steps;
   // The epoch's batches, as far as this run goes (max_steps may end it early).
   int64_t epoch_batches = state_.batches_per_epoch;
-  if (options_.max_steps > 0) epoch_batches = std::min(epoch_batches, state_.batch + options_.max_steps - state_.global_step);
+  if (options_.max_steps > 0)
+    epoch_batches = std::min(epoch_batches, state_.batch + options_.max_steps - state_.global_step);
   const int64_t group_start = state_.batch / k * k;
   const int64_t group_size = std::min(k, epoch_batches - group_start);
   state_.stage = optimizer.objective();

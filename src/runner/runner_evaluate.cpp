@@ -15,8 +15,7 @@ double Runner::seconds_now() const {
 
 Batch Runner::to_device(Batch batch) const {
   if (options_.device.is_cpu()) return batch;
-  return {batch.x.to(options_.device, /*non_blocking=*/true),
-          batch.y.to(options_.device, /*non_blocking=*/true)};
+  return {batch.x.to(options_.device, /*non_blocking=*/true), batch.y.to(options_.device, /*non_blocking=*/true)};
 }
 
 namespace {
@@ -57,7 +56,7 @@ EvaluationResult Runner::evaluate(BatchLoader& loader, const std::string& split)
     double mark = seconds_now();
     while (loader.next(batch)) {
       signal_point("evaluation_batch");
-      throw_if_stop_requested();  // evaluation has no clean stop: it is rerun on resume
+      throw_if_stop_requested();        // evaluation has no clean stop: it is rerun on resume
       if (batch.size() == 0) continue;  // data-parallel: an empty slice of the last batch
       batch = to_device(std::move(batch));
       const double loaded = seconds_now();

@@ -102,7 +102,8 @@ void Runner::restore(const TrainingState& state) {
     throw Error("checkpoint lacks the fp16 loss scale (runner.precision differs from the checkpointed run's)");
   if (ema_ && !state.weight_averages)
     throw Error("checkpoint lacks the weight averages (runner.ema_decay was off when it was written)");
-  if (!mine.rng.defined() || !state.loader_generator.defined()) throw Error("the training state has no generator states");
+  if (!mine.rng.defined() || !state.loader_generator.defined())
+    throw Error("the training state has no generator states");
   if (scaler_) scaler_->restore(*state.loss_scale);
   if (ema_) ema_->restore(*state.weight_averages);
   for (size_t i = 0; i < optimizers_.size(); ++i) load_optimizer(*optimizers_[i], state.optimizers[i], i);

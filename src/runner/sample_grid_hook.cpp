@@ -21,8 +21,15 @@ formats::Image8 image_grid(const torch::Tensor& images, int64_t rows) {
   const int64_t n = images.size(0), c = images.size(1), h = images.size(2), w = images.size(3);
   const int64_t columns = (n + rows - 1) / rows;
   // Same ops as the twin, so both write the same bytes.
-  const auto pixels = images.detach().to(torch::kCPU, torch::kFloat32).add(1.0).mul(127.5).round().clamp(0, 255)
-                          .to(torch::kUInt8).permute({0, 2, 3, 1}).contiguous();  // [N, H, W, C]
+  const auto pixels = images.detach()
+                          .to(torch::kCPU, torch::kFloat32)
+                          .add(1.0)
+                          .mul(127.5)
+                          .round()
+                          .clamp(0, 255)
+                          .to(torch::kUInt8)
+                          .permute({0, 2, 3, 1})
+                          .contiguous();  // [N, H, W, C]
   formats::Image8 grid;
   grid.width = static_cast<uint32_t>(columns * (w + kBorder) + kBorder);
   grid.height = static_cast<uint32_t>(rows * (h + kBorder) + kBorder);
@@ -75,14 +82,15 @@ void SampleGridHook::on(Event event, const RunState& state, Control&) {
   formats::write_png(state.run_dir + "/" + file_name(state.epoch), image_grid(images, options_.rows));
 }
 
-MODLR_REGISTER(hook_registry, "sample_grid", [](const Config& section, const HookContext& context) -> std::shared_ptr<Hook> {
-  SampleGridOptions options;
-  options.model = section.get<std::string>("model", options.model);
-  options.rows = section.get_count("rows", options.rows);
-  if (options.rows > 32) section.fail("rows", "at most 32 (a grid of 1024 samples)");
-  options.every = section.get_count("every", options.every);
-  options.seed = context.seed;
-  return std::make_shared<SampleGridHook>(options);
-});
+MODLR_REGISTER(hook_registry, "sample_grid",
+               [](const Config& section, const HookContext& context) -> std::shared_ptr<Hook> {
+                 SampleGridOptions options;
+                 options.model = section.get<std::string>("model", options.model);
+                 options.rows = section.get_count("rows", options.rows);
+                 if (options.rows > 32) section.fail("rows", "at most 32 (a grid of 1024 samples)");
+                 options.every = section.get_count("every", options.every);
+                 options.seed = context.seed;
+                 return std::make_shared<SampleGridHook>(options);
+               });
 
 }  // namespace modlr

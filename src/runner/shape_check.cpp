@@ -33,22 +33,21 @@ ModelShapes trace_model(const std::string& name, Model& model, const ExampleShap
   dims.insert(dims.begin(), 0);
   const auto parameters = model.parameters();
   const auto device = parameters.empty() ? torch::Device(torch::kCPU) : parameters.front().device();
-  const auto input = torch::empty(dims, torch::TensorOptions().device(device).dtype(own_input ? torch::kFloat32 : example.dtype));
+  const auto input =
+      torch::empty(dims, torch::TensorOptions().device(device).dtype(own_input ? torch::kFloat32 : example.dtype));
   ModelShapes shapes{name, dims, {}};
   shapes.input[0] = batch;
   EvaluationMode evaluation(model);
   torch::NoGradGuard no_grad;
   try {
-    model.forward_observed(input, [&](const std::string& layer, const std::string& type, const torch::nn::Module& module,
-                                      const torch::Tensor& output) {
+    model.forward_observed(input, [&](const std::string& layer, const std::string& type,
+                                      const torch::nn::Module& module, const torch::Tensor& output) {
       auto sizes = output.sizes().vec();
       if (!sizes.empty() && sizes[0] == 0) sizes[0] = batch;  // outputs are batch first (model.h)
       shapes.layers.push_back({layer, type, sizes, parameter_count(module)});
     });
   } catch (const std::exception& e) {
-    const auto* torch_error = dynamic_cast<const c10::Error*>(&e);
-    std::string reason = torch_error ? torch_error->what_without_backtrace() : e.what();
-    reason = reason.substr(0, reason.find('\n'));
+    const std::string reason = first_line_of(e);
     const auto source = own_input ? std::string("its own input_shape") : "one example from the data set";
     throw Error("model '" + name + "': " + reason + " (" + source + ": " + c10::toString(input.scalar_type()) + " " +
                 dims_text({dims.begin() + 1, dims.end()}) + ")");

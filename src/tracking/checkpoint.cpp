@@ -22,10 +22,9 @@ std::vector<std::pair<std::string, torch::Tensor>> named_tensors(const Model& mo
 // torch dtypes <-> safetensors dtype names.
 const std::vector<std::pair<torch::Dtype, std::string>>& dtype_names() {
   static const std::vector<std::pair<torch::Dtype, std::string>> names = {
-      {torch::kFloat32, "F32"}, {torch::kFloat64, "F64"}, {torch::kFloat16, "F16"},
-      {torch::kBFloat16, "BF16"}, {torch::kInt64, "I64"}, {torch::kInt32, "I32"},
-      {torch::kInt16, "I16"},    {torch::kInt8, "I8"},    {torch::kUInt8, "U8"},
-      {torch::kBool, "BOOL"}};
+      {torch::kFloat32, "F32"}, {torch::kFloat64, "F64"}, {torch::kFloat16, "F16"}, {torch::kBFloat16, "BF16"},
+      {torch::kInt64, "I64"},   {torch::kInt32, "I32"},   {torch::kInt16, "I16"},   {torch::kInt8, "I8"},
+      {torch::kUInt8, "U8"},    {torch::kBool, "BOOL"}};
   return names;
 }
 
@@ -43,15 +42,13 @@ std::string tensor_key(const ModelSet& models, const std::string& model, const s
 std::string shape_text(c10::IntArrayRef shape) { return c10::str(shape); }
 
 // Checks `stored` against `target` (the model's tensor `key`) and returns it as a tensor.
-torch::Tensor to_tensor(const formats::SafeTensor& stored, const torch::Tensor& target,
-                        const std::string& path) {
+torch::Tensor to_tensor(const formats::SafeTensor& stored, const torch::Tensor& target, const std::string& path) {
   const auto expected_dtype = safetensors_dtype(target.scalar_type());
   if (stored.dtype != expected_dtype)
-    throw Error(path + ": tensor '" + stored.name + "' is " + stored.dtype + ", the model expects " +
-                expected_dtype);
+    throw Error(path + ": tensor '" + stored.name + "' is " + stored.dtype + ", the model expects " + expected_dtype);
   if (c10::IntArrayRef(stored.shape) != target.sizes())
-    throw Error(path + ": tensor '" + stored.name + "' has shape " + shape_text(stored.shape) +
-                ", the model expects " + shape_text(target.sizes()));
+    throw Error(path + ": tensor '" + stored.name + "' has shape " + shape_text(stored.shape) + ", the model expects " +
+                shape_text(target.sizes()));
   auto tensor = torch::empty(target.sizes(), torch::TensorOptions().dtype(target.scalar_type()));
   if (!stored.data.empty()) std::memcpy(tensor.data_ptr(), stored.data.data(), stored.data.size());
   return tensor;
@@ -59,15 +56,15 @@ torch::Tensor to_tensor(const formats::SafeTensor& stored, const torch::Tensor& 
 
 }  // namespace
 
-void save_tensors(const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
-                  const std::string& path, const std::map<std::string, std::string>& metadata) {
+void save_tensors(const std::vector<std::pair<std::string, torch::Tensor>>& tensors, const std::string& path,
+                  const std::map<std::string, std::string>& metadata) {
   formats::SafetensorsContent content;
   content.metadata = metadata;
   for (const auto& [name, tensor] : tensors) {
     auto cpu = tensor.detach().to(torch::kCPU).contiguous();
     const auto* bytes = static_cast<const uint8_t*>(cpu.data_ptr());
-    content.tensors.push_back({name, safetensors_dtype(cpu.scalar_type()), cpu.sizes().vec(),
-                               {bytes, bytes + cpu.nbytes()}});
+    content.tensors.push_back(
+        {name, safetensors_dtype(cpu.scalar_type()), cpu.sizes().vec(), {bytes, bytes + cpu.nbytes()}});
   }
   formats::write_safetensors(path, content);
 }
@@ -90,8 +87,8 @@ void load_safetensors(ModelSet& models, const std::string& path) {
       expected.insert(full);
       const auto* stored = content.find(full);
       if (!stored)
-        throw Error(path + ": missing tensor '" + full + "' (the model expects shape " +
-                    shape_text(target.sizes()) + "; another architecture?)");
+        throw Error(path + ": missing tensor '" + full + "' (the model expects shape " + shape_text(target.sizes()) +
+                    "; another architecture?)");
       copies.emplace_back(target, to_tensor(*stored, target, path));
     }
   }
@@ -105,10 +102,12 @@ void load_safetensors(ModelSet& models, const std::string& path) {
 
 void load_weights(ModelSet& models, const std::string& path) {
   const std::string extension = ".safetensors";
-  const bool safetensors = path.size() >= extension.size() &&
-                           path.compare(path.size() - extension.size(), extension.size(), extension) == 0;
-  if (safetensors) load_safetensors(models, path);
-  else load_checkpoint(models, path);
+  const bool safetensors =
+      path.size() >= extension.size() && path.compare(path.size() - extension.size(), extension.size(), extension) == 0;
+  if (safetensors)
+    load_safetensors(models, path);
+  else
+    load_checkpoint(models, path);
 }
 
 void save_checkpoint(const ModelSet& models, const std::string& path, const TrainingState* training_state) {
@@ -187,14 +186,13 @@ void load_checkpoint_bytes(ModelSet& models, const std::string& bytes, const std
         throw Error(path + ": checkpoint lacks '" + key + "' of model '" + name + "'");
       auto tensor = found->value().toTensor();
       if (tensor.sizes() != target.sizes())
-        throw Error(path + ": '" + key + "' has shape " + c10::str(tensor.sizes()) +
-                    ", the model expects " + c10::str(target.sizes()));
+        throw Error(path + ": '" + key + "' has shape " + c10::str(tensor.sizes()) + ", the model expects " +
+                    c10::str(target.sizes()));
       copies.emplace_back(target, tensor);
     }
     if (stored.size() != expected.size())
-      throw Error(path + ": checkpoint for model '" + name + "' holds " +
-                  std::to_string(stored.size()) + " tensors, the model has " +
-                  std::to_string(expected.size()) + " (another architecture?)");
+      throw Error(path + ": checkpoint for model '" + name + "' holds " + std::to_string(stored.size()) +
+                  " tensors, the model has " + std::to_string(expected.size()) + " (another architecture?)");
   }
   torch::NoGradGuard no_grad;
   for (auto& [target, tensor] : copies) target.copy_(tensor);

@@ -85,7 +85,7 @@ std::string CheckpointStore::latest(const std::string& dir) {
 std::string CheckpointStore::restore_latest(const std::string& dir, ModelSet& models, TrainingState& state) {
   const auto name = latest(dir);
   if (name.empty()) return "";
-  const auto path = dir + "/" + name;
+  std::string path = dir + "/" + name;
   load_checkpoint(models, path);
   state = read_training_state(path);
   return path;

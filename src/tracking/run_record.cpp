@@ -42,8 +42,7 @@ std::string utc_stamp() {
 
 }  // namespace
 
-RunRecord RunRecord::create(const std::string& runs_dir, const std::string& experiment,
-                            int64_t seed) {
+RunRecord RunRecord::create(const std::string& runs_dir, const std::string& experiment, int64_t seed) {
   const std::string parent = runs_dir + "/" + experiment;
   make_directories(parent);
   const std::string base = utc_stamp() + "-seed" + std::to_string(seed);
@@ -52,8 +51,7 @@ RunRecord RunRecord::create(const std::string& runs_dir, const std::string& expe
     record.run_id_ = attempt == 0 ? base : base + "-" + std::to_string(attempt + 1);
     record.dir_ = parent + "/" + record.run_id_;
     if (::mkdir(record.dir_.c_str(), 0777) == 0) break;  // mkdir is the atomic claim
-    if (errno != EEXIST)
-      throw Error(record.dir_ + ": cannot create run directory: " + std::strerror(errno));
+    if (errno != EEXIST) throw Error(record.dir_ + ": cannot create run directory: " + std::strerror(errno));
   }
   record.lock();
   if (::mkdir(record.checkpoint_dir().c_str(), 0777) != 0)
@@ -111,11 +109,9 @@ void RunRecord::write_config(const std::string& yaml_text) const {
   formats::write_file_atomic(dir_ + "/config.yaml", yaml_text);
 }
 
-void RunRecord::append_metric(int64_t epoch, const std::string& split, const std::string& metric,
-                              double value) {
+void RunRecord::append_metric(int64_t epoch, const std::string& split, const std::string& metric, double value) {
   // 17 significant digits round-trip a double, so reruns can be compared bit for bit.
-  *metrics_ << epoch << ',' << split << ',' << metric << ',' << std::setprecision(17) << value
-            << '\n';
+  *metrics_ << epoch << ',' << split << ',' << metric << ',' << std::setprecision(17) << value << '\n';
   if (!metrics_->flush()) throw Error(dir_ + "/metrics.csv: write failed (disk full?)");
 }
 
@@ -188,14 +184,17 @@ std::string summary_json(const RunSummary& s) {
   }
   if (s.stopped_early) j["train"]["stopped_early"] = true;
   if (s.best.epoch > 0)
-    j["best"] = {{"file", s.best.file}, {"epoch", s.best.epoch}, {"monitor", s.best.monitor},
-                 {"value", s.best.value}, {"restored", s.best.restored}};
+    j["best"] = {{"file", s.best.file},
+                 {"epoch", s.best.epoch},
+                 {"monitor", s.best.monitor},
+                 {"value", s.best.value},
+                 {"restored", s.best.restored}};
   if (!s.classes.empty()) j["classes"] = s.classes;
   if (!s.skipped_examples.empty()) {
     j["skipped_examples"]["count"] = s.skipped_examples.size();
     const auto first = std::min<size_t>(s.skipped_examples.size(), 10);
-    j["skipped_examples"]["first"] = std::vector<std::string>(s.skipped_examples.begin(),
-                                                              s.skipped_examples.begin() + static_cast<std::ptrdiff_t>(first));
+    j["skipped_examples"]["first"] = std::vector<std::string>(
+        s.skipped_examples.begin(), s.skipped_examples.begin() + static_cast<std::ptrdiff_t>(first));
   }
   for (const auto& baseline : s.baselines) {
     auto& split = j["baselines"][baseline.name];

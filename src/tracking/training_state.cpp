@@ -151,7 +151,8 @@ void read_optional_parts(InArchive& archive, TrainingState& state) {
   InArchive scaler, gradients, ema;
   if (archive.try_read("grad_scaler", scaler)) {
     TrainingState::LossScale scale{read_tensor(scaler, "scale"), read_tensor(scaler, "growth_tracker")};
-    if (scale.scale.numel() != 1 || scale.growth_tracker.numel() != 1) throw Error("checkpoint: malformed fp16 loss scale");
+    if (scale.scale.numel() != 1 || scale.growth_tracker.numel() != 1)
+      throw Error("checkpoint: malformed fp16 loss scale");
     state.loss_scale = scale;
   }
   if (archive.try_read("accumulated_gradients", gradients)) {
@@ -207,7 +208,8 @@ void write_training_state(OutArchive& archive, const TrainingState& state) {
 TrainingState read_training_state(InArchive& archive) {
   TrainingState state;
   const auto progress = read_tensor(archive, "progress");
-  if (progress.numel() != 5 || progress.scalar_type() != torch::kInt64) throw Error("checkpoint: malformed progress record");
+  if (progress.numel() != 5 || progress.scalar_type() != torch::kInt64)
+    throw Error("checkpoint: malformed progress record");
   state.epoch = progress[0].item<int64_t>();
   state.next_batch = progress[1].item<int64_t>();
   state.global_step = progress[2].item<int64_t>();
@@ -229,10 +231,12 @@ TrainingState read_training_state(InArchive& archive) {
   InArchive ranks;
   if (!archive.try_read("ranks", ranks)) return state;
   const int64_t world_size = read_tensor(ranks, "world_size").item<int64_t>();
-  if (world_size < 1 || world_size > 1 << 16) throw Error("checkpoint: world size " + std::to_string(world_size) + " out of range");
+  if (world_size < 1 || world_size > 1 << 16)
+    throw Error("checkpoint: world size " + std::to_string(world_size) + " out of range");
   for (int64_t r = 1; r < world_size; ++r) {
     const auto bytes = read_tensor(ranks, std::to_string(r)).contiguous();
-    if (bytes.scalar_type() != torch::kUInt8) throw Error("checkpoint: rank " + std::to_string(r) + "'s state is not bytes");
+    if (bytes.scalar_type() != torch::kUInt8)
+      throw Error("checkpoint: rank " + std::to_string(r) + "'s state is not bytes");
     state.other_ranks.push_back(decode_rank_state(
         std::string(reinterpret_cast<const char*>(bytes.data_ptr<uint8_t>()), static_cast<size_t>(bytes.numel()))));
   }

@@ -30,9 +30,7 @@ class CliTest : public ::testing::Test {
   nlohmann::json summary_of(const std::string& run_dir) const {
     return nlohmann::json::parse(read_text(run_dir + "/summary.json"));
   }
-  CommandResult train(const std::string& extra = "") const {
-    return run_modlr("train " + config + " " + extra);
-  }
+  CommandResult train(const std::string& extra = "") const { return run_modlr("train " + config + " " + extra); }
 
   TempDir work;
   std::string data_dir, runs_dir, config;

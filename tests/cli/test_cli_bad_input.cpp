@@ -21,14 +21,14 @@ class BadInputTest : public CliTest {
     EXPECT_TRUE(now == earlier_files) << "the earlier run was modified";
   }
   // Runs `args`, expects failure with `needles` in a one-line error and a failed record.
-  void expect_failure(const std::string& args, const std::vector<std::string>& needles,
-                      bool expect_record = true) {
+  void expect_failure(const std::string& args, const std::vector<std::string>& needles, bool expect_record = true) {
     const auto before = runs().size();
     const auto result = mt::run_modlr(args);
     EXPECT_EQ(result.exit_code, 1) << args;
     const auto first_line = result.err.substr(0, result.err.find('\n'));
     EXPECT_EQ(first_line.rfind("modlr: error: ", 0), 0u) << result.err;
-    for (const auto& needle : needles) EXPECT_NE(first_line.find(needle), std::string::npos) << needle << " in: " << result.err;
+    for (const auto& needle : needles)
+      EXPECT_NE(first_line.find(needle), std::string::npos) << needle << " in: " << result.err;
     if (!expect_record) return;
     ASSERT_EQ(runs().size(), before + 1) << result.err;
     const auto s = summary_of(runs().back());
@@ -103,8 +103,10 @@ TEST_F(BadInputTest, MistypedConfigValue) {
 }
 
 TEST_F(BadInputTest, ZeroOrNegativeSizes) {
-  expect_failure("train " + config + " --set dataset.batch_size=0", {"dataset.batch_size", "must be in [1, 2147483647], got 0"});
-  expect_failure("train " + config + " --set runner.epochs=-1", {"runner.epochs", "must be in [1, 2147483647], got -1"});
+  expect_failure("train " + config + " --set dataset.batch_size=0",
+                 {"dataset.batch_size", "must be in [1, 2147483647], got 0"});
+  expect_failure("train " + config + " --set runner.epochs=-1",
+                 {"runner.epochs", "must be in [1, 2147483647], got -1"});
   expect_failure("train " + config + " --set runner.threads=0", {"runner.threads"});
   expect_failure("train " + config + " --set model.name=mlp --set model.sizes=[784,-5,10]", {"model.sizes"});
 }
@@ -118,9 +120,10 @@ TEST_F(BadInputTest, MissingOrInvalidConfigFile) {
 
 TEST_F(BadInputTest, CudaWithoutAGpuNamesTheKeyAndTheRemedy) {
   if (torch::cuda::is_available()) GTEST_SKIP() << "a CUDA device is visible: runner.device=cuda is valid here";
-  expect_failure("train " + config + " --set runner.device=cuda",
-                 {"runner.device", at::detail::getCUDAHooks().isBuilt() ? "no CUDA device is visible" : "built without CUDA",
-                  "runner.device=cpu"});
+  expect_failure(
+      "train " + config + " --set runner.device=cuda",
+      {"runner.device", at::detail::getCUDAHooks().isBuilt() ? "no CUDA device is visible" : "built without CUDA",
+       "runner.device=cpu"});
 }
 
 TEST_F(BadInputTest, DataOnAGpuNeedsTheRunOnIt) {

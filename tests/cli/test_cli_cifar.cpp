@@ -61,21 +61,24 @@ TEST_F(CifarCliTest, RunRecordsTheExtraTestSplitBesideTheTestSplit) {
   for (const char* key : {"seconds", "loss", "accuracy", "f1_macro", "auc_roc", "confusion_matrix"})
     EXPECT_TRUE(extra.contains(key)) << key;
   int64_t examples = 0;
-  for (const auto& row : extra["confusion_matrix"]) for (const auto& n : row) examples += n.get<int64_t>();
-  EXPECT_EQ(examples, 30);  // test_batch_first1000 of the fixture
+  for (const auto& row : extra["confusion_matrix"])
+    for (const auto& n : row) examples += n.get<int64_t>();
+  EXPECT_EQ(examples, 30);                              // test_batch_first1000 of the fixture
   EXPECT_GT(s["test"]["accuracy"].get<double>(), 0.5);  // learnable in 2 epochs
   const auto metrics = mt::read_text(dir + "/metrics.csv");
   EXPECT_NE(metrics.find("\n2,test,accuracy,"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("\n2,official_test,accuracy,"), std::string::npos) << metrics;
   EXPECT_EQ(s["data"].size(), 6u);  // 4 training, 1 test, 1 extra test file
   EXPECT_NE(result.out.find("official_test"), std::string::npos);
-  const auto eval = mt::run_modlr("eval " + config + " --checkpoint " + dir + "/model.safetensors --split official_test");
+  const auto eval =
+      mt::run_modlr("eval " + config + " --checkpoint " + dir + "/model.safetensors --split official_test");
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
   EXPECT_NE(eval.out.find("split official_test (30 examples)"), std::string::npos) << eval.out;
   const auto bad_split = mt::run_modlr("eval " + config + " --checkpoint " + dir + "/model.safetensors --split other");
   EXPECT_EQ(bad_split.exit_code, 1);
-  EXPECT_NE(bad_split.err.find("--split 'other': not a split of this data set (train, validation, test, official_test)"),
-            std::string::npos)
+  EXPECT_NE(
+      bad_split.err.find("--split 'other': not a split of this data set (train, validation, test, official_test)"),
+      std::string::npos)
       << bad_split.err;
 }
 
@@ -109,7 +112,8 @@ TEST_F(CifarCliTest, ResumedMidEpochWithAugmentationEndsBitwiseIdentical) {
     const auto copy = work.file("copy-" + checkpoint);
     std::filesystem::copy(reference, copy, std::filesystem::copy_options::recursive);
     mt::write_text(copy + "/checkpoints/latest", checkpoint + "\n");
-    std::filesystem::remove(copy + "/summary.json");  // as if killed after that checkpoint (a finished run has nothing to do)
+    std::filesystem::remove(copy +
+                            "/summary.json");  // as if killed after that checkpoint (a finished run has nothing to do)
     const auto resumed = mt::run_modlr("train " + config + sets + " --resume " + copy);
     ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
     EXPECT_NE(resumed.out.find("resuming from"), std::string::npos);
@@ -124,9 +128,9 @@ TEST(CifarConfigs, SummaryOnBothConfigs) {
   mt::TempDir data;
   mt::write_synthetic_cifar(data.path(), 8, 4);
   const bool real = mt::exists(MODLR_SOURCE_DIR "/../shared/data/cifar-10/cifar-10-batches-bin/data_batch_1.bin.gz");
-  for (const auto& [config, params] : std::vector<std::pair<std::string, std::string>>{
-           {"configs/cnn-cifar10.yaml", "total parameters: 620362"},
-           {"configs/vgg16-cifar10.yaml", "total parameters: 14728266"}}) {
+  for (const auto& [config, params] :
+       std::vector<std::pair<std::string, std::string>>{{"configs/cnn-cifar10.yaml", "total parameters: 620362"},
+                                                        {"configs/vgg16-cifar10.yaml", "total parameters: 14728266"}}) {
     SCOPED_TRACE(config);
     // On the fixture files everywhere; on the real data (the config as shipped) where present.
     std::vector<std::string> variants{"--set dataset.path=" + data.path()};

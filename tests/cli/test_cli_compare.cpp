@@ -6,10 +6,10 @@
 #include "../compare/fake_runs.h"
 #include "../compare/markdown_rows.h"
 #include "cli_fixture.h"
-#include "modlr/run/training_run.h"
 #include "modlr/cli/commands.h"
 #include "modlr/compare/dtw.h"
 #include "modlr/core/error.h"
+#include "modlr/run/training_run.h"
 
 using modlr::testing::CliTest;
 namespace mt = modlr::testing;
@@ -18,8 +18,7 @@ namespace {
 
 std::vector<std::string> subdirs(const std::string& dir) {
   std::vector<std::string> out;
-  for (const auto& entry : std::filesystem::directory_iterator(dir))
-    out.push_back(entry.path().string());
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) out.push_back(entry.path().string());
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -33,8 +32,8 @@ TEST(ParseSeeds, ListsRangesAndErrors) {
   EXPECT_EQ(parse_seeds("10-12,3"), (std::vector<int64_t>{10, 11, 12, 3}));
   EXPECT_EQ(parse_seeds("0-999").size(), modlr::kMaxSeeds);
   // Seeds are >= 0 (as the config's `seed`), and a range is counted before it is walked.
-  for (const char* bad : {"", "a", "1,,2", "5-1", "1-2-3", "1,1", "1-3,2", "1.5", "-2", "0-1000",
-                          "0-9223372036854775807", "5,0-999"})
+  for (const char* bad :
+       {"", "a", "1,,2", "5-1", "1-2-3", "1,1", "1-3,2", "1.5", "-2", "0-1000", "0-9223372036854775807", "5,0-999"})
     EXPECT_THROW(parse_seeds(bad), modlr::Error) << bad;
 }
 
@@ -44,8 +43,7 @@ TEST_F(CliTest, TrainSeedsRunsEachSeedInOneGroupThenCompareAndReport) {
   const auto group_dirs = runs();
   ASSERT_EQ(group_dirs.size(), 1u);
   EXPECT_NE(group_dirs[0].find("/small/group-"), std::string::npos);
-  EXPECT_NE(result.out.find("run group: " + runs_dir + "/small/group-"), std::string::npos)
-      << result.out;
+  EXPECT_NE(result.out.find("run group: " + runs_dir + "/small/group-"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("(2 of 2 runs finished: 1, 2)"), std::string::npos) << result.out;
   const auto seed_runs = subdirs(group_dirs[0]);
   ASSERT_EQ(seed_runs.size(), 2u);
@@ -54,8 +52,7 @@ TEST_F(CliTest, TrainSeedsRunsEachSeedInOneGroupThenCompareAndReport) {
 
   // The same seeds with the twin's layout, written directly: compare against them.
   mt::write_fake_group(work.file("other"), true, 0.5, 100);
-  auto compared = mt::run_modlr("compare mine=" + group_dirs[0] + " other=" + work.file("other") +
-                                " --format json");
+  auto compared = mt::run_modlr("compare mine=" + group_dirs[0] + " other=" + work.file("other") + " --format json");
   ASSERT_EQ(compared.exit_code, 1);  // fake runs are lenet5 on fashion-mnist, ours on "data"
   EXPECT_NE(compared.err.find("are different workloads"), std::string::npos) << compared.err;
   compared = mt::run_modlr("compare mine=" + group_dirs[0] + " other=" + work.file("other") +
@@ -68,8 +65,8 @@ TEST_F(CliTest, TrainSeedsRunsEachSeedInOneGroupThenCompareAndReport) {
   EXPECT_EQ(j["groups"][0]["model"], "lenet5");
   EXPECT_TRUE(j["tests"].empty());
 
-  const auto report = mt::run_modlr("report " + group_dirs[0] + " " + work.file("other") +
-                                    " --out " + work.file("report"));
+  const auto report =
+      mt::run_modlr("report " + group_dirs[0] + " " + work.file("other") + " --out " + work.file("report"));
   ASSERT_EQ(report.exit_code, 0) << report.err;
   EXPECT_NE(report.out.find("report: " + work.file("report") + "/index.html"), std::string::npos);
   EXPECT_NE(report.err.find("not tested against each other"), std::string::npos);
@@ -83,21 +80,17 @@ TEST_F(CliTest, CompareTwoGroupsAsTableMarkdownAndJson) {
   const auto args = "compare " + work.file("a") + " '" + work.file("b") + "/*-python'";
   const auto table = mt::run_modlr(args);
   ASSERT_EQ(table.exit_code, 0) << table.err;
-  EXPECT_TRUE(std::regex_search(
-      table.out, std::regex("training seconds +modlr vs pytorch +0\\.0 +0\\.0079 +exact")))
+  EXPECT_TRUE(std::regex_search(table.out, std::regex("training seconds +modlr vs pytorch +0\\.0 +0\\.0079 +exact")))
       << table.out;
   for (const char* needle : {"large", "5 (same seed)"})
     EXPECT_NE(table.out.find(needle), std::string::npos) << needle << "\n" << table.out;
-  const auto markdown = mt::run_modlr(args + " --format markdown --json " + work.file("c.json") +
-                                      " --markdown " + work.file("c.md"));
+  const auto markdown =
+      mt::run_modlr(args + " --format markdown --json " + work.file("c.json") + " --markdown " + work.file("c.md"));
   ASSERT_EQ(markdown.exit_code, 0) << markdown.err;
-  EXPECT_NE(markdown.out.find("| training seconds | modlr vs pytorch | 0.0 | 0.0079 | exact |"),
-            std::string::npos)
+  EXPECT_NE(markdown.out.find("| training seconds | modlr vs pytorch | 0.0 | 0.0079 | exact |"), std::string::npos)
       << markdown.out;
   EXPECT_EQ(mt::read_text(work.file("c.md")), markdown.out);
-  EXPECT_EQ(
-      nlohmann::json::parse(mt::read_text(work.file("c.json")))["curves"][0]["dtw_mean_curves"],
-      0.0);
+  EXPECT_EQ(nlohmann::json::parse(mt::read_text(work.file("c.json")))["curves"][0]["dtw_mean_curves"], 0.0);
 }
 
 TEST_F(CliTest, CompareBadInputIsOneClearError) {
@@ -120,8 +113,7 @@ TEST_F(CliTest, CompareBadInputIsOneClearError) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("--seeds and --set seed=3 both set the seed"), std::string::npos) << r.err;
   r = train("--seeds 2-1");
-  EXPECT_NE(r.err.find("expected seeds >= 0 and ranges like 1,2,3 or 1-5, got '2-1'"), std::string::npos)
-      << r.err;
+  EXPECT_NE(r.err.find("expected seeds >= 0 and ranges like 1,2,3 or 1-5, got '2-1'"), std::string::npos) << r.err;
 }
 
 TEST_F(CliTest, HelpForCompareAndReport) {
@@ -148,25 +140,21 @@ TEST_F(CliTest, CompareCurveWithNaNShowsTheDistanceUndefined) {
   const auto args = "compare " + work.file("a") + " " + work.file("b");
   const auto table = mt::run_modlr(args);
   ASSERT_EQ(table.exit_code, 0) << table.err;
-  EXPECT_TRUE(std::regex_search(table.out, std::regex("modlr vs pytorch +n/a \\(")))
-      << table.out;
-  EXPECT_NE(table.out.find("20250101-000000-seed3-python: train/accuracy holds NaN at epoch 2)"),
-            std::string::npos)
+  EXPECT_TRUE(std::regex_search(table.out, std::regex("modlr vs pytorch +n/a \\("))) << table.out;
+  EXPECT_NE(table.out.find("20250101-000000-seed3-python: train/accuracy holds NaN at epoch 2)"), std::string::npos)
       << table.out;
   const auto markdown = mt::run_modlr(args + " --format markdown --json " + work.file("c.json"));
   ASSERT_EQ(markdown.exit_code, 0) << markdown.err;
   EXPECT_NE(markdown.out.find("| modlr vs pytorch | n/a ("), std::string::npos) << markdown.out;
   const auto j = nlohmann::json::parse(mt::read_text(work.file("c.json")));
   EXPECT_TRUE(j["curves"][0]["dtw_mean_curves"].is_null());
-  EXPECT_NE(j["curves"][0]["undefined"].get<std::string>().find("holds NaN at epoch 2"),
-            std::string::npos);
+  EXPECT_NE(j["curves"][0]["undefined"].get<std::string>().find("holds NaN at epoch 2"), std::string::npos);
 }
 
 TEST_F(CliTest, CompareCurveOverTheLimitIsOneLineErrorNamingTheFile) {
   const auto run_dir = mt::write_fake_run(work.file("long"), mt::FakeRun{});
   std::string csv = "epoch,split,metric,value\n";
-  for (size_t e = 1; e <= modlr::compare::kMaxCurvePoints + 1; ++e)
-    csv += std::to_string(e) + ",train,accuracy,0.5\n";
+  for (size_t e = 1; e <= modlr::compare::kMaxCurvePoints + 1; ++e) csv += std::to_string(e) + ",train,accuracy,0.5\n";
   mt::write_text(run_dir + "/metrics.csv", csv);
   const auto r = mt::run_modlr("compare " + work.file("long") + " " + work.file("long"));
   EXPECT_EQ(r.exit_code, 1);

@@ -42,9 +42,7 @@ mt::CommandResult run_in_source_dir(const std::string& args) {
 }
 
 const std::string kHousingConfig = "configs/mlp-california-housing.yaml";
-bool housing_present() {
-  return mt::exists(MODLR_SOURCE_DIR "/../shared/data/california-housing/housing.csv.gz");
-}
+bool housing_present() { return mt::exists(MODLR_SOURCE_DIR "/../shared/data/california-housing/housing.csv.gz"); }
 
 }  // namespace
 
@@ -84,7 +82,8 @@ TEST_F(CsvCliTest, MissingValueAndUnknownKeyAndWidthMismatch) {
   result = mt::run_modlr("summary " + config + " --set dataset.standardise=true");
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find("unknown config key 'dataset.standardise' (did you mean 'standardize'?)"),
-            std::string::npos) << result.err;
+            std::string::npos)
+      << result.err;
   result = mt::run_modlr("summary " + config + " --set model.sizes=[4,16,1]");
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find("mlp: each example has 5 input values, but model.sizes[0] is 4"), std::string::npos)

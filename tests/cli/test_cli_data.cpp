@@ -29,9 +29,12 @@ TEST(DataCli, ReportsCountsShapesStatisticsAndDuplicates) {
   write_flat_png(work.file("test/b/0.png"), 255);
   write_flat_png(work.file("test/a/0.png"), 51);
   const auto config = work.file("folder.yaml");
-  mt::write_text(config, "experiment: folder\ndataset:\n  name: image_folder\n  train_path: " + work.file("train") +
-                             "\n  test_path: " + work.file("test") + "\n  channels: 1\n  batch_size: 2\n"
-                             "model:\n  name: mlp\n  sizes: [16, 2]\nloss:\n  name: cross_entropy\noptimizer:\n  name: sgd\n  lr: 0.1\n");
+  mt::write_text(
+      config,
+      "experiment: folder\ndataset:\n  name: image_folder\n  train_path: " + work.file("train") +
+          "\n  test_path: " + work.file("test") +
+          "\n  channels: 1\n  batch_size: 2\n"
+          "model:\n  name: mlp\n  sizes: [16, 2]\nloss:\n  name: cross_entropy\noptimizer:\n  name: sgd\n  lr: 0.1\n");
   const auto result = mt::run_modlr("data " + config + " --out " + work.file("report"));
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("train               4 examples  per class: a=3 b=1"), std::string::npos) << result.out;
@@ -58,10 +61,11 @@ TEST(DataCli, RunsOnEveryShippedConfig) {
   for (const auto& entry : std::filesystem::directory_iterator(MODLR_SOURCE_DIR "/configs")) {
     const auto name = entry.path().stem().string();
     const auto out = work.file(name);
-    const auto result = mt::run_command("cd " MODLR_SOURCE_DIR " && " MODLR_BINARY " data configs/" + name + ".yaml --out " + out);
-    if (result.exit_code != 0 && (result.err.find("No such file") != std::string::npos ||
-                                  result.err.find("not found") != std::string::npos ||
-                                  result.err.find("cannot open") != std::string::npos)) {
+    const auto result =
+        mt::run_command("cd " MODLR_SOURCE_DIR " && " MODLR_BINARY " data configs/" + name + ".yaml --out " + out);
+    if (result.exit_code != 0 &&
+        (result.err.find("No such file") != std::string::npos || result.err.find("not found") != std::string::npos ||
+         result.err.find("cannot open") != std::string::npos)) {
       std::cerr << "skipped " << name << " (its data is not here): " << result.err;
       continue;
     }

@@ -133,7 +133,8 @@ TEST_F(DistributedCli, AStopOnOneRankStopsAllAtTheSameBatch) {
 }
 
 TEST_F(DistributedCli, ResumingWithAnotherWorldSizeIsRefused) {
-  const auto stopped = run_modlr_env("MODLR_TEST_FAULT=batch_end:12:TERM", "train " + config + " --nproc 2 " + small_job());
+  const auto stopped =
+      run_modlr_env("MODLR_TEST_FAULT=batch_end:12:TERM", "train " + config + " --nproc 2 " + small_job());
   ASSERT_EQ(stopped.exit_code, 143) << stopped.err;
   const auto broken = only_run();
   const auto checkpoint_bytes = read_text(broken + "/checkpoints/step-00000013.pt");
@@ -162,10 +163,9 @@ TEST_F(DistributedCli, TorchrunStartsTheSameJob) {
 // Two ranks started by hand with torchrun's variables, on a fixed port.
 CommandResult two_ranks(const std::string& config, int port, const std::string& rank0, const std::string& rank1) {
   const std::string env = "MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(port) + " WORLD_SIZE=2 ";
-  return run_command("(" + env + "RANK=0 " + MODLR_BINARY + " train " + config + " " + rank0 + " & " + env +
-                     "RANK=1 " + MODLR_BINARY + " train " + config + " " + rank1 + "; wait)");
+  return run_command("(" + env + "RANK=0 " + MODLR_BINARY + " train " + config + " " + rank0 + " & " + env + "RANK=1 " +
+                     MODLR_BINARY + " train " + config + " " + rank1 + "; wait)");
 }
-
 
 TEST_F(DistributedCli, RanksWithDifferentConfigsAreNamedByTheirFirstDifferingKey) {
   const auto result = two_ranks(config, unused_port(), "", "--set optimizer.lr=0.07");
@@ -177,12 +177,12 @@ TEST_F(DistributedCli, RanksWithDifferentConfigsAreNamedByTheirFirstDifferingKey
 
 TEST_F(DistributedCli, MissingRanksAndUnreachableMastersTimeOut) {
   const std::string env = "MASTER_ADDR=127.0.0.1 MASTER_PORT=" + std::to_string(unused_port()) + " WORLD_SIZE=2 ";
-  const auto alone = run_command(env + "RANK=0 " + MODLR_BINARY + " train " + config +
-                                 " --set runner.distributed.timeout_seconds=2");
+  const auto alone =
+      run_command(env + "RANK=0 " + MODLR_BINARY + " train " + config + " --set runner.distributed.timeout_seconds=2");
   EXPECT_EQ(alone.exit_code, 1);
   EXPECT_NE(alone.err.find("only 1 of 2 ranks joined at 127.0.0.1:"), std::string::npos) << alone.err;
-  const auto orphan = run_command(env + "RANK=1 " + MODLR_BINARY + " train " + config +
-                                  " --set runner.distributed.timeout_seconds=2");
+  const auto orphan =
+      run_command(env + "RANK=1 " + MODLR_BINARY + " train " + config + " --set runner.distributed.timeout_seconds=2");
   EXPECT_EQ(orphan.exit_code, 1);
   EXPECT_NE(orphan.err.find("rank 1: error: distributed: rank 1 cannot reach the master at 127.0.0.1:"),
             std::string::npos)
@@ -294,8 +294,7 @@ TEST_F(NamespacedHosts, TwoHostsTrainAsTwoLocalRanksAndSurviveAKilledHost) {
   // Host 0 killed (rank 0, which hosts the rendezvous): host 1 names it and exits.
   const auto master_killed = both_hosts(small_job(), "MODLR_TEST_FAULT=batch_end:30:KILL MODLR_TEST_FAULT_RANK=0");
   EXPECT_NE(master_killed.out.find("EXIT 137 1"), std::string::npos) << master_killed.out << master_killed.err;
-  EXPECT_NE(master_killed.err.find("failed on rank 1: rank 0 (the master at " + subnet),
-            std::string::npos)
+  EXPECT_NE(master_killed.err.find("failed on rank 1: rank 0 (the master at " + subnet), std::string::npos)
       << master_killed.err;
 }
 
@@ -317,7 +316,8 @@ TEST(DistributedSyncBatchNorm, TwoRanksNormaliseOverTheGlobalBatch) {
   write_synthetic_cifar(work.file("data"), 4, 16);
   auto text = small_cifar_config(work.file("data"), work.file("runs"));
   for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
-           {"  augment: {crop_padding: 2, hflip: true}\n", ""}, {"  name: cnn_cifar\n  dropout: 0.25\n", "  name: vgg16\n  dropout: 0\n"},
+           {"  augment: {crop_padding: 2, hflip: true}\n", ""},
+           {"  name: cnn_cifar\n  dropout: 0.25\n", "  name: vgg16\n  dropout: 0\n"},
            {"  name: adam\n  lr: 0.002\n", "  name: sgd\n  lr: 0.01\n"},
            {"  epochs: 2\n", "  epochs: 1\n  distributed: {sync_batchnorm: SYNC}\n"}}) {
     text.replace(text.find(from), from.size(), to);

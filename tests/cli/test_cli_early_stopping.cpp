@@ -9,7 +9,8 @@ class EarlyStoppingCli : public CliTest {
  protected:
   std::string job(const std::string& extra = "") const {
     return "--set runner.epochs=40 --set dataset.validation=0.3 --set \"runner.hooks=[{name: early_stopping}]\" "
-           "--set runner.hooks[0].patience=2 --set runner.hooks[0].monitor=validation.loss " + extra;
+           "--set runner.hooks[0].patience=2 --set runner.hooks[0].monitor=validation.loss " +
+           extra;
   }
 };
 
@@ -27,8 +28,10 @@ TEST_F(EarlyStoppingCli, StopsRecordsAndRestoresTheBestWeights) {
   EXPECT_EQ(first["best"]["restored"], false);
   EXPECT_NE(read_text(all[0] + "/best.safetensors"), read_text(all[0] + "/model.safetensors"));
   // Same seed, same run up to the stop: restoring tests and keeps the best weights.
-  EXPECT_EQ(second["best"], nlohmann::json({{"file", "best.safetensors"}, {"epoch", best_epoch},
-                                            {"monitor", "validation.loss"}, {"value", first["best"]["value"]},
+  EXPECT_EQ(second["best"], nlohmann::json({{"file", "best.safetensors"},
+                                            {"epoch", best_epoch},
+                                            {"monitor", "validation.loss"},
+                                            {"value", first["best"]["value"]},
                                             {"restored", true}}));
   EXPECT_EQ(read_text(all[1] + "/model.safetensors"), read_text(all[0] + "/best.safetensors"));
   const auto bad = train("--set \"runner.hooks=[{name: early_stopping, monitor: loss}]\"");

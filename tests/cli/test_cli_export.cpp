@@ -1,7 +1,6 @@
 // `modlr export`, `modlr eval --checkpoint X.safetensors --save-outputs`, and weights that
 // travel: modlr <-> the PyTorch twin (reference/train.py) and modlr -> ONNX Runtime.
 
-
 #include <cstring>
 #include <map>
 
@@ -32,11 +31,13 @@ class ExportTest : public CliTest {
     EXPECT_EQ(result.exit_code, 0) << result.err;
     const std::string marker = "run record: ";
     const auto at = result.out.find(marker);
-    return at == std::string::npos ? "" : result.out.substr(at + marker.size(), result.out.find('\n', at) - at - marker.size());
+    return at == std::string::npos
+               ? ""
+               : result.out.substr(at + marker.size(), result.out.find('\n', at) - at - marker.size());
   }
   std::string twin(const std::string& args) const {
-    const auto result = mt::run_command(mt::python() + " " + std::string(MODLR_SOURCE_DIR) +
-                                        "/reference/train.py " + config + " " + args);
+    const auto result = mt::run_command(mt::python() + " " + std::string(MODLR_SOURCE_DIR) + "/reference/train.py " +
+                                        config + " " + args);
     EXPECT_EQ(result.exit_code, 0) << result.err;
     return result.out;
   }
@@ -64,9 +65,7 @@ Outputs read_outputs(const std::string& path) {
   return {tensor_of(content, "output"), tensor_of(content, "target")};
 }
 
-double max_abs_diff(const Outputs& a, const Outputs& b) {
-  return (a.output - b.output).abs().max().item<double>();
-}
+double max_abs_diff(const Outputs& a, const Outputs& b) { return (a.output - b.output).abs().max().item<double>(); }
 
 }  // namespace
 
@@ -132,7 +131,8 @@ TEST_F(ExportTest, ExportWritesCheckedOnnxAndSafetensorsThatOnnxRuntimeReproduce
 TEST_F(ExportTest, WithPreprocessingTheOnnxModelTakesRawPixels) {
   const auto run = train_modlr();
   const auto weights = " --checkpoint " + run + "/model.safetensors";
-  const auto result = mt::run_modlr("export " + config + weights + " --with-preprocessing --onnx " + work.file("raw.onnx"));
+  const auto result =
+      mt::run_modlr("export " + config + weights + " --with-preprocessing --onnx " + work.file("raw.onnx"));
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("input: raw data"), std::string::npos) << result.out;
   const auto bytes = mt::read_text(work.file("raw.onnx"));
@@ -158,8 +158,9 @@ TEST_F(ExportTest, WithPreprocessingTheOnnxModelTakesRawPixels) {
   const auto eval = mt::run_modlr("eval " + config + weights + " --save-outputs " + work.file("o.safetensors"));
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
   // Raw test images straight from the IDX file reproduce modlr's outputs on normalised ones.
-  const auto ort = mt::run_command(mt::onnx_check_command() + " " + work.file("raw.onnx") + " " +
-                                   work.file("o.safetensors") + " --raw-images " + data_dir + "/t10k-images-idx3-ubyte");
+  const auto ort =
+      mt::run_command(mt::onnx_check_command() + " " + work.file("raw.onnx") + " " + work.file("o.safetensors") +
+                      " --raw-images " + data_dir + "/t10k-images-idx3-ubyte");
   ASSERT_EQ(ort.exit_code, 0) << ort.err;
   const auto j = nlohmann::json::parse(ort.out);
   EXPECT_LE(j["max_abs_diff"].get<double>(), 1e-5);
@@ -170,8 +171,8 @@ TEST_F(ExportTest, BadWeightsGiveOneLineErrorsAndWriteNothing) {
   const auto run = train_modlr();
   auto bytes = mt::read_text(run + "/model.safetensors");
   mt::write_text(work.file("cut.safetensors"), bytes.substr(0, bytes.size() / 2));
-  const auto cut = mt::run_modlr("export " + config + " --checkpoint " + work.file("cut.safetensors") +
-                                 " --onnx " + work.file("x.onnx"));
+  const auto cut = mt::run_modlr("export " + config + " --checkpoint " + work.file("cut.safetensors") + " --onnx " +
+                                 work.file("x.onnx"));
   EXPECT_EQ(cut.exit_code, 1);
   EXPECT_EQ(cut.err.rfind("modlr: error: " + work.file("cut.safetensors") + ": invalid safetensors file", 0), 0u)
       << cut.err;

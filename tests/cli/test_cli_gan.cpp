@@ -1,8 +1,6 @@
 // The GAN workload through the command line: summary of both models, a run record with
 // both losses and sample grids, resume, eval, export of one model, and bad GAN configs.
 
-
-
 #include "cli_fixture.h"
 #include "export/onnx_reader.h"
 #include "modlr/formats/safetensors.h"
@@ -27,7 +25,9 @@ class GanCli : public CliTest {
     EXPECT_EQ(result.exit_code, 0) << result.err;
     const std::string marker = "run record: ";
     const auto at = result.out.find(marker);
-    return at == std::string::npos ? "" : result.out.substr(at + marker.size(), result.out.find('\n', at) - at - marker.size());
+    return at == std::string::npos
+               ? ""
+               : result.out.substr(at + marker.size(), result.out.find('\n', at) - at - marker.size());
   }
 };
 
@@ -42,8 +42,8 @@ TEST_F(GanCli, SummaryOfTheShippedConfigShowsBothModels) {
   ASSERT_NE(out.find("model 'generator'  input [64, 100]"), std::string::npos) << out;
   ASSERT_NE(discriminator, std::string::npos) << out;
   // Generator rows before the discriminator's table, then the discriminator's.
-  for (const char* needle : {"deconv1", "ConvTranspose2d", "[64, 128, 7, 7]", "BatchNorm2d", "[64, 1, 28, 28]",
-                             "total parameters: 759681"})
+  for (const char* needle :
+       {"deconv1", "ConvTranspose2d", "[64, 128, 7, 7]", "BatchNorm2d", "[64, 1, 28, 28]", "total parameters: 759681"})
     EXPECT_LT(out.find(needle), discriminator) << needle << "\n" << out;
   for (const char* needle : {"LeakyReLU", "[64, 128, 7, 7]", "[64, 6272]", "[64, 1]", "total parameters: 138689"})
     EXPECT_NE(out.find(needle, discriminator), std::string::npos) << needle << "\n" << out;
@@ -83,8 +83,8 @@ TEST_F(GanCli, TrainRecordsBothLossesMetricsAndSampleGrids) {
 
 TEST_F(GanCli, ResumingExtendsTheRunBitwise) {
   const auto reference = train_gan();
-  mt::write_text(config, mt::gan_config(data_dir, "  hooks: [{name: sample_grid, rows: 4}]\n",
-                                        work.file("resumed"), 1));
+  mt::write_text(config,
+                 mt::gan_config(data_dir, "  hooks: [{name: sample_grid, rows: 4}]\n", work.file("resumed"), 1));
   const auto first = train_gan();
   const auto resumed = mt::run_modlr("train " + config + " --resume " + first + " --set runner.epochs=2");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;

@@ -136,7 +136,8 @@ TEST_F(FinishedRunTest, AnAlteredCheckpointIsRefusedByEvalExportAndResume) {
 TEST_F(CliTest, NumericKeysHaveRangesNamedInTheError) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"dataset.classes=300", "config key 'dataset.classes': must be in [1, 256], got 300"},
-      {"dataset.augment.crop_padding=5000", "config key 'dataset.augment.crop_padding': must be in [0, 1024], got 5000"},
+      {"dataset.augment.crop_padding=5000",
+       "config key 'dataset.augment.crop_padding': must be in [0, 1024], got 5000"},
       {"runner.epochs=4294967296", "config key 'runner.epochs': must be in [1, 2147483647], got 4294967296"},
       {"dataset.max_decompressed_mib=0", "config key 'dataset.max_decompressed_mib'"},
   };

@@ -28,10 +28,12 @@ const char* const kClassNames[] = {"0_T-shirt", "1_Trouser", "2_Pullover", "3_Dr
 // class's files by name, and the names are the original indices), written as IDX files
 // `<idx_dir>/<stem>-images-idx3-ubyte` / `-labels-idx1-ubyte` and as `<png_dir>/<class>/<i>.png`.
 void write_both(const std::string& stem, size_t n, const std::string& idx_dir, const std::string& png_dir) {
-  const auto pair = mf::read_idx_pair(kFashion + stem + "-images-idx3-ubyte.gz", kFashion + stem + "-labels-idx1-ubyte.gz", 10);
+  const auto pair =
+      mf::read_idx_pair(kFashion + stem + "-images-idx3-ubyte.gz", kFashion + stem + "-labels-idx1-ubyte.gz", 10);
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return pair.labels.data[a] < pair.labels.data[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return pair.labels.data[a] < pair.labels.data[b]; });
   std::vector<uint8_t> images, labels;
   for (size_t i : order) {
     const auto* pixels = pair.images.data.data() + i * 784;
@@ -50,7 +52,9 @@ void write_both(const std::string& stem, size_t n, const std::string& idx_dir, c
 std::string lenet_config(const std::string& name, const std::string& dataset, const std::string& runs) {
   return "experiment: " + name + "\nseed: 5\ndataset:\n" + dataset +
          "  mean: [0.2860]\n  std: [0.3530]\n  batch_size: 32\nmodel:\n  name: lenet5\nloss:\n  name: cross_entropy\n"
-         "optimizer:\n  name: sgd\n  lr: 0.05\n  momentum: 0.9\nrunner:\n  epochs: 4\n  threads: 1\ntracking:\n  dir: " + runs + "\n";
+         "optimizer:\n  name: sgd\n  lr: 0.05\n  momentum: 0.9\nrunner:\n  epochs: 4\n  threads: 1\ntracking:\n  "
+         "dir: " +
+         runs + "\n";
 }
 
 class ImageFolderCli : public ::testing::Test {
@@ -77,8 +81,9 @@ TEST_F(ImageFolderCli, FashionMnistPngFoldersTrainAsTheIdxFiles) {
   const auto idx = train("idx", lenet_config("idx", "  name: idx\n  path: " + work.path() + "\n", work.file("runs")));
   ASSERT_FALSE(idx.is_null()) << last.err;
   const auto idx_weights = mt::read_text(run_dir + "/model.safetensors");
-  const auto png = train("png", lenet_config("png", "  name: image_folder\n  train_path: " + work.file("png/train") +
-                                                        "\n  test_path: " + work.file("png/test") + "\n  channels: 1\n",
+  const auto png = train("png", lenet_config("png",
+                                             "  name: image_folder\n  train_path: " + work.file("png/train") +
+                                                 "\n  test_path: " + work.file("png/test") + "\n  channels: 1\n",
                                              work.file("runs")));
   ASSERT_FALSE(png.is_null()) << last.err;
   EXPECT_EQ(png["test"]["accuracy"], idx["test"]["accuracy"]);
@@ -101,7 +106,8 @@ class MixedFolder : public ImageFolderCli {
                    "        for i in range(n):\n"
                    "            size = (random.randint(20, 40), random.randint(20, 40))\n"
                    "            pixel = tuple(max(0, min(255, v + random.randint(-40, 40))) for v in colour)\n"
-                   "            Image.new('RGB', size, pixel).save(os.path.join(d, '%03d.%s' % (i, 'jpg' if i % 2 else 'png')))\n");
+                   "            Image.new('RGB', size, pixel).save(os.path.join(d, '%03d.%s' % (i, 'jpg' if i % 2 else "
+                   "'png')))\n");
     const auto made = mt::run_command(mt::python() + " " + script + " " + work.file("images"));
     ASSERT_EQ(made.exit_code, 0) << made.err;
   }
@@ -118,9 +124,12 @@ class MixedFolder : public ImageFolderCli {
   std::string config(const std::string& extra = "", const std::string& size = "[16, 16]",
                      const std::string& mean = "  mean: auto\n") const {
     return "experiment: mixed\nseed: 1\ndataset:\n  name: image_folder\n  train_path: " + work.file("images/train") +
-           "\n  test_path: " + work.file("images/test") + "\n  size: " + size + "\n" + mean + "  batch_size: 16\n" + extra +
-           "model:\n  name: mlp\n  sizes: [768, 32, 3]\nloss:\n  name: cross_entropy\noptimizer:\n  name: adam\n  lr: 0.001\n"
-           "runner:\n  epochs: 3\ntracking:\n  dir: " + work.file("runs") + "\n";
+           "\n  test_path: " + work.file("images/test") + "\n  size: " + size + "\n" + mean + "  batch_size: 16\n" +
+           extra +
+           "model:\n  name: mlp\n  sizes: [768, 32, 3]\nloss:\n  name: cross_entropy\noptimizer:\n  name: adam\n  lr: "
+           "0.001\n"
+           "runner:\n  epochs: 3\ntracking:\n  dir: " +
+           work.file("runs") + "\n";
   }
 };
 
@@ -134,9 +143,11 @@ TEST_F(MixedFolder, ResizedJpegsAndPngsTrainAndNameTheirClasses) {
   EXPECT_GT(summary["test"]["accuracy"].get<double>(), 0.9);
   const auto resolved = mt::read_text(run_dir + "/config.yaml");
   EXPECT_NE(resolved.find("mean: auto"), std::string::npos) << resolved;
-  const auto eval = mt::run_modlr("eval " + work.file("mixed.yaml") + " --checkpoint " + run_dir + "/model.safetensors");
+  const auto eval =
+      mt::run_modlr("eval " + work.file("mixed.yaml") + " --checkpoint " + run_dir + "/model.safetensors");
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
-  EXPECT_NE(eval.out.find("        colour0 colour1 colour2\ncolour0      10       0       0\n"), std::string::npos) << eval.out;
+  EXPECT_NE(eval.out.find("        colour0 colour1 colour2\ncolour0      10       0       0\n"), std::string::npos)
+      << eval.out;
 }
 
 // Read per batch through no cache or a small one, the same images give the same batches and
@@ -154,7 +165,8 @@ TEST_F(MixedFolder, ImagesReadPerBatchTrainAsImagesInMemory) {
   ASSERT_FALSE(automatic.is_null()) << last.err;
   EXPECT_GT(automatic["test"]["accuracy"].get<double>(), 0.9);
   EXPECT_TRUE(train("mixed", config("  cache: none\n", "[]")).is_null());
-  EXPECT_NE(last.err.find("'dataset.cache': reading images per batch needs dataset.size"), std::string::npos) << last.err;
+  EXPECT_NE(last.err.find("'dataset.cache': reading images per batch needs dataset.size"), std::string::npos)
+      << last.err;
   EXPECT_TRUE(train("mixed", config("  cache: none\n  on_bad_example: skip\n")).is_null());
   EXPECT_NE(last.err.find("'dataset.on_bad_example': skip needs cache: memory"), std::string::npos) << last.err;
   EXPECT_TRUE(train("mixed", config("  cache: lots\n")).is_null());
@@ -167,14 +179,15 @@ TEST_F(MixedFolder, ALazyRunKilledAndResumedEqualsTheUninterruptedOne) {
   ASSERT_FALSE(train("mixed", config(lazy)).is_null()) << last.err;
   const auto uninterrupted = mt::read_text(run_dir + "/model.safetensors");
   mt::write_text(work.file("mixed.yaml"), config(lazy));
-  const auto killed = mt::run_command("MODLR_TEST_FAULT=batch_end:8:KILL " MODLR_BINARY " train " + work.file("mixed.yaml") +
-                                      " --set tracking.checkpoint_steps=3");
+  const auto killed = mt::run_command("MODLR_TEST_FAULT=batch_end:8:KILL " MODLR_BINARY " train " +
+                                      work.file("mixed.yaml") + " --set tracking.checkpoint_steps=3");
   ASSERT_NE(killed.exit_code, 0);
   std::string broken;
   for (const auto& entry : std::filesystem::directory_iterator(work.file("runs/mixed")))
     if (!mt::exists(entry.path().string() + "/model.safetensors")) broken = entry.path().string();
   ASSERT_FALSE(broken.empty());
-  const auto resumed = mt::run_modlr("train " + work.file("mixed.yaml") + " --set tracking.checkpoint_steps=3 --resume " + broken);
+  const auto resumed =
+      mt::run_modlr("train " + work.file("mixed.yaml") + " --set tracking.checkpoint_steps=3 --resume " + broken);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_EQ(mt::read_text(broken + "/model.safetensors"), uninterrupted);
 }
@@ -215,7 +228,8 @@ namespace {
 TEST_F(MixedFolder, AnUnreadableImageIsNamed) {
   std::filesystem::permissions(work.path(), std::filesystem::perms::all, std::filesystem::perm_options::add);
   for (const auto& entry : std::filesystem::recursive_directory_iterator(work.path()))
-    std::filesystem::permissions(entry.path(), std::filesystem::perms::others_read | std::filesystem::perms::others_exec,
+    std::filesystem::permissions(entry.path(),
+                                 std::filesystem::perms::others_read | std::filesystem::perms::others_exec,
                                  std::filesystem::perm_options::add);
   const auto locked = work.file("images/train/colour1/004.png");
   std::filesystem::permissions(locked, std::filesystem::perms::none, std::filesystem::perm_options::replace);

@@ -23,8 +23,7 @@ class ImdbCliTest : public ::testing::Test {
     mt::write_imdb_archive(archive, reviews);
     for (const std::string cell : {"lstm", "gru"}) {
       config[cell] = work.file(cell + ".yaml");
-      mt::write_text(config[cell],
-                     mt::imdb_config(archive, work.file("runs"), cell + "_classifier"));
+      mt::write_text(config[cell], mt::imdb_config(archive, work.file("runs"), cell + "_classifier"));
     }
   }
   // Trains `cell`'s config; returns the run directory.
@@ -63,11 +62,9 @@ TEST_F(ImdbCliTest, TrainsEvaluatesAndKeepsTheVocabulary) {
     EXPECT_EQ(summary["status"], "finished");
     EXPECT_EQ(summary["data"][archive], modlr::formats::sha256_file_hex(archive));
     // eval rebuilds the same vocabulary from the run's resolved config and the data.
-    const auto eval =
-        mt::run_modlr("eval " + run + "/config.yaml --checkpoint " + run + "/model.safetensors");
+    const auto eval = mt::run_modlr("eval " + run + "/config.yaml --checkpoint " + run + "/model.safetensors");
     ASSERT_EQ(eval.exit_code, 0) << eval.err;
-    EXPECT_NEAR(printed(eval.out, "accuracy"), summary["test"]["accuracy"].get<double>(), 1e-6)
-        << eval.out;
+    EXPECT_NEAR(printed(eval.out, "accuracy"), summary["test"]["accuracy"].get<double>(), 1e-6) << eval.out;
     EXPECT_NE(eval.out.find("split test (24 examples) on cpu: batch loading "), std::string::npos) << eval.out;
   }
 }
@@ -76,29 +73,23 @@ TEST_F(ImdbCliTest, BadInputIsOneLineNamingTheFile) {
   mt::write_imdb_directory(work.file("data"), reviews);
   const auto bad = work.file("data/aclImdb/" + reviews[4].path());
   mt::write_text(bad, "latin-1 caf\xe9");
-  auto result =
-      mt::run_modlr("train " + config["lstm"] + " --set dataset.path=" + work.file("data"));
+  auto result = mt::run_modlr("train " + config["lstm"] + " --set dataset.path=" + work.file("data"));
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(result.err.substr(0, result.err.find('\n')),
             "modlr: error: " + bad + ": unreadable text encoding: invalid UTF-8 at byte 11");
-  result =
-      mt::run_modlr("train " + config["gru"] + " --set dataset.path=" + work.file("absent.tar.gz"));
+  result = mt::run_modlr("train " + config["gru"] + " --set dataset.path=" + work.file("absent.tar.gz"));
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.err.find("modlr: error: " + work.file("absent.tar.gz") +
-                            ": cannot open the IMDb data"),
+  EXPECT_NE(result.err.find("modlr: error: " + work.file("absent.tar.gz") + ": cannot open the IMDb data"),
             std::string::npos)
       << result.err;
   const auto bytes = mt::read_text(archive);
   mt::write_text(work.file("cut.tar.gz"), bytes.substr(0, bytes.size() - 100));
-  result =
-      mt::run_modlr("train " + config["gru"] + " --set dataset.path=" + work.file("cut.tar.gz"));
+  result = mt::run_modlr("train " + config["gru"] + " --set dataset.path=" + work.file("cut.tar.gz"));
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.err.find(work.file("cut.tar.gz") + ": truncated gzip stream"), std::string::npos)
-      << result.err;
+  EXPECT_NE(result.err.find(work.file("cut.tar.gz") + ": truncated gzip stream"), std::string::npos) << result.err;
   result = mt::run_modlr("train " + config["lstm"] + " --set model.vocab_size=20");
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.err.find("is outside [0, model.vocab_size = 20)"), std::string::npos)
-      << result.err;
+  EXPECT_NE(result.err.find("is outside [0, model.vocab_size = 20)"), std::string::npos) << result.err;
   result = mt::run_modlr("train " + config["lstm"] + " --set model.pooling=first");
   EXPECT_NE(result.err.find("model.pooling"), std::string::npos) << result.err;
 }
@@ -107,18 +98,16 @@ TEST_F(ImdbCliTest, OnnxExportIsRefusedNamingTheRecurrentLayer) {
   const auto run = train("lstm");
   ASSERT_FALSE(run.empty());
   const auto onnx = work.file("model.onnx");
-  auto result = mt::run_modlr("export " + config["lstm"] + " --checkpoint " + run +
-                              "/model.safetensors --onnx " + onnx + " --safetensors " +
-                              work.file("w.safetensors"));
+  auto result = mt::run_modlr("export " + config["lstm"] + " --checkpoint " + run + "/model.safetensors --onnx " +
+                              onnx + " --safetensors " + work.file("w.safetensors"));
   EXPECT_EQ(result.exit_code, 1);
   const auto line = result.err.substr(0, result.err.find('\n'));
-  EXPECT_NE(line.find("cannot export model of type 'RnnClassifier' to ONNX"), std::string::npos)
-      << line;
+  EXPECT_NE(line.find("cannot export model of type 'RnnClassifier' to ONNX"), std::string::npos) << line;
   EXPECT_NE(line.find("layer 'rnn' of type 'LSTM'"), std::string::npos) << line;
   EXPECT_FALSE(mt::exists(onnx));
   EXPECT_FALSE(mt::exists(work.file("w.safetensors")));  // nothing is written on failure
-  result = mt::run_modlr("export " + config["lstm"] + " --checkpoint " + run +
-                         "/model.safetensors --safetensors " + work.file("w.safetensors"));
+  result = mt::run_modlr("export " + config["lstm"] + " --checkpoint " + run + "/model.safetensors --safetensors " +
+                         work.file("w.safetensors"));
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(mt::read_text(work.file("w.safetensors")), mt::read_text(run + "/model.safetensors"));
 }
@@ -128,20 +117,18 @@ TEST_F(ImdbCliTest, OnnxExportIsRefusedNamingTheRecurrentLayer) {
 //   LSTM: 1,280,000 + 2*(256*128 + 512) + 258 = 1,346,818
 //   GRU:  1,280,000 + 2*(192*128 + 384) + 258 = 1,330,178
 TEST(ImdbConfigs, SummaryOnBothConfigs) {
-  const std::string data =
-      std::string(MODLR_SOURCE_DIR) + "/../shared/data/imdb/aclImdb_labelled.tar.gz";
+  const std::string data = std::string(MODLR_SOURCE_DIR) + "/../shared/data/imdb/aclImdb_labelled.tar.gz";
   if (!mt::exists(data)) GTEST_SKIP() << data << " not present";
   for (const auto& [cell, params] :
        std::vector<std::pair<std::string, std::string>>{{"lstm", "1346818"}, {"gru", "1330178"}}) {
-    const auto result = mt::run_command(
-        "cd " MODLR_SOURCE_DIR " && " MODLR_BINARY " summary configs/" + cell + "-imdb.yaml");
+    const auto result =
+        mt::run_command("cd " MODLR_SOURCE_DIR " && " MODLR_BINARY " summary configs/" + cell + "-imdb.yaml");
     ASSERT_EQ(result.exit_code, 0) << result.err;
     // Columns are as wide as the longest name (embed_dropout), so compare modulo spacing.
     const auto out = mt::squeeze_spaces(result.out);
     EXPECT_NE(out.find("embedding Embedding [64, 400, 64] 1280000"), std::string::npos) << result.out;
     EXPECT_NE(result.out.find(cell == "lstm" ? "LSTM" : "GRU"), std::string::npos) << result.out;
     EXPECT_NE(out.find("fc Linear [64, 2] 258"), std::string::npos) << result.out;
-    EXPECT_NE(result.out.find("total parameters: " + params + " "), std::string::npos)
-        << result.out;
+    EXPECT_NE(result.out.find("total parameters: " + params + " "), std::string::npos) << result.out;
   }
 }

@@ -52,10 +52,10 @@ class PhaseTest : public CliTest {
       const auto at = text.find("\n  dir: ");
       return at == std::string::npos ? text : text.erase(at, text.find('\n', at + 1) - at);
     };
-    EXPECT_EQ(without_dir(mt::read_text(expected + "/config.yaml")), without_dir(mt::read_text(actual + "/config.yaml")))
+    EXPECT_EQ(without_dir(mt::read_text(expected + "/config.yaml")),
+              without_dir(mt::read_text(actual + "/config.yaml")))
         << what;
-    EXPECT_TRUE(mt::read_text(expected + "/model.safetensors") == mt::read_text(actual + "/model.safetensors"))
-        << what;
+    EXPECT_TRUE(mt::read_text(expected + "/model.safetensors") == mt::read_text(actual + "/model.safetensors")) << what;
   }
 };
 
@@ -69,9 +69,9 @@ mt::CommandResult run_with_fault(const std::string& fault, const std::string& ar
 TEST_F(PhaseTest, KilledInEveryPhaseAndResumedEqualsTheUninterruptedRun) {
   const auto expected = reference();
   // Evaluation batches: validation 2 per epoch (60 rows / 50), then test 4 (200 / 50).
-  for (const std::string point : {"built:1", "loaded:1", "fit_start:1", "batch_end:5", "epoch_complete:1",
-                                  "evaluation_batch:2", "evaluation_batch:6", "weights_saved:1", "tested:1",
-                                  "summary_written:1"}) {
+  for (const std::string point :
+       {"built:1", "loaded:1", "fit_start:1", "batch_end:5", "epoch_complete:1", "evaluation_batch:2",
+        "evaluation_batch:6", "weights_saved:1", "tested:1", "summary_written:1"}) {
     const auto runs = work.file("killed-" + point.substr(0, point.find(':')) + point.substr(point.find(':') + 1));
     const auto killed = run_with_fault(point + ":KILL", train_args(runs));
     EXPECT_EQ(killed.exit_code, 128 + 9) << point << ": " << killed.err;

@@ -59,8 +59,11 @@ class ResumeTest : public CliTest {
     mt::write_synthetic_idx(data_dir, 2000, 200, 3);  // more steps to interrupt
   }
   std::vector<std::string> train_args(const std::string& extra_runs_dir) const {
-    return {"train", config, "--set", "tracking.checkpoint_steps=7", "--set", "runner.epochs=3",
-            "--set", "tracking.dir=" + extra_runs_dir, "--set", "optimizer.momentum=0.9"};
+    return {"train", config,
+            "--set", "tracking.checkpoint_steps=7",
+            "--set", "runner.epochs=3",
+            "--set", "tracking.dir=" + extra_runs_dir,
+            "--set", "optimizer.momentum=0.9"};
   }
   // The uninterrupted reference run; returns its directory.
   std::string reference_run() {

@@ -12,7 +12,8 @@ TEST_F(CliTest, AModelThatDoesNotFitTheDataFailsBeforeTheFirstStep) {
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find("modlr: error: model 'model': layer 'conv1' (Conv2d) expects [N, 3, H, W], gets Float "
                             "[N, 1, 28, 28] (one example from the data set: Float [1, 28, 28])"),
-            std::string::npos) << result.err;
+            std::string::npos)
+      << result.err;
   EXPECT_EQ(result.out.find("epoch 1"), std::string::npos) << result.out;
   EXPECT_EQ(summary_of(runs().front())["status"], "failed");
 }
@@ -20,17 +21,21 @@ TEST_F(CliTest, AModelThatDoesNotFitTheDataFailsBeforeTheFirstStep) {
 // CIFAR-10's example shape is the format's; no file is opened before the check.
 TEST(ShapeCheckCli, TheCheckComesBeforeAnyDataIsRead) {
   mt::TempDir runs;
-  const auto result = mt::run_modlr("train " MODLR_SOURCE_DIR "/configs/lenet5-fashion-mnist.yaml --set dataset.name=cifar10 "
+  const auto result = mt::run_modlr("train " MODLR_SOURCE_DIR
+                                    "/configs/lenet5-fashion-mnist.yaml --set dataset.name=cifar10 "
                                     "--set dataset.mean=[0.5,0.5,0.5] --set dataset.std=[0.5,0.5,0.5] "
-                                    "--set dataset.path=/nonexistent --set tracking.dir=" + runs.path());
+                                    "--set dataset.path=/nonexistent --set tracking.dir=" +
+                                    runs.path());
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.err.find("layer 'conv1' (Conv2d) expects [N, 1, H, W], gets Float [N, 3, 32, 32]"), std::string::npos)
+  EXPECT_NE(result.err.find("layer 'conv1' (Conv2d) expects [N, 1, H, W], gets Float [N, 3, 32, 32]"),
+            std::string::npos)
       << result.err;
   EXPECT_EQ(result.err.find("/nonexistent"), std::string::npos) << result.err;
 }
 
 TEST(ShapeCheckCli, SummaryNeedsNoDataWhereTheSourceDeclaresItsShape) {
-  const auto result = mt::run_modlr("summary " MODLR_SOURCE_DIR "/configs/vgg16-cifar10.yaml --set dataset.path=/nonexistent"
+  const auto result = mt::run_modlr("summary " MODLR_SOURCE_DIR
+                                    "/configs/vgg16-cifar10.yaml --set dataset.path=/nonexistent"
                                     " --set dataset.batch_size=4");
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("input [4, 3, 32, 32]"), std::string::npos) << result.out;
@@ -44,7 +49,8 @@ namespace {
 // runner.builtin_hooks: without `progress` a run prints no epoch lines; without `timing`
 // its record has no seconds; the rest of the record is as before.
 TEST_F(CliTest, BuiltinHooksCanBeLeftOut) {
-  const auto quiet = train("--set runner.epochs=1 --set \"runner.builtin_hooks=[validation_schedule, tracking, interrupt, checkpoint]\"");
+  const auto quiet = train(
+      "--set runner.epochs=1 --set \"runner.builtin_hooks=[validation_schedule, tracking, interrupt, checkpoint]\"");
   ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
   EXPECT_EQ(quiet.out.find("epoch 1/1"), std::string::npos) << quiet.out;
   const auto summary = summary_of(runs().front());

@@ -52,7 +52,8 @@ TEST_F(TimeSeriesCli, AGapInTheFileIsOneLineUnlessFilled) {
   if (!mt::exists(kSeries + "daily-min-temperatures.csv")) GTEST_SKIP() << "no " << kSeries;
   const auto result = mt::run_command("cd " MODLR_SOURCE_DIR " && " MODLR_BINARY
                                       " train configs/mlp-melbourne-temperatures.yaml --set dataset.gaps=error"
-                                      " --set tracking.dir=" + work.file("runs"));
+                                      " --set tracking.dir=" +
+                                      work.file("runs"));
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(result.err.substr(0, result.err.find('\n')),
             "modlr: error: ../shared/data/timeseries/daily-min-temperatures.csv: line 1462: a gap between "

@@ -14,11 +14,11 @@ TEST_F(CliTest, TrainWritesTheRunRecord) {
   EXPECT_NE(result.out.find("epoch 2/2"), std::string::npos);
   ASSERT_EQ(runs().size(), 1u);
   const auto dir = runs().front();
-  EXPECT_EQ(mt::list_files(dir),
-            (std::vector<std::string>{"checkpoints/epoch-0001.pt", "checkpoints/epoch-0001.pt.sha256",
-                                      "checkpoints/epoch-0002.pt", "checkpoints/epoch-0002.pt.sha256",
-                                      "checkpoints/latest", "config.yaml", "metrics.csv", "model.safetensors",
-                                      "summary.json"}));
+  EXPECT_EQ(
+      mt::list_files(dir),
+      (std::vector<std::string>{"checkpoints/epoch-0001.pt", "checkpoints/epoch-0001.pt.sha256",
+                                "checkpoints/epoch-0002.pt", "checkpoints/epoch-0002.pt.sha256", "checkpoints/latest",
+                                "config.yaml", "metrics.csv", "model.safetensors", "summary.json"}));
   EXPECT_EQ(mt::read_text(dir + "/checkpoints/latest"), "epoch-0002.pt\n");
   const auto s = summary_of(dir);
   EXPECT_EQ(s["status"], "finished");
@@ -50,7 +50,8 @@ TEST_F(CliTest, SameConfigSeedAndThreadsIsBitwiseReproducible) {
   ASSERT_EQ(dirs.size(), 3u);
   auto by_seed = [&](int seed) {
     std::vector<std::string> out;
-    for (const auto& d : dirs) if (summary_of(d)["seed"] == seed) out.push_back(d);
+    for (const auto& d : dirs)
+      if (summary_of(d)["seed"] == seed) out.push_back(d);
     return out;
   };
   const auto same = by_seed(7), other = by_seed(8);
@@ -71,7 +72,8 @@ TEST_F(CliTest, SameConfigSeedAndThreadsIsBitwiseReproducible) {
 // one unpacked once into unpack_dir), the run is the in-memory run bit for bit.
 TEST_F(CliTest, ImagesReadPerBatchTrainTheSameRun) {
   ASSERT_EQ(train("--set runner.epochs=1").exit_code, 0);
-  const auto lazy = train("--set runner.epochs=1 --set dataset.cache=none --set dataset.unpack_dir=" + work.file("unpacked"));
+  const auto lazy =
+      train("--set runner.epochs=1 --set dataset.cache=none --set dataset.unpack_dir=" + work.file("unpacked"));
   ASSERT_EQ(lazy.exit_code, 0) << lazy.err;
   const auto dirs = runs();
   ASSERT_EQ(dirs.size(), 2u);
@@ -122,8 +124,8 @@ TEST_F(CliTest, EvalRefusesACheckpointOfAnotherArchitecture) {
 TEST_F(CliTest, SummaryPrintsLayerShapesAndTotals) {
   const auto result = mt::run_modlr("summary " + config);
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  for (const char* needle : {"conv1", "Conv2d", "[32, 6, 28, 28]", "[32, 16, 5, 5]", "fc3", "[32, 10]",
-                             "total parameters: 61706"})
+  for (const char* needle :
+       {"conv1", "Conv2d", "[32, 6, 28, 28]", "[32, 16, 5, 5]", "fc3", "[32, 10]", "total parameters: 61706"})
     EXPECT_NE(result.out.find(needle), std::string::npos) << needle << "\n" << result.out;
   EXPECT_TRUE(runs().empty());  // a dry run records nothing
 }
@@ -145,8 +147,10 @@ TEST_F(CliTest, HelpForEveryCommand) {
 TEST_F(CliTest, LeNet5LearnsRealFashionMnist) {
   const std::string dir = "/usr/share/datasets/fashion-mnist";
   if (!mt::exists(dir + "/train-images-idx3-ubyte.gz")) GTEST_SKIP() << "dataset-fashion-mnist not installed";
-  const auto result = train("--set dataset.path=" + dir + " --set dataset.limit=6000 --set runner.epochs=1 "
-                            "--set dataset.mean=[0.2860] --set dataset.std=[0.3530] --set dataset.eval_batch_size=1000");
+  const auto result =
+      train("--set dataset.path=" + dir +
+            " --set dataset.limit=6000 --set runner.epochs=1 "
+            "--set dataset.mean=[0.2860] --set dataset.std=[0.3530] --set dataset.eval_batch_size=1000");
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto s = summary_of(runs().front());
   EXPECT_EQ(s["data"].size(), 4u);
@@ -158,8 +162,7 @@ TEST_F(CliTest, FastModeIsLabelledReproducibleAndCloseToStrict) {
   ASSERT_EQ(train("--set runner.mode=fast").exit_code, 0);
   ASSERT_EQ(train("--set runner.mode=fast").exit_code, 0);
   std::vector<std::string> strict, fast;
-  for (const auto& dir : runs())
-    (summary_of(dir)["environment"]["mode"] == "fast" ? fast : strict).push_back(dir);
+  for (const auto& dir : runs()) (summary_of(dir)["environment"]["mode"] == "fast" ? fast : strict).push_back(dir);
   ASSERT_EQ(strict.size(), 1u);
   ASSERT_EQ(fast.size(), 2u);
   EXPECT_EQ(summary_of(strict[0])["environment"]["mode"], "strict");
@@ -168,6 +171,6 @@ TEST_F(CliTest, FastModeIsLabelledReproducibleAndCloseToStrict) {
   EXPECT_EQ(mt::read_text(fast[0] + "/metrics.csv"), mt::read_text(fast[1] + "/metrics.csv"));
   // ...but sums in another order than strict mode (LeNet-5's first convolution), to rounding.
   EXPECT_NE(mt::read_text(fast[0] + "/metrics.csv"), mt::read_text(strict[0] + "/metrics.csv"));
-  EXPECT_NEAR(summary_of(fast[0])["test"]["loss"].get<double>(),
-              summary_of(strict[0])["test"]["loss"].get<double>(), 1e-3);
+  EXPECT_NEAR(summary_of(fast[0])["test"]["loss"].get<double>(), summary_of(strict[0])["test"]["loss"].get<double>(),
+              1e-3);
 }

@@ -15,8 +15,8 @@ namespace {
 class KillTest : public CliTest {
  protected:
   std::string killed_and_resumed(int step, const std::string& features) {
-    const auto killed = mt::run_command("MODLR_TEST_FAULT=batch_end:" + std::to_string(step) + ":KILL " MODLR_BINARY
-                                        " train " + config + features);
+    const auto killed = mt::run_command("MODLR_TEST_FAULT=batch_end:" + std::to_string(step) +
+                                        ":KILL " MODLR_BINARY " train " + config + features);
     EXPECT_NE(killed.exit_code, 0);
     std::string broken;
     for (const auto& dir : runs())
@@ -66,8 +66,9 @@ TEST_F(KillTest, ARunKilledInsideAnAccumulationGroupResumesBitwise) {
 }
 
 TEST_F(CliTest, AccumulationNeedsOneOptimizer) {
-  const auto gan = mt::run_modlr("train " MODLR_SOURCE_DIR "/configs/gan-fashion-mnist.yaml --set dataset.path=" + data_dir +
-                                 " --set tracking.dir=" + runs_dir + " --set runner.accumulate_steps=2");
+  const auto gan =
+      mt::run_modlr("train " MODLR_SOURCE_DIR "/configs/gan-fashion-mnist.yaml --set dataset.path=" + data_dir +
+                    " --set tracking.dir=" + runs_dir + " --set runner.accumulate_steps=2");
   EXPECT_NE(gan.exit_code, 0);
   EXPECT_NE(gan.err.find("'runner.accumulate_steps': needs a single optimizer"), std::string::npos) << gan.err;
   const auto zero = train("--set runner.accumulate_steps=0");
@@ -83,15 +84,17 @@ namespace {
 // step go to step_metrics.csv; a run killed after step 10 resumes from its step-8
 // checkpoint (taken after step 8's validation) and ends with the same records.
 TEST_F(KillTest, ValidationEveryNStepsIsRecordedAndResumesExactly) {
-  const std::string features = " --set runner.epochs=2 --set dataset.validation=0.2 --set runner.validate_every_steps=4"
-                               " --set tracking.checkpoint_steps=4";
+  const std::string features =
+      " --set runner.epochs=2 --set dataset.validation=0.2 --set runner.validate_every_steps=4"
+      " --set tracking.checkpoint_steps=4";
   const auto uninterrupted = train(features);
   ASSERT_EQ(uninterrupted.exit_code, 0) << uninterrupted.err;
   EXPECT_NE(uninterrupted.out.find("  validation at step 4  "), std::string::npos) << uninterrupted.out;
   const auto first = runs().front();
   const auto steps = mt::read_text(first + "/step_metrics.csv");
   EXPECT_EQ(steps.rfind("step,epoch,split,metric,value\n4,1,validation,", 0), 0u) << steps;
-  for (const char* row : {"\n4,1,validation,loss,", "\n8,1,validation,accuracy,", "\n12,1,validation,", "\n16,2,validation,", "\n28,2,validation,"})
+  for (const char* row : {"\n4,1,validation,loss,", "\n8,1,validation,accuracy,", "\n12,1,validation,",
+                          "\n16,2,validation,", "\n28,2,validation,"})
     EXPECT_NE(steps.find(row), std::string::npos) << row << "\n" << steps;
   EXPECT_EQ(steps.find("\n30,"), std::string::npos) << steps;  // not a multiple of 4
   const auto broken = killed_and_resumed(10, features);

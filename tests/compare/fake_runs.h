@@ -22,8 +22,7 @@ struct FakeRun {
 
 /// Writes `run` into <parent>/<run-id> and returns that directory.
 inline std::string write_fake_run(const std::string& parent, const FakeRun& run) {
-  const std::string id =
-      "20250101-000000-seed" + std::to_string(run.seed) + (run.python ? "-python" : "");
+  const std::string id = "20250101-000000-seed" + std::to_string(run.seed) + (run.python ? "-python" : "");
   const std::string dir = parent + "/" + id;
   std::filesystem::create_directories(dir);
   nlohmann::ordered_json s;
@@ -52,14 +51,13 @@ inline std::string write_fake_run(const std::string& parent, const FakeRun& run)
     csv << e + 1 << ",train,accuracy," << run.train_accuracy[e] << "\n";
   }
   write_text(dir + "/metrics.csv", csv.str());
-  write_text(dir + "/config.yaml", "experiment: fake\nmodel:\n  name: " + run.model +
-                                       "\ndataset:\n  path: " + run.data + "\n");
+  write_text(dir + "/config.yaml",
+             "experiment: fake\nmodel:\n  name: " + run.model + "\ndataset:\n  path: " + run.data + "\n");
   return dir;
 }
 
 /// Five seeds of one framework with accuracy base + 0.001 * seed and the given times.
-inline void write_fake_group(const std::string& parent, bool python, double base_accuracy,
-                             double train_seconds) {
+inline void write_fake_group(const std::string& parent, bool python, double base_accuracy, double train_seconds) {
   for (int seed = 1; seed <= 5; ++seed) {
     FakeRun run;
     run.seed = seed;

@@ -66,8 +66,7 @@ TEST(Comparison, BonferroniOverThePairsOfEachMetric) {
   mt::write_fake_group(dir.file("a"), false, 0.80, 10);
   mt::write_fake_group(dir.file("b"), false, 0.85, 20);
   mt::write_fake_group(dir.file("c"), false, 0.90, 30);
-  const auto c =
-      mc::compare_groups(mc::load_groups({dir.file("a"), dir.file("b"), dir.file("c")}), true);
+  const auto c = mc::compare_groups(mc::load_groups({dir.file("a"), dir.file("b"), dir.file("c")}), true);
   size_t time_tests = 0;
   for (const auto& t : c.tests)
     if (t.metric == "train.seconds") {
@@ -121,7 +120,8 @@ TEST(Comparison, TwoModelsOnOneDataSetAreTestedAndLabelledByTheDifference) {
   const auto c = mc::compare_groups(groups, /*require_same_workload=*/true);
   EXPECT_TRUE(c.notes.empty());
   EXPECT_EQ(c.models, (std::vector<std::string>{"lenet5", "lenet1"}));
-  const auto accuracy = std::find_if(c.tests.begin(), c.tests.end(), [](const mc::PairTest& t) { return t.metric == "test.accuracy"; });
+  const auto accuracy =
+      std::find_if(c.tests.begin(), c.tests.end(), [](const mc::PairTest& t) { return t.metric == "test.accuracy"; });
   ASSERT_NE(accuracy, c.tests.end());
   // Five runs each, every lenet5 run above every lenet1 run: the exact two-sided p of
   // Mann-Whitney U = 0 is 2 / C(10, 5) = 2 / 252, and Cliff's delta is 1.
@@ -153,12 +153,11 @@ TEST(Format, TextMarkdownAndJson) {
   mt::write_fake_group(dir.file("b"), true, 0.86, 20);
   const auto c = mc::compare_groups(mc::load_groups({dir.file("a"), dir.file("b")}), true);
   const auto text = mc::format_text(c);
-  for (const char* needle : {"per-group statistics", "training seconds", "modlr vs pytorch",
-                             "0.0079", "exact", "large", "normalised DTW", "5 (same seed)"})
+  for (const char* needle : {"per-group statistics", "training seconds", "modlr vs pytorch", "0.0079", "exact", "large",
+                             "normalised DTW", "5 (same seed)"})
     EXPECT_NE(text.find(needle), std::string::npos) << needle << "\n" << text;
   const auto markdown = mc::format_markdown(c);
-  EXPECT_NE(markdown.find("### per-group statistics\n\n| metric | group | n |"), std::string::npos)
-      << markdown;
+  EXPECT_NE(markdown.find("### per-group statistics\n\n| metric | group | n |"), std::string::npos) << markdown;
   EXPECT_NE(markdown.find("| --- |"), std::string::npos);
   const auto j = nlohmann::json::parse(mc::format_json(c));
   EXPECT_EQ(j["groups"].size(), 2u);
@@ -197,8 +196,8 @@ TEST(Comparison, NonFiniteCurveMakesTheDistanceUndefinedWithAReason) {
     EXPECT_FALSE(d.defined());
     const std::string what = std::isnan(bad) ? "NaN" : "inf";
     // The directory as load_group found it (canonical), ending in the run's own name.
-    EXPECT_NE(d.undefined_reason.find(std::filesystem::path(diverged).filename().string() +
-                                      ": train/accuracy holds " + what + " at epoch 2"),
+    EXPECT_NE(d.undefined_reason.find(std::filesystem::path(diverged).filename().string() + ": train/accuracy holds " +
+                                      what + " at epoch 2"),
               std::string::npos)
         << d.undefined_reason;
     EXPECT_TRUE(std::isnan(d.mean_curves));
@@ -263,7 +262,7 @@ TEST(Format, UntrustedStringsAreEscapedInEveryRendering) {
   EXPECT_NE(text.find("b\\xff"), std::string::npos);
 
   const auto j = nlohmann::json::parse(mc::format_json(c));  // valid UTF-8 despite \xff
-  EXPECT_EQ(j["groups"][0]["label"], hostile);  // JSON escapes control characters itself
+  EXPECT_EQ(j["groups"][0]["label"], hostile);               // JSON escapes control characters itself
   EXPECT_EQ(j["groups"][1]["label"], "b\\xff");
   EXPECT_EQ(j["groups"][0]["workload"], groups[0].workload());
   EXPECT_EQ(j["groups"][0]["model"], groups[0].model());

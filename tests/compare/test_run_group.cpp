@@ -77,8 +77,7 @@ TEST(RunGroup, FailedAndUnfinishedRunsAreSkippedWithAMessage) {
   const auto g = mc::load_group(dir.path());
   EXPECT_EQ(g.runs.size(), 5u);
   ASSERT_EQ(g.skipped.size(), 2u);
-  EXPECT_NE(g.skipped[0].find("run failed (loss is NaN at epoch 2), skipped"), std::string::npos)
-      << g.skipped[0];
+  EXPECT_NE(g.skipped[0].find("run failed (loss is NaN at epoch 2), skipped"), std::string::npos) << g.skipped[0];
   EXPECT_NE(g.skipped[1].find("killed: no summary.json"), std::string::npos) << g.skipped[1];
 }
 
@@ -117,14 +116,12 @@ TEST(RunGroup, BadGroupsAreErrorsNamingTheGroup) {
   short_run.train_accuracy = {0.5, 0.6};
   mt::write_fake_run(dir.file("lengths"), lenet);
   mt::write_fake_run(dir.file("lengths"), short_run);
-  EXPECT_NE(group_error(dir.file("lengths")).find("training curves of different lengths"),
-            std::string::npos)
+  EXPECT_NE(group_error(dir.file("lengths")).find("training curves of different lengths"), std::string::npos)
       << group_error(dir.file("lengths"));
 
   const auto bad = mt::write_fake_run(dir.file("bad-json"), lenet);
   mt::write_text(bad + "/summary.json", "{\"experiment\": ");
-  EXPECT_NE(group_error(dir.file("bad-json")).find("summary.json: not a run summary"),
-            std::string::npos);
+  EXPECT_NE(group_error(dir.file("bad-json")).find("summary.json: not a run summary"), std::string::npos);
   const auto bad_csv = mt::write_fake_run(dir.file("bad-csv"), lenet);
   mt::write_text(bad_csv + "/metrics.csv", "epoch,split,metric,value\n1,train,accuracy,abc\n");
   EXPECT_NE(group_error(dir.file("bad-csv")).find("metrics.csv:2: not a number"), std::string::npos)
@@ -146,8 +143,7 @@ TEST(RunGroup, CurveOverTheLimitIsOneErrorNamingTheFileAndTheCurve) {
   };
   const auto at_limit = mt::write_fake_run(dir.file("at-limit"), mt::FakeRun{});
   write_curve(at_limit, mc::kMaxCurvePoints);
-  EXPECT_EQ(mc::load_run(at_limit).curves.at("train/accuracy").values.size(),
-            mc::kMaxCurvePoints);
+  EXPECT_EQ(mc::load_run(at_limit).curves.at("train/accuracy").values.size(), mc::kMaxCurvePoints);
 
   const auto over = mt::write_fake_run(dir.file("over"), mt::FakeRun{});
   write_curve(over, mc::kMaxCurvePoints + 1);
@@ -182,7 +178,8 @@ TEST(RunGroup, HostileConfigYamlIsOneErrorNamingIt) {
     mc::load_run(run_dir);
     ADD_FAILURE() << "the alias bomb was read";
   } catch (const modlr::Error& e) {
-    EXPECT_NE(std::string(e.what()).find(run_dir + "/config.yaml: more than 100000 values"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(run_dir + "/config.yaml: more than 100000 values"), std::string::npos)
+        << e.what();
   }
   mt::write_text(run_dir + "/config.yaml", "model: {name: x}\n# " + std::string(2 << 20, 'x') + "\n");
   try {

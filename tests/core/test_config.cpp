@@ -45,8 +45,7 @@ TEST(Config, WrongTypeNamesKeyAndFile) {
 
 TEST(Config, MissingRequiredKeyIsNamed) {
   auto c = Config::parse("model: {}\n", "x.yaml");
-  EXPECT_NE(error_message([&] { c.section("model").get<std::string>("name"); }).find("model.name"),
-            std::string::npos);
+  EXPECT_NE(error_message([&] { c.section("model").get<std::string>("name"); }).find("model.name"), std::string::npos);
 }
 
 TEST(Config, UnknownKeyIsRejectedWithSuggestion) {
@@ -75,8 +74,7 @@ TEST(Config, AllReadKeysPassTheCheck) {
 
 TEST(Config, OverridesAreTypedAndCreateSections) {
   auto c = Config::parse(kYaml, "demo.yaml",
-                         {"dataset.batch_size=8", "runner.epochs=2", "dataset.mean=[1, 2]",
-                          "runner.threads=auto"});
+                         {"dataset.batch_size=8", "runner.epochs=2", "dataset.mean=[1, 2]", "runner.threads=auto"});
   EXPECT_EQ(c.section("dataset").get<int64_t>("batch_size"), 8);
   EXPECT_EQ(c.section("runner").get<int64_t>("epochs"), 2);
   EXPECT_EQ(c.section("dataset").get<std::vector<double>>("mean"), (std::vector<double>{1, 2}));
@@ -84,8 +82,7 @@ TEST(Config, OverridesAreTypedAndCreateSections) {
 }
 
 TEST(Config, BadOverridesAreErrors) {
-  EXPECT_NE(error_message([] { Config::parse(kYaml, "d", {"seed"}); }).find("section.key=value"),
-            std::string::npos);
+  EXPECT_NE(error_message([] { Config::parse(kYaml, "d", {"seed"}); }).find("section.key=value"), std::string::npos);
   EXPECT_NE(error_message([] { Config::parse(kYaml, "d", {"seed.x=1"}); }).find("'seed' is not a section"),
             std::string::npos);
 }
@@ -93,9 +90,12 @@ TEST(Config, BadOverridesAreErrors) {
 TEST(Config, CountsMustBePositive) {
   auto c = Config::parse("a: 0\nb: -3\nc: 4\n", "x.yaml");
   EXPECT_NE(error_message([&] { c.get_count("a", 1); }).find("must be in [1, 2147483647], got 0"), std::string::npos);
-  EXPECT_NE(error_message([&] { c.get_count("b", 1, true); }).find("must be in [0, 2147483647], got -3"), std::string::npos);
+  EXPECT_NE(error_message([&] { c.get_count("b", 1, true); }).find("must be in [0, 2147483647], got -3"),
+            std::string::npos);
   EXPECT_EQ(c.get_count("c", 1), 4);
-  EXPECT_NE(error_message([&] { c.get_choice("c", "x", {"relu", "tanh"}); }).find("one of relu, tanh"),
+  EXPECT_NE(error_message([&] {
+              c.get_choice("c", "x", {"relu", "tanh"});
+            }).find("one of relu, tanh"),
             std::string::npos);
 }
 
@@ -143,8 +143,9 @@ TEST(Config, MissingKeysAreNeverYamlCppExceptions) {
 // own BadConversion from the unknown-key check.
 TEST(Config, NonScalarKeysAreAConfigError) {
   // Refused as the document is read (the structure check walks every key).
-  EXPECT_NE(error_message([] { Config::parse("seed: 1\n? [a, b]\n: 1\n", "x.yaml"); })
-                .find("x.yaml: config key under '(top level)' is not a plain name"),
+  EXPECT_NE(error_message([] {
+              Config::parse("seed: 1\n? [a, b]\n: 1\n", "x.yaml");
+            }).find("x.yaml: config key under '(top level)' is not a plain name"),
             std::string::npos);
   EXPECT_NE(error_message([] { Config::parse("model:\n  ? {a: 1}\n  : 2\n", "y.yaml"); }).find("under 'model'"),
             std::string::npos);
@@ -202,12 +203,15 @@ TEST(Config, NestedAliasesCannotExpandWithoutBound) {
     for (int i = 0; i < 10; ++i) yaml += (i ? ", " : "") + previous;
     yaml += "]\n";
   }
-  EXPECT_NE(error_message([&] { Config::parse(yaml, "bomb.yaml"); }).find("more than 100000 values"), std::string::npos);
+  EXPECT_NE(error_message([&] { Config::parse(yaml, "bomb.yaml"); }).find("more than 100000 values"),
+            std::string::npos);
 }
 
 TEST(Config, MalformedMultiDocumentInputEnds) {
   // Found by fuzzing: yaml-cpp's LoadAll looped forever (allocating) on this text; modlr
   // reads at most the start of a second document.
-  const std::string text = "# MLP 784-64-10 on MNIST. For Fashion-MNIST:\n#   --set data.et.path=/usr/share/datasets/fashion-mnist --set d0taset.mean=[0.2860] --set dataset.std=[0.mniseste\n,d: 42\ndataset:\n  name: idx\n  path: ../shared/data/";
+  const std::string text =
+      "# MLP 784-64-10 on MNIST. For Fashion-MNIST:\n#   --set data.et.path=/usr/share/datasets/fashion-mnist --set "
+      "d0taset.mean=[0.2860] --set dataset.std=[0.mniseste\n,d: 42\ndataset:\n  name: idx\n  path: ../shared/data/";
   EXPECT_NE(error_message([&] { Config::parse(text, "fuzz.yaml"); }), "no error");
 }

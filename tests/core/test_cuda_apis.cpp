@@ -2,8 +2,8 @@
 // NCCL process group) compile and link in every build, GPU or not: PyPI's torch is a CUDA
 // build and the CUDA toolkit is installed. Where a GPU is visible the test also runs them.
 #include <ATen/cuda/CUDAEvent.h>
-#include <ATen/detail/CUDAHooksInterface.h>
 #include <ATen/cuda/CUDAGraph.h>
+#include <ATen/detail/CUDAHooksInterface.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #include <gtest/gtest.h>

@@ -17,7 +17,7 @@ TEST(KeepFreedMemory, LargeBlocksComeFromTheHeap) {
   ASSERT_NE(block, nullptr);
   const auto during = mallinfo2();
   std::free(block);
-  EXPECT_EQ(during.hblks, before.hblks);  // no new mmapped block
+  EXPECT_EQ(during.hblks, before.hblks);                            // no new mmapped block
   EXPECT_GE(during.uordblks, before.uordblks + (size_t{4} << 20));  // but a heap one
   const auto after = mallinfo2();
   EXPECT_GE(after.arena, size_t{4} << 20);  // and the heap kept its pages

@@ -36,8 +36,6 @@ TEST(Registry, DuplicateRegistrationThrows) {
 }
 
 TEST(Registry, BuiltinComponentsAreRegistered) {
-  for (const char* name : {"mlp", "lenet1", "lenet5"})
-    EXPECT_TRUE(modlr::model_registry().contains(name)) << name;
-  for (const char* name : {"cross_entropy", "mse"})
-    EXPECT_TRUE(modlr::loss_registry().contains(name)) << name;
+  for (const char* name : {"mlp", "lenet1", "lenet5"}) EXPECT_TRUE(modlr::model_registry().contains(name)) << name;
+  for (const char* name : {"cross_entropy", "mse"}) EXPECT_TRUE(modlr::loss_registry().contains(name)) << name;
 }

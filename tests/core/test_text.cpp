@@ -30,8 +30,9 @@ TEST(Text, PathComponentsAreOneSafeName) {
   EXPECT_NO_THROW(modlr::check_path_component("lenet5-fashion_mnist.v2", "experiment"));
   EXPECT_NO_THROW(modlr::check_path_component("caf\xc3\xa9", "experiment"));
   const std::vector<std::pair<std::string, std::string>> bad = {
-      {"", "empty"}, {".", "'.' or '..'"}, {"..", "'.' or '..'"}, {"../../x", "'/'"}, {"a/b", "'/'"},
-      {"a\\b", "'/'"}, {"bell\x07", "control"}, {"\xff\xfe", "UTF-8"}, {std::string(201, 'a'), "200 bytes"}};
+      {"", "empty"},           {".", "'.' or '..'"},  {"..", "'.' or '..'"},
+      {"../../x", "'/'"},      {"a/b", "'/'"},        {"a\\b", "'/'"},
+      {"bell\x07", "control"}, {"\xff\xfe", "UTF-8"}, {std::string(201, 'a'), "200 bytes"}};
   for (const auto& [name, reason] : bad) {
     try {
       modlr::check_path_component(name, "c.yaml: config key 'experiment'");

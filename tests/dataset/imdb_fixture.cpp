@@ -14,8 +14,7 @@ namespace {
 
 const std::vector<std::string> kPositive = {"great", "wonderful", "loved", "brilliant", "superb"};
 const std::vector<std::string> kNegative = {"awful", "boring", "hated", "terrible", "worst"};
-const std::vector<std::string> kNeutral = {"the", "movie", "film",  "was", "and",
-                                           "a",   "plot",  "actor", "it",  "this"};
+const std::vector<std::string> kNeutral = {"the", "movie", "film", "was", "and", "a", "plot", "actor", "it", "this"};
 
 std::string review_text(int label, bool test, std::mt19937& rng) {
   const auto& mood = label ? kPositive : kNegative;
@@ -34,8 +33,7 @@ std::string review_text(int label, bool test, std::mt19937& rng) {
 }  // namespace
 
 std::string FixtureReview::path() const {
-  return split + "/" + (label ? "pos" : "neg") + "/" + std::to_string(id) + "_" +
-         std::to_string(rating) + ".txt";
+  return split + "/" + (label ? "pos" : "neg") + "/" + std::to_string(id) + "_" + std::to_string(rating) + ".txt";
 }
 
 std::vector<FixtureReview> synthetic_reviews(int per_folder, uint32_t seed) {
@@ -44,9 +42,8 @@ std::vector<FixtureReview> synthetic_reviews(int per_folder, uint32_t seed) {
   for (const std::string split : {"train", "test"})
     for (int label = 0; label < 2; ++label)
       for (int id = 0; id < per_folder; ++id) {
-        FixtureReview review{
-            split, label, id,
-            label ? 7 + static_cast<int>(rng() % 4) : 1 + static_cast<int>(rng() % 4), ""};
+        FixtureReview review{split, label, id,
+                             label ? 7 + static_cast<int>(rng() % 4) : 1 + static_cast<int>(rng() % 4), ""};
         review.text = review_text(label, split == "test", rng);
         reviews.push_back(review);
       }
@@ -56,14 +53,12 @@ std::vector<FixtureReview> synthetic_reviews(int per_folder, uint32_t seed) {
 
 void write_imdb_directory(const std::string& dir, const std::vector<FixtureReview>& reviews) {
   for (const std::string split : {"train", "test"})
-    for (const std::string label : {"pos", "neg"})
-      fs::create_directories(dir + "/aclImdb/" + split + "/" + label);
+    for (const std::string label : {"pos", "neg"}) fs::create_directories(dir + "/aclImdb/" + split + "/" + label);
   fs::create_directories(dir + "/aclImdb/train/unsup");
   for (const auto& review : reviews) write_text(dir + "/aclImdb/" + review.path(), review.text);
   write_text(dir + "/aclImdb/README", "Large Movie Review Dataset (fixture)\n");
   write_text(dir + "/aclImdb/imdb.vocab", "the\nmovie\n");
-  write_text(dir + "/aclImdb/train/urls_pos.txt",
-             "http://www.imdb.com/title/tt0000001/usercomments\n");
+  write_text(dir + "/aclImdb/train/urls_pos.txt", "http://www.imdb.com/title/tt0000001/usercomments\n");
   write_text(dir + "/aclImdb/train/unsup/0_0.txt", "an unlabelled review");
 }
 
@@ -71,8 +66,7 @@ std::string imdb_tar(const std::vector<FixtureReview>& reviews) {
   std::string tar = tar_directory("aclImdb") + tar_file("aclImdb/README", "fixture\n");
   for (const std::string split : {"train", "test"}) {
     tar += tar_directory("aclImdb/" + split);
-    for (const std::string label : {"pos", "neg"})
-      tar += tar_directory("aclImdb/" + split + "/" + label);
+    for (const std::string label : {"pos", "neg"}) tar += tar_directory("aclImdb/" + split + "/" + label);
   }
   tar += tar_file("aclImdb/train/urls_pos.txt", "http://www.imdb.com/\n") +
          tar_file("aclImdb/train/unsup/0_0.txt", "an unlabelled review");
@@ -80,14 +74,12 @@ std::string imdb_tar(const std::vector<FixtureReview>& reviews) {
   return tar + tar_end();
 }
 
-void write_imdb_archive(const std::string& path, const std::vector<FixtureReview>& reviews,
-                        bool gz) {
+void write_imdb_archive(const std::string& path, const std::vector<FixtureReview>& reviews, bool gz) {
   const auto tar = imdb_tar(reviews);
   write_text(path, gz ? gzip(tar) : tar);
 }
 
-std::string imdb_config(const std::string& data_path, const std::string& runs_dir,
-                        const std::string& model) {
+std::string imdb_config(const std::string& data_path, const std::string& runs_dir, const std::string& model) {
   return "experiment: imdb-small\nseed: 3\n"
          "dataset:\n  name: imdb\n  path: " +
          data_path +

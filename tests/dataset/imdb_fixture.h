@@ -29,8 +29,7 @@ void write_imdb_directory(const std::string& dir, const std::vector<FixtureRevie
 /// The same layout as tar archive bytes (directories first, reviews in the given order).
 std::string imdb_tar(const std::vector<FixtureReview>& reviews);
 /// imdb_tar() written to `path`, gzipped when `gz`.
-void write_imdb_archive(const std::string& path, const std::vector<FixtureReview>& reviews,
-                        bool gz = true);
+void write_imdb_archive(const std::string& path, const std::vector<FixtureReview>& reviews, bool gz = true);
 
 /// An experiment config for model `model` on the imdb data at `data_path`: small sizes
 /// (max_size 200, max_length 24, embedding 16, hidden 12), 1 epoch, batch 8.

@@ -38,9 +38,7 @@ AugmentOptions augment_options(int64_t padding, bool hflip) {
   return o;
 }
 
-modlr::TensorData images_data(int64_t n) {
-  return {numbered_images(n, 2), torch::arange(n, torch::kInt64)};
-}
+modlr::TensorData images_data(int64_t n) { return {numbered_images(n, 2), torch::arange(n, torch::kInt64)}; }
 
 std::vector<torch::Tensor> epoch_inputs(BatchLoader& loader) {
   std::vector<torch::Tensor> out;

@@ -31,9 +31,9 @@ void write_tiny(const mt::TempDir& dir) {
 }
 
 Dataset cifar_dataset(const std::string& dir, const std::string& extra = "") {
-  auto config = Config::parse("dataset:\n  name: cifar10\n  path: " + dir + "\n  train_files: [b, a]\n" +
-                                  "  test_files: [t]\n" + extra,
-                              "test.yaml");
+  auto config = Config::parse(
+      "dataset:\n  name: cifar10\n  path: " + dir + "\n  train_files: [b, a]\n" + "  test_files: [t]\n" + extra,
+      "test.yaml");
   return Dataset(config.section("dataset"), 3);
 }
 
@@ -122,7 +122,8 @@ TEST(Cifar10Source, BadFilesAreNamed) {
   EXPECT_NE(error_message([&] { empty.load(); }).find(dir.file("t.bin") + ": empty"), std::string::npos);
   mt::write_bytes(dir.file("t.bin"), mt::cifar_record(11, [](int, int, int) { return 0; }), false);
   auto label = cifar_dataset(dir.path());
-  EXPECT_NE(error_message([&] { label.load(); }).find(dir.file("t.bin") + ": record 0 has label 11"), std::string::npos);
+  EXPECT_NE(error_message([&] { label.load(); }).find(dir.file("t.bin") + ": record 0 has label 11"),
+            std::string::npos);
 }
 
 TEST(Cifar10Source, BadKeysAreNamed) {

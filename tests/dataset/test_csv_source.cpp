@@ -119,7 +119,8 @@ TEST_F(CsvSourceTest, ValidationRowsStayOutOfTheStatistics) {
   const auto ids = targets(d.data(Split::train));
   for (float id : ids) mean += x_by_row[static_cast<size_t>(id) - 1] / static_cast<double>(ids.size());
   for (float id : ids) sq += std::pow(x_by_row[static_cast<size_t>(id) - 1] - mean, 2);
-  EXPECT_NEAR(table_row(d.data(Split::test), 0)[0], (1000 - mean) / std::sqrt(sq / static_cast<double>(ids.size())), 1e-3);
+  EXPECT_NEAR(table_row(d.data(Split::test), 0)[0], (1000 - mean) / std::sqrt(sq / static_cast<double>(ids.size())),
+              1e-3);
   const auto train_x = d.data(Split::train).inputs.select(1, 0).to(torch::kFloat64);
   EXPECT_NEAR(train_x.mean().item<double>(), 0.0, 1e-6);
 }
@@ -148,9 +149,9 @@ TEST_F(CsvSourceTest, DropLeavesOutRowsWithEmptyCells) {
 }
 
 TEST_F(CsvSourceTest, ExplicitFeaturesAndUnscaledTargets) {
-  auto config = Config::parse("dataset:\n  name: csv\n  path: " + csv() +
-                                  "\n  target: price\n  features: [kind, x]\n  categorical: [kind]\n",
-                              "t.yaml");
+  auto config = Config::parse(
+      "dataset:\n  name: csv\n  path: " + csv() + "\n  target: price\n  features: [kind, x]\n  categorical: [kind]\n",
+      "t.yaml");
   Dataset d(config.section("dataset"), 3);
   d.load();
   EXPECT_EQ(table_row(d.data(Split::train), 0), (std::vector<float>{0, 1, 0, 0, 1}));  // kind=a|b|c|z, then x
@@ -171,12 +172,14 @@ TEST_F(CsvSourceTest, BadInputNamesFileLineAndColumn) {
   EXPECT_EQ(error_of("", file("empty.csv", "")), dir.file("empty.csv") + ": empty file (no header row)");
   EXPECT_EQ(error_of("", file("header.csv", "x,price,kind\n")), dir.file("header.csv") + ": a header but no data rows");
   EXPECT_EQ(error_of("", file("notarget.csv", "x,cost,kind\n1,2,a\n")),
-            dir.file("notarget.csv") + ": line 1: no column 'price' (named by dataset.target); the header has: 'x', 'cost', 'kind'");
+            dir.file("notarget.csv") +
+                ": line 1: no column 'price' (named by dataset.target); the header has: 'x', 'cost', 'kind'");
   EXPECT_EQ(error_of("  features: [x, kind, y]\n"),
             f + ": line 1: no column 'y' (named by dataset.features); the header has: 'x', 'price', 'size', 'kind'");
   EXPECT_EQ(error_of("  missing: mean\n", file("nokind.csv", "x,price,kind\n1,2,\n")),
-            dir.file("nokind.csv") + ": line 2, column 'kind': empty cell: dataset.missing 'mean' fills numeric "
-                                     "features only (use 'drop' for this column)");
+            dir.file("nokind.csv") +
+                ": line 2, column 'kind': empty cell: dataset.missing 'mean' fills numeric "
+                "features only (use 'drop' for this column)");
   EXPECT_NE(error_of("  missing: median\n  categoricals: [kind]\n").find("unknown config key 'dataset.categoricals'"),
             std::string::npos);
   EXPECT_NE(error_of("  test_fraction: 1.0\n").find("dataset.test_fraction"), std::string::npos);
@@ -191,8 +194,9 @@ TEST_F(CsvSourceTest, BadInputNamesFileLineAndColumn) {
 TEST_F(CsvSourceTest, CategoriesPerColumnAreBounded) {
   // kind has 4 distinct values (a, b, c, z): one over a bound of 3, the file and key named.
   EXPECT_EQ(error_of("  missing: mean\n  max_categories: 3\n"),
-            csv() + ": categorical column 'kind' has 4 distinct values, more than dataset.max_categories = 3 "
-                    "(raise it if you mean it)");
+            csv() +
+                ": categorical column 'kind' has 4 distinct values, more than dataset.max_categories = 3 "
+                "(raise it if you mean it)");
   EXPECT_EQ(error_of("  missing: mean\n  max_categories: 4\n"), "no error");
   EXPECT_NE(error_of("  max_categories: 0\n").find("dataset.max_categories"), std::string::npos);
   // The gzip bounds are keys of every file-reading source, checked with their names.

@@ -2,14 +2,14 @@
 // rows, targets and batches; out-of-range options are one-line errors naming the key.
 #include <gtest/gtest.h>
 
-#include "modlr/core/error.h"
 #include "cifar_fixture.h"
+#include "imdb_fixture.h"
+#include "modlr/core/error.h"
 #include "modlr/dataset/cifar10_source.h"
 #include "modlr/dataset/data_report.h"
 #include "modlr/dataset/idx_source.h"
 #include "modlr/dataset/imdb_source.h"
 #include "modlr/loss/supervised.h"
-#include "imdb_fixture.h"
 #include "test_support.h"
 
 namespace mt = modlr::testing;
@@ -19,10 +19,12 @@ namespace {
 TEST(DatasetFromCode, EqualsTheDatasetItsConfigBuilds) {
   mt::TempDir dir;
   mt::write_synthetic_idx(dir.path(), 100, 30);
-  modlr::Dataset from_config(modlr::Config::parse("dataset:\n  name: idx\n  path: " + dir.path() +
-                                                      "\n  validation: 0.2\n  batch_size: 16\n  mean: [0.1]\n  std: [0.3]\n",
-                                                  "c.yaml").section("dataset"),
-                             5);
+  modlr::Dataset from_config(
+      modlr::Config::parse("dataset:\n  name: idx\n  path: " + dir.path() +
+                               "\n  validation: 0.2\n  batch_size: 16\n  mean: [0.1]\n  std: [0.3]\n",
+                           "c.yaml")
+          .section("dataset"),
+      5);
   modlr::IdxOptions source;
   source.dir = dir.path();
   source.preprocess.mean = {0.1};
@@ -80,7 +82,8 @@ TEST(DatasetFromCode, Cifar10FromOptionsEqualsItsConfig) {
   mt::write_synthetic_cifar(dir.path(), 10, 4);
   modlr::Dataset from_config(modlr::Config::parse("dataset:\n  name: cifar10\n  path: " + dir.path() +
                                                       "\n  extra_test_files: {official: [test_batch_first1000]}\n",
-                                                  "c.yaml").section("dataset"),
+                                                  "c.yaml")
+                                 .section("dataset"),
                              2);
   modlr::Cifar10Options options;
   options.dir = dir.path();

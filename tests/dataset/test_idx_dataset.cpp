@@ -11,8 +11,7 @@ namespace mt = modlr::testing;
 
 namespace {
 
-std::string config_text(const std::string& dir, const std::string& extra = "",
-                        const std::string& source = "idx") {
+std::string config_text(const std::string& dir, const std::string& extra = "", const std::string& source = "idx") {
   return "dataset:\n  name: " + source + "\n  path: " + dir + "\n  batch_size: 16\n" + extra;
 }
 
@@ -62,8 +61,7 @@ TEST(IdxDataset, LimitAndValidation) {
 
 TEST(IdxDataset, ConfigErrorsNameTheKey) {
   mt::TempDir dir;
-  auto expect_error = [&](const std::string& extra, const std::string& needle,
-                          const std::string& source = "idx") {
+  auto expect_error = [&](const std::string& extra, const std::string& needle, const std::string& source = "idx") {
     try {
       idx_dataset(config_text(dir.path(), extra, source));
       FAIL() << "no error for " << extra;

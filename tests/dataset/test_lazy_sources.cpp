@@ -40,7 +40,8 @@ class LazySources : public ::testing::Test {
         ASSERT_EQ(data.size(), memory.data(split).size());
         if (data.size() == 0) continue;
         ASSERT_NE(data.lazy, nullptr);
-        const auto a = modlr::first_examples(memory, split, data.size()), b = modlr::first_examples(lazy, split, data.size());
+        const auto a = modlr::first_examples(memory, split, data.size()),
+                   b = modlr::first_examples(lazy, split, data.size());
         EXPECT_TRUE(torch::equal(a.x, b.x)) << modlr::split_name(split);
         EXPECT_TRUE(torch::equal(a.y, b.y)) << modlr::split_name(split);
       }
@@ -76,10 +77,11 @@ TEST_F(LazySources, IdxImagesAtTheirOffsets) {
 
 TEST_F(LazySources, Cifar10RecordsAtTheirOffsetsWithExtraTestSplits) {
   mt::write_synthetic_cifar(dir.file("cifar"), 12, 7);
-  expect_same_data("  name: cifar10\n  path: " + dir.file("cifar") +
-                       "\n  train_files: [data_batch_1, data_batch_2]\n  test_files: [data_batch_5]\n"
-                       "  extra_test_files: {official: [test_batch_first1000]}\n  mean: [0.5, 0.4, 0.3]\n  std: [0.2, 0.2, 0.2]\n",
-                   {"official"});
+  expect_same_data(
+      "  name: cifar10\n  path: " + dir.file("cifar") +
+          "\n  train_files: [data_batch_1, data_batch_2]\n  test_files: [data_batch_5]\n"
+          "  extra_test_files: {official: [test_batch_first1000]}\n  mean: [0.5, 0.4, 0.3]\n  std: [0.2, 0.2, 0.2]\n",
+      {"official"});
 }
 
 TEST_F(LazySources, ImdbReviewsFromTheArchiveAndFromADirectory) {
@@ -88,23 +90,26 @@ TEST_F(LazySources, ImdbReviewsFromTheArchiveAndFromADirectory) {
   mt::write_imdb_directory(dir.file("imdb"), reviews);
   for (const auto& path : {dir.file("aclImdb.tar.gz"), dir.file("imdb")}) {
     SCOPED_TRACE(path);
-    expect_same_data("  name: imdb\n  path: " + path + "\n  max_size: 50\n  max_length: 12\n  limit: 20\n  validation: 0.2\n");
+    expect_same_data("  name: imdb\n  path: " + path +
+                     "\n  max_size: 50\n  max_length: 12\n  limit: 20\n  validation: 0.2\n");
   }
 }
 
 TEST_F(LazySources, TextLinesRecordsAtTheirOffsets) {
-  mt::write_text(dir.file("train.csv"), "label,text\nneg,Bad movie\npos,\"good movie,\r\n<br />great\"\r\nneg,awful\n\nmeh,so so\n");
+  mt::write_text(dir.file("train.csv"),
+                 "label,text\nneg,Bad movie\npos,\"good movie,\r\n<br />great\"\r\nneg,awful\n\nmeh,so so\n");
   mt::write_text(dir.file("test.csv"), "label,text\r\npos,good film\r\nmeh,fine\r\n");
-  expect_same_data("  name: text_lines\n  train_path: " + dir.file("train.csv") + "\n  test_path: " + dir.file("test.csv") +
-                   "\n  max_length: 5\n");
+  expect_same_data("  name: text_lines\n  train_path: " + dir.file("train.csv") +
+                   "\n  test_path: " + dir.file("test.csv") + "\n  max_length: 5\n");
 }
 
 TEST_F(LazySources, CsvRowsAtTheirOffsetsImputedAndStandardisedAlike) {
   mt::write_synthetic_csv(dir.file("table.csv"), 150);
   for (const char* missing : {"median", "mean", "drop"}) {
     SCOPED_TRACE(missing);
-    expect_same_data("  name: csv\n  path: " + dir.file("table.csv") + "\n  target: y\n  categorical: [kind]\n  missing: " +
-                     missing + "\n  standardize: true\n  validation: 0.1\n");
+    expect_same_data("  name: csv\n  path: " + dir.file("table.csv") +
+                     "\n  target: y\n  categorical: [kind]\n  missing: " + missing +
+                     "\n  standardize: true\n  validation: 0.1\n");
   }
 }
 
@@ -115,8 +120,10 @@ TEST_F(LazySources, TimeSeriesWindowsCutPerBatch) {
   mt::write_text(dir.file("series.csv"), csv);
   for (const char* layout : {"flat", "sequence"}) {
     SCOPED_TRACE(layout);
-    expect_same_data("  name: timeseries_csv\n  path: " + dir.file("series.csv") + "\n  target: v\n  window: 4\n  stride: 2\n"
-                     "  validation: 0.2\n  layout: " + layout + "\n");
+    expect_same_data("  name: timeseries_csv\n  path: " + dir.file("series.csv") +
+                     "\n  target: v\n  window: 4\n  stride: 2\n"
+                     "  validation: 0.2\n  layout: " +
+                     layout + "\n");
   }
 }
 
@@ -126,14 +133,16 @@ TEST_F(LazySources, ACorruptGzipIsNamedAndLeavesNoPartialCopy) {
   auto bytes = mt::read_text(dir.file("mnist/train-images-idx3-ubyte.gz"));
   bytes.resize(bytes.size() / 2);
   mt::write_text(dir.file("mnist/train-images-idx3-ubyte.gz"), bytes);
-  const auto error = mt::dataset_error("dataset:\n  name: idx\n  path: " + dir.file("mnist") + "\n  cache: none\n  unpack_dir: " +
-                                       dir.file("unpacked") + "\n");
-  EXPECT_NE(error.find(dir.file("mnist/train-images-idx3-ubyte.gz") + ": truncated gzip stream"), std::string::npos) << error;
+  const auto error = mt::dataset_error("dataset:\n  name: idx\n  path: " + dir.file("mnist") +
+                                       "\n  cache: none\n  unpack_dir: " + dir.file("unpacked") + "\n");
+  EXPECT_NE(error.find(dir.file("mnist/train-images-idx3-ubyte.gz") + ": truncated gzip stream"), std::string::npos)
+      << error;
   EXPECT_TRUE(mt::list_files(dir.file("unpacked")).empty());
   mt::write_text(dir.file("blocker"), "a file where the folder should be");
   const auto blocked = mt::dataset_error("dataset:\n  name: idx\n  path: " + dir.file("mnist") +
                                          "\n  cache: none\n  unpack_dir: " + dir.file("blocker/unpacked") + "\n");
-  EXPECT_NE(blocked.find(dir.file("blocker/unpacked") + ": cannot create the folder to unpack"), std::string::npos) << blocked;
+  EXPECT_NE(blocked.find(dir.file("blocker/unpacked") + ": cannot create the folder to unpack"), std::string::npos)
+      << blocked;
 }
 
 }  // namespace

@@ -4,9 +4,9 @@
 
 #include <set>
 
+#include "dataset/numbered_rows.h"
 #include "modlr/dataset/dataset.h"
 #include "modlr/dataset/loader.h"
-#include "dataset/numbered_rows.h"
 
 using modlr::Batch;
 using modlr::BatchLoader;
@@ -113,13 +113,15 @@ TEST(BatchLoader, ResumingFromAStateReplaysTheRestExactly) {
   const auto saved = original.state();
   EXPECT_EQ(saved.next_batch, 2);
   std::vector<std::vector<int64_t>> rest;
-  while (original.next(batch)) rest.emplace_back(batch.y.data_ptr<int64_t>(), batch.y.data_ptr<int64_t>() + batch.y.numel());
+  while (original.next(batch))
+    rest.emplace_back(batch.y.data_ptr<int64_t>(), batch.y.data_ptr<int64_t>() + batch.y.numel());
   const auto next_epoch = epoch_rows(original);
 
   BatchLoader resumed(numbered(50), loader_options(8, true, false, 0));
   resumed.resume_epoch(saved);
   std::vector<std::vector<int64_t>> replay;
-  while (resumed.next(batch)) replay.emplace_back(batch.y.data_ptr<int64_t>(), batch.y.data_ptr<int64_t>() + batch.y.numel());
+  while (resumed.next(batch))
+    replay.emplace_back(batch.y.data_ptr<int64_t>(), batch.y.data_ptr<int64_t>() + batch.y.numel());
   EXPECT_EQ(replay, rest);
   EXPECT_EQ(epoch_rows(resumed), next_epoch);
 }

@@ -11,8 +11,7 @@ TEST(Tokenizer, LowerCasesAndSplitsPunctuation) {
   EXPECT_EQ(modlr::text::tokenize("This movie was GREAT!!! 10/10."),
             (Tokens{"this", "movie", "was", "great", "!", "!", "!", "10", "/", "10", "."}));
   EXPECT_EQ(modlr::text::tokenize("(Really) \"bad\": a 2-hour mess; why?"),
-            (Tokens{"(", "really", ")", "\"", "bad", "\"", ":", "a", "2", "-", "hour", "mess", ";",
-                    "why", "?"}));
+            (Tokens{"(", "really", ")", "\"", "bad", "\"", ":", "a", "2", "-", "hour", "mess", ";", "why", "?"}));
   EXPECT_EQ(modlr::text::tokenize(""), Tokens{});
   EXPECT_EQ(modlr::text::tokenize(" \t\r\n\x01\x7f "), Tokens{});
 }
@@ -20,14 +19,12 @@ TEST(Tokenizer, LowerCasesAndSplitsPunctuation) {
 TEST(Tokenizer, RemovesLineBreakTagsExactly) {
   EXPECT_EQ(modlr::text::tokenize("end.<br /><br />Next"), (Tokens{"end", ".", "next"}));
   // Only the exact 6 bytes "<br />" go; other spellings are punctuation and words.
-  EXPECT_EQ(modlr::text::tokenize("a<br/>b<BR />c"),
-            (Tokens{"a", "<", "br", "/", ">", "b", "<", "br", "/", ">", "c"}));
+  EXPECT_EQ(modlr::text::tokenize("a<br/>b<BR />c"), (Tokens{"a", "<", "br", "/", ">", "b", "<", "br", "/", ">", "c"}));
 }
 
 TEST(Tokenizer, ApostrophesInsideWordsOnly) {
-  EXPECT_EQ(
-      modlr::text::tokenize("Don't like the 90's 'classics' o'neil's films'"),
-      (Tokens{"don't", "like", "the", "90's", "'", "classics", "'", "o'neil's", "films", "'"}));
+  EXPECT_EQ(modlr::text::tokenize("Don't like the 90's 'classics' o'neil's films'"),
+            (Tokens{"don't", "like", "the", "90's", "'", "classics", "'", "o'neil's", "films", "'"}));
   EXPECT_EQ(modlr::text::tokenize("rock''n"), (Tokens{"rock", "'", "'", "n"}));
 }
 
@@ -59,8 +56,7 @@ namespace {
 
 modlr::text::WordCounts counts_of(const std::vector<std::string>& documents) {
   modlr::text::WordCounts counts;
-  for (const auto& document : documents)
-    modlr::text::count_words(modlr::text::tokenize(document), counts);
+  for (const auto& document : documents) modlr::text::count_words(modlr::text::tokenize(document), counts);
   return counts;
 }
 

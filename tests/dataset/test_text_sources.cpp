@@ -38,12 +38,12 @@ class TextSources : public ::testing::Test {
     write(dir.file("lines/test.csv"), "label,text\npos,good film\n");
   }
   std::string folder(const std::string& extra = "") const {
-    return "dataset:\n  name: text_folder\n  train_path: " + dir.file("tree/train") + "\n  test_path: " +
-           dir.file("tree/test") + "\n  max_length: 4\n" + extra;
+    return "dataset:\n  name: text_folder\n  train_path: " + dir.file("tree/train") +
+           "\n  test_path: " + dir.file("tree/test") + "\n  max_length: 4\n" + extra;
   }
   std::string lines(const std::string& extra = "") const {
-    return "dataset:\n  name: text_lines\n  train_path: " + dir.file("lines/train.csv") + "\n  test_path: " +
-           dir.file("lines/test.csv") + "\n  max_length: 4\n" + extra;
+    return "dataset:\n  name: text_lines\n  train_path: " + dir.file("lines/train.csv") +
+           "\n  test_path: " + dir.file("lines/test.csv") + "\n  max_length: 4\n" + extra;
   }
   static Dataset load(const std::string& text) {
     Dataset dataset(Config::parse(text, "test.yaml").section("dataset"), 1);
@@ -58,8 +58,8 @@ TEST_F(TextSources, FoldersAndLinesEncodeTheSameTexts) {
     const auto dataset = load(text);
     EXPECT_EQ(dataset.class_names(), (std::vector<std::string>{"neg", "pos"}));
     const auto& train = dataset.data(Split::train);
-    EXPECT_EQ(token_row(train.inputs, 0), (std::vector<int64_t>{3, 2, 0, 0}));  // bad movie
-    EXPECT_EQ(token_row(train.inputs, 1), (std::vector<int64_t>{4, 2, 5, 0}));  // good movie great
+    EXPECT_EQ(token_row(train.inputs, 0), (std::vector<int64_t>{3, 2, 0, 0}));                      // bad movie
+    EXPECT_EQ(token_row(train.inputs, 1), (std::vector<int64_t>{4, 2, 5, 0}));                      // good movie great
     EXPECT_EQ(token_row(dataset.data(Split::test).inputs, 0), (std::vector<int64_t>{4, 1, 0, 0}));  // good <unk>
     EXPECT_EQ(dataset.data(Split::test).targets[0].item<int64_t>(), 1);
     ASSERT_EQ(dataset.files().size(), 2u);  // both trees (or files), fingerprinted
@@ -72,15 +72,18 @@ TEST_F(TextSources, FoldersAndLinesEncodeTheSameTexts) {
 TEST_F(TextSources, BadTextsAreOneLineNamingTheFileOrLine) {
   write(dir.file("tree/train/neg/z.txt"), std::string("caf\xe9", 4));
   EXPECT_NE(mt::dataset_error(folder()).find("tree/train/neg/z.txt: not UTF-8 text (invalid byte at offset 3)"),
-            std::string::npos) << mt::dataset_error(folder());
+            std::string::npos)
+      << mt::dataset_error(folder());
   write(dir.file("tree/train/neg/z.txt"), "  <br />  ");
   EXPECT_NE(mt::dataset_error(folder()).find("tree/train/neg/z.txt has no tokens"), std::string::npos);
   std::filesystem::remove(dir.file("tree/train/neg/z.txt"));
   std::filesystem::create_directories(dir.file("tree/train/empty"));
-  EXPECT_NE(mt::dataset_error(folder()).find("tree/train/empty: no .txt files in this class folder"), std::string::npos);
+  EXPECT_NE(mt::dataset_error(folder()).find("tree/train/empty: no .txt files in this class folder"),
+            std::string::npos);
   write(dir.file("lines/test.csv"), "label,text\npos,good\nmaybe,fine\n");
   EXPECT_NE(mt::dataset_error(lines()).find("test.csv: line 3: label 'maybe' does not occur in dataset.train_path"),
-            std::string::npos) << mt::dataset_error(lines());
+            std::string::npos)
+      << mt::dataset_error(lines());
   EXPECT_NE(mt::dataset_error(lines("  text: review\n")).find("no column 'review' (named by dataset.text)"),
             std::string::npos);
   EXPECT_NE(mt::dataset_error(lines("  label: text\n")).find("'dataset.label': names the text column"),

@@ -115,7 +115,8 @@ TEST_F(TimeSeriesSourceTest, BadConfigsAreOneLineNamingTheKey) {
   EXPECT_NE(error_of("  columns: [v]\n  target: w\n").find("'dataset.target': 'w' is not one of the value columns"),
             std::string::npos);
   EXPECT_NE(error_of("  columns: [t]\n").find("'dataset.columns': lists 't', the time column"), std::string::npos);
-  EXPECT_NE(error_of("  columns: [v]\n  label: c\n").find("'dataset.label': only for task: classify"), std::string::npos);
+  EXPECT_NE(error_of("  columns: [v]\n  label: c\n").find("'dataset.label': only for task: classify"),
+            std::string::npos);
   EXPECT_NE(error_of("  task: classify\n").find("'dataset.label': task: classify needs the label column"),
             std::string::npos);
   EXPECT_NE(error_of("  columns: [v]\n  window: 11\n").find("12 rows make 1 window(s) of dataset.window 11"),

@@ -61,8 +61,6 @@ TEST(Communicator, NcclTakesCudaTensorsOrIsRefusedNamingTheRank) {
   expect_identities(*communicator, torch::kCPU);   // Gloo, in the same job
 }
 
-TEST(Communicator, UnknownBackendIsOneLine) {
-  EXPECT_THROW(modlr::Communicator::join(one_rank("mpi")), modlr::Error);
-}
+TEST(Communicator, UnknownBackendIsOneLine) { EXPECT_THROW(modlr::Communicator::join(one_rank("mpi")), modlr::Error); }
 
 }  // namespace

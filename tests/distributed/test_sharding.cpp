@@ -1,9 +1,9 @@
 // The data-parallel loader shards and the metric merges, against their single-process twins.
 #include <gtest/gtest.h>
 
+#include "dataset/numbered_rows.h"
 #include "modlr/dataset/loader.h"
 #include "modlr/metrics/suite.h"
-#include "dataset/numbered_rows.h"
 
 namespace {
 
@@ -40,8 +40,7 @@ TEST(DataParallelSharding, RanksTogetherSeeTheSingleProcessBatches) {
   ASSERT_EQ(expected.size(), 5u);  // 4 x 24 + 7
   for (size_t i = 0; i < expected.size(); ++i) {
     std::vector<int64_t> joined;
-    for (int64_t r = 0; r < ranks; ++r)
-      joined.insert(joined.end(), per_rank[r][i].begin(), per_rank[r][i].end());
+    for (int64_t r = 0; r < ranks; ++r) joined.insert(joined.end(), per_rank[r][i].begin(), per_rank[r][i].end());
     EXPECT_EQ(joined, expected[i]) << "global batch " << i;
   }
   // The last global batch holds 103 - 96 = 7 rows: 3, 2, 2.

@@ -8,13 +8,12 @@
 #include <unistd.h>
 
 #include "modlr/distributed/communicator.h"
-#include "test_support.h"
 #include "modlr/distributed/sync_batch_norm.h"
 #include "modlr/model/model.h"
 #include "modlr/model/model_set.h"
+#include "test_support.h"
 
 namespace {
-
 
 class ConvBn : public modlr::SequentialModel {
  public:

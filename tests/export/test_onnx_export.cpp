@@ -4,8 +4,6 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-
-
 #include "export/onnx_reader.h"
 #include "modlr/core/error.h"
 #include "modlr/export/onnx.h"
@@ -40,7 +38,6 @@ std::shared_ptr<modlr::Model> seeded_model(const std::string& yaml) {
   torch::manual_seed(5);
   return modlr::build_model(modlr::Config::parse(yaml, "m"));
 }
-
 
 class WithElu : public modlr::SequentialModel {
  public:
@@ -141,7 +138,9 @@ TEST(OnnxExport, ANewLayerIsOneRegistration) {
 
 TEST(OnnxExport, InexpressibleOptionsAndNonSequentialModelsAreRefused) {
   struct Reflect : modlr::SequentialModel {
-    Reflect() { add_layer("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 2, 3).padding(1).padding_mode(torch::kReflect))); }
+    Reflect() {
+      add_layer("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 2, 3).padding(1).padding_mode(torch::kReflect)));
+    }
   } reflect;
   EXPECT_THROW(
       {

@@ -4,10 +4,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-
-
-#include "modlr/core/error.h"
 #include "export/onnx_reader.h"
+#include "modlr/core/error.h"
 #include "modlr/export/onnx.h"
 #include "modlr/tracking/checkpoint.h"
 #include "test_support.h"
@@ -38,9 +36,9 @@ mt::OnnxModelView exported_cifar(modlr::Model& model) {
 
 TEST(OnnxExportCifar, BothModelsPassTheCheckerWithTheirLayers) {
   const auto cnn = exported_cifar(*trained_stats("name: cnn_cifar"));
-  EXPECT_EQ(cnn.op_types(), (std::vector<std::string>{"Conv", "Relu", "MaxPool", "Conv", "Relu", "MaxPool", "Conv",
-                                                     "Relu", "MaxPool", "Flatten", "Gemm", "Relu", "Identity",
-                                                     "Gemm"}));
+  EXPECT_EQ(cnn.op_types(),
+            (std::vector<std::string>{"Conv", "Relu", "MaxPool", "Conv", "Relu", "MaxPool", "Conv", "Relu", "MaxPool",
+                                      "Flatten", "Gemm", "Relu", "Identity", "Gemm"}));
   auto vgg_model = trained_stats("name: vgg16");
   const auto vgg = exported_cifar(*vgg_model);
   const auto ops = vgg.op_types();
@@ -57,7 +55,9 @@ TEST(OnnxExportCifar, BothModelsPassTheCheckerWithTheirLayers) {
 
 TEST(OnnxExportCifar, BatchNormWithoutRunningStatisticsIsRefused) {
   struct BatchStats : modlr::SequentialModel {
-    BatchStats() { add_layer("bn", torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(3).track_running_stats(false))); }
+    BatchStats() {
+      add_layer("bn", torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(3).track_running_stats(false)));
+    }
   } model;
   try {
     modlr::export_onnx(model, {3, 4, 4});

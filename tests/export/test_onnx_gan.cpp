@@ -4,10 +4,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-
-
-#include "modlr/core/error.h"
 #include "export/onnx_reader.h"
+#include "modlr/core/error.h"
 #include "modlr/export/onnx.h"
 #include "modlr/model/dcgan.h"
 #include "modlr/tracking/checkpoint.h"
@@ -41,9 +39,9 @@ mt::OnnxModelView exported_gan(modlr::Model& model, const std::vector<int64_t>& 
 TEST(OnnxGan, GeneratorTakesNoiseAndReturnsImages) {
   auto generator = model_with_moved_statistics("name: dcgan_generator\nlatent_size: 10\nfeatures: 8");
   const auto proto = exported_gan(*generator, generator->input_shape());
-  EXPECT_EQ(proto.op_types(), (std::vector<std::string>{"Reshape", "ConvTranspose", "BatchNormalization", "Relu",
-                                                       "ConvTranspose", "BatchNormalization", "Relu",
-                                                       "ConvTranspose", "Tanh"}));
+  EXPECT_EQ(proto.op_types(),
+            (std::vector<std::string>{"Reshape", "ConvTranspose", "BatchNormalization", "Relu", "ConvTranspose",
+                                      "BatchNormalization", "Relu", "ConvTranspose", "Tanh"}));
   const auto& input = proto.inputs.at(0).dims;
   ASSERT_EQ(input.size(), 2u);
   EXPECT_EQ(input[0].param, "batch");
@@ -60,15 +58,15 @@ TEST(OnnxGan, DiscriminatorWithLeakyReluBatchNormAndDropout) {
   auto discriminator = model_with_moved_statistics("name: dcgan_discriminator\nfeatures: 8\ndropout: 0.3");
   const auto proto = exported_gan(*discriminator, {1, 28, 28});
   EXPECT_EQ(proto.op_types(), (std::vector<std::string>{"Conv", "LeakyRelu", "Identity", "Conv", "BatchNormalization",
-                                                       "LeakyRelu", "Identity", "Flatten", "Gemm"}));
+                                                        "LeakyRelu", "Identity", "Flatten", "Gemm"}));
   EXPECT_FLOAT_EQ(proto.nodes.at(1).attributes.at(0).f, 0.2f);
 }
 
 TEST(OnnxGan, OnnxRuntimeReproducesBothModels) {
   if (!mt::onnxruntime_available()) GTEST_SKIP() << mt::python() << " has no onnx/onnxruntime (scripts/setup.sh)";
   mt::TempDir dir;
-  for (const std::string yaml : {"name: dcgan_generator\nlatent_size: 10\nfeatures: 8",
-                                 "name: dcgan_discriminator\nfeatures: 8"}) {
+  for (const std::string yaml :
+       {"name: dcgan_generator\nlatent_size: 10\nfeatures: 8", "name: dcgan_discriminator\nfeatures: 8"}) {
     SCOPED_TRACE(yaml);
     auto model = model_with_moved_statistics(yaml);
     const bool generator = !model->input_shape().empty();

@@ -38,8 +38,8 @@ TEST_P(DirectConv2dTest, MatchesLibtorchForwardAndGradients) {
   const auto x = torch::randn({c.images, c.in, c.height, c.width});
   const auto w = torch::randn({c.out, c.in, c.kernel, c.kernel}) * 0.2;
   const auto b = c.bias ? torch::randn({c.out}) : torch::Tensor();
-  const auto upstream = torch::randn(
-      {c.images, c.out, c.height + 2 * c.padding - c.kernel + 1, c.width + 2 * c.padding - c.kernel + 1});
+  const auto upstream =
+      torch::randn({c.images, c.out, c.height + 2 * c.padding - c.kernel + 1, c.width + 2 * c.padding - c.kernel + 1});
   // Reference in double precision through libtorch.
   auto xr = x.to(torch::kFloat64).requires_grad_(), wr = w.to(torch::kFloat64).requires_grad_();
   auto br = c.bias ? b.to(torch::kFloat64).requires_grad_() : torch::Tensor();
@@ -66,15 +66,16 @@ TEST_P(DirectConv2dTest, MatchesLibtorchForwardAndGradients) {
 // batches that leave a partial group of 8 (3, 9, 17 images), and output rows of every width
 // class its input gradient tiles differently (2, 3, 6, 7, 8, 10, 28+ wide; 3 wide with a 5x5
 // kernel takes the per-pixel loop).
-INSTANTIATE_TEST_SUITE_P(
-    Shapes, DirectConv2dTest,
-    ::testing::Values(ConvCase{3, 1, 6, 28, 28, 5, 2, true}, ConvCase{2, 6, 16, 14, 14, 5, 0, true},
-                      ConvCase{2, 1, 4, 28, 28, 5, 0, true}, ConvCase{2, 4, 12, 12, 12, 5, 0, true},
-                      ConvCase{2, 3, 5, 9, 41, 5, 4, false}, ConvCase{1, 2, 7, 6, 5, 5, 1, true},
-                      ConvCase{2, 3, 9, 17, 33, 3, 1, true}, ConvCase{1, 5, 3, 8, 8, 3, 0, false},
-                      ConvCase{1, 1, 1, 3, 3, 3, 2, true}, ConvCase{3, 6, 4, 7, 3, 3, 1, true},
-                      ConvCase{9, 2, 3, 4, 2, 3, 1, false}, ConvCase{17, 6, 2, 9, 10, 5, 0, true},
-                      ConvCase{2, 6, 5, 11, 11, 5, 0, true}));
+INSTANTIATE_TEST_SUITE_P(Shapes, DirectConv2dTest,
+                         ::testing::Values(ConvCase{3, 1, 6, 28, 28, 5, 2, true},
+                                           ConvCase{2, 6, 16, 14, 14, 5, 0, true},
+                                           ConvCase{2, 1, 4, 28, 28, 5, 0, true},
+                                           ConvCase{2, 4, 12, 12, 12, 5, 0, true},
+                                           ConvCase{2, 3, 5, 9, 41, 5, 4, false}, ConvCase{1, 2, 7, 6, 5, 5, 1, true},
+                                           ConvCase{2, 3, 9, 17, 33, 3, 1, true}, ConvCase{1, 5, 3, 8, 8, 3, 0, false},
+                                           ConvCase{1, 1, 1, 3, 3, 3, 2, true}, ConvCase{3, 6, 4, 7, 3, 3, 1, true},
+                                           ConvCase{9, 2, 3, 4, 2, 3, 1, false}, ConvCase{17, 6, 2, 9, 10, 5, 0, true},
+                                           ConvCase{2, 6, 5, 11, 11, 5, 0, true}));
 
 TEST_F(DirectConv2dTest, FiniteDifferenceGradientCheck) {
   // L = sum(conv(x, w) * R) is bilinear in (x, w), so central differences are exact up to

@@ -18,9 +18,7 @@ void PrintTo(const LinearCase& c, std::ostream* out) {
   *out << c.rows << "x" << c.in << "->" << c.out << (c.bias ? ", bias" : ", no bias");
 }
 
-double max_difference(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a - b).abs().max().item<double>();
-}
+double max_difference(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
 
 class SplitLinearTest : public ::testing::TestWithParam<LinearCase> {
  protected:

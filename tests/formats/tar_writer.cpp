@@ -8,20 +8,15 @@
 namespace modlr::testing {
 namespace {
 
-void put(std::string& block, size_t offset, const std::string& text) {
-  block.replace(offset, text.size(), text);
-}
+void put(std::string& block, size_t offset, const std::string& text) { block.replace(offset, text.size(), text); }
 
 std::string octal(uint64_t value, size_t digits) {
   char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%0*llo", static_cast<int>(digits),
-                static_cast<unsigned long long>(value));
+  std::snprintf(buffer, sizeof buffer, "%0*llo", static_cast<int>(digits), static_cast<unsigned long long>(value));
   return buffer;
 }
 
-std::string padded(const std::string& data) {
-  return data + std::string((512 - data.size() % 512) % 512, '\0');
-}
+std::string padded(const std::string& data) { return data + std::string((512 - data.size() % 512) % 512, '\0'); }
 
 }  // namespace
 
@@ -77,8 +72,7 @@ std::string tar_long_name(const std::string& name) {
 std::string tar_pax_path(const std::string& path) {
   std::string body = " path=" + path + "\n";
   std::string record = std::to_string(body.size() + 2) + body;  // assume a 2-digit length
-  if (record.size() != body.size() + 2)
-    throw std::logic_error("tar_pax_path: path too long for the test writer");
+  if (record.size() != body.size() + 2) throw std::logic_error("tar_pax_path: path too long for the test writer");
   TarHeader header;
   header.name = "PaxHeaders/x";
   header.size = record.size();
@@ -104,8 +98,6 @@ std::string gzip(const std::string& bytes) {
   return out;
 }
 
-std::vector<uint8_t> to_bytes(const std::string& s) {
-  return std::vector<uint8_t>(s.begin(), s.end());
-}
+std::vector<uint8_t> to_bytes(const std::string& s) { return std::vector<uint8_t>(s.begin(), s.end()); }
 
 }  // namespace modlr::testing

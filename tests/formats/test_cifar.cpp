@@ -8,9 +8,9 @@
 #include "test_support.h"
 
 namespace mt = modlr::testing;
-using modlr::testing::error_message;
 using modlr::formats::parse_cifar10;
 using modlr::formats::read_cifar10;
+using modlr::testing::error_message;
 
 namespace {
 
@@ -32,12 +32,12 @@ TEST(Cifar10Format, LabelsAndChannelPlanesAsStored) {
   EXPECT_EQ(records.labels, (std::vector<uint8_t>{3, 9}));
   ASSERT_EQ(records.pixels.size(), 2u * 3072);
   // Record 0: R plane first (offset 0), G at 1024, B at 2048; (h, w) at h * 32 + w.
-  EXPECT_EQ(records.pixels[0], 0);                 // R (0, 0)
-  EXPECT_EQ(records.pixels[1 * 32 + 2], 3);        // R (1, 2)
-  EXPECT_EQ(records.pixels[1024 + 5], 10 + 5);     // G (0, 5)
+  EXPECT_EQ(records.pixels[0], 0);                              // R (0, 0)
+  EXPECT_EQ(records.pixels[1 * 32 + 2], 3);                     // R (1, 2)
+  EXPECT_EQ(records.pixels[1024 + 5], 10 + 5);                  // G (0, 5)
   EXPECT_EQ(records.pixels[2048 + 31 * 32 + 31], 20 + 62 % 7);  // B (31, 31)
-  EXPECT_EQ(records.pixels[3072 + 0], 200);        // record 1: R
-  EXPECT_EQ(records.pixels[3072 + 2048 + 7], 202); // record 1: B
+  EXPECT_EQ(records.pixels[3072 + 0], 200);                     // record 1: R
+  EXPECT_EQ(records.pixels[3072 + 2048 + 7], 202);              // record 1: B
 }
 
 TEST(Cifar10Format, GzippedAndRawFilesReadAlike) {

@@ -101,14 +101,20 @@ TEST(Csv, ReadsGzippedAndRawFilesAlike) {
 
 TEST(Csv, NumbersAreDecimalLiteralsOnly) {
   double v = -1;
-  for (const auto& [text, expected] : std::vector<std::pair<std::string, double>>{
-           {"1", 1}, {"-122.23", -122.23}, {"+.5", 0.5}, {"880.", 880}, {"1e3", 1000}, {"2.5E-1", 0.25},
-           {"-0", -0.0}, {"1e-400", 0}, {"0.1", 0.1}}) {
+  for (const auto& [text, expected] : std::vector<std::pair<std::string, double>>{{"1", 1},
+                                                                                  {"-122.23", -122.23},
+                                                                                  {"+.5", 0.5},
+                                                                                  {"880.", 880},
+                                                                                  {"1e3", 1000},
+                                                                                  {"2.5E-1", 0.25},
+                                                                                  {"-0", -0.0},
+                                                                                  {"1e-400", 0},
+                                                                                  {"0.1", 0.1}}) {
     ASSERT_TRUE(parse_number(text, v)) << text;
     EXPECT_EQ(v, expected) << text;  // correctly rounded: the same double as the literal
   }
-  for (const std::string text : {"", " 1", "1 ", ".", "+", "1e", "1e+", "e5", "inf", "nan", "NaN", "0x10",
-                                 "1,5", "1.2.3", "--1", "1e999", "\xEF\xBC\x91"})
+  for (const std::string text : {"", " 1", "1 ", ".", "+", "1e", "1e+", "e5", "inf", "nan", "NaN", "0x10", "1,5",
+                                 "1.2.3", "--1", "1e999", "\xEF\xBC\x91"})
     EXPECT_FALSE(parse_number(text, v)) << text;
 }
 

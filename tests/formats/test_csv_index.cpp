@@ -35,7 +35,9 @@ void expect_same_records(const std::string& path, size_t chunk) {
 
 TEST(CsvIndex, RecordsAcrossChunkBoundariesAreTheWholeTextsRecords) {
   mt::TempDir dir;
-  const std::string text = "\n\xEF\xBB\xBF" "first,second\r\n\r\n\"a\"\"b\r\nc\",x\r\n\n1,\"\"\r\n\"q,\"\"\",\nlast,row";
+  const std::string text =
+      "\n\xEF\xBB\xBF"
+      "first,second\r\n\r\n\"a\"\"b\r\nc\",x\r\n\n1,\"\"\r\n\"q,\"\"\",\nlast,row";
   mt::write_text(dir.file("table.csv"), text.substr(1));  // the byte-order mark first
   for (size_t chunk = 1; chunk <= text.size(); ++chunk) {
     SCOPED_TRACE(chunk);
@@ -54,7 +56,8 @@ TEST(CsvIndex, ErrorsNameTheFileAndLineAsParseCsvDoes) {
     mf::index_csv(*ragged, nullptr);
     FAIL() << "no error";
   } catch (const modlr::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("ragged.csv: line 3: 1 fields, but the header has 2 columns"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("ragged.csv: line 3: 1 fields, but the header has 2 columns"),
+              std::string::npos)
         << e.what();
   }
   mt::write_text(dir.file("open.csv"), "a,b\n1,\"2\n");

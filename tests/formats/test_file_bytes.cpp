@@ -41,9 +41,8 @@ std::string slurp(const std::string& p) {
 class FileBytesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("modlr_fb_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::path(::testing::TempDir()) / ("modlr_fb_" + std::to_string(::getpid()) + "_" +
+                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -143,16 +142,12 @@ TEST_F(FileBytesTest, GzipTrailingGarbage) {
 
 TEST_F(FileBytesTest, ResolvePrefersGz) {
   write_raw("train-images-idx3-ubyte", {1});
-  EXPECT_EQ(resolve_data_file(dir_.string(), "train-images-idx3-ubyte"),
-            path("train-images-idx3-ubyte"));
+  EXPECT_EQ(resolve_data_file(dir_.string(), "train-images-idx3-ubyte"), path("train-images-idx3-ubyte"));
   write_raw("train-images-idx3-ubyte.gz", {2});
-  EXPECT_EQ(resolve_data_file(dir_.string(), "train-images-idx3-ubyte"),
-            path("train-images-idx3-ubyte.gz"));
-  EXPECT_EQ(resolve_data_file(dir_.string() + "/", "train-images-idx3-ubyte"),
-            path("train-images-idx3-ubyte.gz"));
+  EXPECT_EQ(resolve_data_file(dir_.string(), "train-images-idx3-ubyte"), path("train-images-idx3-ubyte.gz"));
+  EXPECT_EQ(resolve_data_file(dir_.string() + "/", "train-images-idx3-ubyte"), path("train-images-idx3-ubyte.gz"));
   fs::remove(path("train-images-idx3-ubyte"));
-  EXPECT_EQ(resolve_data_file(dir_.string(), "train-images-idx3-ubyte"),
-            path("train-images-idx3-ubyte.gz"));
+  EXPECT_EQ(resolve_data_file(dir_.string(), "train-images-idx3-ubyte"), path("train-images-idx3-ubyte.gz"));
 }
 
 TEST_F(FileBytesTest, ResolveMissingListsBothPaths) {

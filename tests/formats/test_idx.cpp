@@ -36,25 +36,23 @@ std::vector<uint8_t> iota_bytes(size_t n, int mod = 256) {
 class IdxTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("modlr_idx_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::path(::testing::TempDir()) / ("modlr_idx_" + std::to_string(::getpid()) + "_" +
+                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
 
   std::string write_raw(const std::string& name, const std::vector<uint8_t>& bytes) {
     std::string p = (dir_ / name).string();
-    std::ofstream(p, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                             static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(p, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
     return p;
   }
   std::string write_gz(const std::string& name, const std::vector<uint8_t>& bytes) {
     std::string p = (dir_ / name).string();
     gzFile f = gzopen(p.c_str(), "wb");
     EXPECT_NE(f, nullptr);
-    EXPECT_EQ(gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())),
-              static_cast<int>(bytes.size()));
+    EXPECT_EQ(gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())), static_cast<int>(bytes.size()));
     EXPECT_EQ(gzclose(f), Z_OK);
     return p;
   }
@@ -195,10 +193,8 @@ TEST_F(IdxTest, PairLabelOutOfRange) {
 TEST_F(IdxTest, PairWrongShapes) {
   std::string one = write_raw("one-dim", make_idx({3}, {0, 1, 2}));
   std::string three = write_raw("three-dim", make_idx({3, 1, 1}, {0, 1, 2}));
-  expect_error([&] { read_idx_pair(one, one, 10); }, one,
-               "expected an image file (3 dimensions");
-  expect_error([&] { read_idx_pair(three, three, 10); }, three,
-               "expected a label file (1 dimension");
+  expect_error([&] { read_idx_pair(one, one, 10); }, one, "expected an image file (3 dimensions");
+  expect_error([&] { read_idx_pair(three, three, 10); }, three, "expected a label file (1 dimension");
 }
 
 TEST_F(IdxTest, PairMissingFile) {

@@ -61,7 +61,7 @@ TEST(ImageDecode, DamagedPngsAreOneLineErrors) {
   // A header claiming 100,000 x 100,000 pixels is refused before any pixel is decoded.
   std::string bomb = png;
   const unsigned char big[8] = {0, 1, 0x86, 0xa0, 0, 1, 0x86, 0xa0};
-  bomb.replace(16, 8, reinterpret_cast<const char*>(big), 8);  // IHDR width and height
+  bomb.replace(16, 8, reinterpret_cast<const char*>(big), 8);                       // IHDR width and height
   const auto crc = crc32(0, reinterpret_cast<const Bytef*>(bomb.data() + 12), 17);  // "IHDR" + 13 data bytes
   for (int i = 0; i < 4; ++i) bomb[29 + i] = static_cast<char>((crc >> (24 - 8 * i)) & 0xff);
   EXPECT_EQ(decode_error(bomb), "img: 100000 x 100000 pixels is more than 67108864 (refused before decoding)");

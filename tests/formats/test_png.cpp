@@ -63,21 +63,21 @@ TEST(Png, ChunksAreWellFormedAndTheBytesDeterministic) {
   EXPECT_EQ(types, (std::vector<std::string>{"IHDR", "IDAT", "IEND"}));
   EXPECT_EQ(read_be32(bytes, 16), 5u);  // IHDR width
   EXPECT_EQ(read_be32(bytes, 20), 3u);  // IHDR height
-  EXPECT_EQ(bytes[24], 8);         // bit depth
-  EXPECT_EQ(bytes[25], 0);         // gray
+  EXPECT_EQ(bytes[24], 8);              // bit depth
+  EXPECT_EQ(bytes[25], 0);              // gray
 }
 
 TEST(Png, PillowDecodesItToo) {
   if (std::system((mt::python() + " -c 'import PIL' >/dev/null 2>&1").c_str()) != 0) GTEST_SKIP() << "no Pillow";
   mt::TempDir dir;
   modlr::formats::write_png(dir.file("rgb.png"), image_pattern(4, 2, 3));
-  const auto run = mt::run_command(
-      mt::python() + " -c \"from PIL import Image; im = Image.open('" + dir.file("rgb.png") +
-      "'); im.load(); print(im.mode, im.size, list(im.getdata())[5])\"");
+  const auto run =
+      mt::run_command(mt::python() + " -c \"from PIL import Image; im = Image.open('" + dir.file("rgb.png") +
+                      "'); im.load(); print(im.mode, im.size, list(im.getdata())[5])\"");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   const auto image = image_pattern(4, 2, 3);
-  const std::string pixel5 = "(" + std::to_string(image.pixels[15]) + ", " + std::to_string(image.pixels[16]) +
-                             ", " + std::to_string(image.pixels[17]) + ")";
+  const std::string pixel5 = "(" + std::to_string(image.pixels[15]) + ", " + std::to_string(image.pixels[16]) + ", " +
+                             std::to_string(image.pixels[17]) + ")";
   EXPECT_EQ(run.out, "RGB (4, 2) " + pixel5 + "\n");
 }
 

@@ -64,12 +64,12 @@ TEST(Protobuf, ReadsBackWhatItWrites) {
 
 TEST(Protobuf, MalformedInputIsAnErrorNamingWhatWasRead) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {bytes({0x08}), "truncated"},                           // a tag with no value
-      {bytes({0x12, 0x05, 'a'}), "truncated"},                // length past the end
+      {bytes({0x08}), "truncated"},             // a tag with no value
+      {bytes({0x12, 0x05, 'a'}), "truncated"},  // length past the end
       {bytes({0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}), "varint"},
-      {bytes({0x0b}), "wire type 3"},                         // a group start
+      {bytes({0x0b}), "wire type 3"},  // a group start
       {bytes({0x00, 0x01}), "field number 0"},
-      {bytes({0x15, 0x00, 0x00}), "truncated"},               // a float cut short
+      {bytes({0x15, 0x00, 0x00}), "truncated"},  // a float cut short
   };
   for (const auto& [input, expected] : cases) {
     try {

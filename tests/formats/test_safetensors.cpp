@@ -108,7 +108,8 @@ TEST(Safetensors, RejectsBadHeaderLengthAndJson) {
   expect_rejected(with_header("{\"a\": [1,", 0), {"not valid JSON"});
   expect_rejected(with_header("[1, 2]", 0), {"not a JSON object"});
   expect_rejected(with_header(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
-                                  "a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}})", 8),
+                                  "a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}})",
+                              8),
                   {"'a' appears twice"});
   expect_rejected(with_header(R"({"__metadata__": {"n": 1}})", 0), {"metadata 'n'"});
 }
@@ -130,7 +131,8 @@ TEST(Safetensors, RejectsOffsetsOutsideOverlapsGapsAndByteCountMismatch) {
   expect_rejected(with_header(R"({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}})", 4),
                   {"'w'", "outside the data section"});
   expect_rejected(with_header(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
-                                  "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})", 12),
+                                  "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})",
+                              12),
                   {"'b'", "overlap"});
   expect_rejected(with_header(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}})", 8),
                   {"'a'", "unused bytes 0..4"});

@@ -14,9 +14,7 @@ using modlr::formats::TarMember;
 
 namespace {
 
-std::vector<TarMember> parse(const std::string& archive) {
-  return parse_tar(mt::to_bytes(archive), "a.tar");
-}
+std::vector<TarMember> parse(const std::string& archive) { return parse_tar(mt::to_bytes(archive), "a.tar"); }
 
 std::string data_of(const std::string& archive, const TarMember& member) {
   return archive.substr(member.offset, member.size);
@@ -36,8 +34,8 @@ std::string tar_error(const std::string& archive) {
 
 TEST(Tar, FilesDirectoriesAndOffsets) {
   const auto archive = mt::tar_directory("d") + mt::tar_file("d/a.txt", "hello") +
-                       mt::tar_file("d/b.txt", std::string(600, 'x'), '\0') +
-                       mt::tar_file("d/empty", "") + mt::tar_end();
+                       mt::tar_file("d/b.txt", std::string(600, 'x'), '\0') + mt::tar_file("d/empty", "") +
+                       mt::tar_end();
   const auto members = parse(archive);
   ASSERT_EQ(members.size(), 4u);
   EXPECT_EQ(members[0].name, "d/");
@@ -71,8 +69,8 @@ TEST(Tar, LongNamesPosixPrefixAndPax) {
   posix.size = 2;
   const auto archive = mt::tar_long_name(long_name) + mt::tar_file(long_name.substr(0, 100), "L!") +
                        mt::tar_header(posix) + std::string("ok") + std::string(510, '\0') +
-                       mt::tar_pax_path("pax/named/file") + mt::tar_file("short", "p") +
-                       mt::tar_file("next", "n") + mt::tar_end();
+                       mt::tar_pax_path("pax/named/file") + mt::tar_file("short", "p") + mt::tar_file("next", "n") +
+                       mt::tar_end();
   const auto members = parse(archive);
   ASSERT_EQ(members.size(), 4u);
   EXPECT_EQ(members[0].name, long_name);
@@ -100,20 +98,14 @@ TEST(Tar, Base256SizeAndSignedChecksum) {
 }
 
 TEST(Tar, TruncatedArchivesNameTheMember) {
-  const auto whole = mt::tar_file("dir/a.txt", std::string(1000, 'a')) +
-                     mt::tar_file("dir/b.txt", "b") + mt::tar_end();
-  EXPECT_NE(tar_error(whole.substr(0, 700))
-                .find("a.tar: truncated tar archive: member 'dir/a.txt' needs 1000 bytes"),
+  const auto whole = mt::tar_file("dir/a.txt", std::string(1000, 'a')) + mt::tar_file("dir/b.txt", "b") + mt::tar_end();
+  EXPECT_NE(tar_error(whole.substr(0, 700)).find("a.tar: truncated tar archive: member 'dir/a.txt' needs 1000 bytes"),
             std::string::npos)
       << tar_error(whole.substr(0, 700));
-  EXPECT_NE(tar_error(whole.substr(0, 1536 + 100)).find("header at offset 1536 is cut off"),
-            std::string::npos);
-  EXPECT_NE(tar_error(whole.substr(0, 1536 + 1024)).find("without the end-of-archive block"),
-            std::string::npos);
-  EXPECT_NE(tar_error("").find("a.tar: truncated tar archive: it ends at offset 0"),
-            std::string::npos);
-  EXPECT_NE(tar_error(mt::tar_long_name(std::string(150, 'x')) + mt::tar_end())
-                .find("not followed by its member"),
+  EXPECT_NE(tar_error(whole.substr(0, 1536 + 100)).find("header at offset 1536 is cut off"), std::string::npos);
+  EXPECT_NE(tar_error(whole.substr(0, 1536 + 1024)).find("without the end-of-archive block"), std::string::npos);
+  EXPECT_NE(tar_error("").find("a.tar: truncated tar archive: it ends at offset 0"), std::string::npos);
+  EXPECT_NE(tar_error(mt::tar_long_name(std::string(150, 'x')) + mt::tar_end()).find("not followed by its member"),
             std::string::npos);
 }
 
@@ -121,15 +113,14 @@ TEST(Tar, CorruptHeaders) {
   auto archive = mt::tar_file("dir/a.txt", "a") + mt::tar_file("dir/b.txt", "b") + mt::tar_end();
   archive[1024 + 4] ^= 0x01;  // 'b' -> 'c' in the second member's name: the sum is off by one
   EXPECT_EQ(tar_error(archive).rfind("a.tar: corrupt tar archive: header at offset 1024 (member "
-                                    "'dir/c.txt'): checksum mismatch (stored ",
-                                    0),
+                                     "'dir/c.txt'): checksum mismatch (stored ",
+                                     0),
             0u)
       << tar_error(archive);
-  EXPECT_NE(tar_error(mt::tar_header({"x", 0, '0', "notar", "", -1}) + mt::tar_end())
-                .find("(member 'x'): no ustar magic"),
-            std::string::npos);
-  const auto garbage =
-      std::string("garbage that is not a tar archive at all") + std::string(600, 'g');
+  EXPECT_NE(
+      tar_error(mt::tar_header({"x", 0, '0', "notar", "", -1}) + mt::tar_end()).find("(member 'x'): no ustar magic"),
+      std::string::npos);
+  const auto garbage = std::string("garbage that is not a tar archive at all") + std::string(600, 'g');
   EXPECT_NE(tar_error(garbage).find("corrupt tar archive: header at offset 0"), std::string::npos);
   EXPECT_NE(tar_error(garbage).find("checksum field is not an octal number"), std::string::npos);
 }
@@ -145,14 +136,12 @@ TEST(Tar, NonNumericSizeAndBadPaxRecord) {
   char field[9];
   std::snprintf(field, sizeof field, "%06llo", static_cast<unsigned long long>(sum));
   block.replace(148, 8, std::string(field, 6) + std::string("\0 ", 2));
-  EXPECT_NE(tar_error(block + mt::tar_end()).find("(member 'x'): size field is not a number"),
-            std::string::npos);
+  EXPECT_NE(tar_error(block + mt::tar_end()).find("(member 'x'): size field is not a number"), std::string::npos);
 
   auto pax = mt::tar_pax_path("p/q");
   pax[512] = '9';  // the record length no longer matches
-  EXPECT_NE(
-      tar_error(pax + mt::tar_file("f", "") + mt::tar_end()).find("malformed pax record at byte 0"),
-      std::string::npos);
+  EXPECT_NE(tar_error(pax + mt::tar_file("f", "") + mt::tar_end()).find("malformed pax record at byte 0"),
+            std::string::npos);
 }
 
 // Archives written by GNU tar in its three formats, with a name longer than 100 bytes.
@@ -165,17 +154,15 @@ TEST(Tar, ReadsWhatGnuTarWrites) {
   mt::write_text(dir.file("aclImdb/short.txt"), "short");
   for (const std::string format : {"gnu", "ustar", "pax"}) {
     const auto archive = dir.file(format + ".tar.gz");
-    const auto result = mt::run_command("tar --format=" + format + " --sort=name -czf " + archive +
-                                        " -C " + dir.path() + " aclImdb");
+    const auto result =
+        mt::run_command("tar --format=" + format + " --sort=name -czf " + archive + " -C " + dir.path() + " aclImdb");
     ASSERT_EQ(result.exit_code, 0) << result.err;
     const auto bytes = modlr::formats::read_file_bytes(archive);
     std::map<std::string, std::string> files;
     for (const auto& member : parse_tar(bytes, archive))
       if (member.is_file())
-        files[member.name] =
-            std::string(bytes.begin() + member.offset, bytes.begin() + member.offset + member.size);
-    EXPECT_EQ(files, (std::map<std::string, std::string>{{long_file, "long one"},
-                                                         {"aclImdb/short.txt", "short"}}))
+        files[member.name] = std::string(bytes.begin() + member.offset, bytes.begin() + member.offset + member.size);
+    EXPECT_EQ(files, (std::map<std::string, std::string>{{long_file, "long one"}, {"aclImdb/short.txt", "short"}}))
         << format;
   }
 }

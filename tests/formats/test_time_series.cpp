@@ -24,7 +24,7 @@ bool parses(const std::string& cell) {
 }
 
 std::string series_error(const std::string& csv, mf::GapPolicy gaps = mf::GapPolicy::error,
-                     std::vector<std::string> columns = {"v"}) {
+                         std::vector<std::string> columns = {"v"}) {
   try {
     mf::read_time_series(mf::parse_csv(csv, "s.csv"), "t", columns, gaps, "s.csv");
   } catch (const modlr::Error& e) {
@@ -45,9 +45,9 @@ TEST(TimeSeriesFormat, TimeCellsCountDaysMonthsAndSeconds) {
   EXPECT_EQ(time_of("1970-01-01T01:02:03", "second"), 3723);
   EXPECT_EQ(time_of("42.5", "number"), 42.5);
   EXPECT_TRUE(parses("2020-02-29"));
-  for (const char* bad : {"2021-02-29", "1900-02-29", "2021-13", "2021-00-10", "2021-04-31", "2021-1-05",
-                          "2021-01-01 24:00", "2021-01-01 10:60", "2021-01-01 10:00:5", "21-01-01", "", "tomorrow",
-                          "2021-01-01x", "2021/01/01"})
+  for (const char* bad :
+       {"2021-02-29", "1900-02-29", "2021-13", "2021-00-10", "2021-04-31", "2021-1-05", "2021-01-01 24:00",
+        "2021-01-01 10:60", "2021-01-01 10:00:5", "21-01-01", "", "tomorrow", "2021-01-01x", "2021/01/01"})
     EXPECT_FALSE(parses(bad)) << bad;
 }
 
@@ -63,8 +63,9 @@ TEST(TimeSeriesFormat, EvenRowsReadAsTheyAre) {
 
 TEST(TimeSeriesFormat, GapsAreRefusedFilledOrIgnored) {
   const std::string csv = "t,v\n2001-01-01,1\n2001-01-02,2\n2001-01-05,8\n2001-01-06,9\n";
-  EXPECT_EQ(series_error(csv), "s.csv: line 4: a gap between '2001-01-02' and '2001-01-05': 3 days where rows are "
-                           "1 day apart (gaps: fill interpolates the missing rows, ignore uses the rows as they are)");
+  EXPECT_EQ(series_error(csv),
+            "s.csv: line 4: a gap between '2001-01-02' and '2001-01-05': 3 days where rows are "
+            "1 day apart (gaps: fill interpolates the missing rows, ignore uses the rows as they are)");
   const auto filled = mf::read_time_series(mf::parse_csv(csv, "s.csv"), "t", {"v"}, mf::GapPolicy::fill, "s.csv");
   EXPECT_EQ(filled.values, (std::vector<double>{1, 2, 4, 6, 8, 9}));  // 2 + (8 - 2) * 1/3, * 2/3
   EXPECT_EQ(filled.filled_rows, 2);
@@ -76,7 +77,8 @@ TEST(TimeSeriesFormat, GapsAreRefusedFilledOrIgnored) {
   // More rows to invent than were read is no longer filling a gap.
   EXPECT_NE(series_error("t,v\n0,1\n1,2\n9,3\n", mf::GapPolicy::fill).find("too long to fill"), std::string::npos);
   // Found by fuzz_timeseries: a gap of ~1e107 steps once overflowed the count of rows to fill.
-  EXPECT_NE(series_error("t,v\n1.5,1\n10,2\n" + std::string(110, '2') + ".,0\n", mf::GapPolicy::fill).find("too long to fill"),
+  EXPECT_NE(series_error("t,v\n1.5,1\n10,2\n" + std::string(110, '2') + ".,0\n", mf::GapPolicy::fill)
+                .find("too long to fill"),
             std::string::npos);
   EXPECT_NE(series_error("t,v\n-1e308,1\n1e308,2\n", mf::GapPolicy::ignore).find("too far from the previous row"),
             std::string::npos);

@@ -61,8 +61,8 @@ TEST(GanLoss, ConstantDiscriminatorGivesHandComputedObjectives) {
 
 TEST(GanLoss, OneSidedLabelSmoothingChangesOnlyTheRealTarget) {
   Gan gan(std::log(3.0), 0.1);  // real target 0.9
-  EXPECT_NEAR(gan.compute("discriminator").objectives.at("discriminator").item<double>(),
-              (kLn4 - 0.9 * kLn3) + kLn4, 1e-6);
+  EXPECT_NEAR(gan.compute("discriminator").objectives.at("discriminator").item<double>(), (kLn4 - 0.9 * kLn3) + kLn4,
+              1e-6);
   EXPECT_NEAR(gan.compute("generator").objectives.at("generator").item<double>(), kLn4 - kLn3, 1e-6);
   EXPECT_THROW(modlr::build_loss(Config::parse("name: gan\nlabel_smoothing: 1.0", "l")), modlr::Error);
   EXPECT_THROW(modlr::build_loss(Config::parse("name: gan\nlabel_smoothing: -0.1", "l")), modlr::Error);
@@ -144,8 +144,7 @@ TEST(GanLoss, BadRequestsAndModelsAreClearErrors) {
   }
   modlr::ModelSet lonely;
   lonely.add("model", std::make_shared<ConstantLogit>(0.0));
-  EXPECT_THROW(gan.loss.compute(lonely, {torch::zeros({2, 1}), torch::zeros({2})}, {"generator", true}),
-               modlr::Error);
+  EXPECT_THROW(gan.loss.compute(lonely, {torch::zeros({2, 1}), torch::zeros({2})}, {"generator", true}), modlr::Error);
 }
 
 TEST(GanLoss, RegisteredWithTwoObjectivesAndTheGenerativeTask) {

@@ -35,8 +35,8 @@ TEST(CrossEntropy, HandComputedValues) {
 
 TEST(CrossEntropy, LabelSmoothing) {
   // K=2, eps=0.2, equal logits: every log-prob is ln(1/2), so the loss stays ln 2.
-  auto out = compute("name: cross_entropy\nlabel_smoothing: 0.2", torch::zeros({1, 2}),
-                     torch::tensor({0}, torch::kInt64));
+  auto out =
+      compute("name: cross_entropy\nlabel_smoothing: 0.2", torch::zeros({1, 2}), torch::tensor({0}, torch::kInt64));
   EXPECT_NEAR(out.objectives.at("loss").item<double>(), std::log(2.0), 1e-6);
 }
 
@@ -52,6 +52,5 @@ TEST(Losses, DeclareObjectivesAndTask) {
   EXPECT_EQ(ce->objectives(), (std::vector<std::string>{"loss"}));
   EXPECT_EQ(ce->task(), modlr::Task::classification);
   EXPECT_EQ(modlr::build_loss(Config::parse("name: mse", "l"))->task(), modlr::Task::regression);
-  EXPECT_THROW(modlr::build_loss(Config::parse("name: cross_entropy\nlabel_smoothing: 1.5", "l")),
-               modlr::Error);
+  EXPECT_THROW(modlr::build_loss(Config::parse("name: cross_entropy\nlabel_smoothing: 1.5", "l")), modlr::Error);
 }

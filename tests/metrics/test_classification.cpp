@@ -170,8 +170,7 @@ TEST(AucOvr, ThreeClassHandWorked) {
   // class 1: pos {.5, .2} vs neg {.3, .2, .4}: .5 beats 3, .2 ties one (1/2) -> 3.5/6 = 7/12
   // class 2: pos {.7} vs neg {.1, .3, .3, .3}: 4/4 = 1
   // macro = (10/12 + 7/12 + 12/12) / 3 = 29/36
-  const std::vector<float> scores{.6f, .3f, .1f, .2f, .5f, .3f, .1f, .2f, .7f,
-                                  .3f, .4f, .3f, .5f, .2f, .3f};
+  const std::vector<float> scores{.6f, .3f, .1f, .2f, .5f, .3f, .1f, .2f, .7f, .3f, .4f, .3f, .5f, .2f, .3f};
   EXPECT_NEAR(mm::auc_roc_ovr_macro(scores, {0, 1, 2, 0, 1}, 3), 29.0 / 36.0, 1e-12);
 }
 

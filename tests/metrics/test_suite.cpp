@@ -5,8 +5,7 @@
 #include "modlr/metrics/suite.h"
 
 TEST(MetricSuite, ClassificationFromLogits) {
-  modlr::MetricSuite suite(modlr::Task::classification,
-                           {"accuracy", "f1_macro", "auc_roc", "confusion_matrix"});
+  modlr::MetricSuite suite(modlr::Task::classification, {"accuracy", "f1_macro", "auc_roc", "confusion_matrix"});
   // Predicted classes 0, 1, 1 (argmax) for targets 0, 1, 0: accuracy 2/3.
   suite.update(torch::tensor({{2.0f, 1.0f}, {0.0f, 3.0f}, {0.0f, 1.0f}}), torch::tensor({0, 1, 0}));
   auto m = suite.compute();

@@ -43,8 +43,8 @@ std::pair<double, double> overfit(modlr::Model& model, int64_t batch, int steps,
 // batch norms 2*(2*64 + 2*128 + 3*256 + 6*512) = 8448, fc 512*10+10 = 5130 -> 14728266.
 TEST(CifarNets, ShapesAndParameterCounts) {
   const auto x = torch::zeros({2, 3, 32, 32});
-  for (const auto& [yaml, params] : std::vector<std::pair<std::string, int64_t>>{
-           {"name: cnn_cifar", 620362}, {"name: vgg16", 14728266}}) {
+  for (const auto& [yaml, params] :
+       std::vector<std::pair<std::string, int64_t>>{{"name: cnn_cifar", 620362}, {"name: vgg16", 14728266}}) {
     auto model = model_from_yaml(yaml);
     model->eval();
     EXPECT_EQ(model->forward(x).sizes(), (std::vector<int64_t>{2, 10})) << yaml;
@@ -83,8 +83,8 @@ TEST(CifarNets, LayersInOrderAndDropoutOnlyWhenAsked) {
     return out;
   };
   EXPECT_EQ(layer_names("name: cnn_cifar"),
-            (std::vector<std::string>{"conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "conv3", "relu3",
-                                      "pool3", "flatten", "fc1", "relu4", "dropout", "fc2"}));
+            (std::vector<std::string>{"conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "conv3", "relu3", "pool3",
+                                      "flatten", "fc1", "relu4", "dropout", "fc2"}));
   const auto no_dropout = layer_names("name: cnn_cifar\ndropout: 0");
   EXPECT_EQ(std::count(no_dropout.begin(), no_dropout.end(), "dropout"), 0);
   const auto vgg = layer_names("name: vgg16");

@@ -49,9 +49,9 @@ TEST(Dcgan, StateDictNamesMatchThePyTorchTwin) {
                                       "bn1.running_var", "bn1.num_batches_tracked", "bn2.running_mean",
                                       "bn2.running_var", "bn2.num_batches_tracked"}));
   auto names = state_names(*model_from_yaml("name: dcgan_discriminator\ndropout: 0.5"));
-  EXPECT_EQ(std::vector<std::string>(names.begin(), names.begin() + 6),
-            (std::vector<std::string>{"conv1.weight", "conv1.bias", "conv2.weight", "bn2.weight", "bn2.bias",
-                                      "fc.weight"}));
+  EXPECT_EQ(
+      std::vector<std::string>(names.begin(), names.begin() + 6),
+      (std::vector<std::string>{"conv1.weight", "conv1.bias", "conv2.weight", "bn2.weight", "bn2.bias", "fc.weight"}));
 }
 
 TEST(Dcgan, PaperInitialisation) {

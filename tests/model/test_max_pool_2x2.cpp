@@ -56,9 +56,9 @@ TEST(MaxPool2x2, TiesPickTheFirstMaximumLikeLibtorch) {
 
 TEST(MaxPool2x2, NanAndInfinitiesLikeLibtorch) {
   const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
-  auto x = torch::tensor({nan, 1.0f, 2.0f, nan,      // window 1: two NaNs
-                          -inf, -inf, -inf, -inf,    // window 2: all -inf
-                          inf, 3.0f, inf, 0.0f,      // window 3: tie at +inf
+  auto x = torch::tensor({nan, 1.0f, 2.0f, nan,    // window 1: two NaNs
+                          -inf, -inf, -inf, -inf,  // window 2: all -inf
+                          inf, 3.0f, inf, 0.0f,    // window 3: tie at +inf
                           -1.0f, -2.0f, -3.0f, -0.5f})
                .view({4, 2, 2})
                .permute({0, 1, 2})
@@ -76,7 +76,8 @@ TEST(MaxPool2x2, NumericalGradientCheck) {
     auto plus = x.detach().clone(), minus = x.detach().clone();
     plus.view(-1)[i] += h;
     minus.view(-1)[i] -= h;
-    const double numeric = ((max_pool_2x2(plus) * weights).sum() - (max_pool_2x2(minus) * weights).sum()).item<double>() / (2 * h);
+    const double numeric =
+        ((max_pool_2x2(plus) * weights).sum() - (max_pool_2x2(minus) * weights).sum()).item<double>() / (2 * h);
     EXPECT_NEAR(numeric, x.grad().view(-1)[i].item<double>(), 1e-3) << i;
   }
 }
@@ -96,7 +97,8 @@ TEST(MaxPool2x2, InferenceAndFallbackPaths) {
 
 TEST(ReluMaxPool2x2, EqualsMaxPoolOfReluOnRandomInputsAndOddSizes) {
   torch::manual_seed(5);
-  for (auto shape : std::vector<std::vector<int64_t>>{{64, 6, 28, 28}, {3, 2, 7, 9}, {1, 1, 2, 2}, {2, 16, 10, 10}, {1, 1, 2, 34}}) {
+  for (auto shape :
+       std::vector<std::vector<int64_t>>{{64, 6, 28, 28}, {3, 2, 7, 9}, {1, 1, 2, 2}, {2, 16, 10, 10}, {1, 1, 2, 34}}) {
     auto out_shape = shape;
     out_shape[2] /= 2, out_shape[3] /= 2;
     compare(torch::randn(shape), torch::randn(out_shape), /*relu=*/true);
@@ -106,10 +108,10 @@ TEST(ReluMaxPool2x2, EqualsMaxPoolOfReluOnRandomInputsAndOddSizes) {
 TEST(ReluMaxPool2x2, NegativeZeroTiedAndNanWindows) {
   const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
   auto x = torch::tensor({-1.0f, -2.0f, -3.0f, -0.5f,  // all negative: output 0, no gradient
-                          0.0f, 0.0f, 0.0f, 0.0f,      // all zero: output 0, no gradient
-                          2.0f, -1.0f, 2.0f, 1.0f,     // tie: the first 2 gets the gradient
-                          -1.0f, nan, 3.0f, -inf,      // NaN wins, and passes the gradient
-                          -inf, -inf, -inf, -inf})
+                          0.0f,  0.0f,  0.0f,  0.0f,   // all zero: output 0, no gradient
+                          2.0f,  -1.0f, 2.0f,  1.0f,   // tie: the first 2 gets the gradient
+                          -1.0f, nan,   3.0f,  -inf,   // NaN wins, and passes the gradient
+                          -inf,  -inf,  -inf,  -inf})
                .view({1, 5, 2, 2});
   compare(x, torch::tensor({1.0f, 2.0f, 3.0f, 4.0f, 5.0f}).view({1, 5, 1, 1}), /*relu=*/true);
   torch::manual_seed(6);

@@ -15,8 +15,8 @@ TEST(MlpRegressor, OverfitsOneBatch) {
   modlr::ModelSet models;
   models.add("model", model);
   auto loss = modlr::build_loss(Config::parse("name: mse", "loss.yaml"));
-  auto optimizer = modlr::build_optimizer(Config::parse("name: adam\nlr: 0.01", "optimizer.yaml"),
-                                          model->parameters(), 1, "model", "loss");
+  auto optimizer = modlr::build_optimizer(Config::parse("name: adam\nlr: 0.01", "optimizer.yaml"), model->parameters(),
+                                          1, "model", "loss");
   optimizer->start_epoch(0);
   const modlr::Batch batch{torch::randn({64, 13}), torch::randn({64, 1})};  // noise: only memorising fits it
   double first = 0, last = 0;

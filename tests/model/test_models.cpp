@@ -24,9 +24,12 @@ std::vector<std::string> parameter_names(const modlr::Model& model) {
 //   MLP 784-64-10: 784*64+64 + 64*10+10 = 50890.
 TEST(Models, ShapesAndParameterCounts) {
   const auto x = torch::zeros({3, 1, 28, 28});
-  struct Case { const char* yaml; int64_t params; };
-  for (const Case& c : {Case{"name: lenet5", 61706}, Case{"name: lenet1", 3246},
-                        Case{"name: mlp\nsizes: [784, 64, 10]", 50890}}) {
+  struct Case {
+    const char* yaml;
+    int64_t params;
+  };
+  for (const Case& c :
+       {Case{"name: lenet5", 61706}, Case{"name: lenet1", 3246}, Case{"name: mlp\nsizes: [784, 64, 10]", 50890}}) {
     auto model = model_from_yaml(c.yaml);
     EXPECT_EQ(model->forward(x).sizes(), (std::vector<int64_t>{3, 10})) << c.yaml;
     EXPECT_EQ(count_parameters(*model), c.params) << c.yaml;
@@ -35,9 +38,8 @@ TEST(Models, ShapesAndParameterCounts) {
 
 TEST(Models, StateDictNamesMatchPyTorch) {
   EXPECT_EQ(parameter_names(*model_from_yaml("name: lenet5")),
-            (std::vector<std::string>{"conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
-                                      "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias",
-                                      "fc3.weight", "fc3.bias"}));
+            (std::vector<std::string>{"conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc1.weight",
+                                      "fc1.bias", "fc2.weight", "fc2.bias", "fc3.weight", "fc3.bias"}));
   EXPECT_EQ(parameter_names(*model_from_yaml("name: mlp\nsizes: [4, 3, 2]")),
             (std::vector<std::string>{"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"}));
 }
@@ -46,8 +48,8 @@ TEST(Models, ActivationAndPoolingVariants) {
   auto tanh_avg = model_from_yaml("name: lenet5\nactivation: tanh\npool: avg");
   std::vector<std::string> types;
   tanh_avg->forward_observed(torch::zeros({1, 1, 28, 28}),
-                             [&](const std::string&, const std::string& type,
-                                 const torch::nn::Module&, const torch::Tensor&) { types.push_back(type); });
+                             [&](const std::string&, const std::string& type, const torch::nn::Module&,
+                                 const torch::Tensor&) { types.push_back(type); });
   EXPECT_EQ(types[1], "Tanh");
   EXPECT_EQ(types[2], "AvgPool2d");
   auto classes = model_from_yaml("name: lenet1\nclasses: 3\ninput_size: 32\nin_channels: 3");
@@ -93,6 +95,5 @@ TEST(Models, SameSeedSameInitialWeights) {
   auto a = model_from_yaml("name: lenet5");
   torch::manual_seed(11);
   auto b = model_from_yaml("name: lenet5");
-  for (size_t i = 0; i < a->parameters().size(); ++i)
-    EXPECT_TRUE(torch::equal(a->parameters()[i], b->parameters()[i]));
+  for (size_t i = 0; i < a->parameters().size(); ++i) EXPECT_TRUE(torch::equal(a->parameters()[i], b->parameters()[i]));
 }

@@ -12,19 +12,15 @@ using modlr::testing::model_from_yaml;
 namespace {
 
 std::string small(const std::string& cell, const std::string& extra = "") {
-  return "name: " + cell + "_classifier\nvocab_size: 50\nembedding_dim: 8\nhidden_size: 6\n" +
-         extra;
+  return "name: " + cell + "_classifier\nvocab_size: 50\nembedding_dim: 8\nhidden_size: 6\n" + extra;
 }
-
 
 // Rows of the given lengths (ids in [2, 50)), right-padded with 0 to `width`.
 torch::Tensor batch(const std::vector<int64_t>& lengths, int64_t width, uint64_t seed = 7) {
   torch::manual_seed(seed);
   auto x = torch::zeros({static_cast<int64_t>(lengths.size()), width}, torch::kLong);
   for (size_t i = 0; i < lengths.size(); ++i)
-    x[static_cast<int64_t>(i)]
-        .narrow(0, 0, lengths[i])
-        .copy_(torch::randint(2, 50, {lengths[i]}, torch::kLong));
+    x[static_cast<int64_t>(i)].narrow(0, 0, lengths[i]).copy_(torch::randint(2, 50, {lengths[i]}, torch::kLong));
   return x;
 }
 
@@ -45,29 +41,25 @@ TEST(RnnClassifier, ParameterNamesAndCounts) {
   for (const auto& item : model_from_yaml(small("gru", "bidirectional: true\n"))->named_parameters())
     names.push_back(item.key());
   EXPECT_EQ(names,
-            (std::vector<std::string>{
-                "embedding.weight", "rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0",
-                "rnn.bias_hh_l0", "rnn.weight_ih_l0_reverse", "rnn.weight_hh_l0_reverse",
-                "rnn.bias_ih_l0_reverse", "rnn.bias_hh_l0_reverse", "fc.weight", "fc.bias"}));
-  EXPECT_TRUE(torch::equal(lstm->named_parameters()["embedding.weight"][0],
-                           torch::zeros({8})));  // padding_idx
+            (std::vector<std::string>{"embedding.weight", "rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0",
+                                      "rnn.bias_hh_l0", "rnn.weight_ih_l0_reverse", "rnn.weight_hh_l0_reverse",
+                                      "rnn.bias_ih_l0_reverse", "rnn.bias_hh_l0_reverse", "fc.weight", "fc.bias"}));
+  EXPECT_TRUE(torch::equal(lstm->named_parameters()["embedding.weight"][0], torch::zeros({8})));  // padding_idx
 }
 
 TEST(RnnClassifier, ObservedLayersAndShapes) {
-  auto model = model_from_yaml(
-      small("lstm", "bidirectional: true\nembedding_dropout: 0.1\ndropout: 0.5\npooling: mean\n"));
+  auto model =
+      model_from_yaml(small("lstm", "bidirectional: true\nembedding_dropout: 0.1\ndropout: 0.5\npooling: mean\n"));
   std::vector<std::string> layers;
   std::vector<std::vector<int64_t>> shapes;
   const auto x = batch(kLengths, 14);
-  const auto y =
-      model->forward_observed(x, [&](const std::string& name, const std::string& type,
-                                     const torch::nn::Module&, const torch::Tensor& out) {
+  const auto y = model->forward_observed(
+      x, [&](const std::string& name, const std::string& type, const torch::nn::Module&, const torch::Tensor& out) {
         layers.push_back(name + ":" + type);
         shapes.push_back(out.sizes().vec());
       });
-  EXPECT_EQ(layers,
-            (std::vector<std::string>{"embedding:Embedding", "embed_dropout:Dropout", "rnn:LSTM",
-                                      "pool:SequencePool", "dropout:Dropout", "fc:Linear"}));
+  EXPECT_EQ(layers, (std::vector<std::string>{"embedding:Embedding", "embed_dropout:Dropout", "rnn:LSTM",
+                                              "pool:SequencePool", "dropout:Dropout", "fc:Linear"}));
   EXPECT_EQ(shapes[0], (std::vector<int64_t>{6, 9, 8}));  // cut to the longest row
   EXPECT_EQ(shapes[2], (std::vector<int64_t>{6, 9, 12}));
   EXPECT_EQ(shapes[3], (std::vector<int64_t>{6, 12}));
@@ -88,10 +80,8 @@ TEST(RnnClassifier, PaddingNeverChangesTheResult) {
         const auto wider = torch::cat({x, torch::zeros({6, 23}, torch::kLong)}, 1);
         EXPECT_TRUE(torch::equal(model->forward(wider), y)) << cell << " " << shape << pooling;
         for (int64_t row = 0; row < 6; ++row) {
-          const auto alone =
-              model->forward(x.narrow(0, row, 1).narrow(1, 0, kLengths[static_cast<size_t>(row)]));
-          EXPECT_LE((alone - y.narrow(0, row, 1)).abs().max().item<double>(), 1e-6)
-              << cell << " " << pooling;
+          const auto alone = model->forward(x.narrow(0, row, 1).narrow(1, 0, kLengths[static_cast<size_t>(row)]));
+          EXPECT_LE((alone - y.narrow(0, row, 1)).abs().max().item<double>(), 1e-6) << cell << " " << pooling;
         }
       }
 }
@@ -109,8 +99,7 @@ TEST(RnnClassifier, EqualsThePackedModule) {
     const auto packed = rnn::pack_padded_sequence(embedded, torch::tensor(kLengths), true, false);
     torch::Tensor h_n;
     if (cell == "lstm") {
-      h_n = std::get<0>(
-          std::get<1>(children["rnn"]->as<torch::nn::LSTM>()->forward_with_packed_input(packed)));
+      h_n = std::get<0>(std::get<1>(children["rnn"]->as<torch::nn::LSTM>()->forward_with_packed_input(packed)));
     } else {
       h_n = std::get<1>(children["rnn"]->as<torch::nn::GRU>()->forward_with_packed_input(packed));
     }
@@ -159,6 +148,5 @@ TEST(RnnClassifier, BadInputsAndConfigs) {
   EXPECT_THROW(model_from_yaml(small("gru", "dropout: 1.0\n")), modlr::Error);
   EXPECT_THROW(model_from_yaml("name: gru_classifier\nvocab_size: 1\n"), modlr::Error);
   // An all-padding row reads as one padding token instead of failing.
-  EXPECT_EQ(model->forward(torch::zeros({2, 4}, torch::kLong)).sizes(),
-            (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(model->forward(torch::zeros({2, 4}, torch::kLong)).sizes(), (std::vector<int64_t>{2, 2}));
 }

@@ -16,8 +16,7 @@ std::vector<torch::Tensor> train(const std::string& yaml, bool fast, int steps) 
   auto b = torch::randn({5}, torch::requires_grad());
   const auto x = torch::randn({16, 4});
   const auto y = torch::randn({16, 5});
-  auto optimizer = modlr::build_optimizer(Config::parse(yaml, "opt.yaml"), {w, b}, 1, "model",
-                                          "loss", fast);
+  auto optimizer = modlr::build_optimizer(Config::parse(yaml, "opt.yaml"), {w, b}, 1, "model", "loss", fast);
   for (int i = 0; i < steps; ++i) {
     optimizer->zero_grad();
     (torch::addmm(b, x, w.t()) - y).pow(2).mean().backward();
@@ -47,8 +46,8 @@ TEST(FusedAdam, FollowsLibtorchAdamW) { expect_close("name: adamw\nlr: 0.01\nwei
 TEST(FusedAdam, FirstStepByHand) {
   // m/sqrt(v) after bias correction is g/|g| = 1: w = 1 - lr * 2 / (2 + eps).
   auto w = torch::ones({1}, torch::requires_grad());
-  auto optimizer = modlr::build_optimizer(Config::parse("name: adam\nlr: 0.01", "opt.yaml"), {w},
-                                          1, "model", "loss", /*fast=*/true);
+  auto optimizer =
+      modlr::build_optimizer(Config::parse("name: adam\nlr: 0.01", "opt.yaml"), {w}, 1, "model", "loss", /*fast=*/true);
   (w * w).sum().backward();
   optimizer->step();
   EXPECT_NEAR(w.item<double>(), 1 - 0.01 * 2 / (2 + 1e-8), 1e-7);
@@ -56,16 +55,15 @@ TEST(FusedAdam, FirstStepByHand) {
 
 TEST(FusedAdam, KeepsLibtorchStateSoCheckpointsCarryOver) {
   auto w = torch::ones({3}, torch::requires_grad());
-  auto optimizer = modlr::build_optimizer(Config::parse("name: adam", "opt.yaml"), {w}, 1,
-                                          "model", "loss", /*fast=*/true);
+  auto optimizer =
+      modlr::build_optimizer(Config::parse("name: adam", "opt.yaml"), {w}, 1, "model", "loss", /*fast=*/true);
   for (int i = 0; i < 2; ++i) {
     optimizer->zero_grad();
     (w * w).sum().backward();
     optimizer->step();
   }
   ASSERT_EQ(optimizer->impl().state().size(), 1u);
-  const auto& state =
-      static_cast<torch::optim::AdamParamState&>(*optimizer->impl().state().begin()->second);
+  const auto& state = static_cast<torch::optim::AdamParamState&>(*optimizer->impl().state().begin()->second);
   EXPECT_EQ(state.step(), 2);
   EXPECT_EQ(state.exp_avg().sizes(), w.sizes());
   // Moments by hand: g1 = 2, g2 = 2 * w1 with w1 = 1 - 0.001 * 2 / (2 + 1e-8).
@@ -84,8 +82,8 @@ TEST(FusedAdam, AmsgradTakesStrictModesStep) {
 TEST(FastOptimizer, ZeroGradDropsGradientsInsteadOfZeroingThem) {
   for (const bool fast : {false, true}) {
     auto w = torch::ones({3}, torch::requires_grad());
-    auto optimizer = modlr::build_optimizer(Config::parse("name: sgd\nlr: 0.1", "opt.yaml"), {w},
-                                            1, "model", "loss", fast);
+    auto optimizer =
+        modlr::build_optimizer(Config::parse("name: sgd\nlr: 0.1", "opt.yaml"), {w}, 1, "model", "loss", fast);
     (w * w).sum().backward();
     optimizer->zero_grad();
     EXPECT_EQ(w.grad().defined(), !fast);

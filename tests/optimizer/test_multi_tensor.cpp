@@ -102,9 +102,9 @@ TEST(MultiTensor, SgdEqualsThePerParameterStepBitwise) {
   momentum.momentum = 0.9;
   momentum.dampening = 0.1;
   momentum.weight_decay = 0.01;
-  expect_bitwise(with_optimizer("name: sgd\nlr: 0.05\nmomentum: 0.9\ndampening: 0.1\nweight_decay: 0.01", 20,
-                                torch::kCPU),
-                 with_sgd_foreach(momentum, 20), "sgd with momentum");
+  expect_bitwise(
+      with_optimizer("name: sgd\nlr: 0.05\nmomentum: 0.9\ndampening: 0.1\nweight_decay: 0.01", 20, torch::kCPU),
+      with_sgd_foreach(momentum, 20), "sgd with momentum");
   modlr::SgdHyper nesterov = plain;
   nesterov.momentum = 0.9;
   nesterov.nesterov = true;
@@ -114,7 +114,8 @@ TEST(MultiTensor, SgdEqualsThePerParameterStepBitwise) {
 
 TEST(MultiTensor, OnAGpuTheOptimizersFollowTheirCpuTrajectory) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
-  for (const std::string yaml : {"name: sgd\nlr: 0.05\nmomentum: 0.9", "name: adam\nlr: 0.01", "name: adamw\nlr: 0.01"}) {
+  for (const std::string yaml :
+       {"name: sgd\nlr: 0.05\nmomentum: 0.9", "name: adam\nlr: 0.01", "name: adamw\nlr: 0.01"}) {
     const auto cpu = with_optimizer(yaml, 20, torch::kCPU);
     const auto gpu = with_optimizer(yaml, 20, torch::kCUDA);
     for (size_t i = 0; i < cpu.size(); ++i) EXPECT_TRUE(torch::allclose(cpu[i], gpu[i], 1e-4, 1e-5)) << yaml;

@@ -27,8 +27,8 @@ struct Quadratic {
 
 TEST(Sgd, PlainStepByHand) {
   Quadratic q("name: sgd\nlr: 0.1");
-  EXPECT_NEAR(q.step(), 0.8, 1e-7);    // 1 - 0.1 * 2
-  EXPECT_NEAR(q.step(), 0.64, 1e-7);   // 0.8 - 0.1 * 1.6
+  EXPECT_NEAR(q.step(), 0.8, 1e-7);   // 1 - 0.1 * 2
+  EXPECT_NEAR(q.step(), 0.64, 1e-7);  // 0.8 - 0.1 * 1.6
 }
 
 TEST(Sgd, MomentumAndNesterovByHand) {
@@ -67,8 +67,7 @@ TEST(Schedules, StepAndCosineByHand) {
     EXPECT_DOUBLE_EQ(step.optimizer->lr(), expected_step[e]) << e;
   }
   Quadratic cosine("name: sgd\nlr: 1.0\nschedule: {name: cosine, eta_min: 0.0}", /*epochs=*/4);
-  const std::vector<double> expected_cosine = {1.0, (1 + std::sqrt(0.5)) / 2, 0.5,
-                                               (1 - std::sqrt(0.5)) / 2, 0.0, 0.0};
+  const std::vector<double> expected_cosine = {1.0, (1 + std::sqrt(0.5)) / 2, 0.5, (1 - std::sqrt(0.5)) / 2, 0.0, 0.0};
   for (int64_t e = 0; e < 6; ++e) {
     cosine.optimizer->start_epoch(e);
     EXPECT_NEAR(cosine.optimizer->lr(), expected_cosine[e], 1e-12) << e;
@@ -104,8 +103,8 @@ TEST(Schedules, WarmupPerEpochByHand) {
 TEST(Clipping, GlobalNormIsClipped) {
   // Gradients (3, 4) have norm 5; clipped to norm 1 they are (0.6, 0.8): w = 1 - (0.6, 0.8).
   auto w = torch::ones({2}, torch::requires_grad());
-  auto optimizer = modlr::build_optimizer(Config::parse("name: sgd\nlr: 1.0\nclip_grad_norm: 1.0", "o"),
-                                          {w}, 1, "model", "loss");
+  auto optimizer =
+      modlr::build_optimizer(Config::parse("name: sgd\nlr: 1.0\nclip_grad_norm: 1.0", "o"), {w}, 1, "model", "loss");
   optimizer->zero_grad();
   (w * torch::tensor({3.0f, 4.0f})).sum().backward();
   optimizer->step();

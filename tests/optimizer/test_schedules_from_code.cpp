@@ -16,7 +16,6 @@ std::shared_ptr<modlr::LrSchedule> from_config(const std::string& yaml, int64_t 
   return modlr::schedule_registry().create(c.get<std::string>("name"), "schedule", c, epochs);
 }
 
-
 }  // namespace
 
 TEST(SchedulesFromCode, EqualTheConfigBuiltOnes) {
@@ -24,7 +23,7 @@ TEST(SchedulesFromCode, EqualTheConfigBuiltOnes) {
   const auto step_config = from_config("{name: step, step_size: 2, gamma: 0.5}");
   const auto cosine = modlr::make_cosine_schedule({4, 0.0});
   const auto cosine_config = from_config("{name: cosine}");  // t_max: the run's 4 epochs
-  EXPECT_DOUBLE_EQ(step->lr_at(3, 1.0), 0.5);   // 0.5^floor(3 / 2)
+  EXPECT_DOUBLE_EQ(step->lr_at(3, 1.0), 0.5);                // 0.5^floor(3 / 2)
   EXPECT_DOUBLE_EQ(step->lr_at(4, 1.0), 0.25);
   EXPECT_DOUBLE_EQ(cosine->lr_at(2, 1.0), 0.5);  // (1 + cos(pi / 2)) / 2
   EXPECT_DOUBLE_EQ(cosine->lr_at(9, 1.0), 0.0);  // held at eta_min after t_max
@@ -36,8 +35,17 @@ TEST(SchedulesFromCode, EqualTheConfigBuiltOnes) {
 }
 
 TEST(SchedulesFromCode, BadOptionsNameTheField) {
-  EXPECT_EQ(mt::error_message([] { modlr::make_step_schedule({0, 0.5}); }), "StepScheduleOptions::step_size: must be >= 1");
+  EXPECT_EQ(mt::error_message([] {
+              modlr::make_step_schedule({0, 0.5});
+            }),
+            "StepScheduleOptions::step_size: must be >= 1");
   EXPECT_EQ(mt::error_message([] { modlr::make_step_schedule({1, 0.0}); }), "StepScheduleOptions::gamma: must be > 0");
-  EXPECT_EQ(mt::error_message([] { modlr::make_cosine_schedule({0, 0.0}); }), "CosineScheduleOptions::t_max: must be >= 1");
-  EXPECT_EQ(mt::error_message([] { modlr::make_cosine_schedule({3, -1.0}); }), "CosineScheduleOptions::eta_min: must be >= 0");
+  EXPECT_EQ(mt::error_message([] {
+              modlr::make_cosine_schedule({0, 0.0});
+            }),
+            "CosineScheduleOptions::t_max: must be >= 1");
+  EXPECT_EQ(mt::error_message([] {
+              modlr::make_cosine_schedule({3, -1.0});
+            }),
+            "CosineScheduleOptions::eta_min: must be >= 0");
 }

@@ -17,14 +17,14 @@ TEST(CompareTwin, SeedGroupsOfModlrAndTheTwinAgree) {
   mt::write_text(work.file("c.yaml"), mt::small_config(work.file("data"), work.file("runs")));
   const std::string sets = " --seeds 1-2 --set runner.epochs=2";
   ASSERT_EQ(mt::run_modlr("train " + work.file("c.yaml") + sets).exit_code, 0);
-  const std::string twin = mt::python() + " " MODLR_SOURCE_DIR "/reference/train.py " +
-                           work.file("c.yaml") + sets + " >" + work.file("twin.log") + " 2>&1";
+  const std::string twin = mt::python() + " " MODLR_SOURCE_DIR "/reference/train.py " + work.file("c.yaml") + sets +
+                           " >" + work.file("twin.log") + " 2>&1";
   const int status = std::system(twin.c_str());
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << mt::read_text(work.file("twin.log"));
   EXPECT_NE(mt::read_text(work.file("twin.log")).find("(2 of 2 runs finished)"), std::string::npos);
 
-  const auto result = mt::run_modlr("compare " + work.file("runs/small") + "/group-*[0-9] '" +
-                                    work.file("runs/small") + "/group-*-python' --format json");
+  const auto result = mt::run_modlr("compare " + work.file("runs/small") + "/group-*[0-9] '" + work.file("runs/small") +
+                                    "/group-*-python' --format json");
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto j = nlohmann::json::parse(result.out);
   EXPECT_EQ(j["groups"][0]["label"], "modlr");

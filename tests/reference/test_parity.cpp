@@ -5,8 +5,8 @@
 // the project's Python cannot import torch (scripts/setup.sh installs it in .venv).
 #include <gtest/gtest.h>
 
-#include "csv_fixture.h"
 #include "cifar_fixture.h"
+#include "csv_fixture.h"
 #include "dataset/imdb_fixture.h"
 #include "test_support.h"
 
@@ -14,9 +14,7 @@ namespace mt = modlr::testing;
 
 namespace {
 
-bool twin_available() {
-  return mt::python_torch_available();
-}
+bool twin_available() { return mt::python_torch_available(); }
 
 struct ParityResult {
   int exit_code;
@@ -25,8 +23,7 @@ struct ParityResult {
 
 ParityResult check_parity(const std::string& config, const std::string& sets, const mt::TempDir& dir) {
   const std::string command = "cd " MODLR_SOURCE_DIR " && MODLR=" MODLR_BINARY " PARITY_DIR=" + dir.path() +
-                              " reference/check_parity.sh " + config + " " + sets + " >" + dir.file("log") +
-                              " 2>&1";
+                              " reference/check_parity.sh " + config + " " + sets + " >" + dir.file("log") + " 2>&1";
   const int status = std::system(command.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, mt::read_text(dir.file("log"))};
 }
@@ -65,8 +62,8 @@ TEST_F(ParityTest, LeNet5SgdMomentumWithValidation) {
 }
 
 TEST_F(ParityTest, MlpAdamCosineSchedule) {
-  expect_identical(check_parity("configs/mlp-mnist.yaml",
-                                synthetic() + " --set 'optimizer.schedule={name: cosine}'", runs));
+  expect_identical(
+      check_parity("configs/mlp-mnist.yaml", synthetic() + " --set 'optimizer.schedule={name: cosine}'", runs));
 }
 
 TEST_F(ParityTest, Bf16AutocastLeNet5) {
@@ -79,8 +76,7 @@ TEST_F(ParityTest, Fp16AutocastWithLossScalingMlpAdam) {
   // fp16 autocast plus loss scaling (scale, unscale, skipped overflow steps, scale updates)
   // against the twin's GradScaler arithmetic; gradient clipping after the unscale.
   expect_identical(check_parity("configs/mlp-mnist.yaml",
-                                synthetic() + " --set runner.precision=fp16 --set optimizer.clip_grad_norm=1.0",
-                                runs));
+                                synthetic() + " --set runner.precision=fp16 --set optimizer.clip_grad_norm=1.0", runs));
 }
 
 TEST_F(ParityTest, LeNet1TanhAvgPool) {
@@ -91,8 +87,8 @@ TEST_F(ParityTest, LeNet1TanhAvgPool) {
 TEST_F(ParityTest, LeNet5OnRealFashionMnist) {
   const std::string dir = "/usr/share/datasets/fashion-mnist";
   if (!mt::exists(dir + "/train-images-idx3-ubyte.gz")) GTEST_SKIP() << "dataset-fashion-mnist not installed";
-  expect_identical(check_parity("configs/lenet5-fashion-mnist.yaml",
-                                "--set runner.epochs=1 --set dataset.limit=2000", runs));
+  expect_identical(
+      check_parity("configs/lenet5-fashion-mnist.yaml", "--set runner.epochs=1 --set dataset.limit=2000", runs));
 }
 
 // The csv source: median imputation, one-hot, standardisation fitted on the training rows
@@ -100,10 +96,12 @@ TEST_F(ParityTest, LeNet5OnRealFashionMnist) {
 TEST_F(ParityTest, CsvRegressorOnASyntheticTable) {
   const auto csv = data.file("table.csv");
   mt::write_synthetic_csv(csv, 300);
-  expect_identical(check_parity("configs/mlp-california-housing.yaml",
-                                "--set dataset.path=" + csv + " --set dataset.target=y --set dataset.categorical=[kind]"
-                                " --set dataset.target_scale=2.5 --set model.sizes=[5,16,16,1] --set runner.epochs=3",
-                                runs));
+  expect_identical(
+      check_parity("configs/mlp-california-housing.yaml",
+                   "--set dataset.path=" + csv +
+                       " --set dataset.target=y --set dataset.categorical=[kind]"
+                       " --set dataset.target_scale=2.5 --set model.sizes=[5,16,16,1] --set runner.epochs=3",
+                   runs));
 }
 
 TEST_F(ParityTest, MlpOnRealCaliforniaHousing) {
@@ -146,26 +144,28 @@ TEST_F(CifarParityTest, CnnCifarChannelsLastWithBf16) {
 }
 
 TEST_F(CifarParityTest, Vgg16BatchNormIncludingRunningStatistics) {
-  expect_identical(check_parity("configs/vgg16-cifar10.yaml", synthetic_cifar(40) + " --set dataset.validation=0.2", runs));
+  expect_identical(
+      check_parity("configs/vgg16-cifar10.yaml", synthetic_cifar(40) + " --set dataset.validation=0.2", runs));
 }
 
 TEST_F(CifarParityTest, CnnCifarOnRealCifar10) {
   const std::string file = MODLR_SOURCE_DIR "/../shared/data/cifar-10/cifar-10-batches-bin/data_batch_1.bin.gz";
   if (!mt::exists(file)) GTEST_SKIP() << "../shared/data/cifar-10 not present";
-  expect_identical(check_parity("configs/cnn-cifar10.yaml",
-                                "--set runner.epochs=1 --set dataset.limit=512 --set dataset.train_files=[data_batch_1]",
-                                runs));
+  expect_identical(
+      check_parity("configs/cnn-cifar10.yaml",
+                   "--set runner.epochs=1 --set dataset.limit=512 --set dataset.train_files=[data_batch_1]", runs));
 }
 
 // Two models, two Adam optimizers bound to two objectives, noise from the global generator,
 // a validation split (evaluation draws noise too) and the sample grids, byte for byte.
 TEST_F(ParityTest, DcganTwoModelsTwoOptimizersAndSampleGrids) {
-  const auto result = check_parity(
-      "configs/gan-fashion-mnist.yaml",
-      synthetic() + " --set dataset.limit=160 --set dataset.validation=0.2 --set dataset.batch_size=32"
-                    " --set model.generator.features=8 --set model.discriminator.features=8"
-                    " --set runner.hooks[0].rows=4",
-      runs);
+  const auto result =
+      check_parity("configs/gan-fashion-mnist.yaml",
+                   synthetic() +
+                       " --set dataset.limit=160 --set dataset.validation=0.2 --set dataset.batch_size=32"
+                       " --set model.generator.features=8 --set model.discriminator.features=8"
+                       " --set runner.hooks[0].rows=4",
+                   runs);
   expect_identical(result);
   EXPECT_NE(result.output.find("sample grids: byte identical (2 files)"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("d_fake"), std::string::npos) << result.output;  // its rows were compared
@@ -227,11 +227,12 @@ TEST_F(ParityTest, AccumulationWarmupAndMaxSteps) {
 
 // A warm-up counted in epochs, with fp16 loss scaling over groups of 2 batches.
 TEST_F(ParityTest, EpochWarmupWithScaledAccumulation) {
-  expect_identical(check_parity("configs/lenet5-fashion-mnist.yaml",
-                                synthetic() + " --set dataset.batch_size=64 --set runner.accumulate_steps=2"
-                                              " --set runner.precision=fp16 --set optimizer.schedule.warmup=2"
-                                              " --set optimizer.schedule.warmup_unit=epoch --set optimizer.schedule.warmup_start=0.25",
-                                runs));
+  expect_identical(check_parity(
+      "configs/lenet5-fashion-mnist.yaml",
+      synthetic() + " --set dataset.batch_size=64 --set runner.accumulate_steps=2"
+                    " --set runner.precision=fp16 --set optimizer.schedule.warmup=2"
+                    " --set optimizer.schedule.warmup_unit=epoch --set optimizer.schedule.warmup_start=0.25",
+      runs));
 }
 
 // An exponential moving average of the weights (validated and exported): modlr's against

@@ -14,8 +14,7 @@ namespace {
 uint32_t be32(const std::string& s, size_t at) {
   return (static_cast<uint32_t>(static_cast<uint8_t>(s[at])) << 24) |
          (static_cast<uint32_t>(static_cast<uint8_t>(s[at + 1])) << 16) |
-         (static_cast<uint32_t>(static_cast<uint8_t>(s[at + 2])) << 8) |
-         static_cast<uint8_t>(s[at + 3]);
+         (static_cast<uint32_t>(static_cast<uint8_t>(s[at + 2])) << 8) | static_cast<uint8_t>(s[at + 3]);
 }
 
 uint8_t paeth(int a, int b, int c) {
@@ -32,8 +31,7 @@ void unfilter(std::vector<uint8_t>& data, uint32_t width, uint32_t height, size_
     uint8_t* px = row + 1;
     const uint8_t* up = y ? &data[(y - 1) * (stride + 1) + 1] : nullptr;
     for (size_t i = 0; i < stride; ++i) {
-      const int a = i >= bpp ? px[i - bpp] : 0, b = up ? up[i] : 0,
-                c = (up && i >= bpp) ? up[i - bpp] : 0;
+      const int a = i >= bpp ? px[i - bpp] : 0, b = up ? up[i] : 0, c = (up && i >= bpp) ? up[i - bpp] : 0;
       switch (filter) {
         case 0:
           break;
@@ -60,8 +58,7 @@ void unfilter(std::vector<uint8_t>& data, uint32_t width, uint32_t height, size_
 
 PngImage read_png(const std::string& path) {
   const std::string bytes = read_text(path);
-  if (bytes.size() < 33 || bytes.compare(1, 3, "PNG") != 0)
-    throw std::runtime_error(path + ": not a PNG");
+  if (bytes.size() < 33 || bytes.compare(1, 3, "PNG") != 0) throw std::runtime_error(path + ": not a PNG");
   PngImage image;
   image.width = be32(bytes, 16);
   image.height = be32(bytes, 20);
@@ -78,8 +75,7 @@ PngImage read_png(const std::string& path) {
   }
   std::vector<uint8_t> data((image.width * bpp + 1) * image.height);
   uLongf size = data.size();
-  if (uncompress(data.data(), &size, reinterpret_cast<const Bytef*>(compressed.data()),
-                 compressed.size()) != Z_OK ||
+  if (uncompress(data.data(), &size, reinterpret_cast<const Bytef*>(compressed.data()), compressed.size()) != Z_OK ||
       size != data.size())
     throw std::runtime_error(path + ": corrupt image data");
   unfilter(data, image.width, image.height, bpp);
@@ -94,8 +90,7 @@ PngImage read_png(const std::string& path) {
 double non_background_fraction(const PngImage& image) {
   size_t differing = 0;
   for (size_t i = 0; i < image.rgb.size(); i += 3)
-    if (image.rgb[i] != image.rgb[0] || image.rgb[i + 1] != image.rgb[1] ||
-        image.rgb[i + 2] != image.rgb[2])
+    if (image.rgb[i] != image.rgb[0] || image.rgb[i + 1] != image.rgb[1] || image.rgb[i + 2] != image.rgb[2])
       ++differing;
   return static_cast<double>(differing) / static_cast<double>(image.rgb.size() / 3);
 }
@@ -103,8 +98,7 @@ double non_background_fraction(const PngImage& image) {
 size_t distinct_colors(const PngImage& image) {
   std::set<uint32_t> colors;
   for (size_t i = 0; i < image.rgb.size(); i += 3)
-    colors.insert((uint32_t{image.rgb[i]} << 16) | (uint32_t{image.rgb[i + 1]} << 8) |
-                  image.rgb[i + 2]);
+    colors.insert((uint32_t{image.rgb[i]} << 16) | (uint32_t{image.rgb[i + 1]} << 8) | image.rgb[i + 2]);
   return colors.size();
 }
 

@@ -13,10 +13,9 @@ namespace {
 bool have_chromium() { return std::system("command -v chromium >/dev/null 2>&1") == 0; }
 
 // Runs scripts/screenshot.sh; returns its exit code, its stderr in `log`.
-int screenshot(const mt::TempDir& dir, const std::string& page, const std::string& png,
-               const std::string& size) {
-  const std::string command = std::string(MODLR_SOURCE_DIR) + "/scripts/screenshot.sh " + page +
-                              " " + png + " " + size + " 2>" + dir.file("browser.log");
+int screenshot(const mt::TempDir& dir, const std::string& page, const std::string& png, const std::string& size) {
+  const std::string command = std::string(MODLR_SOURCE_DIR) + "/scripts/screenshot.sh " + page + " " + png + " " +
+                              size + " 2>" + dir.file("browser.log");
   const int status = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
@@ -28,8 +27,8 @@ TEST(Browser, ReportRendersWithPlotsAndNoErrors) {
   mt::TempDir dir;
   mt::write_fake_group(dir.file("modlr"), false, 0.85, 10);
   mt::write_fake_group(dir.file("twin"), true, 0.86, 12);
-  const auto result = mt::run_modlr("report " + dir.file("modlr") + " " + dir.file("twin") +
-                                    " --out " + dir.file("report"));
+  const auto result =
+      mt::run_modlr("report " + dir.file("modlr") + " " + dir.file("twin") + " --out " + dir.file("report"));
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto png = dir.file("report.png");
   ASSERT_EQ(screenshot(dir, dir.file("report/index.html"), png, "1280,1600"), 0)
@@ -46,11 +45,9 @@ TEST(Browser, ReportRendersWithPlotsAndNoErrors) {
 TEST(Browser, TheChecksCatchAScriptErrorAndABlankPage) {
   if (!have_chromium()) GTEST_SKIP() << "chromium not installed (Debian package chromium)";
   mt::TempDir dir;
-  mt::write_text(dir.file("error.html"),
-                 "<!DOCTYPE html><p>x</p><script>undefinedFunction();</script>");
+  mt::write_text(dir.file("error.html"), "<!DOCTYPE html><p>x</p><script>undefinedFunction();</script>");
   EXPECT_EQ(screenshot(dir, dir.file("error.html"), dir.file("error.png"), "400,300"), 3);
-  EXPECT_NE(mt::read_text(dir.file("browser.log")).find("Uncaught ReferenceError"),
-            std::string::npos);
+  EXPECT_NE(mt::read_text(dir.file("browser.log")).find("Uncaught ReferenceError"), std::string::npos);
   mt::write_text(dir.file("blank.html"), "<!DOCTYPE html><html><body></body></html>");
   ASSERT_EQ(screenshot(dir, dir.file("blank.html"), dir.file("blank.png"), "400,300"), 0);
   const auto blank = mt::read_png(dir.file("blank.png"));

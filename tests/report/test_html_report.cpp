@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 
 #include "../compare/fake_runs.h"
-#include "test_support.h"
 #include "modlr/report/html_report.h"
+#include "test_support.h"
 
 namespace mc = modlr::compare;
 namespace mt = modlr::testing;
@@ -18,18 +18,15 @@ TEST(HtmlReport, HasEverySectionAndIsSelfContained) {
   mlp.model = "mlp";
   mlp.data = "../shared/data/mnist";
   mt::write_fake_run(dir.file("c"), mlp);
-  const auto groups =
-      mc::load_groups({"modlr <fast>=" + dir.file("a"), dir.file("b"), dir.file("c")});
-  const auto html =
-      modlr::report::html_report(groups, mc::compare_groups(groups, false), "LeNet & MLP");
+  const auto groups = mc::load_groups({"modlr <fast>=" + dir.file("a"), dir.file("b"), dir.file("c")});
+  const auto html = modlr::report::html_report(groups, mc::compare_groups(groups, false), "LeNet & MLP");
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_NE(html.find("<title>LeNet &amp; MLP</title>"), std::string::npos);
   for (const char* needle :
        {"<h2>fashion-mnist: training curves", "<h2>mnist: training curves", "pytorch, model=lenet5",
-        ">train accuracy</text>", ">train loss</text>", ">training time</text>",
-        ">inference time (test set)</text>", ">test accuracy per workload</text>",
-        "per-group statistics", "Mann-Whitney U", "normalised DTW", "Runs and environment",
-        "not tested against each other", "modlr &lt;fast&gt;", "Fake CPU", "reference-python"})
+        ">train accuracy</text>", ">train loss</text>", ">training time</text>", ">inference time (test set)</text>",
+        ">test accuracy per workload</text>", "per-group statistics", "Mann-Whitney U", "normalised DTW",
+        "Runs and environment", "not tested against each other", "modlr &lt;fast&gt;", "Fake CPU", "reference-python"})
     EXPECT_NE(html.find(needle), std::string::npos) << needle;
   EXPECT_EQ(count(html, "<svg "),
             2u * (2 + 2) + 1);  // per workload 2 curves + 2 boxes; 1 bar chart

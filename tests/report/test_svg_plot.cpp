@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 
 #include "modlr/core/error.h"
-#include "test_support.h"
 #include "modlr/report/svg_plot.h"
+#include "test_support.h"
 
 namespace mr = modlr::report;
 
@@ -31,8 +31,7 @@ TEST(SvgPlot, EscapesText) {
 }
 
 TEST(SvgPlot, LinePlotDrawsLinesBandsAndLegend) {
-  mr::Series mean{"modlr",         "#0072B2",          {1, 2, 3},
-                  {0.6, 0.7, 0.8}, {0.55, 0.65, 0.75}, {0.65, 0.75, 0.85}};
+  mr::Series mean{"modlr", "#0072B2", {1, 2, 3}, {0.6, 0.7, 0.8}, {0.55, 0.65, 0.75}, {0.65, 0.75, 0.85}};
   mr::Series seed{"seed 1", "#0072B2", {1, 2, 3}, {0.6, 0.7, 0.8}, {}, {}, 1, 0.35, false};
   const auto svg = mr::line_plot_svg({"train accuracy", "epoch", "accuracy", {seed, mean}});
   EXPECT_EQ(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u);
@@ -48,9 +47,7 @@ TEST(SvgPlot, LinePlotDrawsLinesBandsAndLegend) {
 
 TEST(SvgPlot, BoxPlotShowsEveryValue) {
   const auto svg = mr::box_plot_svg(
-      {"training time",
-       "seconds",
-       {{"modlr", "#0072B2", {10, 11, 12, 13, 30}}, {"pytorch", "#D55E00", {20}}}});
+      {"training time", "seconds", {{"modlr", "#0072B2", {10, 11, 12, 13, 30}}, {"pytorch", "#D55E00", {20}}}});
   EXPECT_EQ(count(svg, "<circle"), 6u);
   EXPECT_EQ(count(svg, "fill=\"none\" stroke=\"#0072B2\""), 1u);  // 30 is beyond 1.5 IQR
   EXPECT_NE(svg.find(">pytorch</text>"), std::string::npos);
@@ -58,11 +55,10 @@ TEST(SvgPlot, BoxPlotShowsEveryValue) {
 }
 
 TEST(SvgPlot, BarChartGroupsBarsByCategory) {
-  mr::BarChart chart{
-      "test accuracy",
-      "accuracy",
-      {{"lenet5 / mnist", {{"modlr", "#0072B2", 0.98, 0.01}, {"pytorch", "#D55E00", 0.97, 0}}},
-       {"mlp / mnist", {{"modlr", "#0072B2", 0.95, 0.002}}}}};
+  mr::BarChart chart{"test accuracy",
+                     "accuracy",
+                     {{"lenet5 / mnist", {{"modlr", "#0072B2", 0.98, 0.01}, {"pytorch", "#D55E00", 0.97, 0}}},
+                      {"mlp / mnist", {{"modlr", "#0072B2", 0.95, 0.002}}}}};
   const auto svg = mr::bar_chart_svg(chart);
   EXPECT_EQ(count(svg, "<rect x="), 3u + 2u);    // 3 bars + 2 legend swatches
   EXPECT_EQ(count(svg, "stroke=\"#222\""), 2u);  // error bars where error > 0

@@ -14,7 +14,9 @@ inline std::string gan_config(const std::string& data_dir, const std::string& ru
                               const std::string& runs_dir = "runs", int epochs = 2) {
   return "experiment: tiny-gan\n"
          "seed: 7\n"
-         "dataset: {name: idx, path: " + data_dir + ", limit: 96, mean: [0.5], std: [0.5], batch_size: 16,"
+         "dataset: {name: idx, path: " +
+         data_dir +
+         ", limit: 96, mean: [0.5], std: [0.5], batch_size: 16,"
          " eval_batch_size: 64, drop_last: true}\n"
          "model:\n"
          "  generator: {name: dcgan_generator, latent_size: 8, features: 4}\n"
@@ -24,15 +26,16 @@ inline std::string gan_config(const std::string& data_dir, const std::string& ru
          "  - {name: adam, lr: 0.0002, betas: [0.5, 0.999], model: discriminator, objective: discriminator}\n"
          "  - {name: adam, lr: 0.0002, betas: [0.5, 0.999], model: generator, objective: generator}\n"
          "runner:\n"
-         "  epochs: " + std::to_string(epochs) + "\n"
-         "  threads: 1\n" + runner_extra +
-         "tracking: {dir: " + runs_dir + "}\n";
+         "  epochs: " +
+         std::to_string(epochs) +
+         "\n"
+         "  threads: 1\n" +
+         runner_extra + "tracking: {dir: " + runs_dir + "}\n";
 }
 
 /// An experiment ready to fit: data loaded, runner built with `run_dir`, user hooks added.
 struct GanRun {
-  GanRun(const std::string& yaml, const std::string& run_dir)
-      : experiment(Config::parse(yaml, "tiny-gan.yaml")) {
+  GanRun(const std::string& yaml, const std::string& run_dir) : experiment(Config::parse(yaml, "tiny-gan.yaml")) {
     experiment.dataset().load();
     auto options = experiment.runner_options();
     options.run_dir = run_dir;

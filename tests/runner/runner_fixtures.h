@@ -54,8 +54,8 @@ struct LinearProblem {
     loss = std::make_unique<PoisonableMse>(poison_at_call, poison_gradient_at_call);
     auto constant = schedule_registry().create("constant", "k", Config::parse("{}", "s"), 1);
     optimizers.push_back(std::make_unique<Optimizer>(
-        std::make_unique<torch::optim::SGD>(models.only().parameters(), torch::optim::SGDOptions(lr)),
-        constant, lr, 0.0, "model", "loss"));
+        std::make_unique<torch::optim::SGD>(models.only().parameters(), torch::optim::SGDOptions(lr)), constant, lr,
+        0.0, "model", "loss"));
   }
   RunnerOptions options(int64_t epochs) const {
     RunnerOptions o;

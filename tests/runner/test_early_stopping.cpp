@@ -72,7 +72,8 @@ TEST_F(EarlyStoppingTest, MissingMetricOrValidationIsOneLine) {
     hook.on(Event::evaluation_end, state, control);
     FAIL() << "no error for a metric the split lacks";
   } catch (const modlr::Error& e) {
-    EXPECT_STREQ(e.what(), "EarlyStoppingOptions::metric: the validation split has no metric 'f1_macro' (it has: loss)");
+    EXPECT_STREQ(e.what(),
+                 "EarlyStoppingOptions::metric: the validation split has no metric 'f1_macro' (it has: loss)");
   }
   // Monitoring validation in a run that evaluates none: an error at the epoch's end.
   modlr::EarlyStoppingHook without({"validation", "loss", false, 2, 0.0, false, 1});

@@ -29,7 +29,9 @@ TEST(Experiment, ThreadCountsAreBoundedAndTheRemovedBlasKeyIsNamed) {
   } catch (const modlr::Error& e) {
     EXPECT_NE(std::string(e.what()).find("runner.threads"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(experiment_of("{name: mlp, sizes: [4, 2]}", "threads: " + std::to_string(modlr::max_threads())).threads().intra_op,
+  EXPECT_EQ(experiment_of("{name: mlp, sizes: [4, 2]}", "threads: " + std::to_string(modlr::max_threads()))
+                .threads()
+                .intra_op,
             modlr::max_threads());
   // MKL follows runner.threads: the OpenBLAS-era key is gone, and a config naming it is told so.
   try {

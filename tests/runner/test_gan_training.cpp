@@ -40,8 +40,7 @@ TEST_F(GanTraining, TwoObjectivesTrainAndEvaluationGivesBothLosses) {
   const auto before = run.weights();
   run.fit();
   const auto& metrics = run.runner->state().train_metrics;
-  for (const auto* name : {"discriminator", "generator", "d_real", "d_fake"})
-    EXPECT_TRUE(metrics.count(name)) << name;
+  for (const auto* name : {"discriminator", "generator", "d_real", "d_fake"}) EXPECT_TRUE(metrics.count(name)) << name;
   EXPECT_GT(metrics.at("d_real"), 0.0);
   EXPECT_LT(metrics.at("d_real"), 1.0);
   EXPECT_GT(metrics.at("discriminator"), 0.0);

@@ -93,10 +93,12 @@ TEST(HookPoints, ABatchTransformChangesWhatTheModelLearnsFrom) {
 
 TEST(HookPoints, ABatchTransformToTheWrongShapeNamesTheHookAtTheFirstStep) {
   for (const auto& [mode, message] : std::vector<std::pair<std::string, std::string>>{
-           {"widen", "hook 'mask' transformed the batch's inputs from Float [8, 1] to Float [8, 2], which the models do "
-                     "not take: model 'model': layer 'fc1' (Linear) expects [N, 1], gets Float [N, 2]"},
-           {"drop", "hook 'mask' transformed the batch's inputs from Float [8, 1] to Float [1, 1] and its targets to "
-                    "Float [8, 1]: both must keep the batch's 8 examples"}}) {
+           {"widen",
+            "hook 'mask' transformed the batch's inputs from Float [8, 1] to Float [8, 2], which the models do "
+            "not take: model 'model': layer 'fc1' (Linear) expects [N, 1], gets Float [N, 2]"},
+           {"drop",
+            "hook 'mask' transformed the batch's inputs from Float [8, 1] to Float [1, 1] and its targets to "
+            "Float [8, 1]: both must keep the batch's 8 examples"}}) {
     LinearProblem problem(32, 8);
     Runner runner(problem.models, *problem.loss, problem.optimizers, problem.options(1));
     runner.add_hook(std::make_shared<MaskInputs>(mode));
@@ -141,7 +143,8 @@ TEST(HookConfig, BuiltinHooksAndUserHooksFromTheirOwnSections) {
   EXPECT_NE(resolved.find("builtin_hooks"), std::string::npos) << resolved;
   EXPECT_NE(resolved.find("validation_schedule"), std::string::npos) << resolved;
   Experiment chosen(Config::parse(base + "runner:\n  builtin_hooks: [timing, checkpoint]\n  hooks:\n"
-                                         "    - {name: early_stopping, patience: 2, when: {every_epochs: 2}}\n", "b.yaml"));
+                                         "    - {name: early_stopping, patience: 2, when: {every_epochs: 2}}\n",
+                                  "b.yaml"));
   EXPECT_TRUE(chosen.has_builtin_hook("checkpoint"));
   EXPECT_FALSE(chosen.has_builtin_hook("progress"));
   ASSERT_EQ(chosen.user_hooks().size(), 1u);
@@ -154,13 +157,16 @@ TEST(HookConfig, BuiltinHooksAndUserHooksFromTheirOwnSections) {
     }
     return std::string("no error");
   };
-  EXPECT_NE(error("  hooks: [{name: early_stopping}, {name: early_stopping}]\n").find("'runner.hooks[1].name': a second hook named 'early_stopping'"),
+  EXPECT_NE(error("  hooks: [{name: early_stopping}, {name: early_stopping}]\n")
+                .find("'runner.hooks[1].name': a second hook named 'early_stopping'"),
             std::string::npos);
-  EXPECT_NE(error("  hooks: [{name: early_stopping, patience: 0}]\n").find("'runner.hooks[0].patience'"), std::string::npos);
+  EXPECT_NE(error("  hooks: [{name: early_stopping, patience: 0}]\n").find("'runner.hooks[0].patience'"),
+            std::string::npos);
   EXPECT_NE(error("  hooks: [{name: early_stopping, when: {every_step: 2}}]\n").find("runner.hooks[0].when.every_step"),
             std::string::npos);
-  EXPECT_NE(error("  builtin_hooks: [timing, sample_grid]\n").find("'runner.builtin_hooks': no built-in hook 'sample_grid'"),
-            std::string::npos);
+  EXPECT_NE(
+      error("  builtin_hooks: [timing, sample_grid]\n").find("'runner.builtin_hooks': no built-in hook 'sample_grid'"),
+      std::string::npos);
 }
 
 }  // namespace modlr::testing

@@ -23,7 +23,7 @@ TEST(Autocast, LowPrecisionInsideFloat32OutsideAndNested) {
       EXPECT_EQ(torch::mm(a, b).scalar_type(), torch::kHalf);
     }
     EXPECT_EQ(torch::mm(a, b).scalar_type(), torch::kBFloat16);  // the outer setting is back
-    AutocastScope none(torch::kCPU, Precision::fp32);              // fp32 changes nothing
+    AutocastScope none(torch::kCPU, Precision::fp32);            // fp32 changes nothing
     EXPECT_EQ(torch::mm(a, b).scalar_type(), torch::kBFloat16);
   }
   EXPECT_EQ(torch::mm(a, b).scalar_type(), torch::kFloat32);

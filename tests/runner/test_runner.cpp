@@ -29,8 +29,8 @@ class RecorderHook : public modlr::Hook {
 std::vector<std::string> epoch_events(int batches, bool validate) {
   std::vector<std::string> out = {"epoch_start"};
   for (int b = 0; b < batches; ++b)
-    out.insert(out.end(), {"batch_start", "batch_ready", "after_loss", "after_backward",
-                           "after_step", "batch_end", "batch_complete"});
+    out.insert(out.end(), {"batch_start", "batch_ready", "after_loss", "after_backward", "after_step", "batch_end",
+                           "batch_complete"});
   out.push_back("epoch_end");
   if (validate) out.insert(out.end(), {"evaluation_start", "evaluation_end"});
   out.push_back("epoch_complete");
@@ -117,7 +117,8 @@ TEST(Runner, NonFiniteObjectiveStopsBeforeTheUpdate) {
     runner.fit(*train, nullptr);
     FAIL() << "no error";
   } catch (const modlr::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("step 3: objective 'loss' or its gradient is nan"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("step 3: objective 'loss' or its gradient is nan"), std::string::npos)
+        << e.what();
   }
   for (const auto& p : problem.models.only().parameters()) EXPECT_TRUE(torch::isfinite(p).all().item<bool>());
 }

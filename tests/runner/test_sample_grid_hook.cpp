@@ -16,8 +16,7 @@ namespace {
 class SampleGridTest : public ::testing::Test {
  protected:
   void SetUp() override { mt::write_synthetic_idx(data.path(), 96, 32); }
-  std::string config(const std::string& grid = "  hooks: [{name: sample_grid, rows: 3}]\n",
-                     int epochs = 2) const {
+  std::string config(const std::string& grid = "  hooks: [{name: sample_grid, rows: 3}]\n", int epochs = 2) const {
     return mt::gan_config(data.path(), grid, "runs", epochs);
   }
   mt::TempDir data, runs;
@@ -66,7 +65,7 @@ TEST_F(SampleGridTest, WritesADecodablePngPerEpochFromFixedNoise) {
   const auto expected = modlr::image_grid(generator.forward(noise).detach(), 3);
   ASSERT_EQ(expected.pixels.size(), image.rgb.size() / 3);
   for (size_t i = 0; i < expected.pixels.size(); ++i) ASSERT_EQ(image.rgb[i * 3], expected.pixels[i]) << i;
-  EXPECT_GT(mt::distinct_colors(image), 2u);  // not a blank frame
+  EXPECT_GT(mt::distinct_colors(image), 2u);                // not a blank frame
   EXPECT_NE(mt::read_text(epoch1), mt::read_text(epoch2));  // the generator moved
 
   // Same seed, fresh run: the same noise, so the same first grid, byte for byte.
@@ -77,13 +76,11 @@ TEST_F(SampleGridTest, WritesADecodablePngPerEpochFromFixedNoise) {
 }
 
 TEST_F(SampleGridTest, TrainingIsUnaffectedAndEveryIsHonoured) {
-  mt::GanRun with(config("  hooks: [{name: sample_grid, rows: 2, every: 2}]\n", 3),
-                  runs.file("with"));
+  mt::GanRun with(config("  hooks: [{name: sample_grid, rows: 2, every: 2}]\n", 3), runs.file("with"));
   with.add_user_hooks();
   with.fit();
   // every 2 epochs, and after the last
-  EXPECT_EQ(mt::list_files(runs.file("with/samples")),
-            (std::vector<std::string>{"epoch-0002.png", "epoch-0003.png"}));
+  EXPECT_EQ(mt::list_files(runs.file("with/samples")), (std::vector<std::string>{"epoch-0002.png", "epoch-0003.png"}));
   mt::GanRun without(config("", 3), runs.file("without"));
   without.fit();
   EXPECT_TRUE(mt::all_equal(with.weights(), without.weights()));  // buffers included
@@ -108,8 +105,7 @@ TEST_F(SampleGridTest, ClearErrors) {
       run.fit();
       FAIL();
     } catch (const modlr::Error& e) {
-      EXPECT_NE(std::string(e.what()).find("'discriminator' declares no input shape"), std::string::npos)
-          << e.what();
+      EXPECT_NE(std::string(e.what()).find("'discriminator' declares no input shape"), std::string::npos) << e.what();
     }
   }
   try {

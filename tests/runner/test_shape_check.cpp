@@ -96,7 +96,8 @@ TEST(ShapeCheck, BatchNormOverTheWrongChannelCountIsCaught) {
 }
 
 TEST(ShapeCheck, RecurrentModelsTakeTokenIdsAndRefuseImages) {
-  auto models = one_model("name: lstm_classifier\nvocab_size: 50\nembedding_dim: 6\nhidden_size: 5\nbidirectional: true");
+  auto models =
+      one_model("name: lstm_classifier\nvocab_size: 50\nembedding_dim: 6\nhidden_size: 5\nbidirectional: true");
   const auto traces = modlr::trace_shapes(models, {{20}, torch::kInt64}, 3);
   std::map<std::string, std::vector<int64_t>> shapes;
   for (const auto& layer : traces[0].layers) shapes[layer.name] = layer.output;

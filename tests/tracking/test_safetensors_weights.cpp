@@ -64,9 +64,8 @@ TEST(SafetensorsWeights, RoundTripUsesStateDictNames) {
   EXPECT_EQ(content.metadata.at("format"), "pt");
   std::vector<std::string> names;
   for (const auto& t : content.tensors) names.push_back(t.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"conv1.bias", "conv1.weight", "conv2.bias", "conv2.weight",
-                                             "fc1.bias", "fc1.weight", "fc2.bias", "fc2.weight",
-                                             "fc3.bias", "fc3.weight"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"conv1.bias", "conv1.weight", "conv2.bias", "conv2.weight", "fc1.bias",
+                                             "fc1.weight", "fc2.bias", "fc2.weight", "fc3.bias", "fc3.weight"}));
   EXPECT_EQ(content.find("conv1.weight")->shape, (std::vector<int64_t>{6, 1, 5, 5}));
   auto loaded = build("name: lenet5", 2);
   EXPECT_FALSE(same_weights(saved, loaded));

@@ -44,8 +44,8 @@ TEST(RunRecord, SummaryHasTheDesignKeys) {
   s.train_epochs = 2;
   s.train_breakdown_seconds = {{"data", 1}, {"forward", 2}, {"loss", 3}, {"backward", 4}, {"step", 5}};
   s.test_metrics = {{"loss", 0.5}, {"accuracy", 0.9}, {"f1_macro", 0.8}, {"auc_roc", 0.95}};
-  s.environment = {{"modlr_version", "0.1.0"}, {"torch_version", "1.13.1"}, {"device", "cpu"},
-                   {"cpu", "x"}, {"git_commit", "abc"}};
+  s.environment = {
+      {"modlr_version", "0.1.0"}, {"torch_version", "1.13.1"}, {"device", "cpu"}, {"cpu", "x"}, {"git_commit", "abc"}};
   s.threads = 2;
   s.data_files = {{"/d/train.gz", "ff"}};
   const auto j = nlohmann::json::parse(modlr::summary_json(s));
@@ -117,9 +117,11 @@ TEST(Checkpoint, ForeignOrAlteredPtFilesNeverReachLibtorch) {
   const auto checksum = mt::read_text(dir.file("good.pt.sha256"));
   auto flipped = bytes;
   flipped[flipped.size() / 2] ^= 0x01;
-  const std::vector<std::pair<std::string, std::string>> altered = {
-      {bytes.substr(0, bytes.size() - 100), checksum}, {flipped, checksum}, {"", checksum},
-      {bytes, "not a checksum\n"}, {bytes, std::string(64, '0') + "\n"}};
+  const std::vector<std::pair<std::string, std::string>> altered = {{bytes.substr(0, bytes.size() - 100), checksum},
+                                                                    {flipped, checksum},
+                                                                    {"", checksum},
+                                                                    {bytes, "not a checksum\n"},
+                                                                    {bytes, std::string(64, '0') + "\n"}};
   for (const auto& [contents, recorded] : altered) {
     mt::write_text(dir.file("x.pt"), contents);
     mt::write_text(dir.file("x.pt.sha256"), recorded);

@@ -34,10 +34,9 @@ struct TrainArgs {
 /// that fails does not stop the others; the exit code is 1 if any failed.
 int train(const TrainArgs& args);
 
-
 struct CompareArgs {
-  std::vector<std::string> groups;  ///< directories or quoted globs, optionally LABEL=...
-  std::string format = "table";     ///< table | markdown | json (stdout)
+  std::vector<std::string> groups;     ///< directories or quoted globs, optionally LABEL=...
+  std::string format = "table";        ///< table | markdown | json (stdout)
   std::string json_out, markdown_out;  ///< also write these files, if set
   bool allow_mixed_workloads = false;
 };
@@ -49,7 +48,7 @@ int compare(const CompareArgs& args);
 
 struct ReportArgs {
   std::vector<std::string> groups;
-  std::string out_dir;   ///< receives index.html (self-contained) and comparison.json
+  std::string out_dir;  ///< receives index.html (self-contained) and comparison.json
   std::string title = "modlr report";
 };
 /// Writes the HTML report (report/html_report.h) for the groups; groups of different
@@ -83,10 +82,10 @@ int summary(const SummaryArgs& args);
 struct ExportArgs {
   std::string config;
   std::vector<std::string> overrides;
-  std::string checkpoint;   ///< weights to export (.pt or .safetensors)
-  std::string onnx;         ///< if set: write the ONNX model here
-  std::string safetensors;  ///< if set: write the weights here in safetensors
-  std::string model;        ///< export only this model (required for ONNX with several)
+  std::string checkpoint;           ///< weights to export (.pt or .safetensors)
+  std::string onnx;                 ///< if set: write the ONNX model here
+  std::string safetensors;          ///< if set: write the weights here in safetensors
+  std::string model;                ///< export only this model (required for ONNX with several)
   bool with_preprocessing = false;  ///< ONNX input: raw data, the data set's normalisation in the graph
 };
 /// Exports a checkpoint's model as ONNX and/or its weights as safetensors. With several

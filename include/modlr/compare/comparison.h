@@ -41,7 +41,7 @@ struct PairTest {
 /// Normalised DTW (see dtw.h) between two groups' training-accuracy curves.
 struct CurveDistance {
   size_t a = 0, b = 0;
-  double mean_curves = 0;  ///< between the groups' mean curves (mean over seeds per epoch)
+  double mean_curves = 0;                ///< between the groups' mean curves (mean over seeds per epoch)
   double pairs_mean = 0, pairs_max = 0;  ///< over the seed pairs' individual curves
   size_t pairs = 0;
   /// True when both groups hold the same seeds: run i of a pairs with the run of b with
@@ -56,7 +56,7 @@ struct CurveDistance {
 
 struct Comparison {
   std::vector<std::string> labels, workloads, models, frameworks;  ///< per group (workload: data set)
-  std::vector<size_t> run_counts;                          ///< finished runs per group
+  std::vector<size_t> run_counts;                                  ///< finished runs per group
   std::vector<GroupStats> stats;
   std::vector<PairTest> tests;
   std::vector<CurveDistance> curves;

@@ -6,8 +6,8 @@
 /// `dataset.bacth_size` is an error naming the key instead of a silently ignored setting.
 /// Optional keys read with a fallback are written back, so dump() yields the resolved config
 /// (file + overrides + defaults) that a run records.
-#include <cstdint>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,8 +63,7 @@ class Config {
   T get(const std::string& key, const T& fallback) const;
   /// Integer that must be > 0 (or >= 0 when `allow_zero`) and at most `max`; throws naming
   /// the key and the range otherwise.
-  int64_t get_count(const std::string& key, int64_t fallback, bool allow_zero = false,
-                    int64_t max = kMaxCount) const;
+  int64_t get_count(const std::string& key, int64_t fallback, bool allow_zero = false, int64_t max = kMaxCount) const;
   /// Number that must be > 0 (or >= 0 when `allow_zero`).
   double get_positive(const std::string& key, double fallback, bool allow_zero = false) const;
   /// Value that must be one of `choices`; the message lists them.

@@ -19,9 +19,7 @@ class OptionKeys {
   /// Options from a struct of this name, built in code.
   explicit OptionKeys(std::string struct_name) : struct_name_(std::move(struct_name)) {}
   /// "dataset.size" or "TextFolderOptions::size".
-  std::string path(const std::string& key) const {
-    return section_ ? section_->path(key) : struct_name_ + "::" + key;
-  }
+  std::string path(const std::string& key) const { return section_ ? section_->path(key) : struct_name_ + "::" + key; }
   [[noreturn]] void fail(const std::string& key, const std::string& what) const {
     if (section_) section_->fail(key, what);
     throw Error(path(key) + ": " + what);

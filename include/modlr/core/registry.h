@@ -32,8 +32,8 @@ class Registry {
   Product create(const std::string& name, const std::string& config_key, Args... args) const {
     auto it = factories_.find(name);
     if (it == factories_.end())
-      throw Error("config key '" + config_key + "': unknown " + kind_ + " '" + name +
-                  "' (known: " + joined_names() + ")");
+      throw Error("config key '" + config_key + "': unknown " + kind_ + " '" + name + "' (known: " + joined_names() +
+                  ")");
     return it->second(std::forward<Args>(args)...);
   }
   std::vector<std::string> names() const {
@@ -58,8 +58,8 @@ class Registry {
 #define MODLR_CONCAT(a, b) MODLR_CONCAT_INNER(a, b)
 /// Registers `factory` under `name` in `registry_fn()` (a function returning the registry)
 /// during static initialisation.
-#define MODLR_REGISTER(registry_fn, name, ...)                                   \
-  static const bool MODLR_CONCAT(modlr_registered_, __COUNTER__) = [] {        \
-    registry_fn().add(name, __VA_ARGS__);                                      \
-    return true;                                                               \
+#define MODLR_REGISTER(registry_fn, name, ...)                          \
+  static const bool MODLR_CONCAT(modlr_registered_, __COUNTER__) = [] { \
+    registry_fn().add(name, __VA_ARGS__);                               \
+    return true;                                                        \
   }()

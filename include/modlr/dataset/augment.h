@@ -37,8 +37,8 @@ uint64_t augment_seed(uint64_t run_seed);
 /// [0, 2 * padding] (undefined when padding is 0); flips int64 [B] of 0/1 (undefined: none).
 /// Returns a new tensor [B, C, H, W]: out[b, c, h, w] = padded[b, c, dy + h, dx + w'] with
 /// w' = flips[b] ? W - 1 - w : w, where padded has `padding` zeros on every side.
-torch::Tensor crop_and_flip(const torch::Tensor& images, int64_t padding,
-                            const torch::Tensor& offsets, const torch::Tensor& flips);
+torch::Tensor crop_and_flip(const torch::Tensor& images, int64_t padding, const torch::Tensor& offsets,
+                            const torch::Tensor& flips);
 
 class BatchAugmenter {
  public:

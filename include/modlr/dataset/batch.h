@@ -45,8 +45,8 @@ struct TensorData {
   TensorData(torch::Tensor inputs_, torch::Tensor targets_, std::shared_ptr<const LazyRows> lazy_ = nullptr)
       : inputs(std::move(inputs_)), targets(std::move(targets_)), lazy(std::move(lazy_)) {}
 
-  torch::Tensor inputs;                ///< undefined when `lazy` is set
-  torch::Tensor targets;               ///< always in memory
+  torch::Tensor inputs;                  ///< undefined when `lazy` is set
+  torch::Tensor targets;                 ///< always in memory
   std::shared_ptr<const LazyRows> lazy;  ///< inputs read on demand instead of `inputs`
   int64_t size() const {
     if (lazy) return lazy->size();
@@ -59,7 +59,8 @@ struct TensorData {
   /// The rows `indices` as a set of their own (a view for lazy inputs).
   TensorData select(const torch::Tensor& indices) const {
     if (lazy) return {torch::Tensor(), targets.index_select(0, indices), lazy->select(indices)};
-    return {inputs.index_select(0, indices.to(inputs.device())), targets.index_select(0, indices.to(targets.device())), nullptr};
+    return {inputs.index_select(0, indices.to(inputs.device())), targets.index_select(0, indices.to(targets.device())),
+            nullptr};
   }
 };
 

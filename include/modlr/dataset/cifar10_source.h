@@ -19,9 +19,9 @@ struct Cifar10Options {
   std::vector<std::string> test_files{"data_batch_5"};
   /// Further test splits by name ([a-z][a-z0-9_]*, not train, validation or test).
   std::vector<std::pair<std::string, std::vector<std::string>>> extra_test_files;
-  ImagePreprocess preprocess;           ///< scale 255, no mean/std unless set
+  ImagePreprocess preprocess;  ///< scale 255, no mean/std unless set
   formats::DecodeLimits decode_limits;
-  ReadOptions read;                     ///< dataset.cache and unpack_dir: in memory or per batch
+  ReadOptions read;  ///< dataset.cache and unpack_dir: in memory or per batch
   /// Reads the cifar10 keys of a `dataset` section; errors name them.
   static Cifar10Options from_config(const Config& section);
 };

@@ -23,10 +23,10 @@ struct CsvOptions {
   double test_fraction = 0.2;            ///< in (0, 1)
   uint64_t split_seed = 0;               ///< seeds the test split (not the run seed)
   bool standardize = false;
-  double target_scale = 1.0;             ///< > 0
+  double target_scale = 1.0;  ///< > 0
   int64_t max_categories = 1000;
   formats::DecodeLimits decode_limits;
-  ReadOptions read;                      ///< dataset.cache and unpack_dir
+  ReadOptions read;  ///< dataset.cache and unpack_dir
   OptionKeys keys{"CsvOptions"};
   static CsvOptions from_config(const Config& section);
 };

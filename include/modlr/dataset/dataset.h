@@ -121,15 +121,15 @@ const char* split_name(Split split);
 /// How a Dataset splits, batches and places what its source reads; the keys of the
 /// `dataset` section above, with the same defaults.
 struct DatasetOptions {
-  int64_t limit = 0;              ///< first N training examples (0 = all)
-  double validation = 0.0;        ///< fraction held out, in [0, 1)
+  int64_t limit = 0;        ///< first N training examples (0 = all)
+  double validation = 0.0;  ///< fraction held out, in [0, 1)
   int64_t batch_size = 32;
   int64_t eval_batch_size = 1000;
   bool shuffle = true;
   bool drop_last = false;
   int64_t prefetch = 0;
-  AugmentOptions augment;         ///< training batches only; off by default
-  std::string device = "auto";    ///< auto | cpu | cuda
+  AugmentOptions augment;       ///< training batches only; off by default
+  std::string device = "auto";  ///< auto | cpu | cuda
   /// Reads the keys above from a `dataset` section (one reader per key); errors name them.
   static DatasetOptions from_config(const Config& section);
 };
@@ -211,7 +211,6 @@ class Dataset {
 TensorData take_first(const TensorData& data, int64_t limit);
 /// Splits off round(fraction * size) rows, chosen by a permutation from a generator seeded
 /// with `seed`; both parts keep the original row order. Returns {kept, held_out}.
-std::pair<TensorData, TensorData> split_off(const TensorData& data, double fraction,
-                                            uint64_t seed);
+std::pair<TensorData, TensorData> split_off(const TensorData& data, double fraction, uint64_t seed);
 
 }  // namespace modlr

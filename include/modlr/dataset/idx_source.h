@@ -16,9 +16,9 @@ struct IdxOptions {
   int64_t classes = 10;
   std::string train_images = "train-images-idx3-ubyte", train_labels = "train-labels-idx1-ubyte";
   std::string test_images = "t10k-images-idx3-ubyte", test_labels = "t10k-labels-idx1-ubyte";
-  ImagePreprocess preprocess;           ///< scale 255, no mean/std unless set
+  ImagePreprocess preprocess;  ///< scale 255, no mean/std unless set
   formats::DecodeLimits decode_limits;
-  ReadOptions read;                     ///< dataset.cache and unpack_dir: in memory or per batch
+  ReadOptions read;  ///< dataset.cache and unpack_dir: in memory or per batch
   /// Reads the idx keys of a `dataset` section; errors name them.
   static IdxOptions from_config(const Config& section);
 };

@@ -58,8 +58,8 @@ struct ReviewEntry {
 /// not read: for a source that reads each review when a batch needs it.
 struct ReviewIndex {
   std::vector<ReviewEntry> train, test;
-  std::string source;          ///< as Reviews::source
-  std::string archive_sha256;  ///< the archive's fingerprint; empty for a directory
+  std::string source;                                    ///< as Reviews::source
+  std::string archive_sha256;                            ///< the archive's fingerprint; empty for a directory
   std::shared_ptr<const formats::SeekableFile> archive;  ///< null for a directory
   /// The review's bytes, checked as `read` checks them (not empty, UTF-8); thread-safe.
   std::string read(const ReviewEntry& entry) const;

@@ -12,11 +12,11 @@
 namespace modlr {
 
 struct ImdbOptions {
-  std::string path;  ///< the aclImdb .tar.gz / .tar, or an aclImdb directory (or its parent)
-  TextEncodingOptions encoding;         ///< vocabulary size, min_freq, max_length, keep
-  int64_t vocabulary_limit = 0;         ///< build the vocabulary on the first N training reviews (0 = all; dataset.limit)
+  std::string path;              ///< the aclImdb .tar.gz / .tar, or an aclImdb directory (or its parent)
+  TextEncodingOptions encoding;  ///< vocabulary size, min_freq, max_length, keep
+  int64_t vocabulary_limit = 0;  ///< build the vocabulary on the first N training reviews (0 = all; dataset.limit)
   formats::DecodeLimits decode_limits;
-  ReadOptions read;                     ///< dataset.cache and unpack_dir
+  ReadOptions read;  ///< dataset.cache and unpack_dir
   /// Reads the imdb keys of a `dataset` section; errors name them.
   static ImdbOptions from_config(const Config& section);
 };

@@ -22,12 +22,12 @@
 namespace modlr {
 
 struct LoaderOptions {
-  int64_t batch_size = 32;   ///< > 0
+  int64_t batch_size = 32;  ///< > 0
   bool shuffle = false;
-  bool drop_last = false;    ///< drop a final batch smaller than batch_size
-  int64_t prefetch = 2;      ///< batches assembled ahead on a background thread; 0 = inline
-  uint64_t seed = 0;         ///< seeds the shuffle generator (and, via augment_seed, the augmenter)
-  AugmentOptions augment;    ///< applied in next() to every batch handed out, when enabled
+  bool drop_last = false;  ///< drop a final batch smaller than batch_size
+  int64_t prefetch = 2;    ///< batches assembled ahead on a background thread; 0 = inline
+  uint64_t seed = 0;       ///< seeds the shuffle generator (and, via augment_seed, the augmenter)
+  AugmentOptions augment;  ///< applied in next() to every batch handed out, when enabled
   /// Cut batches into page-locked memory, so copying them to a GPU is asynchronous (set by
   /// the Dataset when the data stays on the host for a CUDA run; needs a CUDA libtorch).
   bool pin_memory = false;
@@ -44,7 +44,7 @@ struct LoaderOptions {
 
 class BatchLoader {
  public:
-  BatchLoader(TensorData data, LoaderOptions options);
+  BatchLoader(TensorData data, const LoaderOptions& options);
   ~BatchLoader();
   BatchLoader(const BatchLoader&) = delete;
   BatchLoader& operator=(const BatchLoader&) = delete;

@@ -63,7 +63,7 @@ enum class Keep { first, last };
 /// The ids of `tokens`, cut to `max_length` (> 0) tokens (the first or the last ones), then
 /// padded at the end with Vocabulary::kPad to exactly `max_length`. Written to `row`
 /// (max_length values).
-void encode(const std::vector<std::string>& tokens, const Vocabulary& vocabulary,
-            int64_t max_length, Keep keep, int64_t* row);
+void encode(const std::vector<std::string>& tokens, const Vocabulary& vocabulary, int64_t max_length, Keep keep,
+            int64_t* row);
 
 }  // namespace modlr::text

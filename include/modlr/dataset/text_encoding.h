@@ -20,7 +20,7 @@ namespace modlr {
 struct TextEncodingOptions {
   int64_t max_size = 20000, min_freq = 1, max_length = 400;
   text::Keep keep = text::Keep::first;
-  static TextEncodingOptions from_config(const Config& c);
+  static TextEncodingOptions from_config(const Config& section);
 };
 
 /// One labelled text; `name` says where it came from in errors ("review train/pos/0_9.txt",

@@ -17,8 +17,8 @@ namespace modlr {
 struct TextFolderOptions {
   std::string train_path, test_path;  ///< required; the classes are train_path's subfolders
   TextEncodingOptions encoding;
-  int64_t vocabulary_limit = 0;       ///< the vocabulary from the first N training texts (0 = all; dataset.limit)
-  ReadOptions read;                   ///< dataset.cache (texts in memory, or read per batch)
+  int64_t vocabulary_limit = 0;          ///< the vocabulary from the first N training texts (0 = all; dataset.limit)
+  ReadOptions read;                      ///< dataset.cache (texts in memory, or read per batch)
   OptionKeys keys{"TextFolderOptions"};  ///< what errors found while loading name
   static TextFolderOptions from_config(const Config& section);
 };
@@ -31,7 +31,7 @@ struct TextLinesOptions {
   TextEncodingOptions encoding;
   int64_t vocabulary_limit = 0;
   formats::DecodeLimits decode_limits;
-  ReadOptions read;                   ///< dataset.cache and unpack_dir
+  ReadOptions read;  ///< dataset.cache and unpack_dir
   OptionKeys keys{"TextLinesOptions"};
   static TextLinesOptions from_config(const Config& section);
 };

@@ -15,19 +15,19 @@
 namespace modlr {
 
 struct TimeSeriesOptions {
-  std::string path;                 ///< required: a raw or gzipped CSV with a header row
-  std::string time;                 ///< the time column ("" = the first)
-  std::string task = "forecast";    ///< forecast | classify
-  std::string target;               ///< forecast: the column predicted ("" = the only value column)
-  std::string label;                ///< classify: the column of class indices (required there)
-  std::string layout = "flat";      ///< flat | sequence
-  std::vector<std::string> columns; ///< value columns fed to the model ([] = all but time and label)
+  std::string path;                  ///< required: a raw or gzipped CSV with a header row
+  std::string time;                  ///< the time column ("" = the first)
+  std::string task = "forecast";     ///< forecast | classify
+  std::string target;                ///< forecast: the column predicted ("" = the only value column)
+  std::string label;                 ///< classify: the column of class indices (required there)
+  std::string layout = "flat";       ///< flat | sequence
+  std::vector<std::string> columns;  ///< value columns fed to the model ([] = all but time and label)
   int64_t window = 30, horizon = 1, stride = 1;
-  int64_t moving_average = 0;       ///< rows the moving-average baseline averages (0 = window)
-  double test_fraction = 0.2;       ///< the last windows in time, in (0, 1)
-  bool standardize = true;          ///< value columns by the training rows' mean and std
+  int64_t moving_average = 0;  ///< rows the moving-average baseline averages (0 = window)
+  double test_fraction = 0.2;  ///< the last windows in time, in (0, 1)
+  bool standardize = true;     ///< value columns by the training rows' mean and std
   formats::DecodeLimits decode_limits;
-  ReadOptions read;                 ///< dataset.cache: windows copied at load, or cut per batch
+  ReadOptions read;  ///< dataset.cache: windows copied at load, or cut per batch
   formats::GapPolicy gaps = formats::GapPolicy::error;
   OptionKeys keys{"TimeSeriesOptions"};
   static TimeSeriesOptions from_config(const Config& section);

@@ -30,7 +30,7 @@ class ModelSet;
 
 struct DataParallelOptions {
   /// Gradient bytes per bucket (runner.distributed.bucket_mb); 0 = one bucket per parameter.
-  int64_t bucket_bytes = 25 * 1024 * 1024;
+  int64_t bucket_bytes = int64_t{25} * 1024 * 1024;
   /// Launch each bucket's all-reduce from the hook that completes it (overlap with the
   /// backward pass); false: all of them after backward (bench/scaling's baseline).
   bool overlap = true;

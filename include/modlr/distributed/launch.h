@@ -14,10 +14,10 @@
 namespace modlr {
 
 struct LaunchOptions {
-  int nproc = 1;            ///< ranks on this host (--nproc)
-  int nnodes = 1;           ///< hosts (--nnodes)
-  int node_rank = 0;        ///< this host's index (--node-rank); ranks node_rank*nproc + i
-  std::string master;       ///< HOST:PORT of rank 0's rendezvous (--master); "" = this host, a free port
+  int nproc = 1;       ///< ranks on this host (--nproc)
+  int nnodes = 1;      ///< hosts (--nnodes)
+  int node_rank = 0;   ///< this host's index (--node-rank); ranks node_rank*nproc + i
+  std::string master;  ///< HOST:PORT of rank 0's rendezvous (--master); "" = this host, a free port
   /// How long the launcher waits for the other ranks once one has failed before it kills
   /// them (they stop by themselves within runner.distributed.timeout_seconds); at most 10 s
   /// once rank 0, which hosts the rendezvous, has failed.

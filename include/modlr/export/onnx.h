@@ -45,8 +45,7 @@ class OnnxGraph {
   std::string add_initializer(const std::string& name, const torch::Tensor& tensor);
   /// Adds a node of `op_type` (default ONNX domain) reading `inputs` ("" = an omitted
   /// optional input) and writing the new value `output`; returns `output`.
-  std::string add_node(const std::string& op_type, const std::vector<std::string>& inputs,
-                       const std::string& output,
+  std::string add_node(const std::string& op_type, const std::vector<std::string>& inputs, const std::string& output,
                        const std::map<std::string, OnnxAttribute>& attributes = {});
 
   struct Impl;  ///< the nodes and tensors; defined in src/export/onnx_graph.cpp
@@ -59,8 +58,7 @@ class OnnxGraph {
 /// Translates one layer: adds the nodes that compute it from value `input`, returns the
 /// name of its output value. Throws modlr::Error naming the layer for options ONNX (or the
 /// exporter) cannot express.
-using OnnxExporterRegistry =
-    Registry<std::string, OnnxGraph&, const LayerView&, const std::string&>;
+using OnnxExporterRegistry = Registry<std::string, OnnxGraph&, const LayerView&, const std::string&>;
 /// The exporters by layer type name (built-ins: Linear, Conv2d, ConvTranspose2d, BatchNorm2d,
 /// ReLU, LeakyReLU, Tanh, Sigmoid, MaxPool2d, MaxPool2x2, AvgPool2d, Flatten, Unflatten,
 /// Dropout, Identity).

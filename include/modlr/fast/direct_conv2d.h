@@ -22,12 +22,11 @@
 namespace modlr {
 
 /// Whether direct_conv2d covers these arguments.
-bool direct_conv2d_supported(const torch::Tensor& input, const torch::Tensor& weight,
-                             int64_t padding);
+bool direct_conv2d_supported(const torch::Tensor& input, const torch::Tensor& weight, int64_t padding);
 
 /// The functional form (autograd-aware: gradients for input, weight and bias).
-torch::Tensor direct_conv2d(const torch::Tensor& input, const torch::Tensor& weight,
-                            const torch::Tensor& bias, int64_t padding);
+torch::Tensor direct_conv2d(const torch::Tensor& input, const torch::Tensor& weight, const torch::Tensor& bias,
+                            int64_t padding);
 
 /// Whether a Conv2d layer's options fall in the kernel's range and it has few enough input
 /// channels (<= 6) that the kernels beat oneDNN: bench/conv_kernels measured forward+backward

@@ -20,8 +20,7 @@
 namespace modlr {
 
 /// The functional form (autograd-aware: gradients for input, weight and bias).
-torch::Tensor split_linear(const torch::Tensor& input, const torch::Tensor& weight,
-                           const torch::Tensor& bias);
+torch::Tensor split_linear(const torch::Tensor& input, const torch::Tensor& weight, const torch::Tensor& bias);
 
 /// Runs an existing Linear's parameters through split_linear when libtorch has 2 or more
 /// threads; on one thread, and for other inputs (e.g. [N, T, in], float64), the Linear's own

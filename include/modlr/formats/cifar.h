@@ -16,7 +16,7 @@ namespace modlr::formats {
 constexpr size_t kCifarSide = 32;
 constexpr size_t kCifarChannels = 3;
 constexpr size_t kCifarPixels = kCifarChannels * kCifarSide * kCifarSide;  ///< 3072
-constexpr size_t kCifarRecord = 1 + kCifarPixels;                         ///< 3073
+constexpr size_t kCifarRecord = 1 + kCifarPixels;                          ///< 3073
 constexpr int kCifarClasses = 10;
 
 /// Parsed records. Invariant after parse_cifar10: count() > 0, labels.size() == count(),

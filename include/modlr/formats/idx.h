@@ -43,8 +43,8 @@ struct IdxImagesLabels {
 /// Reads an image file (must be 3-dimensional, magic 0x00000803) and a label file (must be
 /// 1-dimensional, magic 0x00000801), and checks that their counts match and that every
 /// label is < `num_classes` (which must be > 0). Errors name the offending file(s).
-IdxImagesLabels read_idx_pair(const std::string& images_path, const std::string& labels_path,
-                              int num_classes, const DecodeLimits& limits = {});
+IdxImagesLabels read_idx_pair(const std::string& images_path, const std::string& labels_path, int num_classes,
+                              const DecodeLimits& limits = {});
 
 /// The checks read_idx_pair makes on an image file's dims and a label file.
 void check_idx_pair(const std::vector<uint32_t>& image_dims, const IdxArray& labels, const std::string& images_path,

@@ -53,8 +53,7 @@ std::string encode_safetensors(const SafetensorsContent& content);
 /// outside the data section, overlapping ranges, gaps or trailing bytes in the data
 /// section, a byte count different from dtype size * product(shape), and non-string
 /// metadata.
-SafetensorsContent parse_safetensors(const std::vector<uint8_t>& bytes,
-                                     const std::string& source_name);
+SafetensorsContent parse_safetensors(const std::vector<uint8_t>& bytes, const std::string& source_name);
 
 /// parse_safetensors(raw bytes of `path`, path). Throws naming `path` if unreadable.
 SafetensorsContent read_safetensors(const std::string& path);

@@ -39,8 +39,7 @@ struct TarMember {
 
 /// The members of the uncompressed tar archive `bytes`, in archive order (GNU long-name
 /// and pax headers are consumed, not listed). Errors name `archive_name`.
-std::vector<TarMember> parse_tar(const std::vector<uint8_t>& bytes,
-                                 const std::string& archive_name);
+std::vector<TarMember> parse_tar(const std::vector<uint8_t>& bytes, const std::string& archive_name);
 
 /// The members of `archive` (uncompressed content, read at offsets: only headers are
 /// read), as parse_tar lists them; errors name archive.path(). Long-name and pax headers

@@ -51,7 +51,6 @@ bool parse_time(const std::string& cell, double& value, std::string& unit);
 /// that is no whole multiple of the step, a gap (GapPolicy::error), a gap too long to fill,
 /// fewer than 2 rows.
 TimeSeries read_time_series(const CsvTable& table, const std::string& time_column,
-                            const std::vector<std::string>& value_columns, GapPolicy gaps,
-                            const std::string& source);
+                            const std::vector<std::string>& value_columns, GapPolicy gaps, const std::string& source);
 
 }  // namespace modlr::formats

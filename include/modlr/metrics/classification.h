@@ -88,7 +88,6 @@ double auc_roc_binary(const std::vector<float>& scores, const std::vector<uint8_
 /// sklearn roc_auc_score(y, scores, multi_class='ovr', average='macro') when every class
 /// occurs in targets. Throws modlr::Error on num_classes <= 0, a size mismatch, a label
 /// out of range, a NaN score, or if no class qualifies.
-double auc_roc_ovr_macro(const std::vector<float>& scores, const std::vector<int64_t>& targets,
-                         int num_classes);
+double auc_roc_ovr_macro(const std::vector<float>& scores, const std::vector<int64_t>& targets, int num_classes);
 
 }  // namespace modlr::metrics

@@ -64,8 +64,8 @@ class MetricSuite {
   bool needs_scores_ = false;
   int64_t classes_ = 0;
   std::unique_ptr<metrics::ConfusionMatrix> confusion_;
-  std::vector<float> scores_;    ///< softmax probabilities, row-major [n, classes]
-  std::vector<int64_t> targets_; ///< kept for auc_roc
+  std::vector<float> scores_;     ///< softmax probabilities, row-major [n, classes]
+  std::vector<int64_t> targets_;  ///< kept for auc_roc
   metrics::RegressionAccumulator regression_;
   /// Generative: sum of sigmoid(logit) and count, for real [0] and generated [1] examples.
   std::array<double, 2> probability_sums_{}, probability_counts_{};

@@ -14,9 +14,8 @@
 namespace modlr {
 
 /// Called after each layer during an observed forward pass (used by `modlr summary`).
-using LayerObserver =
-    std::function<void(const std::string& name, const std::string& type,
-                       const torch::nn::Module& layer, const torch::Tensor& output)>;
+using LayerObserver = std::function<void(const std::string& name, const std::string& type,
+                                         const torch::nn::Module& layer, const torch::Tensor& output)>;
 
 /// Base of every model. torch::nn::Module has no virtual forward, so modlr models derive
 /// from this small typed base. Parameter and buffer names follow PyTorch's state_dict names
@@ -107,8 +106,7 @@ TORCH_MODULE(Flatten);
 /// computes the same function with the layer's own parameters, or an empty AnyModule when
 /// the layer's options are outside what it covers. The layer stays registered in its model,
 /// so parameter names, checkpoints, summary and export are unchanged.
-using FastLayerRegistry =
-    Registry<torch::nn::AnyModule, const std::shared_ptr<torch::nn::Module>&>;
+using FastLayerRegistry = Registry<torch::nn::AnyModule, const std::shared_ptr<torch::nn::Module>&>;
 FastLayerRegistry& fast_layer_registry();
 
 /// Fast-mode fusions of two consecutive layers, keyed "FirstType+SecondType"

@@ -70,7 +70,7 @@ class RnnClassifier : public Model {
   torch::Tensor forward_observed(torch::Tensor x, const LayerObserver& observer) override;
 
  private:
-  torch::Tensor run(const torch::Tensor& x, const LayerObserver* observer);
+  torch::Tensor run(const torch::Tensor& input, const LayerObserver* observer);
   void check_ids(const torch::Tensor& x) const;
   /// One direction of recurrent layer `layer` over inputs [N, T, in] -> [N, T, H].
   torch::Tensor direction(const torch::Tensor& inputs, int64_t layer, bool reverse);

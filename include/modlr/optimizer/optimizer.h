@@ -69,9 +69,8 @@ struct LinearWarmup {
 /// keeps base_lr constant. clip_grad_norm 0 = no clipping.
 class Optimizer {
  public:
-  Optimizer(std::unique_ptr<torch::optim::Optimizer> impl, std::shared_ptr<LrSchedule> schedule,
-            double base_lr, double clip_grad_norm, std::string model, std::string objective,
-            LinearWarmup warmup = {});
+  Optimizer(std::unique_ptr<torch::optim::Optimizer> impl, std::shared_ptr<LrSchedule> schedule, double base_lr,
+            double clip_grad_norm, std::string model, std::string objective, const LinearWarmup& warmup = {});
 
   /// Sets the learning rate for the epoch about to start (`epoch` completed so far).
   void start_epoch(int64_t epoch);
@@ -114,9 +113,7 @@ ScheduleRegistry& schedule_registry();
 
 /// Builds one optimizer from `section` over `parameters`; `epochs` sizes default schedules;
 /// `fast` picks fast_optimizer_registry()'s rule where it has one.
-std::unique_ptr<Optimizer> build_optimizer(const Config& section,
-                                           std::vector<torch::Tensor> parameters, int64_t epochs,
-                                           std::string model, std::string objective,
-                                           bool fast = false);
+std::unique_ptr<Optimizer> build_optimizer(const Config& section, std::vector<torch::Tensor> parameters, int64_t epochs,
+                                           std::string model, std::string objective, bool fast = false);
 
 }  // namespace modlr

@@ -17,7 +17,7 @@
 namespace modlr::report {
 
 /// The report page for `groups` (labelled, non-empty) and their comparison.
-std::string html_report(const std::vector<compare::RunGroup>& groups,
-                        const compare::Comparison& comparison, const std::string& title);
+std::string html_report(const std::vector<compare::RunGroup>& groups, const compare::Comparison& comparison,
+                        const std::string& title);
 
 }  // namespace modlr::report

@@ -23,10 +23,10 @@ struct EvalRequest {
 };
 
 struct EvalOutcome {
-  EvaluationResult result;               ///< metrics, undefined metrics, confusion matrix, seconds
-  std::vector<std::string> class_names;  ///< by class index where the data names them
-  std::string device;                    ///< where it ran ("cpu", "cuda:0")
-  std::optional<double> forward_seconds; ///< with save_outputs: the timed pass's forward time
+  EvaluationResult result;                ///< metrics, undefined metrics, confusion matrix, seconds
+  std::vector<std::string> class_names;   ///< by class index where the data names them
+  std::string device;                     ///< where it ran ("cpu", "cuda:0")
+  std::optional<double> forward_seconds;  ///< with save_outputs: the timed pass's forward time
 };
 
 /// Throws modlr::Error naming the file, key or split on bad input: an unknown split, an

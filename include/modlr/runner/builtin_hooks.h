@@ -80,10 +80,10 @@ class ValidationScheduleHook : public Hook {
 };
 
 struct CheckpointOptions {
-  int64_t every_epochs = 1;  ///< and always after the last epoch
-  int64_t every_steps = 0;   ///< 0: only at epoch ends
-  int64_t keep = 3;          ///< newest resumable checkpoints kept
-  bool save_initial = false; ///< also initial.pt (weights only, never rotated away)
+  int64_t every_epochs = 1;   ///< and always after the last epoch
+  int64_t every_steps = 0;    ///< 0: only at epoch ends
+  int64_t keep = 3;           ///< newest resumable checkpoints kept
+  bool save_initial = false;  ///< also initial.pt (weights only, never rotated away)
   /// false on the ranks > 0 of a data-parallel run: at each point rank 0 saves, they hand
   /// their training state to it (Runner::save_state is collective there) and write nothing.
   bool write = true;
@@ -95,7 +95,7 @@ struct CheckpointOptions {
 /// and the rotation are the CheckpointStore's (tracking/checkpoint_store.h) in `dir`.
 class CheckpointHook : public Hook {
  public:
-  CheckpointHook(std::string dir, CheckpointOptions options);
+  CheckpointHook(std::string dir, const CheckpointOptions& options);
   std::string name() const override { return "checkpoint"; }
   std::vector<Event> events() const override;
   void on(Event event, const RunState& state, Control& control) override;
@@ -135,9 +135,7 @@ class TrackingHook : public Hook {
  public:
   explicit TrackingHook(RunRecord& record) : record_(record) {}
   std::string name() const override { return "tracking"; }
-  std::vector<Event> events() const override {
-    return {Event::fit_start, Event::epoch_end, Event::evaluation_end};
-  }
+  std::vector<Event> events() const override { return {Event::fit_start, Event::epoch_end, Event::evaluation_end}; }
   void on(Event event, const RunState& state, Control& control) override;
   /// metrics.csv's and step_metrics.csv's lengths: a resume cuts off rows written after the checkpoint. Loading
   /// only notes the length; the file is cut at fit_start, so a resume that fails while it

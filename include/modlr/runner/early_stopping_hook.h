@@ -23,10 +23,10 @@ struct EarlyStoppingOptions {
   std::string split = "validation";  ///< validation | train
   std::string metric = "loss";
   bool maximize = false;
-  int64_t patience = 5;   ///< checks without improvement before stopping (>= 1)
-  double min_delta = 0;   ///< an improvement must beat the best by more than this
+  int64_t patience = 5;  ///< checks without improvement before stopping (>= 1)
+  double min_delta = 0;  ///< an improvement must beat the best by more than this
   bool restore_best = false;
-  int64_t validate_every = 1;  ///< runner.validate_every: when a validation check is due
+  int64_t validate_every = 1;                                ///< runner.validate_every: when a validation check is due
   std::string monitor_key = "EarlyStoppingOptions::metric";  ///< what errors about the metric name
 };
 
@@ -36,7 +36,9 @@ class EarlyStoppingHook : public Hook {
 
   explicit EarlyStoppingHook(EarlyStoppingOptions options) : options_(std::move(options)) {}
   std::string name() const override { return "early_stopping"; }
-  std::vector<Event> events() const override { return {Event::epoch_end, Event::evaluation_end, Event::epoch_complete}; }
+  std::vector<Event> events() const override {
+    return {Event::epoch_end, Event::evaluation_end, Event::epoch_complete};
+  }
   /// Throws modlr::Error naming the monitor key when the metric is not
   /// computed, or when no validation split is evaluated although one is monitored.
   void on(Event event, const RunState& state, Control& control) override;

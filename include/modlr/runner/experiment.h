@@ -31,8 +31,8 @@ struct TrackingOptions {
 /// runner.distributed: how the ranks of a data-parallel run (`modlr train --nproc N`,
 /// torchrun) talk. Read only when the section is present; a single process ignores it.
 struct DistributedSettings {
-  std::string backend = "gloo";  ///< gloo (CPU tensors) | nccl (CUDA); default from runner.device
-  int64_t timeout_seconds = 60;  ///< rendezvous and every collective; a dead rank is named after it
+  std::string backend = "gloo";       ///< gloo (CPU tensors) | nccl (CUDA); default from runner.device
+  int64_t timeout_seconds = 60;       ///< rendezvous and every collective; a dead rank is named after it
   DataParallelOptions data_parallel;  ///< bucket_mb, overlap, broadcast_buffers
   /// BatchNorm2d layers normalise over the global batch (distributed/sync_batch_norm.h).
   bool sync_batchnorm = false;
@@ -41,7 +41,8 @@ struct DistributedSettings {
 /// The hooks every `modlr train` run has unless runner.builtin_hooks leaves one out, in the
 /// order they run (builtin_hooks.h): the interrupt hook asks to stop before the checkpoint
 /// hook saves where the run stands.
-inline const std::vector<std::string> kBuiltinHooks{"timing", "progress", "validation_schedule", "tracking", "interrupt", "checkpoint"};
+inline const std::vector<std::string> kBuiltinHooks{"timing",   "progress",  "validation_schedule",
+                                                    "tracking", "interrupt", "checkpoint"};
 
 class Experiment {
  public:

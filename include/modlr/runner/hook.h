@@ -51,23 +51,23 @@ struct EvaluationResult {
   /// Metrics the split leaves undefined (NaN in `metrics`), with the reason (MetricSuite).
   std::map<std::string, std::string> undefined;
   std::vector<std::vector<int64_t>> confusion_matrix;  ///< [target][predicted]; may be empty
-  double load_seconds = 0;     ///< cutting batches and moving them to the device
-  double compute_seconds = 0;  ///< forward, loss and metrics
+  double load_seconds = 0;                             ///< cutting batches and moving them to the device
+  double compute_seconds = 0;                          ///< forward, loss and metrics
 };
 
 /// The run as hooks see it (read-only).
 struct RunState {
-  int64_t epoch = 0;           ///< 1-based; 0 before the first epoch
+  int64_t epoch = 0;  ///< 1-based; 0 before the first epoch
   int64_t epochs = 0;
-  int64_t batch = 0;           ///< 0-based index within the epoch
+  int64_t batch = 0;  ///< 0-based index within the epoch
   int64_t batches_per_epoch = 0;
-  int64_t global_step = 0;     ///< optimisation steps (batches) completed in the run
-  int64_t batch_size = 0;      ///< examples in the current batch
-  int64_t examples_seen = 0;   ///< examples trained on in this epoch
-  std::string stage;           ///< objective of the current optimizer stage
+  int64_t global_step = 0;                        ///< optimisation steps (batches) completed in the run
+  int64_t batch_size = 0;                         ///< examples in the current batch
+  int64_t examples_seen = 0;                      ///< examples trained on in this epoch
+  std::string stage;                              ///< objective of the current optimizer stage
   std::map<std::string, double> step_objectives;  ///< values of the last step's objectives
   std::map<std::string, double> train_metrics;    ///< at epoch_end: mean loss(es), metrics
-  std::string split;           ///< during an evaluation (its events included); "" in training
+  std::string split;                              ///< during an evaluation (its events included); "" in training
   const EvaluationResult* evaluation = nullptr;   ///< at evaluation_end
   /// During a validation inside an epoch (asked for at batch_end): the step it follows;
   /// 0 for the validations at epoch ends and for tests.
@@ -77,8 +77,8 @@ struct RunState {
   const ModelSet* models = nullptr;
   const std::vector<std::unique_ptr<Optimizer>>* optimizers = nullptr;
   const Runner* runner = nullptr;  ///< for hooks that checkpoint the training state
-  std::string run_dir;  ///< the run record's directory ("" if none; RunnerOptions::run_dir)
-  int rank = 0;         ///< this process in a data-parallel run (only rank 0 writes records)
+  std::string run_dir;             ///< the run record's directory ("" if none; RunnerOptions::run_dir)
+  int rank = 0;                    ///< this process in a data-parallel run (only rank 0 writes records)
   int world_size = 1;
   /// At batch_end: the signal that asked the run to stop (SIGINT/SIGTERM), else 0. In a
   /// data-parallel run every rank sees the same value at the same batch.
@@ -87,7 +87,7 @@ struct RunState {
 
 /// Requests a hook makes of the runner.
 struct Control {
-  bool stop = false;      ///< end training after this event (the epoch is not resumed)
+  bool stop = false;  ///< end training after this event (the epoch is not resumed)
   /// At epoch_end: evaluate the validation split now. At batch_end: evaluate it before
   /// batch_complete (at the epoch's last batch: after epoch_end, as the epoch's own).
   bool evaluate = false;

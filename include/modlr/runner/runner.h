@@ -64,8 +64,7 @@ struct RunnerOptions {
 class Runner {
  public:
   /// The runner borrows every component; they must outlive it.
-  Runner(ModelSet& models, Loss& loss, std::vector<std::unique_ptr<Optimizer>>& optimizers,
-         RunnerOptions options);
+  Runner(ModelSet& models, Loss& loss, std::vector<std::unique_ptr<Optimizer>>& optimizers, RunnerOptions options);
   /// Takes the hooks' output transform off the models.
   ~Runner();
   Runner(const Runner&) = delete;
@@ -151,17 +150,17 @@ class Runner {
   RunnerOptions options_;
   RunState state_;
   std::vector<std::shared_ptr<Hook>> hooks_;
-  BatchLoader* train_loader_ = nullptr;          ///< during fit()
-  BatchLoader* validation_loader_ = nullptr;     ///< during fit(); may be null
-  std::unique_ptr<MetricSuite> train_metrics_;   ///< the current epoch's training metrics
-  std::map<std::string, double> objective_sums_; ///< the current epoch's sum of value * batch
-  bool epoch_finished_ = false;                  ///< between epoch_end and the next epoch
+  BatchLoader* train_loader_ = nullptr;           ///< during fit()
+  BatchLoader* validation_loader_ = nullptr;      ///< during fit(); may be null
+  std::unique_ptr<MetricSuite> train_metrics_;    ///< the current epoch's training metrics
+  std::map<std::string, double> objective_sums_;  ///< the current epoch's sum of value * batch
+  bool epoch_finished_ = false;                   ///< between epoch_end and the next epoch
   /// What restore() took, consumed by the next fit() (its rank part is this process's).
   std::optional<TrainingState> resume_;
-  std::unique_ptr<GradScaler> scaler_;           ///< runner.precision fp16 only
-  std::unique_ptr<WeightAverage> ema_;           ///< runner.ema_decay > 0 only
-  bool fitting_ = false;                         ///< inside fit(): evaluations use the averages
-  int agreed_stop_signal_ = 0;                   ///< data-parallel: a stop some rank asked for
+  std::unique_ptr<GradScaler> scaler_;  ///< runner.precision fp16 only
+  std::unique_ptr<WeightAverage> ema_;  ///< runner.ema_decay > 0 only
+  bool fitting_ = false;                ///< inside fit(): evaluations use the averages
+  int agreed_stop_signal_ = 0;          ///< data-parallel: a stop some rank asked for
   std::array<std::vector<Hook*>, static_cast<size_t>(Event::fit_end) + 1> subscribers_;
   std::map<std::string, double> hook_seconds_;
   /// Input shapes (dims after the batch's, dtype) a batch transform made that the models

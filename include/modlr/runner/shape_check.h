@@ -19,8 +19,8 @@ namespace modlr {
 
 /// One layer's output in a trace.
 struct LayerShape {
-  std::string name;  ///< "fc1"
-  std::string type;  ///< "Linear"
+  std::string name;             ///< "fc1"
+  std::string type;             ///< "Linear"
   std::vector<int64_t> output;  ///< batch dimension first
   int64_t parameters = 0;       ///< in the layer and its sublayers
 };

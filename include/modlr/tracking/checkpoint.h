@@ -46,8 +46,8 @@ void load_safetensors(ModelSet& models, const std::string& path);
 
 /// Writes named tensors (any device, contiguous or not) to `path` in safetensors,
 /// atomically, with `metadata`. Used for weights and for saved model outputs.
-void save_tensors(const std::vector<std::pair<std::string, torch::Tensor>>& tensors,
-                  const std::string& path, const std::map<std::string, std::string>& metadata = {});
+void save_tensors(const std::vector<std::pair<std::string, torch::Tensor>>& tensors, const std::string& path,
+                  const std::map<std::string, std::string>& metadata = {});
 
 /// The one place that picks the weights format: load_safetensors for a path ending in
 /// ".safetensors", load_checkpoint otherwise.

@@ -65,15 +65,14 @@ struct RunSummary {
   std::map<std::string, std::string> environment;
   int64_t threads = 0;
   std::vector<std::pair<std::string, std::string>> data_files;  ///< path, sha256
-  std::vector<std::string> checkpoints;                           ///< relative to the run dir
+  std::vector<std::string> checkpoints;                         ///< relative to the run dir
 };
 
 class RunRecord {
  public:
   /// Creates a fresh directory <runs_dir>/<experiment>/<run-id>; run-id is the UTC time,
   /// the seed and, if needed, a counter that makes it unique. Throws naming the directory.
-  static RunRecord create(const std::string& runs_dir, const std::string& experiment,
-                          int64_t seed);
+  static RunRecord create(const std::string& runs_dir, const std::string& experiment, int64_t seed);
   /// Opens an existing run directory to continue it (--resume); metrics.csv is appended to.
   /// Opening writes nothing.
   static RunRecord reopen(const std::string& dir);
@@ -86,8 +85,7 @@ class RunRecord {
 
   void write_config(const std::string& yaml_text) const;
   /// Appends a row "epoch,split,metric,value" to metrics.csv and flushes it.
-  void append_metric(int64_t epoch, const std::string& split, const std::string& metric,
-                     double value);
+  void append_metric(int64_t epoch, const std::string& split, const std::string& metric, double value);
   /// Current length of metrics.csv in bytes, and cutting it back to such a length (rows
   /// written after a checkpoint are dropped when the run resumes from it).
   uint64_t metrics_bytes() const;

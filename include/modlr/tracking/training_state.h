@@ -39,8 +39,8 @@ struct TrainingState {
   /// epoch's partial sums in `rank` are not used).
   int64_t epoch = 1;
   int64_t next_batch = 0;
-  int64_t global_step = 0;      ///< optimisation steps taken so far
-  int64_t skipped_batches = 0;  ///< batches skipped for a non-finite loss (on_nan: skip_batch)
+  int64_t global_step = 0;           ///< optimisation steps taken so far
+  int64_t skipped_batches = 0;       ///< batches skipped for a non-finite loss (on_nan: skip_batch)
   torch::Tensor loader_generator;    ///< the shuffling generator's state
   torch::Tensor loader_permutation;  ///< the epoch's example order; undefined when unshuffled
   RankTrainingState rank;            ///< this process's part (rank 0's in a data-parallel run)
