@@ -7,6 +7,7 @@
 #include "modlr/core/config.h"
 #include "modlr/dataset/dataset.h"
 #include "modlr/distributed/launch.h"
+#include "modlr/model/model.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>
