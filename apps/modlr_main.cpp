@@ -1,4 +1,4 @@
-// The `modlr` command line: train, eval, summary, export, compare, report.
+// The `modlr` command line: train, tune, runs, eval, summary, export, data, compare, report.
 #include <CLI/CLI.hpp>
 
 #include <iostream>
@@ -8,6 +8,52 @@
 #include "modlr/core/memory.h"
 
 namespace {
+
+void add_tune_options(CLI::App& cmd, modlr::cli::TuneArgs& tune) {
+  cmd.add_option("config", tune.config, "experiment config (YAML)");
+  cmd.add_option("--space", tune.space,
+                 "search space: config keys to {type, low, high} or {type: categorical, choices}");
+  cmd.add_option("--trials", tune.trials, "trials in all (default 20)")->check(CLI::Range(1, 100000));
+  cmd.add_option("--parallel", tune.parallel, "trials at once, each its own modlr train process (default 1)")
+      ->check(CLI::Range(1, 256));
+  cmd.add_option("--set", tune.overrides, "override a config key for every trial (repeatable)");
+  cmd.add_option("--seeds", tune.seeds, "run each trial once per seed, e.g. 1-3 (value: their mean)");
+  cmd.add_option("--sampler", tune.sampler, "tpe (default) | random | grid")
+      ->check(CLI::IsMember({"tpe", "random", "grid"}));
+  cmd.add_option("--pruner", tune.pruner, "none (default) | median | asha")
+      ->check(CLI::IsMember({"none", "median", "asha"}));
+  cmd.add_option("--metric", tune.metric, "validation metric to optimise (default validation.accuracy)");
+  cmd.add_option("--direction", tune.direction, "max | min | auto (default: min for losses and errors)")
+      ->check(CLI::IsMember({"auto", "max", "min"}));
+  cmd.add_option("--validations-per-epoch", tune.validations_per_epoch,
+                 "validations per epoch, the steps pruners decide at (default 1)");
+  cmd.add_option("--study-seed", tune.study_seed, "the sampler's seed (default 0)");
+  cmd.add_option("--startup-trials", tune.startup_trials, "tpe: random trials before modelling (default 10)");
+  cmd.add_option("--candidates", tune.candidates, "tpe: draws scored per parameter (default 24)")
+      ->check(CLI::Range(1, 10000));
+  cmd.add_option("--pruner-startup-trials", tune.pruner_startup_trials,
+                 "median: complete trials before pruning (default 5)");
+  cmd.add_option("--pruner-warmup-steps", tune.pruner_warmup_steps, "median: validations never pruned (default 0)");
+  cmd.add_option("--min-resource", tune.min_resource, "asha: validations before the first rung (default 1)");
+  cmd.add_option("--reduction-factor", tune.reduction_factor, "asha: 1/N of a rung's trials go on (default 3)");
+  cmd.add_option("--study", tune.study_dir, "the study's directory (default <tracking.dir>/<experiment>/study-<time>)");
+  cmd.add_option("--resume", tune.resume, "continue the study in this directory (its settings are stored there)");
+  cmd.footer(
+      "example: modlr tune configs/lenet5-fashion-mnist.yaml --space configs/spaces/lenet5-sgd.yaml --trials 32 "
+      "--pruner asha --validations-per-epoch 4 --parallel 2");
+}
+
+void add_runs_options(CLI::App& cmd, modlr::cli::RunsArgs& runs) {
+  cmd.add_option("dir", runs.dir, "a tracking directory (default runs)");
+  cmd.add_option("--where", runs.where, "keep runs where KEY OP VALUE holds, e.g. 'test.accuracy>0.9' (repeatable)");
+  cmd.add_option("--sort", runs.sort, "sort by a key, e.g. test.accuracy; -test.accuracy: descending");
+  cmd.add_option("--columns", runs.columns, "comma-separated keys to show (config keys or results)");
+  cmd.add_option("--limit", runs.limit, "show at most N runs")->check(CLI::Range(0, 1 << 30));
+  cmd.add_flag("--json", runs.json, "print the runs (config and results) as JSON");
+  cmd.add_option("--diff", runs.diff, "two runs (directories or run ids): their resolved configs side by side")
+      ->expected(2);
+  cmd.footer("example: modlr runs runs/ --where 'test.accuracy>0.85' --sort -test.accuracy");
+}
 
 int run_command_line(int argc, char** argv) {
   modlr::keep_freed_memory();
@@ -32,6 +78,18 @@ int run_command_line(int argc, char** argv) {
       ->check(CLI::Range(0, 1 << 16));
   train_cmd->add_option("--master", train.master,
                         "data-parallel: HOST:PORT of rank 0's rendezvous (default: this host, a free port)");
+
+  // Set by `modlr tune` for the runs of its trials; not for people.
+  train_cmd->add_option("--tune-study", train.tune_study, "(set by modlr tune) the study's database")->group("");
+  train_cmd->add_option("--tune-trial", train.tune_trial, "(set by modlr tune) the trial's number")->group("");
+
+  modlr::cli::TuneArgs tune;
+  auto* tune_cmd = app.add_subcommand("tune", "hyper-parameter search: trials of an experiment, sampled and pruned");
+  add_tune_options(*tune_cmd, tune);
+
+  modlr::cli::RunsArgs runs;
+  auto* runs_cmd = app.add_subcommand("runs", "list runs with their config values and results; filter, sort, diff");
+  add_runs_options(*runs_cmd, runs);
 
   modlr::cli::EvalArgs eval;
   auto* eval_cmd = app.add_subcommand("eval", "evaluate a checkpoint on a split");
@@ -107,6 +165,8 @@ int run_command_line(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   if (train_cmd->parsed()) return modlr::cli::train(train);
+  if (tune_cmd->parsed()) return modlr::cli::tune(tune);
+  if (runs_cmd->parsed()) return modlr::cli::runs(runs);
   if (eval_cmd->parsed()) return modlr::cli::eval(eval);
   if (export_cmd->parsed()) return modlr::cli::export_model(export_args);
   if (compare_cmd->parsed()) return modlr::cli::compare(compare);

@@ -2,7 +2,7 @@
 # Builds modlr's libFuzzer targets (clang: -fsanitize=fuzzer,address,undefined; leaks are
 # reported too) and runs each for SECONDS (default 600) on a seeded corpus.
 #   scripts/fuzz.sh [SECONDS] [TARGET ...]     targets: idx gzip config safetensors csv cifar imdb protobuf checkpoint
-#                                              run_record timeseries image
+#                                              run_record timeseries image study
 # Logs and corpora go to build-fuzz/; a crash leaves build-fuzz/<target>/crash-* and fails
 # the script. Every crash found becomes a regression test (tests/formats, tests/core).
 set -euo pipefail
@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-600}
 shift || true
 TARGETS=("$@")
-((${#TARGETS[@]})) || TARGETS=(idx gzip config safetensors csv cifar imdb protobuf checkpoint run_record timeseries image)
+((${#TARGETS[@]})) || TARGETS=(idx gzip config safetensors csv cifar imdb protobuf checkpoint run_record timeseries image study)
 OUT=build-fuzz
 CXX=${CXX:-clang++}
 FLAGS=(-std=c++17 -O1 -g -fno-omit-frame-pointer -Iinclude
@@ -19,7 +19,9 @@ SOURCES=(src/formats/file_bytes.cpp src/formats/idx.cpp src/formats/safetensors.
          src/formats/sha256.cpp src/core/config.cpp src/core/config_bases.cpp src/core/config_keys.cpp src/formats/csv.cpp src/formats/time_series.cpp src/formats/image_decode.cpp src/formats/png.cpp src/formats/cifar.cpp
          src/formats/tar.cpp src/dataset/text.cpp src/dataset/imdb_reader.cpp src/formats/protobuf.cpp
          src/formats/checksummed.cpp src/core/interrupt.cpp
-         src/compare/run_group.cpp src/compare/group_labels.cpp src/core/text.cpp src/formats/seekable_file.cpp)
+         src/compare/run_group.cpp src/compare/group_labels.cpp src/core/text.cpp src/formats/seekable_file.cpp
+         src/tune/search_space.cpp src/tune/study_store.cpp src/tune/samplers.cpp src/tune/tpe_sampler.cpp
+         src/tune/pruners.cpp src/tracking/sqlite.cpp)
 
 mkdir -p "$OUT/obj"
 objects=()
@@ -37,7 +39,7 @@ status=0
 for target in "${TARGETS[@]}"; do
   mkdir -p "$OUT/$target/corpus"
   "$CXX" "${FLAGS[@]}" -fsanitize=fuzzer "fuzz/fuzz_$target.cpp" "${objects[@]}" \
-    -lyaml-cpp -lpng -ljpeg -lz -o "$OUT/fuzz_$target"
+    -lyaml-cpp -lpng -ljpeg -lz -lsqlite3 -o "$OUT/fuzz_$target"
   echo "fuzz: $target for ${SECONDS_PER_TARGET}s"
   if ! (cd "$OUT/$target" && ../fuzz_"$target" corpus ../seeds/"$target" \
           -max_total_time="$SECONDS_PER_TARGET" -rss_limit_mb=2048 -timeout=10 \

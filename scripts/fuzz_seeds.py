@@ -114,3 +114,12 @@ run_config = b"experiment: small\nmodel: {name: lenet5}\ndataset: {name: idx, pa
 run_metrics = b"epoch,split,metric,value\n1,train,accuracy,0.5\n2,train,accuracy,0.75\n2,validation,loss,nan\n"
 put("run_record", "finished", summary + b"\0" + run_config + b"\0" + run_metrics)
 put("run_record", "summary-only", summary)
+space = open("bench/tune_space.yaml", "rb").read()
+settings = json.dumps({"config": "/c.yaml", "overrides": ["runner.epochs=2"], "space": space.decode(),
+                       "objective": {"metric": "validation.accuracy", "maximize": True},
+                       "sampler": {"name": "tpe", "seed": 3, "startup_trials": 10, "candidates": 24},
+                       "pruner": {"name": "asha", "startup_trials": 5, "warmup_steps": 0, "min_resource": 1,
+                                  "reduction_factor": 3},
+                       "trials": 32, "parallel": 2, "seeds": [1, 2], "validations_per_epoch": 4}).encode()
+put("study", "space-and-settings", space + b"\0" + settings)
+put("study", "grid", b"a: {type: uniform, low: 0, high: 1, points: 3}\nb: {type: int, low: 1, high: 4}\n")

@@ -13,6 +13,7 @@ TARGETS=(modlr_cli)
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libgtest-dev zlib1g-dev libgloo-dev libpng-dev libjpeg62-turbo-dev
+  libsqlite3-dev                 # tuning studies (modlr tune)
   python3 python3-venv           # .venv/: PyPI's torch (libtorch + the twins), onnx, onnxruntime
   dataset-fashion-mnist          # the default experiment's data
   chromium                       # the browser test of `modlr report` (headless)

@@ -43,6 +43,9 @@ class Experiment:
         self.options["checkpoint_steps"] = tracking.get_count("checkpoint_steps", 0, allow_zero=True)
         self.options["keep_checkpoints"] = tracking.get_count("keep_checkpoints", 3)
         self.options["save_initial"] = tracking.get("save_initial", bool, False)
+        # TensorBoard files are modlr's record only; read so that a run's config.yaml is accepted.
+        tracking.get("tensorboard", bool, True)
+        tracking.get_count("tensorboard_every_steps", 50, allow_zero=True)
         self.hooks = build_hooks(config.section("runner"), self.seed)
         config.check_no_unknown_keys()
 
@@ -56,6 +59,8 @@ class Experiment:
         self.options["validate_every"] = runner.get_count("validate_every", 1)
         if runner.get_count("validate_every_steps", 0, allow_zero=True) != 0:
             runner.fail("validate_every_steps", "validation inside an epoch is not supported by the Python twin")
+        if runner.get_count("validations_per_epoch", 1) != 1:
+            runner.fail("validations_per_epoch", "validation inside an epoch is not supported by the Python twin")
         self._thread_spec = runner.get("threads", str, "auto")
         self.device = runner.get_choice("device", "cpu", ["cpu", "cuda"])
         if self.device == "cuda":

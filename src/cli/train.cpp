@@ -25,13 +25,15 @@ int train(const TrainArgs& args) {
       });
       status != 0)
     return status;
-  const RunRequest request{args.config, args.overrides, args.resume};
+  const RunRequest request{args.config, args.overrides, args.resume, args.tune_study, args.tune_trial};
   if (world) {
     if (!args.seeds.empty())
       return guarded([]() -> int { throw Error("--seeds in a data-parallel job: run the seeds one after another"); });
     return train_rank(request, *world);
   }
   if (args.seeds.empty()) return train_run(request);
+  if (!args.tune_study.empty())
+    return guarded([]() -> int { throw Error("--tune-study runs one seed; the study repeats seeds itself"); });
   return train_seed_group(request, args.seeds);
 }
 

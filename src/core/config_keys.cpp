@@ -4,6 +4,7 @@
 
 #include "config_root.h"
 #include "modlr/core/error.h"
+#include "modlr/core/text.h"
 
 namespace modlr {
 namespace config_detail {
@@ -29,25 +30,6 @@ std::string key_name(const YAML::Node& key, const std::string& source, const std
 
 using config_detail::join_path;
 using config_detail::key_name;
-
-namespace {
-
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
-}  // namespace
 
 namespace {
 
@@ -83,16 +65,15 @@ void Config::check_no_unknown_keys() const {
   const std::string name = unknown.back();
   unknown.pop_back();
   const std::string prefix = join_path(unknown);
-  std::string best;
-  size_t best_distance = 3;  // suggest only close matches
+  std::vector<std::string> siblings;  // the keys read in the same section
   for (const auto& used : root_->used) {
     if (used.rfind(prefix, 0) != 0) continue;
     if (!prefix.empty() && (used.size() <= prefix.size() || used[prefix.size()] != '.')) continue;
     const std::string rest = used.substr(prefix.empty() ? 0 : prefix.size() + 1);
     if (rest.find('.') != std::string::npos || rest.find('[') != std::string::npos) continue;
-    const size_t distance = edit_distance(name, rest);
-    if (distance < best_distance) best_distance = distance, best = rest;
+    siblings.push_back(rest);
   }
+  const std::string best = closest_match(name, siblings);
   unknown.push_back(name);
   throw Error(root_->source + ": unknown config key '" + join_path(unknown) + "'" +
               (best.empty() ? "" : " (did you mean '" + best + "'?)"));

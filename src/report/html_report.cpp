@@ -15,7 +15,7 @@ namespace {
 using compare::RunGroup;
 using Indices = std::vector<size_t>;
 
-const char* kStyle = R"(
+const char* const kStyle = R"(
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px; color: #222; background: #fafafa; }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 28px 0 8px; border-bottom: 1px solid #ddd; }
 h3 { font-size: 14px; margin: 16px 0 6px; } .meta { color: #666; font-size: 13px; }
@@ -33,15 +33,9 @@ std::string color_of(const std::vector<RunGroup>& groups, size_t g) {
   return palette_color(first);
 }
 
-std::string cell_row(const std::vector<std::string>& cells, const char* tag) {
-  std::string out = "<tr>";
-  for (const auto& c : cells) out += std::string("<") + tag + ">" + escape_xml(c) + "</" + tag + ">";
-  return out + "</tr>\n";
-}
-
 std::string html_table(const compare::Table& t) {
-  std::string out = "<h3>" + escape_xml(t.title) + "</h3>\n<table>\n" + cell_row(t.header, "th");
-  for (const auto& row : t.rows) out += cell_row(row, "td");
+  std::string out = "<h3>" + escape_xml(t.title) + "</h3>\n<table>\n" + table_row(t.header, "th");
+  for (const auto& row : t.rows) out += table_row(row, "td");
   return out + "</table>\n";
 }
 
@@ -145,7 +139,7 @@ std::string environment_section(const std::vector<RunGroup>& groups) {
                                          "blas",          "onednn",        "cpu",    "git_commit"};
   std::vector<std::string> header = {"group", "run", "seed", "epochs", "train s", "test s", "test accuracy"};
   header.insert(header.end(), keys.begin(), keys.end());
-  std::string out = "<table>\n" + cell_row(header, "th");
+  std::string out = "<table>\n" + table_row(header, "th");
   for (const auto& g : groups)
     for (const auto& run : g.runs) {
       auto value = [&](const char* key) {
@@ -163,7 +157,7 @@ std::string environment_section(const std::vector<RunGroup>& groups) {
         if (key == "git_commit" && text.size() > 12) text.replace(12, std::string::npos, "...");  // enough to find it
         row.push_back(text);
       }
-      out += cell_row(row, "td");
+      out += table_row(row, "td");
     }
   return out + "</table>\n";
 }
@@ -183,6 +177,14 @@ std::string header_section(const std::vector<RunGroup>& groups, const std::strin
 }
 
 }  // namespace
+
+const char* report_style() { return kStyle; }
+
+std::string table_row(const std::vector<std::string>& cells, const char* tag) {
+  std::string out = "<tr>";
+  for (const auto& c : cells) out += std::string("<") + tag + ">" + escape_xml(c) + "</" + tag + ">";
+  return out + "</tr>\n";
+}
 
 std::string html_report(const std::vector<RunGroup>& groups, const compare::Comparison& comparison,
                         const std::string& title) {

@@ -73,6 +73,17 @@ std::string y_axis(Frame& f, const std::vector<double>& ticks, const std::string
   return out;
 }
 
+// The x axis: labels at `ticks` (which set the frame's x range) and the axis label.
+std::string x_axis(Frame& f, const std::vector<double>& ticks, const std::string& label) {
+  f.x_lo = ticks.front();
+  f.x_hi = ticks.back();
+  const double step = ticks.size() > 1 ? ticks[1] - ticks[0] : 1;
+  std::string out;
+  for (double t : ticks)
+    out += text(f.px(t), f.height - f.bottom + 16, tick_label(t, step), "text-anchor=\"middle\" font-size=\"11\"");
+  return out + text((f.left + f.width - f.right) / 2, f.height - 8, label, "text-anchor=\"middle\" font-size=\"12\"");
+}
+
 std::string legend(const Frame& f, const std::vector<std::pair<std::string, std::string>>& items) {
   std::string out;
   double x = f.left;
@@ -198,15 +209,29 @@ std::string line_plot_svg(const LinePlot& plot) {
     x_ticks.clear();  // a few epochs: one tick per epoch
     for (double x = std::floor(x_lo); x <= std::max(std::ceil(x_hi), std::floor(x_lo) + 1); ++x) x_ticks.push_back(x);
   }
-  f.x_lo = x_ticks.front();
-  f.x_hi = x_ticks.back();
-  std::string out = open_svg(f, plot.title) + y_axis(f, nice_ticks(y_lo, y_hi), plot.y_label);
-  const double x_step = x_ticks.size() > 1 ? x_ticks[1] - x_ticks[0] : 1;
-  for (double t : x_ticks)
-    out += text(f.px(t), f.height - f.bottom + 16, tick_label(t, x_step), "text-anchor=\"middle\" font-size=\"11\"");
-  out += text((f.left + f.width - f.right) / 2, f.height - 8, plot.x_label, "text-anchor=\"middle\" font-size=\"12\"");
+  std::string out =
+      open_svg(f, plot.title) + y_axis(f, nice_ticks(y_lo, y_hi), plot.y_label) + x_axis(f, x_ticks, plot.x_label);
   for (const auto& s : plot.series) out += series_svg(f, s);
   return out + legend(f, items) + "</svg>\n";
+}
+
+std::string scatter_plot_svg(const ScatterPlot& plot) {
+  Frame f{plot.width, plot.height};
+  std::vector<double> xs, ys;
+  for (const auto& p : plot.points)
+    if (std::isfinite(p.x) && std::isfinite(p.y)) xs.push_back(p.x), ys.push_back(p.y);
+  const auto [x_lo, x_hi] = range_of(xs);
+  const auto [y_lo, y_hi] = range_of(ys);
+  std::string out = open_svg(f, plot.title) + y_axis(f, nice_ticks(y_lo, y_hi), plot.y_label) +
+                    x_axis(f, nice_ticks(x_lo, x_hi, 6), plot.x_label);
+  for (const auto& p : plot.points) {
+    if (!std::isfinite(p.x) || !std::isfinite(p.y)) continue;
+    const std::string color = escape_xml(p.color);
+    out += "<circle cx=\"" + num(f.px(p.x)) + "\" cy=\"" + num(f.py(p.y)) + "\" r=\"4\" " +
+           (p.hollow ? "fill=\"none\" stroke=\"" + color + "\" stroke-width=\"1.5\"" : "fill=\"" + color + "\"") +
+           "/>\n";
+  }
+  return out + legend(f, plot.legend) + "</svg>\n";
 }
 
 std::string box_plot_svg(const BoxPlot& plot) {

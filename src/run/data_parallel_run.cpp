@@ -60,8 +60,8 @@ std::string describe_config_difference(const std::string& mine, const std::strin
 void add_worker_hooks(Runner& runner, Experiment& experiment) {
   const auto& tracking = experiment.tracking();
   if (experiment.has_builtin_hook("validation_schedule"))
-    runner.add_hook(
-        std::make_shared<ValidationScheduleHook>(experiment.validate_every(), experiment.validate_every_steps()));
+    runner.add_hook(std::make_shared<ValidationScheduleHook>(
+        experiment.validate_every(), experiment.validate_every_steps(), experiment.validations_per_epoch()));
   if (experiment.has_builtin_hook("interrupt")) runner.add_hook(std::make_shared<InterruptHook>());
   if (experiment.has_builtin_hook("checkpoint"))
     runner.add_hook(std::make_shared<CheckpointHook>(

@@ -13,32 +13,13 @@
 namespace modlr {
 namespace {
 
-// Claims a fresh group directory <dir>/<experiment>/group-<UTC time>[-N] (mkdir is the
-// atomic claim, as for run ids) and returns its name.
-std::string claim_group(const RecordPlace& place) {
-  const std::string parent = place.dir + "/" + place.name;
-  std::error_code error;
-  std::filesystem::create_directories(parent, error);
-  if (error) throw Error(parent + ": cannot create directory: " + error.message());
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &utc);
-  for (int attempt = 1;; ++attempt) {
-    std::string group = std::string("group-") + stamp + (attempt == 1 ? "" : "-" + std::to_string(attempt));
-    if (std::filesystem::create_directory(parent + "/" + group, error)) return group;
-    if (error) throw Error(parent + "/" + group + ": cannot create directory: " + error.message());
-  }
-}
-
 int run_seed_group(const RunRequest& args, const std::string& seed_list) {
   const auto seeds = parse_seeds(seed_list);
   if (!args.resume.empty()) throw Error("--seeds and --resume can not be combined; resume each run on its own");
   for (const auto& o : args.overrides)
     if (o.rfind("seed=", 0) == 0) throw Error("--seeds and --set " + o + " both set the seed; use one");
   const auto place = record_place(Config::load(args.config, args.overrides));
-  const auto group = claim_group(place);
+  const auto group = claim_stamped_directory(place.dir + "/" + place.name, "group-");
   std::vector<int64_t> finished, failed;
   for (size_t i = 0; i < seeds.size() && !stop_signal(); ++i) {  // an interrupt stops the group
     std::cout << "seed " << seeds[i] << " (" << i + 1 << "/" << seeds.size() << ")" << std::endl;

@@ -14,6 +14,7 @@
 #include <optional>
 #include <sstream>
 
+#include "modlr/compare/run_index.h"
 #include "modlr/core/interrupt.h"
 #include "modlr/core/text.h"
 #include "modlr/core/threads.h"
@@ -28,6 +29,8 @@
 #include "modlr/tracking/checkpoint.h"
 #include "modlr/tracking/checkpoint_store.h"
 #include "modlr/tracking/run_record.h"
+#include "modlr/tracking/tensorboard_hook.h"
+#include "modlr/tune/trial_hook.h"
 #include "run_parts.h"
 
 namespace modlr {
@@ -77,7 +80,8 @@ std::shared_ptr<Hook> make_builtin_hook(const std::string& name, Experiment& exp
                std::make_shared<TimingHook>(experiment.runner_options().device, experiment.timing_breakdown());
   if (name == "progress") return std::make_shared<ProgressHook>(::isatty(STDERR_FILENO) == 1);
   if (name == "validation_schedule")
-    return std::make_shared<ValidationScheduleHook>(experiment.validate_every(), experiment.validate_every_steps());
+    return std::make_shared<ValidationScheduleHook>(experiment.validate_every(), experiment.validate_every_steps(),
+                                                    experiment.validations_per_epoch());
   if (name == "tracking") return std::make_shared<TrackingHook>(record);
   if (name == "interrupt") return std::make_shared<InterruptHook>();
   return hooks.checkpoints = std::make_shared<CheckpointHook>(
@@ -85,11 +89,18 @@ std::shared_ptr<Hook> make_builtin_hook(const std::string& name, Experiment& exp
                                                         tracking.keep_checkpoints, tracking.save_initial});
 }
 
-Hooks add_hooks(Runner& runner, Experiment& experiment, RunRecord& record) {
+Hooks add_hooks(Runner& runner, Experiment& experiment, RunRecord& record, const RunRequest& request) {
   Hooks hooks;
   for (const auto& name : kBuiltinHooks)  // in this order whatever the config's
     if (experiment.has_builtin_hook(name)) runner.add_hook(make_builtin_hook(name, experiment, record, hooks));
   for (const auto& hook : experiment.user_hooks()) runner.add_hook(hook);
+  const auto& tracking = experiment.tracking();
+  if (tracking.tensorboard)  // after the user's hooks: it shows the sample grids they write
+    runner.add_hook(std::make_shared<TensorBoardHook>(TensorBoardOptions{
+        experiment.config().dump(), experiment.runner_options().eval_metrics, tracking.tensorboard_every_steps}));
+  if (!request.tune_study.empty())  // a study's trial (tune/study.h)
+    runner.add_hook(
+        std::make_shared<TrialReportHook>(TrialLink{request.tune_study, request.tune_trial}, experiment.seed()));
   if (signal_points_enabled()) runner.add_hook(std::make_shared<SignalPointHook>());  // last: after saves
   return hooks;
 }
@@ -156,8 +167,9 @@ bool check_shapes(Experiment& experiment) {
 
 // `touched` turns true once the run directory is written to: a resume that fails before
 // leaves it byte for byte as it was (and so gets no failed record).
-int train_and_record(Experiment& experiment, RunRecord& record, RunSummary& summary, bool resume, bool& touched,
-                     Phase& phase, RankJob* job) {
+int train_and_record(Experiment& experiment, RunRecord& record, RunSummary& summary, const RunRequest& request,
+                     bool& touched, Phase& phase, RankJob* job) {
+  const bool resume = !request.resume.empty();
   if (!resume) record.write_config(experiment.config().dump());  // a new run shows its config even if it fails
   record_environment(summary, experiment);
   auto& dataset = experiment.dataset();
@@ -189,7 +201,7 @@ int train_and_record(Experiment& experiment, RunRecord& record, RunSummary& summ
   options.run_dir = record.dir();  // for user hooks that write files (sample grids)
   if (job) attach_data_parallel(*job, experiment, options);
   Runner runner(experiment.models(), experiment.loss(), experiment.optimizers(), options);
-  const auto hooks = add_hooks(runner, experiment, record);
+  const auto hooks = add_hooks(runner, experiment, record, request);
   if (job && !resume) restore_broadcast(runner, experiment, *job, "");  // the others start fresh too
   if (resume) {
     const bool restored = restore_latest(runner, experiment, record, job);
@@ -276,9 +288,13 @@ int record_interruption(std::optional<RunRecord>& record, bool touched, RunSumma
   return 128 + signal;
 }
 
-}  // namespace
+// Where a run's record went, for the run index.
+struct RecordedAt {
+  std::string tracking_dir, run_dir;
+};
 
-int train_run(const RunRequest& request, const std::string& group, const WorldOptions* world) {
+int train_and_record_run(const RunRequest& request, const std::string& group, const WorldOptions* world,
+                         RecordedAt& recorded_at) {
   RunSummary summary;
   std::optional<RunRecord> record;
   bool touched = request.resume.empty();  // a new run's directory is its own from the start
@@ -286,7 +302,9 @@ int train_run(const RunRequest& request, const std::string& group, const WorldOp
   try {
     const bool resume = !request.resume.empty();
     auto config = resume ? resume_config(request) : Config::load(request.config, request.overrides);
+    recorded_at.tracking_dir = record_place(config).dir;
     record = resume ? RunRecord::reopen(request.resume) : open_record(config, group, summary);
+    recorded_at.run_dir = record->dir();
     summary.run_id = record->run_id();
     phase.what = "building the experiment";
     Experiment experiment(std::move(config));
@@ -306,7 +324,7 @@ int train_run(const RunRequest& request, const std::string& group, const WorldOp
                 << std::endl;
       return 0;
     }
-    return train_and_record(experiment, *record, summary, resume, touched, phase, job.get());
+    return train_and_record(experiment, *record, summary, request, touched, phase, job.get());
   } catch (const Interrupted& e) {
     try {
       return record_interruption(record, touched, summary, request, phase, e.signal());
@@ -321,6 +339,16 @@ int train_run(const RunRequest& request, const std::string& group, const WorldOp
     if (record && !touched) std::cerr << "modlr: " << record->dir() << " is unchanged" << std::endl;
     return 1;
   }
+}
+
+}  // namespace
+
+int train_run(const RunRequest& request, const std::string& group, const WorldOptions* world) {
+  RecordedAt recorded_at;
+  const int status = train_and_record_run(request, group, world, recorded_at);
+  // Finished, failed or interrupted, the run is listed by `modlr runs` as it now is.
+  if (!recorded_at.run_dir.empty()) compare::note_run_in_index(recorded_at.tracking_dir, recorded_at.run_dir);
+  return status;
 }
 
 }  // namespace modlr

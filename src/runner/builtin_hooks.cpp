@@ -182,13 +182,17 @@ void ProgressHook::on(Event event, const RunState& s, Control&) {
 // ---- validation schedule ----------------------------------------------------------------
 
 std::vector<Event> ValidationScheduleHook::events() const {
-  if (every_steps_ > 0) return {Event::batch_end, Event::epoch_end};
+  if (every_steps_ > 0 || per_epoch_ > 1) return {Event::batch_end, Event::epoch_end};
   return {Event::epoch_end};
 }
 
 void ValidationScheduleHook::on(Event event, const RunState& s, Control& control) {
   if (event == Event::batch_end) {
-    if (s.global_step % every_steps_ == 0) control.evaluate = true;
+    if (every_steps_ > 0 && s.global_step % every_steps_ == 0) control.evaluate = true;
+    // Batch b (1-based) is the j-th point when it is the first at or past j*B/K.
+    const int64_t done = s.batch + 1, batches = s.batches_per_epoch;
+    if (per_epoch_ > 1 && done < batches && (done * per_epoch_) / batches > ((done - 1) * per_epoch_) / batches)
+      control.evaluate = true;
     return;
   }
   if (s.epoch % every_ == 0 || s.epoch == s.epochs) control.evaluate = true;
@@ -250,21 +254,31 @@ void TrackingHook::on(Event event, const RunState& s, Control&) {
     return;
   }
   if (event == Event::epoch_end) {
-    for (const auto& [name, value] : s.train_metrics) record_.append_metric(s.epoch, "train", name, value);
-    for (size_t i = 0; i < s.optimizers->size(); ++i) {
-      const auto& optimizer = (*s.optimizers)[i];
-      const std::string suffix = s.optimizers->size() == 1 ? "" : "_" + optimizer->objective();
-      record_.append_metric(s.epoch, "train", "lr" + suffix, optimizer->lr());
-    }
+    for (const auto& [name, value] : epoch_train_scalars(s)) record_.append_metric(s.epoch, "train", name, value);
     return;
   }
-  for (const auto& [name, value] : s.evaluation->metrics) {  // undefined ones: only in summary.json
-    if (s.evaluation->undefined.count(name)) continue;
+  for (const auto& [name, value] : recorded_evaluation_metrics(*s.evaluation)) {
     if (s.evaluation_step > 0)
       record_.append_step_metric(s.evaluation_step, s.epoch, s.split, name, value);
     else
       record_.append_metric(s.epoch, s.split, name, value);
   }
+}
+
+std::vector<std::pair<std::string, double>> epoch_train_scalars(const RunState& s) {
+  std::vector<std::pair<std::string, double>> scalars(s.train_metrics.begin(), s.train_metrics.end());
+  for (const auto& optimizer : *s.optimizers) {
+    const std::string suffix = s.optimizers->size() == 1 ? "" : "_" + optimizer->objective();
+    scalars.emplace_back("lr" + suffix, optimizer->lr());
+  }
+  return scalars;
+}
+
+std::vector<std::pair<std::string, double>> recorded_evaluation_metrics(const EvaluationResult& result) {
+  std::vector<std::pair<std::string, double>> metrics;
+  for (const auto& [name, value] : result.metrics)
+    if (!result.undefined.count(name)) metrics.emplace_back(name, value);  // undefined: only in summary.json
+  return metrics;
 }
 
 void TrackingHook::save_state(HookState& out) const {

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "modlr/core/error.h"
+#include "modlr/metrics/direction.h"
 #include "modlr/model/model_set.h"
 #include "modlr/tracking/checkpoint.h"
 
@@ -80,9 +81,7 @@ MODLR_REGISTER(hook_registry, "early_stopping",
                  if (o.split != "validation" && o.split != "train")
                    section.fail("monitor", "the split must be validation or train");
                  const auto mode = section.get_choice("mode", "auto", {"auto", "min", "max"});
-                 const bool lower_is_better =
-                     o.metric == "loss" || o.metric == "mse" || o.metric == "rmse" || o.metric == "mae";
-                 o.maximize = mode == "max" || (mode == "auto" && !lower_is_better);
+                 o.maximize = mode == "max" || (mode == "auto" && !lower_is_better(o.metric));
                  o.patience = section.get_count("patience", o.patience);
                  o.min_delta = section.get_positive("min_delta", o.min_delta, /*allow_zero=*/true);
                  o.restore_best = section.get<bool>("restore_best", o.restore_best);

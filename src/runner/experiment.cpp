@@ -35,6 +35,9 @@ Experiment::Experiment(Config config) : config_(std::move(config)) {
   tracking_.checkpoint_steps = tracking.get_count("checkpoint_steps", 0, /*allow_zero=*/true);
   tracking_.keep_checkpoints = tracking.get_count("keep_checkpoints", 3);
   tracking_.save_initial = tracking.get<bool>("save_initial", false);
+  tracking_.tensorboard = tracking.get<bool>("tensorboard", tracking_.tensorboard);
+  tracking_.tensorboard_every_steps =
+      tracking.get_count("tensorboard_every_steps", tracking_.tensorboard_every_steps, /*allow_zero=*/true);
   read_hooks(config_.section("runner"));
   config_.check_no_unknown_keys();
 }
@@ -75,6 +78,7 @@ void Experiment::read_runner(const Config& section) {
   if (runner_options_.ema_decay >= 1) section.fail("ema_decay", "must be below 1 (0.999 is usual; 0 turns it off)");
   validate_every_ = section.get_count("validate_every", 1);
   validate_every_steps_ = section.get_count("validate_every_steps", 0, /*allow_zero=*/true);
+  validations_per_epoch_ = section.get_count("validations_per_epoch", 1, /*allow_zero=*/false, 1000);
   thread_spec_ = section.get<std::string>("threads", "auto");
   const auto device = section.get_choice("device", "cpu", {"cpu", "cuda"});
   if (device == "cuda" && !torch::cuda::is_available())

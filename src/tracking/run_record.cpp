@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <iomanip>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -41,6 +42,18 @@ std::string utc_stamp() {
 }
 
 }  // namespace
+
+std::string claim_stamped_directory(const std::string& parent, const std::string& prefix) {
+  std::error_code error;
+  std::filesystem::create_directories(parent, error);
+  if (error) throw Error(parent + ": cannot create directory: " + error.message());
+  const std::string stamp = utc_stamp();
+  for (int attempt = 1;; ++attempt) {
+    std::string name = prefix + stamp + (attempt == 1 ? "" : "-" + std::to_string(attempt));
+    if (std::filesystem::create_directory(parent + "/" + name, error)) return name;
+    if (error) throw Error(parent + "/" + name + ": cannot create directory: " + error.message());
+  }
+}
 
 RunRecord RunRecord::create(const std::string& runs_dir, const std::string& experiment, int64_t seed) {
   const std::string parent = runs_dir + "/" + experiment;

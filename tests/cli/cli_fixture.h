@@ -36,4 +36,13 @@ class CliTest : public ::testing::Test {
   std::string data_dir, runs_dir, config;
 };
 
+/// What PyPI tensorboard's own backend reads from a run's tensorboard/ folder
+/// (tests/tracking/tensorboard_run.py): scalars, images, text, hparams.
+inline nlohmann::json tensorboard_view(const std::string& run_dir) {
+  const auto result =
+      run_command(python() + " " + MODLR_SOURCE_DIR + "/tests/tracking/tensorboard_run.py " + run_dir + "/tensorboard");
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  return result.exit_code == 0 ? nlohmann::json::parse(result.out) : nlohmann::json::object();
+}
+
 }  // namespace modlr::testing

@@ -65,6 +65,9 @@ TEST_F(GanCli, TrainRecordsBothLossesMetricsAndSampleGrids) {
   const auto grid = mt::read_png(run + "/samples/epoch-0002.png");
   EXPECT_EQ(grid.width, 4u * 30 + 2);
   EXPECT_TRUE(mt::exists(run + "/samples/epoch-0001.png"));
+  const auto board = mt::tensorboard_view(run);  // the grids in TensorBoard too
+  ASSERT_EQ(board["images"]["samples"].size(), 2u) << board.dump();
+  EXPECT_EQ(board["images"]["samples"][1][0], 4 * 30 + 2);
   const auto weights = modlr::formats::read_safetensors(run + "/model.safetensors");
   EXPECT_NE(weights.find("generator.deconv1.weight"), nullptr);
   EXPECT_NE(weights.find("discriminator.bn2.running_var"), nullptr);

@@ -14,11 +14,14 @@ TEST_F(CliTest, TrainWritesTheRunRecord) {
   EXPECT_NE(result.out.find("epoch 2/2"), std::string::npos);
   ASSERT_EQ(runs().size(), 1u);
   const auto dir = runs().front();
-  EXPECT_EQ(
-      mt::list_files(dir),
-      (std::vector<std::string>{"checkpoints/epoch-0001.pt", "checkpoints/epoch-0001.pt.sha256",
-                                "checkpoints/epoch-0002.pt", "checkpoints/epoch-0002.pt.sha256", "checkpoints/latest",
-                                "config.yaml", "metrics.csv", "model.safetensors", "summary.json"}));
+  auto files = mt::list_files(dir);
+  // One TensorBoard event file, named by time, host and process (tracking/tensorboard_writer.h).
+  ASSERT_EQ(files.back().rfind("tensorboard/events.out.tfevents.", 0), 0u) << files.back();
+  files.pop_back();
+  EXPECT_EQ(files, (std::vector<std::string>{"checkpoints/epoch-0001.pt", "checkpoints/epoch-0001.pt.sha256",
+                                             "checkpoints/epoch-0002.pt", "checkpoints/epoch-0002.pt.sha256",
+                                             "checkpoints/latest", "config.yaml", "metrics.csv", "model.safetensors",
+                                             "summary.json"}));
   EXPECT_EQ(mt::read_text(dir + "/checkpoints/latest"), "epoch-0002.pt\n");
   const auto s = summary_of(dir);
   EXPECT_EQ(s["status"], "finished");

@@ -202,4 +202,17 @@ TEST(ValidationEverySteps, ValidatesInsideEpochsWithoutChangingTraining) {
   EXPECT_TRUE(with.models.only().is_training() == without.models.only().is_training());
 }
 
+// runner.validations_per_epoch: 3 per epoch of 4 batches are after batches ceil(4/3) = 2,
+// ceil(8/3) = 3 and the epoch's end, in both epochs.
+TEST(ValidationsPerEpoch, AreEvenlySpacedInsideEachEpoch) {
+  LinearProblem problem(32, 8);
+  Runner runner(problem.models, *problem.loss, problem.optimizers, problem.options(2));
+  auto steps = std::make_shared<EvaluationSteps>();
+  runner.add_hook(std::make_shared<ValidationScheduleHook>(1, 0, 3));
+  runner.add_hook(steps);
+  auto train = problem.loader(), validation = problem.loader(false);
+  runner.fit(*train, validation.get());
+  EXPECT_EQ(steps->steps, (std::vector<int64_t>{2, 3, 0, 6, 7, 0}));
+}
+
 }  // namespace modlr::testing

@@ -22,6 +22,9 @@ struct TrainArgs {
   int nnodes = 1;
   int node_rank = 0;
   std::string master;
+  /// Set by `modlr tune` for its trial runs (tune/trial_hook.h).
+  std::string tune_study;
+  int64_t tune_trial = -1;
 };
 /// Trains, tests and writes the run record. A failure after the run directory exists
 /// leaves summary.json with "status": "failed" and the error. SIGINT/SIGTERM stop at the
@@ -106,6 +109,31 @@ struct DataArgs {
 /// them out (augmented, rescaled to 0..255 for viewing) or the first examples as text
 /// (token ids decoded with the run's vocabulary, or numbers).
 int data(const DataArgs& args);
+
+struct TuneArgs {
+  std::string config, space, study_dir, resume, seeds;
+  std::vector<std::string> overrides;
+  int64_t trials = 20, parallel = 1, validations_per_epoch = 1;
+  std::string sampler = "tpe", pruner = "none", metric = "validation.accuracy";
+  std::string direction = "auto";  ///< max | min | auto (min for losses and errors)
+  uint64_t study_seed = 0;
+  int64_t startup_trials = 10, candidates = 24;  ///< TPE
+  int64_t pruner_startup_trials = 5, pruner_warmup_steps = 0, min_resource = 1, reduction_factor = 3;
+};
+/// `modlr tune`: a hyper-parameter study (tune/study.h) or, with `resume`, its continuation.
+int tune(const TuneArgs& args);
+
+struct RunsArgs {
+  std::string dir = "runs";        ///< a tracking directory (its index.db)
+  std::vector<std::string> where;  ///< filters "KEY OP VALUE", all must hold
+  std::string sort;                ///< a key; "-key" sorts descending
+  std::string columns;             ///< "k1,k2" instead of the default columns
+  int64_t limit = 0;               ///< at most this many runs (0 = all)
+  bool json = false;               ///< print the runs as JSON
+  std::vector<std::string> diff;   ///< two runs (directories or run ids): their configs side by side
+};
+/// `modlr runs`: lists the runs under a tracking directory from its index (compare/run_index.h).
+int runs(const RunsArgs& args);
 
 /// Runs `body`, turning exceptions into one-line errors (describe_error) and exit code 1.
 int guarded(const std::function<int()>& body);

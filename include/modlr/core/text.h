@@ -30,4 +30,12 @@ void check_path_component(const std::string& name, const std::string& what);
 /// A shape as messages and tables print it: "[60000, 28, 28]" ("[]" for a scalar).
 std::string dims_text(const std::vector<int64_t>& dims);
 
+/// Of `candidates`, the one closest to `name` by edit distance (Levenshtein) when it is
+/// under `max_distance`, for "did you mean" suggestions; "" when none is that close. Ties
+/// go to the earliest.
+std::string closest_match(const std::string& name, const std::vector<std::string>& candidates, size_t max_distance = 3);
+
+/// `text` without leading and trailing spaces and tabs.
+std::string trim(const std::string& text);
+
 }  // namespace modlr

@@ -16,6 +16,11 @@
 
 namespace modlr::report {
 
+/// The pages' shared stylesheet (CSS text).
+const char* report_style();
+/// One table row of escaped cells, each in `tag` ("td" or "th").
+std::string table_row(const std::vector<std::string>& cells, const char* tag = "td");
+
 /// The report page for `groups` (labelled, non-empty) and their comparison.
 std::string html_report(const std::vector<compare::RunGroup>& groups, const compare::Comparison& comparison,
                         const std::string& title);

@@ -4,6 +4,7 @@
 /// title, labelled axes with "nice" ticks and a legend. Every text is XML-escaped, so run
 /// labels and paths can go in as they are.
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace modlr::report {
@@ -59,6 +60,21 @@ struct BarChart {
   int width = 460, height = 300;
 };
 std::string bar_chart_svg(const BarChart& chart);
+
+/// One point of a scatter plot: filled, or hollow (e.g. a pruned trial). Points with a
+/// non-finite coordinate are left out.
+struct ScatterPoint {
+  double x = 0, y = 0;
+  std::string color;
+  bool hollow = false;
+};
+struct ScatterPlot {
+  std::string title, x_label, y_label;
+  std::vector<ScatterPoint> points;
+  std::vector<std::pair<std::string, std::string>> legend;  ///< label, color
+  int width = 460, height = 300;
+};
+std::string scatter_plot_svg(const ScatterPlot& plot);
 
 /// About `target` round tick values (1, 2, 2.5 or 5 times a power of ten) covering
 /// [lo, hi]; lo == hi is widened. The first tick <= lo, the last >= hi.

@@ -67,16 +67,19 @@ class ProgressHook : public Hook {
 
 /// Asks for a validation pass every `every` epochs and after the last one, and with
 /// `every_steps` > 0 also after every `every_steps`-th optimisation step of the run (inside
-/// the epoch; a step that ends an epoch makes the epoch's own validation happen).
+/// the epoch; a step that ends an epoch makes the epoch's own validation happen). With
+/// `per_epoch` K > 1, also after batches ceil(j * B / K) of every epoch of B batches,
+/// j = 1 .. K-1 (the epoch's own validation is the K-th).
 class ValidationScheduleHook : public Hook {
  public:
-  explicit ValidationScheduleHook(int64_t every, int64_t every_steps = 0) : every_(every), every_steps_(every_steps) {}
+  explicit ValidationScheduleHook(int64_t every, int64_t every_steps = 0, int64_t per_epoch = 1)
+      : every_(every), every_steps_(every_steps), per_epoch_(per_epoch) {}
   std::string name() const override { return "validation_schedule"; }
   std::vector<Event> events() const override;
   void on(Event event, const RunState& state, Control& control) override;
 
  private:
-  int64_t every_, every_steps_;
+  int64_t every_, every_steps_, per_epoch_;
 };
 
 struct CheckpointOptions {
@@ -131,6 +134,13 @@ class SignalPointHook : public Hook {
 
 /// Appends every epoch's training metrics, learning rates and validation results to the
 /// run record's metrics.csv, and validations inside an epoch to step_metrics.csv.
+/// What a run records of an epoch's training at epoch_end: the training metrics, then each
+/// optimizer's learning rate ("lr", or "lr_<objective>" with several optimizers).
+std::vector<std::pair<std::string, double>> epoch_train_scalars(const RunState& state);
+/// An evaluation's metrics as a run records them: those the split leaves undefined are
+/// left out (summary.json says why).
+std::vector<std::pair<std::string, double>> recorded_evaluation_metrics(const EvaluationResult& result);
+
 class TrackingHook : public Hook {
  public:
   explicit TrackingHook(RunRecord& record) : record_(record) {}

@@ -25,7 +25,9 @@ struct TrackingOptions {
   int64_t checkpoint_every = 1;  ///< epochs
   int64_t checkpoint_steps = 0;  ///< also every N optimisation steps; 0 = off
   int64_t keep_checkpoints = 3;
-  bool save_initial = false;  ///< also checkpoint the initial weights (initial.pt)
+  bool save_initial = false;             ///< also checkpoint the initial weights (initial.pt)
+  bool tensorboard = true;               ///< also write TensorBoard event files (tracking/tensorboard_hook.h)
+  int64_t tensorboard_every_steps = 50;  ///< the step objectives every N steps (0 = off)
 };
 
 /// runner.distributed: how the ranks of a data-parallel run (`modlr train --nproc N`,
@@ -72,6 +74,10 @@ class Experiment {
   int64_t validate_every() const { return validate_every_; }
   /// runner.validate_every_steps: also validate after every N-th step (0: off).
   int64_t validate_every_steps() const { return validate_every_steps_; }
+  /// runner.validations_per_epoch: K > 1 also validates after K - 1 evenly spaced batches
+  /// of every epoch (the same share of an epoch whatever the batch size: what a study's
+  /// pruner compares across trials).
+  int64_t validations_per_epoch() const { return validations_per_epoch_; }
   const DistributedSettings& distributed() const { return distributed_; }
   /// The built-in hooks runner.builtin_hooks keeps (by default all of kBuiltinHooks); the
   /// CLI adds those, in kBuiltinHooks' order, before the user's.
@@ -108,6 +114,7 @@ class Experiment {
   std::string thread_spec_;
   int64_t validate_every_ = 1;
   int64_t validate_every_steps_ = 0;
+  int64_t validations_per_epoch_ = 1;
   DistributedSettings distributed_;
   std::vector<std::string> builtin_hooks_;
   std::vector<std::shared_ptr<Hook>> user_hooks_;

@@ -112,6 +112,11 @@ class RunRecord {
   void lock();
 };
 
+/// Creates a fresh directory <parent>/<prefix><UTC time>[-N] (creating `parent` too; mkdir
+/// is the atomic claim, as for run ids) and returns its name: seed groups ("group-") and
+/// tuning studies ("study-"). Throws naming the directory it cannot create.
+std::string claim_stamped_directory(const std::string& parent, const std::string& prefix);
+
 /// summary.json text for `summary` (exposed for tests).
 std::string summary_json(const RunSummary& summary);
 
