@@ -14,6 +14,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libgtest-dev zlib1g-dev libgloo-dev libpng-dev libjpeg62-turbo-dev
   libsqlite3-dev                 # tuning studies (modlr tune)
+  libcurl4-openssl-dev           # MLflow's REST API (tracking.mlflow)
   python3 python3-venv           # .venv/: PyPI's torch (libtorch + the twins), onnx, onnxruntime
   dataset-fashion-mnist          # the default experiment's data
   chromium                       # the browser test of `modlr report` (headless)

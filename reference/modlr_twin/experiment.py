@@ -46,6 +46,8 @@ class Experiment:
         # TensorBoard files are modlr's record only; read so that a run's config.yaml is accepted.
         tracking.get("tensorboard", bool, True)
         tracking.get_count("tensorboard_every_steps", 50, allow_zero=True)
+        tracking.get("mlflow", str, "")
+        tracking.get("mlflow_experiment", str, "")
         self.hooks = build_hooks(config.section("runner"), self.seed)
         config.check_no_unknown_keys()
 

@@ -28,6 +28,7 @@
 #include "modlr/runner/shape_check.h"
 #include "modlr/tracking/checkpoint.h"
 #include "modlr/tracking/checkpoint_store.h"
+#include "modlr/tracking/mlflow_hook.h"
 #include "modlr/tracking/run_record.h"
 #include "modlr/tracking/tensorboard_hook.h"
 #include "modlr/tune/trial_hook.h"
@@ -89,6 +90,12 @@ std::shared_ptr<Hook> make_builtin_hook(const std::string& name, Experiment& exp
                                                         tracking.keep_checkpoints, tracking.save_initial});
 }
 
+std::vector<std::pair<std::string, std::string>> data_files_of(const Dataset& dataset) {
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const auto& file : dataset.files()) files.emplace_back(file.path, file.sha256);
+  return files;
+}
+
 Hooks add_hooks(Runner& runner, Experiment& experiment, RunRecord& record, const RunRequest& request) {
   Hooks hooks;
   for (const auto& name : kBuiltinHooks)  // in this order whatever the config's
@@ -98,6 +105,10 @@ Hooks add_hooks(Runner& runner, Experiment& experiment, RunRecord& record, const
   if (tracking.tensorboard)  // after the user's hooks: it shows the sample grids they write
     runner.add_hook(std::make_shared<TensorBoardHook>(TensorBoardOptions{
         experiment.config().dump(), experiment.runner_options().eval_metrics, tracking.tensorboard_every_steps}));
+  if (!tracking.mlflow.empty())
+    runner.add_hook(std::make_shared<MlflowHook>(MlflowOptions{tracking.mlflow, tracking.mlflow_experiment,
+                                                               experiment.config().dump(), record.run_id(),
+                                                               data_files_of(experiment.dataset())}));
   if (!request.tune_study.empty())  // a study's trial (tune/study.h)
     runner.add_hook(
         std::make_shared<TrialReportHook>(TrialLink{request.tune_study, request.tune_trial}, experiment.seed()));
@@ -183,7 +194,7 @@ int train_and_record(Experiment& experiment, RunRecord& record, RunSummary& summ
   }
   signal_point("loaded");
   throw_if_stop_requested();
-  for (const auto& file : dataset.files()) summary.data_files.emplace_back(file.path, file.sha256);
+  summary.data_files = data_files_of(dataset);
   summary.classes = dataset.class_names();
   summary.skipped_examples = dataset.skipped();
   if (!dataset.skipped().empty())

@@ -38,6 +38,13 @@ Experiment::Experiment(Config config) : config_(std::move(config)) {
   tracking_.tensorboard = tracking.get<bool>("tensorboard", tracking_.tensorboard);
   tracking_.tensorboard_every_steps =
       tracking.get_count("tensorboard_every_steps", tracking_.tensorboard_every_steps, /*allow_zero=*/true);
+  tracking_.mlflow = tracking.get<std::string>("mlflow", "");
+  if (!tracking_.mlflow.empty() && tracking_.mlflow.rfind("http://", 0) != 0 &&
+      tracking_.mlflow.rfind("https://", 0) != 0)
+    tracking.fail("mlflow",
+                  "must be an http:// or https:// URI of an MLflow tracking server, e.g. http://127.0.0.1:5000");
+  tracking_.mlflow_experiment = tracking.get<std::string>("mlflow_experiment", "");
+  if (tracking_.mlflow_experiment.empty()) tracking_.mlflow_experiment = name_;
   read_hooks(config_.section("runner"));
   config_.check_no_unknown_keys();
 }

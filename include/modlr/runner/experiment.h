@@ -28,6 +28,8 @@ struct TrackingOptions {
   bool save_initial = false;             ///< also checkpoint the initial weights (initial.pt)
   bool tensorboard = true;               ///< also write TensorBoard event files (tracking/tensorboard_hook.h)
   int64_t tensorboard_every_steps = 50;  ///< the step objectives every N steps (0 = off)
+  std::string mlflow;                    ///< an MLflow tracking server's URI ("" = off; tracking/mlflow_hook.h)
+  std::string mlflow_experiment;         ///< its experiment ("" = the experiment's name)
 };
 
 /// runner.distributed: how the ranks of a data-parallel run (`modlr train --nproc N`,
