@@ -102,13 +102,13 @@ Hooks add_hooks(Runner& runner, Experiment& experiment, RunRecord& record, const
     if (experiment.has_builtin_hook(name)) runner.add_hook(make_builtin_hook(name, experiment, record, hooks));
   for (const auto& hook : experiment.user_hooks()) runner.add_hook(hook);
   const auto& tracking = experiment.tracking();
+  const auto config_yaml = experiment.config().dump();
   if (tracking.tensorboard)  // after the user's hooks: it shows the sample grids they write
-    runner.add_hook(std::make_shared<TensorBoardHook>(TensorBoardOptions{
-        experiment.config().dump(), experiment.runner_options().eval_metrics, tracking.tensorboard_every_steps}));
+    runner.add_hook(std::make_shared<TensorBoardHook>(
+        TensorBoardOptions{config_yaml, experiment.runner_options().eval_metrics, tracking.tensorboard_every_steps}));
   if (!tracking.mlflow.empty())
-    runner.add_hook(std::make_shared<MlflowHook>(MlflowOptions{tracking.mlflow, tracking.mlflow_experiment,
-                                                               experiment.config().dump(), record.run_id(),
-                                                               data_files_of(experiment.dataset())}));
+    runner.add_hook(std::make_shared<MlflowHook>(MlflowOptions{tracking.mlflow, tracking.mlflow_experiment, config_yaml,
+                                                               record.run_id(), data_files_of(experiment.dataset())}));
   if (!request.tune_study.empty())  // a study's trial (tune/study.h)
     runner.add_hook(
         std::make_shared<TrialReportHook>(TrialLink{request.tune_study, request.tune_trial}, experiment.seed()));

@@ -1,8 +1,6 @@
 // The run in MLflow (tracking/mlflow_hook.h).
 #include "modlr/tracking/mlflow_hook.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <cmath>
 #include <filesystem>
 #include <iostream>
@@ -11,24 +9,13 @@
 #include "modlr/core/build_info.h"
 #include "modlr/formats/file_bytes.h"
 #include "modlr/runner/builtin_hooks.h"
+#include "modlr/tracking/config_scalars.h"
 #include "modlr/tracking/mlflow_client.h"
 
 namespace modlr {
 namespace {
 
 constexpr const char* kRecordFile = "mlflow.json";
-
-// The resolved config's scalars as MLflow params ("optimizer.lr" -> "0.05"), tracking.* left out.
-void config_params(const YAML::Node& node, const std::string& prefix, MlflowPairs& out) {
-  if (node.IsMap()) {
-    for (const auto& entry : node) {
-      const auto key = prefix.empty() ? entry.first.as<std::string>() : prefix + "." + entry.first.as<std::string>();
-      if (key != "tracking") config_params(entry.second, key, out);
-    }
-  } else if (node.IsScalar()) {
-    out.emplace_back(prefix, node.Scalar());
-  }
-}
 
 // The MLflow run a resumed run already has (mlflow.json, same server), else "".
 std::pair<std::string, std::string> recorded_mlflow_run(const std::string& run_dir, const std::string& uri) {
@@ -98,7 +85,7 @@ void MlflowHook::start(const RunState& state) {
       tags.emplace_back("modlr.data." + std::filesystem::path(path).filename().string(), sha256);
     mlflow_run_id_ = client_->create_run(experiment_id_, options_.run_id, MlflowClient::now_ms(), tags);
     MlflowPairs params;
-    config_params(YAML::Load(options_.config_yaml), "", params);
+    for (const auto& scalar : config_scalars(options_.config_yaml)) params.emplace_back(scalar.key, scalar.text);
     client_->log_batch(mlflow_run_id_, {}, params, {});
   });
 }

@@ -1,41 +1,26 @@
 // The run in TensorBoard (tracking/tensorboard_hook.h).
 #include "modlr/tracking/tensorboard_hook.h"
 
-#include <yaml-cpp/yaml.h>
-
+#include <cstdlib>
 #include <filesystem>
 
 #include "modlr/formats/file_bytes.h"
 #include "modlr/formats/image_decode.h"
 #include "modlr/runner/builtin_hooks.h"
 #include "modlr/runner/sample_grid_hook.h"
+#include "modlr/tracking/config_scalars.h"
 #include "modlr/tracking/tensorboard_writer.h"
 
 namespace modlr {
 namespace {
 
-// The scalars of a YAML tree by dotted key: numbers as numbers, true/false as bools, the
-// rest as text; lists and `skip`'s subtree left out.
-void flatten_scalars(const YAML::Node& node, const std::string& prefix, std::map<std::string, HParamValue>& out) {
-  if (node.IsMap()) {
-    for (const auto& entry : node) {
-      const auto key = prefix.empty() ? entry.first.as<std::string>() : prefix + "." + entry.first.as<std::string>();
-      if (key != "tracking") flatten_scalars(entry.second, key, out);
-    }
-    return;
-  }
-  if (!node.IsScalar()) return;
-  const auto& text = node.Scalar();
-  if (text == "true" || text == "false") {
-    out.emplace(prefix, text == "true");
-    return;
-  }
-  double number = 0;
-  if (YAML::convert<double>::decode(node, number) && node.Tag() != "!") {
-    out.emplace(prefix, number);
-    return;
-  }
-  out.emplace(prefix, text);
+// A config scalar as an hparam: true/false a bool, an unquoted number a number, else text.
+HParamValue hparam_of(const ConfigScalar& scalar) {
+  if (!scalar.quoted && (scalar.text == "true" || scalar.text == "false")) return scalar.text == "true";
+  char* end = nullptr;
+  const double number = std::strtod(scalar.text.c_str(), &end);
+  if (!scalar.quoted && !scalar.text.empty() && *end == '\0') return number;
+  return scalar.text;
 }
 
 // Config YAML shown as Markdown code (indented four spaces) in the text plugin.
@@ -58,7 +43,7 @@ void TensorBoardHook::start(const RunState& state) {
   writer_ = std::make_unique<TensorBoardWriter>(state.run_dir + "/tensorboard");
   writer_->add_text("config", as_markdown_code(options_.config_yaml), state.global_step);
   std::map<std::string, HParamValue> hparams;
-  flatten_scalars(YAML::Load(options_.config_yaml), "", hparams);
+  for (const auto& scalar : config_scalars(options_.config_yaml)) hparams.emplace(scalar.key, hparam_of(scalar));
   std::vector<std::string> metric_tags;
   for (const auto* split : {"validation", "test"}) {
     metric_tags.push_back(std::string(split) + "/loss");

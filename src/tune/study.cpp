@@ -26,6 +26,7 @@ namespace {
 
 struct ActiveRun {
   int64_t trial = 0;
+  TrialParams params;  // as claimed: its later seeds and its report need no store read
   size_t seed_index = 0;
   std::string log;
 };
@@ -54,7 +55,7 @@ class Driver {
                                             int64_t number) { return sampler_->sample(space_, history, number); },
                                         owner_);
         if (!trial) break;
-        launch(trial->number, 0);
+        launch(trial->number, trial->params, 0);
       }
       if (active_.empty()) return any_failed_ ? 1 : 0;
       const auto ended = wait_for_child(200);
@@ -84,12 +85,11 @@ class Driver {
     return args;
   }
 
-  void launch(int64_t trial, size_t seed_index) {
-    const auto params = store_.trials().at(static_cast<size_t>(trial)).params;
+  void launch(int64_t trial, const TrialParams& params, size_t seed_index) {
     const int64_t seed = store_.settings().seeds.at(seed_index);
     const std::string log = dir_ + "/logs/trial-" + std::to_string(trial) + "-seed-" + std::to_string(seed) + ".log";
     const pid_t pid = start_process(binary_, trial_args(trial, seed, params), log);
-    active_[pid] = {trial, seed_index, log};
+    active_[pid] = {trial, params, seed_index, log};
   }
 
   void on_end(const EndedProcess& ended) {
@@ -104,21 +104,22 @@ class Driver {
     const auto this_run = std::find_if(runs.begin(), runs.end(), [&](const TrialRun& r) { return r.seed == seed; });
     const bool pruned = this_run != runs.end() && this_run->state == "pruned";
     if (ended.status != 0 && !pruned) return fail(run, error_from_log(run.log, ended.status));
-    if (pruned) return end_trial(run.trial, TrialState::pruned, "");
+    if (pruned) return end_trial(run, TrialState::pruned, "");
     if (this_run == runs.end() || !this_run->value)
       return fail(run, "the run reported no " + store_.settings().objective.metric + " (is there a validation split?)");
     store_.end_run(run.trial, seed, "complete");
-    if (run.seed_index + 1 < seeds.size()) return launch(run.trial, run.seed_index + 1);
-    end_trial(run.trial, TrialState::complete, "");
+    if (run.seed_index + 1 < seeds.size()) return launch(run.trial, run.params, run.seed_index + 1);
+    end_trial(run, TrialState::complete, "");
   }
 
   void fail(const ActiveRun& run, const std::string& error) {
     store_.end_run(run.trial, store_.settings().seeds[run.seed_index], "failed", error);
     any_failed_ = true;
-    end_trial(run.trial, TrialState::failed, error);
+    end_trial(run, TrialState::failed, error);
   }
 
-  void end_trial(int64_t trial, TrialState state, const std::string& error) {
+  void end_trial(const ActiveRun& run, TrialState state, const std::string& error) {
+    const int64_t trial = run.trial;
     std::vector<double> values;
     double epochs = 0;
     for (const auto& r : store_.runs(trial)) {
@@ -133,8 +134,7 @@ class Driver {
     line << "trial " << trial << " " << trial_state_name(state);
     if (value) line << "  " << objective.metric << " " << std::setprecision(4) << *value;
     if (spread) line << " ± " << std::setprecision(2) << *spread;
-    line << "  (" << std::fixed << std::setprecision(2) << epochs << " epochs)  "
-         << space_.describe(store_.trials().at(static_cast<size_t>(trial)).params);
+    line << "  (" << std::fixed << std::setprecision(2) << epochs << " epochs)  " << space_.describe(run.params);
     if (!error.empty()) line << "\n  error: " << error;
     std::cout << line.str() << std::endl;
   }

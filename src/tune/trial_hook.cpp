@@ -56,11 +56,12 @@ void TrialReportHook::report(const RunState& state) {
                                   static_cast<double>(state.batch + 1) / static_cast<double>(state.batches_per_epoch)
                             : static_cast<double>(state.epoch);
   store_->report(link_.trial, seed_, validations_, found->second, epochs);
+  if (!prunable_) return;  // the study's history is read only when it can decide something
   auto others = store_->trials();
   others.erase(
       std::remove_if(others.begin(), others.end(), [&](const TrialSnapshot& t) { return t.number == link_.trial; }),
       others.end());
-  if (!prunable_ || !pruner_->should_prune(store_->run_curve(link_.trial, seed_), others)) return;
+  if (!pruner_->should_prune(store_->run_curve(link_.trial, seed_), others)) return;
   store_->end_run(link_.trial, seed_, "pruned");
   std::cout << "tune: trial " << link_.trial << " pruned at validation " << validations_ << " (" << objective.metric
             << " " << found->second << ")" << std::endl;

@@ -4,6 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
 
 #include "test_support.h"
 
@@ -35,6 +38,24 @@ class CliTest : public ::testing::Test {
   TempDir work;
   std::string data_dir, runs_dir, config;
 };
+
+/// A run's metrics.csv values per "<split>/<metric>", in file order.
+inline std::map<std::string, std::vector<double>> metrics_csv_curves(const std::string& run_dir) {
+  std::map<std::string, std::vector<double>> curves;
+  std::ifstream csv(run_dir + "/metrics.csv");
+  std::string line;
+  std::getline(csv, line);  // header
+  while (std::getline(csv, line)) {
+    std::stringstream fields(line);
+    std::string epoch, split, metric, value;
+    std::getline(fields, epoch, ',');
+    std::getline(fields, split, ',');
+    std::getline(fields, metric, ',');
+    std::getline(fields, value);
+    curves[split + "/" + metric].push_back(std::stod(value));
+  }
+  return curves;
+}
 
 /// What PyPI tensorboard's own backend reads from a run's tensorboard/ folder
 /// (tests/tracking/tensorboard_run.py): scalars, images, text, hparams.

@@ -79,22 +79,11 @@ TEST_F(MlflowCli, ARunLogsItsParamsMetricsTagsAndArtifacts) {
   for (const auto& [path, sha256] : summary["data"].items())
     EXPECT_EQ(mlflow["tags"]["modlr.data." + path.substr(path.rfind('/') + 1)], sha256) << path;
   // Every row of metrics.csv, in order, with the same double.
-  std::ifstream csv(run + "/metrics.csv");
-  std::string line;
-  std::getline(csv, line);
-  std::map<std::string, size_t> seen;
-  while (std::getline(csv, line)) {
-    std::stringstream fields(line);
-    std::string epoch, split, metric, value;
-    std::getline(fields, epoch, ',');
-    std::getline(fields, split, ',');
-    std::getline(fields, metric, ',');
-    std::getline(fields, value);
-    const auto key = split + "/" + metric;
+  for (const auto& [key, values] : metrics_csv_curves(run)) {
     ASSERT_TRUE(mlflow["metrics"].contains(key)) << key;
     const auto& history = mlflow["metrics"][key];
-    ASSERT_LT(seen[key], history.size()) << key;
-    EXPECT_EQ(history[seen[key]++][1].get<double>(), std::stod(value)) << key;
+    ASSERT_LE(values.size(), history.size()) << key;
+    for (size_t i = 0; i < values.size(); ++i) EXPECT_EQ(history[i][1].get<double>(), values[i]) << key << " " << i;
   }
   EXPECT_EQ(mlflow["metrics"]["validation/accuracy"][1][0], 30);  // at the global step (15 a epoch)
   // Artifacts: the run's own files, byte for byte.

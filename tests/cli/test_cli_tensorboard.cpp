@@ -9,30 +9,12 @@
 namespace modlr::testing {
 namespace {
 
-// metrics.csv's values per "<split>/<metric>", in file order.
-std::map<std::string, std::vector<double>> csv_curves(const std::string& run_dir) {
-  std::map<std::string, std::vector<double>> curves;
-  std::ifstream csv(run_dir + "/metrics.csv");
-  std::string line;
-  std::getline(csv, line);  // header
-  while (std::getline(csv, line)) {
-    std::stringstream fields(line);
-    std::string epoch, split, metric, value;
-    std::getline(fields, epoch, ',');
-    std::getline(fields, split, ',');
-    std::getline(fields, metric, ',');
-    std::getline(fields, value);
-    curves[split + "/" + metric].push_back(std::stod(value));
-  }
-  return curves;
-}
-
 TEST_F(CliTest, EveryRunWritesTensorBoardEventsThatMatchItsMetrics) {
   const auto result = train("--set dataset.validation=0.2 --set tracking.tensorboard_every_steps=5");
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto run = runs().at(0);
   const auto view = tensorboard_view(run);
-  const auto curves = csv_curves(run);
+  const auto curves = metrics_csv_curves(run);
   ASSERT_FALSE(curves.empty());
   for (const auto& [tag, values] : curves) {
     ASSERT_TRUE(view["scalars"].contains(tag)) << tag;
