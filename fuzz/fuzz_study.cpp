@@ -1,8 +1,9 @@
 // libFuzzer target: what `modlr tune` reads back from files others may have written: a
 // search space (SPACE.yaml, and the copy in a study database) and a study's settings (JSON
-// in study.db). The input is split at the first NUL: before it the space, after it the
-// settings. Each must be accepted or raise modlr::Error with a message; an accepted space
-// must give overrides for any in-range values.
+// in study.db) and a study directory's study.storage (JSON naming a PostgreSQL study). The
+// input is split at NULs: the space, the settings, the storage file. Each must be accepted
+// or raise modlr::Error with a message; an accepted space must give overrides for any
+// in-range values; a storage's description never shows a password.
 #include <cstdint>
 #include <string>
 
@@ -33,9 +34,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (std::string(e.what()).empty()) __builtin_trap();  // errors must say something
   }
   if (split == std::string::npos) return 0;
+  const auto second = input.find('\0', split + 1);
   try {
-    const auto settings = modlr::settings_from_json(input.substr(split + 1), "study.db");
+    const auto settings = modlr::settings_from_json(input.substr(split + 1, second - split - 1), "study.db");
     if (modlr::settings_from_json(modlr::settings_json(settings), "again").trials != settings.trials) __builtin_trap();
+  } catch (const modlr::Error& e) {
+    if (std::string(e.what()).empty()) __builtin_trap();
+  }
+  if (second == std::string::npos) return 0;
+  try {
+    const auto location = modlr::StudyLocation::parse_storage(input.substr(second + 1), "study.storage");
+    const auto& url = location.postgres_url;
+    const auto authority = url.find("://") + 3, at = url.find('@', authority);
+    const auto userinfo = at == std::string::npos ? std::string() : url.substr(authority, at - authority);
+    const auto colon = userinfo.find(':');
+    if (colon != std::string::npos && userinfo.find_first_of("/?#") == std::string::npos &&
+        location.describe().find(userinfo + "@") != std::string::npos && userinfo.substr(colon + 1) != "***")
+      __builtin_trap();  // the password of user:password@ shows
   } catch (const modlr::Error& e) {
     if (std::string(e.what()).empty()) __builtin_trap();
   }

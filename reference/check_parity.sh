@@ -1,6 +1,7 @@
 #!/bin/bash
 # Runs `modlr train` and its Python twin on one config with the same overrides (threads
 # pinned to 1 unless given), then compares metrics.csv row by row (bitwise), config.yaml,
+# the vocabularies of text sources (vocab.txt, vocab.<language>.txt, byte for byte),
 # the final weights (the last checkpoints, every model), the exported ones (modlr's
 # model.safetensors vs the twin's weights.pt) and
 # the sample grids (samples/*.png, byte for byte) when the run writes them.
@@ -25,9 +26,13 @@ B=$(sed -n 's/^run record: //p' "$DIR/twin.log")
 status=0
 "$PYTHON" reference/compare_runs.py "$A" "$B" || status=1
 if diff -u "$A/config.yaml" "$B/config.yaml"; then echo "config.yaml identical"; else status=1; fi
-if [ -f "$A/vocab.txt" ] || [ -f "$B/vocab.txt" ]; then  # text sources keep their vocabulary
-  if cmp -s "$A/vocab.txt" "$B/vocab.txt"; then echo "vocab.txt identical"; else echo "vocab.txt differs"; status=1; fi
-fi
+# Text sources keep their vocabulary: vocab.txt, or one per language (vocab.de.txt, ...).
+vocabs=$(for f in "$A"/vocab.txt "$A"/vocab.*.txt "$B"/vocab.txt "$B"/vocab.*.txt; do
+  if [ -f "$f" ]; then basename "$f"; fi
+done | sort -u)
+for vocab in $vocabs; do
+  if cmp -s "$A/$vocab" "$B/$vocab"; then echo "$vocab identical"; else echo "$vocab differs"; status=1; fi
+done
 "$PYTHON" - "$A" "$B" <<'EOF' || status=1
 import glob, os, sys
 import torch, yaml

@@ -2,7 +2,7 @@
 # Builds modlr's libFuzzer targets (clang: -fsanitize=fuzzer,address,undefined; leaks are
 # reported too) and runs each for SECONDS (default 600) on a seeded corpus.
 #   scripts/fuzz.sh [SECONDS] [TARGET ...]     targets: idx gzip config safetensors csv cifar imdb protobuf checkpoint
-#                                              run_record timeseries image study
+#                                              run_record timeseries image study parallel_text mlflow
 # Logs and corpora go to build-fuzz/; a crash leaves build-fuzz/<target>/crash-* and fails
 # the script. Every crash found becomes a regression test (tests/formats, tests/core).
 set -euo pipefail
@@ -10,10 +10,11 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-600}
 shift || true
 TARGETS=("$@")
-((${#TARGETS[@]})) || TARGETS=(idx gzip config safetensors csv cifar imdb protobuf checkpoint run_record timeseries image study)
+((${#TARGETS[@]})) || TARGETS=(idx gzip config safetensors csv cifar imdb protobuf checkpoint run_record timeseries image study
+                                parallel_text mlflow)
 OUT=build-fuzz
 CXX=${CXX:-clang++}
-FLAGS=(-std=c++17 -O1 -g -fno-omit-frame-pointer -Iinclude
+FLAGS=(-std=c++17 -O1 -g -fno-omit-frame-pointer -Iinclude -Isrc
        -fsanitize=address,undefined -fno-sanitize-recover=undefined)
 SOURCES=(src/formats/file_bytes.cpp src/formats/idx.cpp src/formats/safetensors.cpp
          src/formats/sha256.cpp src/core/config.cpp src/core/config_bases.cpp src/core/config_keys.cpp src/formats/csv.cpp src/formats/time_series.cpp src/formats/image_decode.cpp src/formats/png.cpp src/formats/cifar.cpp
@@ -21,7 +22,9 @@ SOURCES=(src/formats/file_bytes.cpp src/formats/idx.cpp src/formats/safetensors.
          src/formats/checksummed.cpp src/core/interrupt.cpp
          src/compare/run_group.cpp src/compare/group_labels.cpp src/core/text.cpp src/formats/seekable_file.cpp
          src/tune/search_space.cpp src/tune/study_store.cpp src/tune/samplers.cpp src/tune/tpe_sampler.cpp
-         src/tune/pruners.cpp src/tracking/sqlite.cpp)
+         src/tune/pruners.cpp src/tune/study_location.cpp src/tracking/sqlite.cpp src/tracking/sql_database.cpp
+         src/tracking/postgres.cpp  # (without libpq: only its URL helpers are reached)
+         src/formats/parallel_text.cpp src/metrics/bleu.cpp src/tracking/mlflow_answers.cpp)
 
 mkdir -p "$OUT/obj"
 objects=()

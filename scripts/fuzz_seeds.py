@@ -103,6 +103,11 @@ put("imdb", "gnu.tar", tar_bytes(reviews, tarfile.GNU_FORMAT))
 put("imdb", "pax.tar", tar_bytes(dict(reviews, **{"aclImdb/" + "d" * 120 + "/notes.txt": b"long"}),
                                  tarfile.PAX_FORMAT))
 put("imdb", "ustar.tar", tar_bytes({"aclImdb/train/pos/3_9.txt": b"x"}, tarfile.USTAR_FORMAT))
+put("mlflow", "experiment", b'{"experiment": {"experiment_id": "7", "name": "x"}}')
+put("mlflow", "run", b'{"run": {"info": {"run_id": "abc", "status": "RUNNING"}}}')
+put("mlflow", "error", b'{"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "no such experiment"}')
+put("parallel_text", "de", "Zwei junge weiße Männer sind im Freien.\r\nÄRGER über Größe!\n".encode())
+put("parallel_text", "bad", b"ok\n\n \t\nab\xc3\x28\n")
 put("imdb", "text", b"It's <br />NOT bad: \xe2\x80\x94 rock''n roll (90's)")
 
 summary = json.dumps({"experiment": "small", "run_id": "20260101-000000-seed1", "seed": 1,
@@ -122,4 +127,6 @@ settings = json.dumps({"config": "/c.yaml", "overrides": ["runner.epochs=2"], "s
                                   "reduction_factor": 3},
                        "trials": 32, "parallel": 2, "seeds": [1, 2], "validations_per_epoch": 4}).encode()
 put("study", "space-and-settings", space + b"\0" + settings)
+put("study", "storage", space + b"\0" + settings + b"\0" +
+    b'{"postgres_url": "postgresql://modlr:secret@db-host:5432/studies", "study": "study-20261202-010000"}')
 put("study", "grid", b"a: {type: uniform, low: 0, high: 1, points: 3}\nb: {type: int, low: 1, high: 4}\n")

@@ -28,14 +28,22 @@ PREFIX=$PWD/gpu-bundle/prefix
 if [ ! -d "$PREFIX/usr/include/yaml-cpp" ]; then
   for deb in gpu-bundle/debs/*.deb; do dpkg-deb -x "$deb" "$PREFIX"; done
 fi
-# Debian's libz.so points at Debian's own runtime; link the image's libz.so.1 instead.
-SYSTEM_ZLIB=$(ls /lib/x86_64-linux-gnu/libz.so.1 /usr/lib/x86_64-linux-gnu/libz.so.1 2>/dev/null | head -1)
+# Debian's libz.so, libsqlite3.so and libcurl.so point at Debian's own runtimes; link the
+# image's instead (their sonames are the same).
+system_library() { ls /lib/x86_64-linux-gnu/"$1" /usr/lib/x86_64-linux-gnu/"$1" 2>/dev/null | head -1; }
+SYSTEM_ZLIB=$(system_library libz.so.1)
 [ -n "$SYSTEM_ZLIB" ] || fail "no libz.so.1 on this machine"
+SYSTEM_SQLITE=$(system_library libsqlite3.so.0)
+[ -n "$SYSTEM_SQLITE" ] || fail "no libsqlite3.so.0 on this machine (modlr tune and the run index need SQLite)"
+SYSTEM_CURL=$(system_library libcurl.so.4)
+[ -n "$SYSTEM_CURL" ] || fail "no libcurl.so.4 on this machine (MLflow tracking needs libcurl)"
 TORCH_PREFIX=$("$PYTHON" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')
 
 cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DMODLR_BUILD_TESTS=OFF -DMODLR_BUILD_BENCH=OFF \
       -DCMAKE_PREFIX_PATH="$PREFIX/usr;$TORCH_PREFIX" -DMODLR_PYTHON="$(command -v "$PYTHON")" \
       -DZLIB_INCLUDE_DIR="$PREFIX/usr/include" -DZLIB_LIBRARY="$SYSTEM_ZLIB" -DTORCH_CUDA_ARCH_LIST=9.0 \
+      -DSQLite3_INCLUDE_DIR="$PREFIX/usr/include" -DSQLite3_LIBRARY="$SYSTEM_SQLITE" \
+      -DCURL_INCLUDE_DIR="$PREFIX/usr/include/x86_64-linux-gnu" -DCURL_LIBRARY="$SYSTEM_CURL" \
       >build-gpu.configure.log 2>&1 || { tail -20 build-gpu.configure.log; fail "cmake configure failed"; }
 cmake --build build-gpu -j "$(nproc)" --target modlr_cli >build-gpu.build.log 2>&1 ||
   { grep -E "error|Error" build-gpu.build.log | head -20; fail "build failed (build-gpu.build.log)"; }

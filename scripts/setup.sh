@@ -15,6 +15,7 @@ PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libgtest-dev zlib1g-dev libgloo-dev libpng-dev libjpeg62-turbo-dev
   libsqlite3-dev                 # tuning studies (modlr tune)
   libcurl4-openssl-dev           # MLflow's REST API (tracking.mlflow)
+  libpq-dev postgresql           # studies shared across hosts (tune --storage); the server for its tests
   python3 python3-venv           # .venv/: PyPI's torch (libtorch + the twins), onnx, onnxruntime
   dataset-fashion-mnist          # the default experiment's data
   chromium                       # the browser test of `modlr report` (headless)

@@ -114,20 +114,29 @@ def llround(x):
     return int(floor) + (1 if x - floor >= 0.5 else 0)
 
 
+def select_rows(data, rows):
+    """(inputs, targets[, fields]) with rows `rows` of each tensor (fields: {name: [N]})."""
+    out = (data[0].index_select(0, rows), data[1].index_select(0, rows))
+    if len(data) > 2:
+        out += ({name: field.index_select(0, rows) for name, field in data[2].items()},)
+    return out
+
+
 def split_off(data, fraction, seed):
     """(kept, held_out): round(fraction * n) rows chosen by a seeded permutation, in order."""
-    inputs, targets = data
-    n = inputs.size(0)
+    n = data[0].size(0)
     held = llround(fraction * n)
     permutation = torch.randperm(n, generator=torch.Generator().manual_seed(seed), dtype=torch.long)
     held_rows = permutation.narrow(0, 0, held).sort()[0]
     kept_rows = permutation.narrow(0, held, n - held).sort()[0]
-    pick = lambda rows: (inputs.index_select(0, rows), targets.index_select(0, rows))
-    return pick(kept_rows), pick(held_rows)
+    return select_rows(data, kept_rows), select_rows(data, held_rows)
 
 
 def take_first(data, limit):
-    inputs, targets = data
-    if limit <= 0 or limit >= inputs.size(0):
+    """The first `limit` rows (0: all), fields included, as modlr's take_first."""
+    if limit <= 0 or limit >= data[0].size(0):
         return data
-    return inputs.narrow(0, 0, limit), targets.narrow(0, 0, limit)
+    out = (data[0].narrow(0, 0, limit), data[1].narrow(0, 0, limit))
+    if len(data) > 2:
+        out += ({name: field.narrow(0, 0, limit) for name, field in data[2].items()},)
+    return out

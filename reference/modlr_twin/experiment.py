@@ -18,6 +18,7 @@ DEFAULT_METRICS = {
                                       "auc_roc", "confusion_matrix"]),
     "regression": (["rmse"], ["mse", "rmse", "mae", "r2"]),
     "generative": (["d_real", "d_fake"], ["d_real", "d_fake"]),
+    "translation": ([], ["bleu"]),  # bleu needs a search, which the loss runs in evaluation only
 }
 
 

@@ -21,8 +21,27 @@ FILE_NAME = re.compile(r"([0-9]{1,18})_([0-9]{1,2})\.txt", re.ASCII)
 LABELS = ("neg", "pos")  # index = label
 
 
+# lowercase: none keeps A-Z, which then are word bytes too (TokenizerOptions in text.h).
+CASED_TOKEN = re.compile(rb"[A-Za-z0-9\x80-\xff]+(?:'[A-Za-z0-9\x80-\xff]+)*|[!-/:-@\[-`{-~]")
+# lowercase: latin also lowers U+00C0-U+00DE but U+00D7, as UTF-8 0xC3 0x80-0x9E -> 0xC3 +0x20.
+LATIN_CAPITAL = re.compile(rb"\xc3([\x80-\x96\x98-\x9e])")
+
+
 def tokenize(text):
     return TOKEN.findall(text.replace(b"<br />", b" ").lower())
+
+
+def tokenize_with(text, html_breaks, lowercase):
+    """text.h's tokenize(text, TokenizerOptions): steps 1 and 2 chosen (lowercase: ascii,
+    latin or none). The defaults (True, "ascii") are tokenize()."""
+    if html_breaks:
+        text = text.replace(b"<br />", b" ")
+    if lowercase == "none":
+        return CASED_TOKEN.findall(text)
+    text = text.lower()
+    if lowercase == "latin":
+        text = LATIN_CAPITAL.sub(lambda m: b"\xc3" + bytes([m.group(1)[0] + 0x20]), text)
+    return TOKEN.findall(text)
 
 
 def build_vocabulary(counts, max_size, min_freq):

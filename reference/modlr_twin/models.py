@@ -6,6 +6,8 @@ import torch
 from torch import nn
 
 from .rnn_models import build_rnn_classifier
+from .transformer_models import build_transformer_classifier
+from .translation_model import build_transformer_translator
 
 
 def make_activation(name):
@@ -201,7 +203,9 @@ MODELS = {"lenet1": build_lenet1, "lenet5": build_lenet5, "mlp": build_mlp,
           "dcgan_generator": build_dcgan_generator,
           "dcgan_discriminator": build_dcgan_discriminator,
           "lstm_classifier": lambda c: build_rnn_classifier(c, "lstm"),
-          "gru_classifier": lambda c: build_rnn_classifier(c, "gru")}
+          "gru_classifier": lambda c: build_rnn_classifier(c, "gru"),
+          "transformer_classifier": build_transformer_classifier,
+          "transformer_translator": build_transformer_translator}
 
 
 def build_model(section):

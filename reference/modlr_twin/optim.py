@@ -4,6 +4,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+from .translation_loss import TranslationLoss
+
 
 class SupervisedLoss:
     """One model, one objective "loss" (src/loss/supervised_losses.cpp)."""
@@ -87,7 +89,7 @@ class GanLoss:
                          % objective)
 
 
-LOSSES = {"cross_entropy": CrossEntropyLoss, "gan": GanLoss, "mse": MseLoss}
+LOSSES = {"cross_entropy": CrossEntropyLoss, "gan": GanLoss, "mse": MseLoss, "translation": TranslationLoss}
 
 
 def build_loss(section):
@@ -97,26 +99,46 @@ def build_loss(section):
     return LOSSES[name](section)
 
 
-# ---- schedules: lr as a closed form of the completed-epoch count ------------------------
+# ---- schedules: lr as a closed form of the completed epochs or batches --------------------
 
-def build_schedule(c, epochs):
-    name = c.get("name", str, "constant")
+class Schedule:
+    """lr(epoch, base) applied at epoch starts, or, when per_step, at_step(step,
+    steps_per_epoch, base) before every batch (include/modlr/optimizer/optimizer.h)."""
+
+    def __init__(self, at_epoch, at_step=None):
+        self.at_epoch, self.at_step, self.per_step = at_epoch, at_step, at_step is not None
+
+
+def build_schedule(c, name, epochs, warmup):
     if name == "constant":
-        return lambda epoch, base: base
+        return Schedule(lambda epoch, base: base)
     if name == "step":
         gamma = c.get_positive("gamma", 0.1)
         step_size = c.get_count("step_size", 1)
-        return lambda epoch, base: base * math.pow(gamma, float(epoch // step_size))
+        return Schedule(lambda epoch, base: base * math.pow(gamma, float(epoch // step_size)))
     if name == "cosine":
         t_max = c.get_count("t_max", max(epochs, 1))
         eta_min = c.get_positive("eta_min", 0.0, allow_zero=True)
+        per_step = c.get_choice("unit", "epoch", ["epoch", "step"]) == "step"
 
-        def cosine(epoch, base):
-            progress = min(epoch, t_max) / t_max
+        def cosine(t, length, base):
+            progress = min(t, length) / length
             return eta_min + (base - eta_min) * (1 + math.cos(math.pi * progress)) / 2
 
-        return cosine
-    c.fail("name", "unknown schedule '%s' (known: constant, cosine, step)" % name)
+        return Schedule(lambda epoch, base: cosine(epoch, t_max, base),
+                        (lambda step, steps, base: cosine(step, t_max * max(steps, 1), base)) if per_step else None)
+    if name == "inverse_sqrt":
+        length, per_step, _ = warmup
+        if length < 1 or not per_step:
+            c.fail("warmup", "inverse_sqrt decays from the end of its warm-up: set warmup to a number of "
+                             "batches (warmup_unit: step)")
+
+        def inverse_sqrt(step, steps, base):
+            s = step + 1
+            return base if s <= length else base * math.sqrt(float(length) / float(s))
+
+        return Schedule(lambda epoch, base: base, inverse_sqrt)
+    c.fail("name", "unknown schedule '%s' (known: constant, cosine, inverse_sqrt, step)" % name)
 
 
 def read_warmup(c):
@@ -182,9 +204,11 @@ class Optimizer:
         name = section.get("name", str)
         self.base_lr = section.get_positive("lr", 1e-3)
         self.clip = section.get_positive("clip_grad_norm", 0.0, allow_zero=True)
-        self.schedule = build_schedule(section.section("schedule"), epochs)
-        self.warmup = read_warmup(section.section("schedule"))
-        self.epoch = 0
+        schedule = section.section("schedule")
+        schedule_name = schedule.get("name", str, "constant")
+        self.warmup = read_warmup(schedule)
+        self.schedule = build_schedule(schedule, schedule_name, epochs, self.warmup)
+        self.epoch, self.steps_per_epoch = 0, 1
         if name not in UPDATE_RULES:
             section.fail("name", "unknown optimizer '%s' (known: adam, adamw, sgd)" % name)
         self.params = list(params)
@@ -193,14 +217,21 @@ class Optimizer:
 
     def start_epoch(self, epoch):
         self.epoch = epoch
-        lr = self.schedule(epoch, self.base_lr)
+        if self.schedule.per_step:
+            return  # start_step sets the rate
+        lr = self.schedule.at_epoch(epoch, self.base_lr)
         if not self.warmup[1]:
             lr *= warmup_factor(self.warmup, epoch)
         self._set_lr(lr)
 
     def start_step(self, step):
-        if self.warmup[1] and self.warmup[0] > 0:
-            self._set_lr(self.schedule(self.epoch, self.base_lr) * warmup_factor(self.warmup, step))
+        if not self.schedule.per_step and not (self.warmup[1] and self.warmup[0] > 0):
+            return
+        if self.schedule.per_step:
+            lr = self.schedule.at_step(step, self.steps_per_epoch, self.base_lr)
+        else:
+            lr = self.schedule.at_epoch(self.epoch, self.base_lr)
+        self._set_lr(lr * warmup_factor(self.warmup, step if self.warmup[1] else self.epoch))
 
     def _set_lr(self, lr):
         for group in self.impl.param_groups:

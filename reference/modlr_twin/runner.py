@@ -88,6 +88,8 @@ class Runner:
             self.record.save_initial(self.models)
         for hook in self.hooks:
             hook.fit_start(self)
+        for optimizer in self.optimizers:
+            optimizer.steps_per_epoch = train.batches_per_epoch()
         epoch = 0
         while epoch < self.epochs:
             epoch += 1

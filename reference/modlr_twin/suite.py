@@ -3,13 +3,14 @@ import math
 
 import torch
 
+from .bleu import BleuCounts
 from .metrics import (CLASSIFICATION, GENERATIVE, MACRO, REGRESSION, auc_roc_ovr_macro,
                       macro_mean)
 
 
 def metric_names(task):
     return {"classification": CLASSIFICATION, "regression": REGRESSION,
-            "generative": GENERATIVE}.get(task, [])
+            "generative": GENERATIVE, "translation": ["bleu"]}.get(task, [])
 
 
 class RegressionAccumulator:
@@ -55,6 +56,7 @@ class MetricSuite:
         self.scores, self.targets = [], []
         self.regression = RegressionAccumulator()
         self.probability_sums, self.probability_counts = [0.0, 0.0], [0, 0]  # real, generated
+        self.bleu = BleuCounts()
 
     def update(self, predictions, targets):
         if not self.names:
@@ -64,6 +66,8 @@ class MetricSuite:
                 return self._update_classification(predictions, targets)
             if self.task == "generative":
                 return self._update_generative(predictions, targets)
+            if self.task == "translation":
+                return self.bleu.update(predictions, targets)
             p = predictions.detach().to(torch.float32).reshape(-1).tolist()
             t = targets.to(torch.float32).reshape(-1).tolist()
             self.regression.add(p, t)
@@ -103,6 +107,10 @@ class MetricSuite:
                 kind = 0 if name == "d_real" else 1
                 if self.probability_counts[kind]:
                     out[name] = self.probability_sums[kind] / float(self.probability_counts[kind])
+                continue
+            if self.task == "translation":
+                if self.bleu.reference_length:
+                    out[name] = self.bleu.score()
                 continue
             if self.task == "regression":
                 if self.regression.count:

@@ -9,6 +9,7 @@
 #include "modlr/formats/file_bytes.h"
 #include "modlr/report/html_report.h"
 #include "modlr/report/study_report.h"
+#include "modlr/tune/study_store.h"
 
 namespace modlr::cli {
 namespace {
@@ -23,7 +24,7 @@ void create_out_dir(const std::string& dir) {
 
 int report(const ReportArgs& args) {
   return guarded([&] {
-    if (args.groups.size() == 1 && std::filesystem::exists(args.groups[0] + "/study.db")) {  // a study (modlr tune)
+    if (args.groups.size() == 1 && StudyLocation::is_study_directory(args.groups[0])) {  // a study (modlr tune)
       create_out_dir(args.out_dir);
       const auto title = args.title == "modlr report" ? "modlr study " + args.groups[0] : args.title;
       formats::write_file_atomic(args.out_dir + "/index.html", report::study_report_html(args.groups[0], title));

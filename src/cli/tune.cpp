@@ -7,14 +7,19 @@
 namespace modlr::cli {
 
 int tune(const TuneArgs& args) {
-  if (args.resume.empty() && (args.config.empty() || args.space.empty()))
-    return guarded([]() -> int { throw Error("tune: give CONFIG and --space SPACE.yaml, or --resume STUDY_DIR"); });
+  if (args.resume.empty() && args.join.empty() && (args.config.empty() || args.space.empty()))
+    return guarded([]() -> int {
+      throw Error("tune: give CONFIG and --space SPACE.yaml, --resume STUDY_DIR, or --join NAME --storage URL");
+    });
   TuneRequest request;
   request.config = args.config;
   request.overrides = args.overrides;
   request.space = args.space;
   request.study_dir = args.study_dir;
   request.resume = args.resume;
+  request.storage = args.storage;
+  request.study_name = args.study_name;
+  request.join = args.join;
   request.seeds = args.seeds;
   auto& s = request.settings;
   s.objective.metric = args.metric;

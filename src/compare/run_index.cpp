@@ -75,11 +75,7 @@ IndexedRun from_json(const std::string& dir, const std::string& text) {
 IndexedRun store_run(SqliteDatabase& database, const std::string& dir) {
   const auto stamp = summary_stamp(dir);  // before reading: a change while reading shows next time
   auto run = read_run(dir);
-  database.prepare("INSERT OR REPLACE INTO runs VALUES (?, ?, ?)")
-      .bind(1, dir)
-      .bind(2, stamp)
-      .bind(3, to_json(run).dump())
-      .run();
+  database.query("INSERT OR REPLACE INTO runs VALUES (?, ?, ?)", {dir, stamp, to_json(run).dump()});
   return run;
 }
 
@@ -113,7 +109,7 @@ std::optional<double> IndexedRun::number(const std::string& key) const {
 
 struct RunIndex::State {
   std::string runs_dir;
-  SqliteDatabase database;
+  std::unique_ptr<SqliteDatabase> database;
 };
 
 RunIndex::RunIndex(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -127,7 +123,7 @@ RunIndex RunIndex::open(const std::string& runs_dir) {
   const auto path = runs_dir + "/index.db";
   try {
     auto database = SqliteDatabase::open(path);
-    database.exec("CREATE TABLE IF NOT EXISTS runs(dir TEXT PRIMARY KEY, stamp TEXT NOT NULL, data TEXT NOT NULL)");
+    database->exec("CREATE TABLE IF NOT EXISTS runs(dir TEXT PRIMARY KEY, stamp TEXT NOT NULL, data TEXT NOT NULL)");
     const auto absolute = std::filesystem::absolute(runs_dir).lexically_normal().string();
     return RunIndex(std::make_unique<State>(State{absolute, std::move(database)}));
   } catch (const Error& e) {
@@ -137,20 +133,20 @@ RunIndex RunIndex::open(const std::string& runs_dir) {
 }
 
 void RunIndex::update(const std::string& run_dir) {
-  store_run(state_->database, std::filesystem::weakly_canonical(run_dir).string());
+  store_run(*state_->database, std::filesystem::weakly_canonical(run_dir).string());
 }
 
 std::vector<IndexedRun> RunIndex::refresh() {
-  auto& database = state_->database;
+  auto& database = *state_->database;
   std::map<std::string, std::pair<std::string, std::string>> cached;  // dir -> stamp, data
-  auto rows = database.prepare("SELECT dir, stamp, data FROM runs");
-  while (rows.step()) cached[rows.text(0)] = {rows.text(1), rows.text(2)};
+  for (const auto& row : database.query("SELECT dir, stamp, data FROM runs"))
+    cached[row.text(0)] = {row.text(1), row.text(2)};
   std::vector<IndexedRun> runs;
   database.in_transaction([&] {
     const auto dirs = find_run_dirs(state_->runs_dir);
     const std::set<std::string> present(dirs.begin(), dirs.end());
     for (const auto& [dir, entry] : cached)
-      if (!present.count(dir)) database.prepare("DELETE FROM runs WHERE dir=?").bind(1, dir).run();
+      if (!present.count(dir)) database.query("DELETE FROM runs WHERE dir=?", {dir});
     for (const auto& dir : dirs) {
       const auto found = cached.find(dir);
       if (found != cached.end() && found->second.first == summary_stamp(dir) && found->second.first != "missing") {

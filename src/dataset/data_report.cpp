@@ -105,6 +105,8 @@ DataReport inspect_data(const Dataset& dataset, Split split) {
     report.batch_target_shape = shape_of(first.y);
     report.input_dtype = dtype_name(first.x);
     report.target_dtype = dtype_name(first.y);
+    for (const auto& [name, field] : first.fields)
+      report.batch_fields.push_back({name, shape_of(field), dtype_name(field)});
   }
   // Data read on demand: statistics of its first kLazySample rows (bounded memory).
   const auto& data = dataset.data(split);
@@ -128,6 +130,7 @@ std::string DataReport::to_json() const {
   }
   j["batch"] = {{"inputs", {{"shape", batch_input_shape}, {"dtype", input_dtype}}},
                 {"targets", {{"shape", batch_target_shape}, {"dtype", target_dtype}}}};
+  for (const auto& f : batch_fields) j["batch"]["fields"][f.name] = {{"shape", f.shape}, {"dtype", f.dtype}};
   if (!channel_mean.empty()) j["inputs"] = {{"mean", channel_mean}, {"std", channel_std}};
   if (!token_length_histogram.empty()) j["token_lengths"] = {{"bin", token_bin}, {"histogram", token_length_histogram}};
   j["test_duplicates_of_train"] = {{"count", test_duplicates_of_train}, {"first_pairs", duplicate_pairs}};
@@ -153,7 +156,11 @@ std::string DataReport::to_text() const {
     return text + "]";
   };
   out << "a training batch: inputs " << shape(batch_input_shape) << " " << input_dtype << ", targets "
-      << shape(batch_target_shape) << " " << target_dtype << "\n";
+      << shape(batch_target_shape) << " " << target_dtype;
+  for (size_t i = 0; i < batch_fields.size(); ++i)
+    out << (i == 0 ? "; fields: " : ", ") << batch_fields[i].name << " " << shape(batch_fields[i].shape) << " "
+        << batch_fields[i].dtype;
+  out << "\n";
   if (!channel_mean.empty()) {
     out << "inputs after preprocessing, per index of axis 1 (mean/std):";
     for (size_t c = 0; c < channel_mean.size(); ++c)

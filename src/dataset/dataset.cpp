@@ -49,6 +49,8 @@ DatasetOptions DatasetOptions::from_config(const Config& section) {
   o.batch_size = section.get_count("batch_size", o.batch_size);
   o.shuffle = section.get<bool>("shuffle", o.shuffle);
   o.drop_last = section.get<bool>("drop_last", o.drop_last);
+  o.bucket_by = section.get<std::string>("bucket_by", o.bucket_by);
+  o.bucket_pool = section.get_count("bucket_pool", o.bucket_pool);
   o.prefetch = section.get_count("prefetch", o.prefetch, /*allow_zero=*/true);
   o.eval_batch_size = section.get_count("eval_batch_size", o.eval_batch_size);
   // Read only when present, so configs without augmentation resolve as before.
@@ -75,6 +77,7 @@ Dataset::Dataset(std::unique_ptr<DataSource> source, std::string source_name, Da
   if (options.batch_size <= 0) fail("batch_size", "must be > 0");
   if (options.eval_batch_size <= 0) fail("eval_batch_size", "must be > 0");
   if (options.prefetch < 0) fail("prefetch", "must be >= 0");
+  if (options.bucket_pool <= 0) fail("bucket_pool", "must be > 0");
   if (options.device != "auto" && options.device != "cpu" && options.device != "cuda")
     fail("device", "must be auto, cpu or cuda");
   apply(options);
@@ -86,12 +89,15 @@ void Dataset::apply(const DatasetOptions& options) {
   train_options_.batch_size = options.batch_size;
   train_options_.shuffle = options.shuffle;
   train_options_.drop_last = options.drop_last;
+  train_options_.bucket_by = options.bucket_by;
+  train_options_.bucket_pool = options.bucket_pool;
   train_options_.prefetch = options.prefetch;
   train_options_.seed = seed_;
   eval_options_ = train_options_;
   eval_options_.batch_size = options.eval_batch_size;
   eval_options_.shuffle = false;
   eval_options_.drop_last = false;
+  eval_options_.bucket_by.clear();
   train_options_.augment = options.augment;
   device_choice_ = options.device;
   if (device_choice_ == "cuda" && !compute_device_.is_cuda())
@@ -104,9 +110,26 @@ void Dataset::fail(const std::string& key, const std::string& what) const {
   throw Error("'dataset." + key + "': " + what);
 }
 
+namespace {
+
+// A source's fields must have one row per example of their split, as its targets do.
+void check_fields(const TensorData& data, const std::string& split, const std::string& source) {
+  for (const auto& [name, field] : data.fields)
+    if (!field.defined() || field.dim() == 0 || field.size(0) != data.size())
+      throw Error("data source '" + source + "': field '" + name + "' of the " + split + " split has " +
+                  (field.defined() && field.dim() > 0 ? std::to_string(field.size(0)) : std::string("no")) +
+                  " rows for " + std::to_string(data.size()) + " examples");
+}
+
+}  // namespace
+
 void Dataset::load() {
   if (loaded_) return;
   SourceData data = source_->load();
+  check_fields(data.train, "train", source_name());
+  check_fields(data.test, "test", source_name());
+  check_fields(data.validation, "validation", source_name());
+  for (const auto& extra : data.extra_tests) check_fields(extra.data, extra.name, source_name());
   files_ = std::move(data.files);
   artifacts_ = std::move(data.artifacts);
   class_names_ = std::move(data.class_names);
@@ -132,6 +155,11 @@ void Dataset::load() {
   if (train_options_.augment.enabled() && input_dims != 4)
     throw Error("dataset.augment: needs image inputs [N, C, H, W], but this source gives " +
                 std::to_string(input_dims) + "-dimensional inputs");
+  if (!train_options_.bucket_by.empty() && !train_.fields.count(train_options_.bucket_by)) {
+    std::string known;
+    for (const auto& field : train_.fields) known += (known.empty() ? "" : ", ") + field.first;
+    fail("bucket_by", "names no field of this data source (fields: " + (known.empty() ? "none" : known) + ")");
+  }
   place_on_device();
   loaded_ = true;
 }
@@ -140,14 +168,18 @@ namespace {
 
 int64_t bytes_of(const TensorData& data) {
   int64_t bytes = 0;
-  for (const auto& t : {data.inputs, data.targets})
+  const auto count = [&](const torch::Tensor& t) {
     if (t.defined()) bytes += t.numel() * static_cast<int64_t>(t.element_size());
+  };
+  count(data.inputs);
+  count(data.targets);
+  for (const auto& field : data.fields) count(field.second);
   return bytes;
 }
 
 TensorData moved_to(const TensorData& data, torch::Device device) {
   if (data.size() == 0 || data.lazy) return data;
-  return {data.inputs.to(device), data.targets.to(device)};
+  return data.map([&](const torch::Tensor& t) { return t.to(device); });
 }
 
 }  // namespace
@@ -233,7 +265,8 @@ std::unique_ptr<BatchLoader> Dataset::extra_test_loader(const std::string& name)
 TensorData take_first(const TensorData& data, int64_t limit) {
   if (limit <= 0 || limit >= data.size()) return data;
   if (data.lazy) return data.select(torch::arange(limit, torch::kLong));
-  return {data.inputs.narrow(0, 0, limit), data.targets.narrow(0, 0, limit)};
+  return {data.inputs.narrow(0, 0, limit), data.targets.narrow(0, 0, limit), nullptr,
+          narrow_rows(data.fields, 0, limit)};
 }
 
 std::pair<TensorData, TensorData> split_off(const TensorData& data, double fraction, uint64_t seed) {

@@ -11,6 +11,12 @@ BatchLoader::BatchLoader(TensorData data, const LoaderOptions& options)
   TORCH_CHECK(options_.batch_size > 0, "batch_size must be > 0");
   TORCH_CHECK(options_.shard_count > 0 && options_.shard_rank >= 0 && options_.shard_rank < options_.shard_count,
               "shard_rank must be in [0, shard_count)");
+  if (!options_.bucket_by.empty()) {
+    const auto found = data_.fields.find(options_.bucket_by);
+    if (found == data_.fields.end() || found->second.dim() != 1 || found->second.scalar_type() != torch::kLong)
+      throw Error("bucket_by '" + options_.bucket_by + "': the data source delivers no int64 [N] field of that name");
+    TORCH_CHECK(options_.bucket_pool > 0, "bucket_pool must be > 0");
+  }
   // Each rank augments its own slice, from its own stream (rank 0's is the unsharded one).
   if (options_.augment.enabled())
     augmenter_ = std::make_unique<BatchAugmenter>(
@@ -40,14 +46,15 @@ Batch BatchLoader::assemble(int64_t index) const {
     const auto rows = permutation_.defined() && permutation_.numel() > 0
                           ? permutation_.narrow(0, start, length)
                           : torch::arange(start, start + length, torch::kLong);
-    batch = {data_.lazy->gather(rows), data_.targets.index_select(0, rows)};
+    batch = {data_.lazy->gather(rows), data_.targets.index_select(0, rows), select_rows(data_.fields, rows)};
   } else if (!device_permutation_.defined() || device_permutation_.numel() == 0) {
-    batch = {data_.inputs.narrow(0, start, length), data_.targets.narrow(0, start, length)};
+    batch = {data_.inputs.narrow(0, start, length), data_.targets.narrow(0, start, length),
+             narrow_rows(data_.fields, start, length)};
   } else {
     const auto rows = device_permutation_.narrow(0, start, length);
-    batch = {data_.inputs.index_select(0, rows), data_.targets.index_select(0, rows)};
+    batch = {data_.inputs.index_select(0, rows), data_.targets.index_select(0, rows), select_rows(data_.fields, rows)};
   }
-  if (options_.pin_memory) batch = {batch.x.pin_memory(), batch.y.pin_memory()};
+  if (options_.pin_memory) batch = batch.map([](const torch::Tensor& t) { return t.pin_memory(); });
   return batch;
 }
 
@@ -57,9 +64,33 @@ void BatchLoader::set_permutation(torch::Tensor permutation) {
   device_permutation_ = permutation_.defined() && !device.is_cpu() ? permutation_.to(device) : permutation_;
 }
 
+torch::Tensor BatchLoader::bucketed(const torch::Tensor& permutation) {
+  const int64_t n = permutation.numel(), global = options_.batch_size * options_.shard_count;
+  const int64_t pool = global * options_.bucket_pool;
+  const auto lengths = data_.fields.at(options_.bucket_by).to(torch::kCPU);
+  std::vector<torch::Tensor> sorted;
+  for (int64_t start = 0; start < n; start += pool) {
+    const auto rows = permutation.narrow(0, start, std::min(pool, n - start));
+    const auto order =
+        std::get<1>(lengths.index_select(0, rows).sort(/*stable=*/true, /*dim=*/0, /*descending=*/false));
+    sorted.push_back(rows.index_select(0, order));
+  }
+  const auto by_length = torch::cat(sorted);
+  const int64_t full = n / global;
+  const auto order = torch::randperm(full, generator_, torch::kLong);
+  std::vector<torch::Tensor> batches;
+  const auto* index = order.data_ptr<int64_t>();
+  for (int64_t b = 0; b < full; ++b) batches.push_back(by_length.narrow(0, index[b] * global, global));
+  if (n > full * global) batches.push_back(by_length.narrow(0, full * global, n - full * global));
+  return batches.empty() ? by_length : torch::cat(batches);
+}
+
 void BatchLoader::start_epoch() {
   stop_prefetch();
-  if (options_.shuffle) set_permutation(torch::randperm(data_.size(), generator_, torch::kLong));
+  if (options_.shuffle) {
+    auto permutation = torch::randperm(data_.size(), generator_, torch::kLong);
+    set_permutation(options_.bucket_by.empty() ? permutation : bucketed(permutation));
+  }
   begin_at(0);
 }
 

@@ -29,23 +29,33 @@ size_t sequence_length(const std::string& text, size_t at) {
   return 0;
 }
 
-bool word_byte(unsigned char c) { return in(c, 'a', 'z') || in(c, '0', '9') || c >= 0x80; }
-bool punctuation(unsigned char c) { return in(c, 0x21, 0x7e) && !word_byte(c) && !in(c, 'A', 'Z'); }
+bool word_byte(unsigned char c, bool keep_case) {
+  return in(c, 'a', 'z') || in(c, '0', '9') || c >= 0x80 || (keep_case && in(c, 'A', 'Z'));
+}
+bool punctuation(unsigned char c) { return in(c, 0x21, 0x7e) && !word_byte(c, true); }
 
-// Steps 1 and 2: "<br />" -> ' ', A-Z -> a-z.
-std::string normalise(const std::string& text) {
+// Steps 1 and 2: "<br />" -> ' ', capitals -> small letters (as options say).
+std::string normalise(const std::string& text, const TokenizerOptions& options) {
   static const char kBreak[] = "<br />";
   constexpr size_t kBreakLength = sizeof kBreak - 1;
+  const bool ascii = options.lowercase != "none", latin = options.lowercase == "latin";
   std::string out;
   out.reserve(text.size());
   for (size_t at = 0; at < text.size();) {
-    if (text.compare(at, kBreakLength, kBreak) == 0) {
+    if (options.html_breaks && text.compare(at, kBreakLength, kBreak) == 0) {
       out.push_back(' ');
       at += kBreakLength;
       continue;
     }
     const unsigned char c = static_cast<unsigned char>(text[at++]);
-    out.push_back(static_cast<char>(in(c, 'A', 'Z') ? c - 'A' + 'a' : c));
+    out.push_back(static_cast<char>(ascii && in(c, 'A', 'Z') ? c - 'A' + 'a' : c));
+    if (latin && c == 0xc3 && at < text.size()) {
+      const unsigned char next = static_cast<unsigned char>(text[at]);
+      if (in(next, 0x80, 0x9e) && next != 0x97) {  // U+00C0-U+00DE but U+00D7 (x)
+        out.push_back(static_cast<char>(next + 0x20));
+        ++at;
+      }
+    }
   }
   return out;
 }
@@ -61,9 +71,12 @@ size_t invalid_utf8_offset(const std::string& text) {
   return std::string::npos;
 }
 
-std::vector<std::string> tokenize(const std::string& text) {
-  const std::string s = normalise(text);
-  const auto at_word = [&](size_t i) { return i < s.size() && word_byte(static_cast<unsigned char>(s[i])); };
+std::vector<std::string> tokenize(const std::string& text) { return tokenize(text, TokenizerOptions{}); }
+
+std::vector<std::string> tokenize(const std::string& text, const TokenizerOptions& options) {
+  const std::string s = normalise(text, options);
+  const bool keep_case = options.lowercase == "none";
+  const auto at_word = [&](size_t i) { return i < s.size() && word_byte(static_cast<unsigned char>(s[i]), keep_case); };
   std::vector<std::string> tokens;
   for (size_t at = 0; at < s.size();) {
     if (at_word(at)) {
@@ -91,6 +104,11 @@ void count_words(const std::vector<std::string>& tokens, WordCounts& counts) {
 }
 
 Vocabulary Vocabulary::build(const WordCounts& counts, int64_t max_size, int64_t min_freq) {
+  return build(counts, max_size, min_freq, {});
+}
+
+Vocabulary Vocabulary::build(const WordCounts& counts, int64_t max_size, int64_t min_freq,
+                             const std::vector<std::string>& specials) {
   std::vector<std::pair<std::string, int64_t>> kept;
   for (const auto& entry : counts)
     if (entry.second >= min_freq) kept.emplace_back(entry);
@@ -99,7 +117,9 @@ Vocabulary Vocabulary::build(const WordCounts& counts, int64_t max_size, int64_t
   });
   Vocabulary vocabulary;
   vocabulary.words_ = {"<pad>", "<unk>"};
-  const auto room = static_cast<size_t>(std::max<int64_t>(max_size - 2, 0));
+  vocabulary.words_.insert(vocabulary.words_.end(), specials.begin(), specials.end());
+  const auto room =
+      static_cast<size_t>(std::max<int64_t>(max_size - static_cast<int64_t>(vocabulary.words_.size()), 0));
   for (size_t i = 0; i < kept.size() && i < room; ++i) vocabulary.words_.push_back(kept[i].first);
   for (size_t i = 0; i < vocabulary.words_.size(); ++i)
     vocabulary.ids_.emplace(vocabulary.words_[i], static_cast<int64_t>(i));

@@ -18,12 +18,12 @@ struct OnnxGraph::Impl {
 namespace {
 
 // The output shape (without batch) from one evaluation-mode forward pass on zeros.
-std::vector<int64_t> dry_run(Model& model, const std::vector<int64_t>& example_shape) {
+std::vector<int64_t> dry_run(Model& model, const std::vector<int64_t>& example_shape, torch::Dtype dtype) {
   model.eval();
   torch::NoGradGuard no_grad;
   std::vector<int64_t> shape{1};
   shape.insert(shape.end(), example_shape.begin(), example_shape.end());
-  auto options = torch::TensorOptions().dtype(torch::kFloat32);
+  auto options = torch::TensorOptions().dtype(dtype);
   const auto parameters = model.parameters();
   if (!parameters.empty()) options = options.device(parameters.front().device());
   try {
@@ -70,15 +70,17 @@ onnx_model::DataType raw_type(const InputNormalization* p) {
   throw Error("cannot export with preprocessing: raw inputs of type '" + p->raw_dtype + "' are not supported");
 }
 
-[[noreturn]] void refuse_non_sequential(Model& model) {
+[[noreturn]] void refuse_unexportable(Model& model) {
   // Name the layers that keep it from export (e.g. a recurrent layer), not only the model.
   std::string blocking;
   for (const auto& child : model.named_children())
     if (!onnx_exporters().contains(layer_type_name(*child.value())))
       blocking += (blocking.empty() ? "" : ", ") + std::string("layer '") + child.key() + "' of type '" +
                   layer_type_name(*child.value()) + "'";
+  std::string whole;
+  for (const auto& name : onnx_model_exporters().names()) whole += ", " + name;
   throw Error("cannot export model of type '" + layer_type_name(model) +
-              "' to ONNX: only sequential models (named layers) are supported" +
+              "' to ONNX: only sequential models (named layers)" + whole + " are supported" +
               (blocking.empty() ? "" : "; no ONNX exporter for its " + blocking));
 }
 
@@ -122,34 +124,67 @@ std::string OnnxGraph::add_node(const std::string& op_type, const std::vector<st
   return output;
 }
 
+void OnnxGraph::add_multi_output_node(const std::string& op_type, const std::vector<std::string>& inputs,
+                                      const std::vector<std::string>& outputs,
+                                      const std::map<std::string, OnnxAttribute>& attributes) {
+  if (outputs.empty()) throw Error("ONNX export: node '" + op_type + "' has no outputs");
+  impl_->model.nodes.push_back({op_type, outputs.front(), inputs, outputs, attributes});
+}
+
 OnnxExporterRegistry& onnx_exporters() {
   static OnnxExporterRegistry registry("ONNX layer exporter");
+  return registry;
+}
+
+OnnxModelExporterRegistry& onnx_model_exporters() {
+  static OnnxModelExporterRegistry registry("ONNX model exporter");
   return registry;
 }
 
 std::string export_onnx(Model& model, const std::vector<int64_t>& example_shape,
                         const InputNormalization* preprocessing) {
   auto* sequential = dynamic_cast<SequentialModel*>(&model);
-  if (!sequential) refuse_non_sequential(model);
-  const auto layers = sequential->layers();
-  require_exporters(layers);
-  const auto output_shape = dry_run(model, example_shape);
-
+  const auto type = layer_type_name(model);
+  if (!sequential && !onnx_model_exporters().contains(type)) refuse_unexportable(model);
   OnnxGraph graph;
   auto& proto = graph.impl().model;
   proto.producer_name = "modlr";
   proto.producer_version = modlr_version();
   proto.graph_name = "modlr";
-  proto.inputs.push_back({"input", raw_type(preprocessing), example_shape});
-  std::string value = preprocessing ? add_preprocessing(graph, *preprocessing, example_shape) : "input";
-  for (const auto& layer : layers) value = onnx_exporters().create(layer.type, layer.type, graph, layer, value);
+  std::string value;
+  std::vector<int64_t> output_shape;
+  if (sequential) {
+    const auto layers = sequential->layers();
+    require_exporters(layers);
+    output_shape = dry_run(model, example_shape, torch::kFloat32);
+    proto.inputs.push_back({"input", raw_type(preprocessing), example_shape});
+    value = preprocessing ? add_preprocessing(graph, *preprocessing, example_shape) : "input";
+    for (const auto& layer : layers) value = onnx_exporters().create(layer.type, layer.type, graph, layer, value);
+  } else {
+    const auto exporter = onnx_model_exporters().create(type, type);
+    if (preprocessing)
+      throw Error("cannot export model of type '" + type +
+                  "' with preprocessing: it reads token ids, not data to scale");
+    if (exporter.input_dtype != torch::kInt64 && exporter.input_dtype != torch::kFloat32)
+      throw Error("ONNX model exporter '" + type + "': inputs must be int64 or float32");
+    output_shape =
+        exporter.output_dims ? exporter.output_dims(model) : dry_run(model, example_shape, exporter.input_dtype);
+    const auto input_type =
+        exporter.input_dtype == torch::kInt64 ? onnx_model::DataType::kInt64 : onnx_model::DataType::kFloat;
+    proto.inputs.push_back({"input", input_type, example_shape, exporter.symbolic_sequence && !example_shape.empty()});
+    for (const auto& name : exporter.more_inputs)
+      proto.inputs.push_back({name, onnx_model::DataType::kInt64, {1}, true, name + "_sequence"});
+    value = exporter.add_nodes(graph, model, "input");
+    if (exporter.output_dims)
+      proto.outputs.push_back({"output", onnx_model::DataType::kFloat, output_shape, true, "output_sequence"});
+  }
   // The last node writes the graph output directly (an Identity when there is none).
   if (value == "input") graph.add_node("Identity", {value}, "output");
   for (auto& node : proto.nodes) {
     for (auto& out : node.outputs)
       if (out == value) out = "output";
   }
-  proto.outputs.push_back({"output", onnx_model::DataType::kFloat, output_shape});
+  if (proto.outputs.empty()) proto.outputs.push_back({"output", onnx_model::DataType::kFloat, output_shape});
   onnx_model::validate(proto);
   return onnx_model::encode(proto);
 }

@@ -12,7 +12,7 @@ namespace modlr::onnx_model {
 using Attribute = std::variant<int64_t, float, std::vector<int64_t>, std::string>;
 
 // onnx.proto's TensorProto.DataType values used here.
-enum class DataType : int32_t { kFloat = 1, kUint8 = 2, kInt64 = 7 };
+enum class DataType : int32_t { kFloat = 1, kUint8 = 2, kInt32 = 6, kInt64 = 7, kBool = 9 };
 
 struct Node {
   std::string op_type, name;
@@ -31,6 +31,8 @@ struct Value {  // a graph input or output: a tensor [batch, dims...], batch sym
   std::string name;
   DataType type = DataType::kFloat;
   std::vector<int64_t> dims;
+  bool symbolic_sequence = false;          // dims[0] is written as the symbolic `sequence_name`
+  std::string sequence_name = "sequence";  // distinct names: lengths that may differ
 };
 
 struct Model {

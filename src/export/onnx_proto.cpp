@@ -59,9 +59,12 @@ ProtoWriter value_info(const Value& v) {
   ProtoWriter batch;
   batch.add_bytes(2, "batch");  // Dimension.dim_param
   shape.add_message(1, batch);
-  for (auto d : v.dims) {
+  for (size_t i = 0; i < v.dims.size(); ++i) {
     ProtoWriter dim;
-    dim.add_int(1, d);  // Dimension.dim_value
+    if (i == 0 && v.symbolic_sequence)
+      dim.add_bytes(2, v.sequence_name);  // Dimension.dim_param
+    else
+      dim.add_int(1, v.dims[i]);  // Dimension.dim_value
     shape.add_message(1, dim);
   }
   ProtoWriter tensor_type;

@@ -13,6 +13,8 @@ std::vector<std::string> metric_names(Task task) {
       return {"mse", "rmse", "mae", "r2"};
     case Task::generative:
       return {"d_real", "d_fake"};
+    case Task::translation:
+      return {"bleu"};
   }
   return {};
 }
@@ -40,6 +42,7 @@ void MetricSuite::reset() {
   regression_.reset();
   probability_sums_ = {};
   probability_counts_ = {};
+  bleu_ = {};
 }
 
 void MetricSuite::update(const torch::Tensor& predictions, const torch::Tensor& targets) {
@@ -47,6 +50,7 @@ void MetricSuite::update(const torch::Tensor& predictions, const torch::Tensor& 
   torch::NoGradGuard no_grad;
   if (task_ == Task::classification) return update_classification(predictions, targets);
   if (task_ == Task::generative) return update_generative(predictions, targets);
+  if (task_ == Task::translation) return update_translation(predictions, targets);
   auto p = predictions.detach().to(torch::kCPU, torch::kFloat32).contiguous();
   auto t = targets.to(torch::kCPU, torch::kFloat32).contiguous();
   if (p.numel() != t.numel()) throw Error("metrics: predictions and targets differ in size");
@@ -82,6 +86,29 @@ void MetricSuite::update_generative(const torch::Tensor& logits, const torch::Te
   }
 }
 
+namespace {
+
+// Row `row` of ids [N, L] (int64, contiguous, CPU) as BLEU tokens: the non-zero ids, as text.
+std::vector<std::string> sentence_tokens(const torch::Tensor& ids, int64_t row) {
+  std::vector<std::string> tokens;
+  const auto* data = ids.data_ptr<int64_t>() + row * ids.size(1);
+  for (int64_t i = 0; i < ids.size(1); ++i)
+    if (data[i] != 0) tokens.push_back(std::to_string(data[i]));
+  return tokens;
+}
+
+}  // namespace
+
+void MetricSuite::update_translation(const torch::Tensor& outputs, const torch::Tensor& references) {
+  const auto hypotheses = outputs.to(torch::kCPU, torch::kInt64).contiguous();
+  const auto truths = references.to(torch::kCPU, torch::kInt64).contiguous();
+  if (hypotheses.dim() != 2 || truths.dim() != 2 || hypotheses.size(0) != truths.size(0))
+    throw Error("metrics: bleu needs output and reference ids [N, L] with the same N, got " +
+                c10::str(hypotheses.sizes()) + " and " + c10::str(truths.sizes()));
+  for (int64_t row = 0; row < hypotheses.size(0); ++row)
+    bleu::add_segment(bleu_, sentence_tokens(hypotheses, row), sentence_tokens(truths, row));
+}
+
 std::string MetricSuite::undefined_reason(const std::string& name) const {
   if (name == "r2" && regression_.count() > 0 && regression_.targets_constant())
     return "the targets are all equal (R^2 divides by their variance)";
@@ -114,6 +141,13 @@ std::map<std::string, double> MetricSuite::compute() const {
       if (probability_counts_[kind] > 0) out[name] = probability_sums_[kind] / probability_counts_[kind];
       continue;
     }
+    if (task_ == Task::translation) {
+      if (bleu_.reference_length == 0) continue;
+      auto score = bleu_;
+      bleu::finish(score);
+      out[name] = score.score;
+      continue;
+    }
     if (task_ == Task::regression) {
       if (regression_.count() == 0) continue;
       if (name == "mse") out[name] = regression_.mse();
@@ -138,6 +172,11 @@ std::map<std::string, torch::Tensor> MetricSuite::state() const {
   out["regression"] = torch::tensor(regression, torch::kFloat64);
   out["generative"] = torch::tensor(
       {probability_sums_[0], probability_counts_[0], probability_sums_[1], probability_counts_[1]}, torch::kFloat64);
+  if (task_ == Task::translation)  // only there: other tasks' checkpoints stay as they were
+    out["bleu"] =
+        torch::tensor({bleu_.correct[0], bleu_.correct[1], bleu_.correct[2], bleu_.correct[3], bleu_.total[0],
+                       bleu_.total[1], bleu_.total[2], bleu_.total[3], bleu_.system_length, bleu_.reference_length},
+                      torch::kInt64);
   if (confusion_) {
     std::vector<int64_t> counts;
     for (const auto& row : confusion_->rows()) counts.insert(counts.end(), row.begin(), row.end());
@@ -158,6 +197,17 @@ void MetricSuite::restore(const std::map<std::string, torch::Tensor>& state) {
     probability_sums_ = {g[0].item<double>(), g[2].item<double>()};
     probability_counts_ = {g[1].item<double>(), g[3].item<double>()};
   }
+  const auto counts_of_bleu = state.find("bleu");  // absent in checkpoints of older builds
+  if (counts_of_bleu != state.end() && counts_of_bleu->second.numel() == 10) {
+    const auto b = counts_of_bleu->second.to(torch::kInt64).contiguous();
+    const auto* v = b.data_ptr<int64_t>();
+    for (size_t n = 0; n < 4; ++n) {
+      bleu_.correct[n] = v[n];
+      bleu_.total[n] = v[4 + n];
+    }
+    bleu_.system_length = v[8];
+    bleu_.reference_length = v[9];
+  }
   auto found = state.find("confusion");
   if (found == state.end()) return;
   const auto counts = found->second.contiguous();
@@ -177,6 +227,12 @@ void MetricSuite::merge(const MetricSuite& other) {
     probability_sums_[kind] += other.probability_sums_[kind];
     probability_counts_[kind] += other.probability_counts_[kind];
   }
+  for (size_t n = 0; n < 4; ++n) {
+    bleu_.correct[n] += other.bleu_.correct[n];
+    bleu_.total[n] += other.bleu_.total[n];
+  }
+  bleu_.system_length += other.bleu_.system_length;
+  bleu_.reference_length += other.bleu_.reference_length;
   if (!other.confusion_) return;
   if (!confusion_) {
     classes_ = other.classes_;

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "layer_shapes.h"
+#include "token_ids.h"
 
 namespace modlr {
 
@@ -16,10 +17,10 @@ torch::Tensor SequencePoolImpl::forward(const torch::Tensor& outputs, const torc
     return torch::cat({at_last.narrow(1, 0, hidden_size_), outputs.select(1, 0).narrow(1, hidden_size_, hidden_size_)},
                       1);
   }
+  if (mode_ == "mean") return masked_mean(outputs, lengths);
   const auto steps = torch::arange(outputs.size(1), lengths.options()).view({1, -1, 1});
   const auto padding = steps >= lengths.view({n, 1, 1});
-  if (mode_ == "max") return std::get<0>(outputs.masked_fill(padding, -std::numeric_limits<double>::infinity()).max(1));
-  return outputs.masked_fill(padding, 0.0).sum(1) / lengths.to(outputs.scalar_type()).unsqueeze(1);
+  return std::get<0>(outputs.masked_fill(padding, -std::numeric_limits<double>::infinity()).max(1));
 }
 
 RnnClassifier::RnnClassifier(const RnnClassifierOptions& o) : options_(o) {
@@ -49,15 +50,7 @@ RnnClassifier::RnnClassifier(const RnnClassifierOptions& o) : options_(o) {
 }
 
 void RnnClassifier::check_ids(const torch::Tensor& x) const {
-  if (x.dim() != 2 || x.scalar_type() != torch::kLong || x.size(1) == 0)
-    throw Error("model '" + options_.cell + "_classifier': expected int64 token ids [N, T], got " +
-                std::string(c10::toString(x.scalar_type())) + " " + c10::str(x.sizes()));
-  if (x.size(0) == 0) return;  // a shape pass (runner/shape_check.h): no values to check
-  const auto low = x.min().item<int64_t>(), high = x.max().item<int64_t>();
-  if (low < 0 || high >= options_.vocab_size)
-    throw Error("model '" + options_.cell + "_classifier': token id " + std::to_string(low < 0 ? low : high) +
-                " is outside [0, model.vocab_size = " + std::to_string(options_.vocab_size) +
-                "): set model.vocab_size to at least the vocabulary size (dataset.max_size)");
+  check_token_ids(x, options_.vocab_size, options_.cell + "_classifier");
 }
 
 const torch::nn::Module& RnnClassifier::rnn_module() const {
@@ -101,9 +94,7 @@ torch::Tensor RnnClassifier::run(const torch::Tensor& input, const LayerObserver
   const auto report = [&](const char* name, const torch::nn::Module& layer, const torch::Tensor& y) {
     if (observer) (*observer)(name, layer_type_name(layer), layer, y);
   };
-  const auto lengths = input.ne(0).sum(1).clamp_min(1);
-  // Extra padding never counts; an empty batch (a shape pass) has no lengths to cut to.
-  const auto x = input.size(0) == 0 ? input : input.narrow(1, 0, lengths.max().item<int64_t>());
+  const auto [lengths, x] = lengths_and_cut(input);
   const auto steps = torch::arange(x.size(1), lengths.options()).view({1, -1});
   const auto column = lengths.view({-1, 1});
   const auto reverse_index = torch::where(steps < column, column - 1 - steps, steps).unsqueeze(2);
@@ -140,12 +131,6 @@ torch::Tensor RnnClassifier::forward_observed(torch::Tensor x, const LayerObserv
 }
 
 namespace {
-
-double read_dropout(const Config& c, const std::string& key) {
-  const double p = c.get<double>(key, 0.0);
-  if (p < 0 || p >= 1) c.fail(key, "must be in [0, 1)");
-  return p;
-}
 
 std::shared_ptr<Model> make_rnn_classifier(const Config& c, const std::string& cell) {
   RnnClassifierOptions o;

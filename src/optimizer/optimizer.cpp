@@ -30,14 +30,21 @@ Optimizer::Optimizer(std::unique_ptr<torch::optim::Optimizer> impl, std::shared_
 
 void Optimizer::start_epoch(int64_t epoch) {
   epoch_ = epoch;
+  if (schedule_ && schedule_->per_step()) return;  // start_step sets the rate
   double lr = schedule_ ? schedule_->lr_at(epoch, base_lr_) : base_lr_;
   if (!warmup_.per_step) lr *= warmup_.factor(epoch);
   for (auto& group : impl_->param_groups()) group.options().set_lr(lr);
 }
 
 void Optimizer::start_step(int64_t step) {
-  if (!warmup_.per_step || warmup_.length == 0) return;
-  const double lr = (schedule_ ? schedule_->lr_at(epoch_, base_lr_) : base_lr_) * warmup_.factor(step);
+  const bool step_schedule = schedule_ && schedule_->per_step();
+  if (!step_schedule && (!warmup_.per_step || warmup_.length == 0)) return;
+  double lr = base_lr_;
+  if (step_schedule)
+    lr = schedule_->lr_at_step(step, steps_per_epoch_, base_lr_);
+  else if (schedule_)
+    lr = schedule_->lr_at(epoch_, base_lr_);
+  lr *= warmup_.factor(warmup_.per_step ? step : epoch_);
   for (auto& group : impl_->param_groups()) group.options().set_lr(lr);
 }
 
@@ -65,14 +72,15 @@ std::unique_ptr<Optimizer> build_optimizer(const Config& section, std::vector<to
   const double clip = section.get_positive("clip_grad_norm", 0.0, /*allow_zero=*/true);
   auto schedule_section = section.section("schedule");
   const auto schedule_name = schedule_section.get<std::string>("name", "constant");
-  auto schedule = schedule_registry().create(schedule_name, schedule_section.path("name"), schedule_section, epochs);
-  LinearWarmup warmup;
+  ScheduleContext context{epochs, {}};
+  auto& warmup = context.warmup;
   warmup.length = schedule_section.get_count("warmup", 0, /*allow_zero=*/true);
   if (warmup.length > 0) {
     warmup.per_step = schedule_section.get_choice("warmup_unit", "step", {"step", "epoch"}) == "step";
     warmup.start = schedule_section.get_positive("warmup_start", warmup.start, /*allow_zero=*/true);
     if (warmup.start > 1) schedule_section.fail("warmup_start", "is a factor of the lr in [0, 1]");
   }
+  auto schedule = schedule_registry().create(schedule_name, schedule_section.path("name"), schedule_section, context);
   const auto& registry =
       fast && fast_optimizer_registry().contains(name) ? fast_optimizer_registry() : optimizer_registry();
   auto impl = registry.create(name, section.path("name"), section, std::move(parameters), lr);

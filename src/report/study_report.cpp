@@ -116,9 +116,9 @@ std::string trials_table(StudyStore& store, const std::vector<const TrialSnapsho
 }  // namespace
 
 std::string study_report_html(const std::string& study_dir, const std::string& title) {
-  auto store = StudyStore::open(study_dir + "/study.db");
+  auto store = StudyStore::open(StudyLocation::of_directory(study_dir));
   const auto& settings = store.settings();
-  const auto space = SearchSpace::parse(settings.space_text, study_dir + "/study.db (its search space)");
+  const auto space = SearchSpace::parse(settings.space_text, store.name() + " (its search space)");
   const auto trials = store.trials();
   auto order = rank_trials(trials, settings.objective);
   for (const auto& trial : trials)

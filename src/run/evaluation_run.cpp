@@ -10,6 +10,26 @@
 namespace modlr {
 namespace {
 
+// The batches' rows, each batch right-padded with 0 to the widest in every dimension after
+// the first: a translator's outputs are as long as each batch's longest translation.
+torch::Tensor cat_padded(const std::vector<torch::Tensor>& batches) {
+  auto widest = batches.front().sizes().vec();
+  for (const auto& b : batches)
+    for (int64_t d = 1; d < b.dim(); ++d)
+      widest[static_cast<size_t>(d)] = std::max(widest[static_cast<size_t>(d)], b.size(d));
+  std::vector<torch::Tensor> padded;
+  for (const auto& b : batches) {
+    if (b.dim() < 2 || b.sizes().slice(1) == c10::IntArrayRef(widest).slice(1)) {
+      padded.push_back(b);
+      continue;
+    }
+    std::vector<int64_t> pad;  // torch::constant_pad_nd: (before, after) from the last dimension
+    for (int64_t d = b.dim() - 1; d >= 1; --d) pad.insert(pad.end(), {0, widest[static_cast<size_t>(d)] - b.size(d)});
+    padded.push_back(torch::constant_pad_nd(b, pad, 0));
+  }
+  return torch::cat(padded);
+}
+
 // Runs the model over `split` once more, timing the forward passes only, and writes the
 // inputs, outputs and targets as safetensors.
 double save_outputs(Experiment& experiment, const std::unique_ptr<BatchLoader>& loader, const std::string& path) {
@@ -30,7 +50,7 @@ double save_outputs(Experiment& experiment, const std::unique_ptr<BatchLoader>& 
     outputs.push_back(y.cpu());
     targets.push_back(batch.y.cpu());
   }
-  save_tensors({{"input", torch::cat(inputs)}, {"output", torch::cat(outputs)}, {"target", torch::cat(targets)}}, path);
+  save_tensors({{"input", torch::cat(inputs)}, {"output", cat_padded(outputs)}, {"target", torch::cat(targets)}}, path);
   return seconds;
 }
 

@@ -196,6 +196,9 @@ void Experiment::read_metrics(const Config& section) {
     case Task::generative:
       train_default = eval_default = {"d_real", "d_fake"};
       break;
+    case Task::translation:  // bleu needs a search, which the loss runs in evaluation only
+      eval_default = {"bleu"};
+      break;
   }
   runner_options_.train_metrics = section.get<std::vector<std::string>>("train", train_default);
   runner_options_.eval_metrics = section.get<std::vector<std::string>>("eval", eval_default);

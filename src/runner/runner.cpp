@@ -83,7 +83,8 @@ LossOutput Runner::compute_loss(const Batch& batch, const LossRequest& request) 
   {
     AutocastScope autocast(options_.device, options_.precision);
     if (options_.channels_last && batch.x.dim() == 4)
-      out = loss_.compute(models_, {batch.x.contiguous(torch::MemoryFormat::ChannelsLast), batch.y}, request);
+      out = loss_.compute(models_, {batch.x.contiguous(torch::MemoryFormat::ChannelsLast), batch.y, batch.fields},
+                          request);
     else
       out = loss_.compute(models_, batch, request);
   }
@@ -146,6 +147,7 @@ void Runner::fire(Event event, Control& control) {
 
 void Runner::fit(BatchLoader& train, BatchLoader* validation) {
   train_loader_ = &train;
+  for (auto& optimizer : optimizers_) optimizer->set_steps_per_epoch(train.batches_per_epoch());
   validation_loader_ = validation;
   train_metrics_ = std::make_unique<MetricSuite>(loss_.task(), options_.train_metrics);
   Control control;

@@ -15,7 +15,7 @@ double Runner::seconds_now() const {
 
 Batch Runner::to_device(Batch batch) const {
   if (options_.device.is_cpu()) return batch;
-  return {batch.x.to(options_.device, /*non_blocking=*/true), batch.y.to(options_.device, /*non_blocking=*/true)};
+  return batch.map([&](const torch::Tensor& t) { return t.to(options_.device, /*non_blocking=*/true); });
 }
 
 namespace {

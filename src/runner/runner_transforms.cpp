@@ -29,6 +29,11 @@ void Runner::transform_batch(Batch& batch) {
       throw Error(where + (batch.x.defined() ? described(batch.x) : "nothing") + " and its targets to " +
                   (batch.y.defined() ? described(batch.y) : "nothing") + ": both must keep the batch's " +
                   std::to_string(examples) + " examples");
+    for (const auto& [name, field] : batch.fields)
+      if (!field.defined() || field.dim() == 0 || field.size(0) != examples)
+        throw Error("hook '" + hook->name() + "' left the batch's field '" + name + "' as " +
+                    (field.defined() ? described(field) : "nothing") + ": it must keep the batch's " +
+                    std::to_string(examples) + " examples");
     std::pair<std::vector<int64_t>, torch::Dtype> shape{batch.x.sizes().slice(1).vec(), batch.x.scalar_type()};
     if (std::find(checked_input_shapes_.begin(), checked_input_shapes_.end(), shape) != checked_input_shapes_.end())
       continue;

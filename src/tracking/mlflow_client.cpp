@@ -7,7 +7,9 @@
 #include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
+#include "mlflow_answers.h"
 #include "modlr/core/error.h"
 #include "modlr/formats/file_bytes.h"
 
@@ -23,16 +25,6 @@ void init_curl_once() {
 size_t append_to_string(char* data, size_t size, size_t count, void* out) {
   static_cast<std::string*>(out)->append(data, size * count);
   return size * count;
-}
-
-// The server's own message from an error answer ({"error_code": ..., "message": ...}).
-std::string error_message(const std::string& answer) {
-  try {
-    const auto j = nlohmann::json::parse(answer);
-    return j.value("error_code", "") + ": " + j.value("message", "");
-  } catch (const nlohmann::json::exception&) {
-    return answer.substr(0, std::min<size_t>(answer.find('\n'), 200));
-  }
 }
 
 nlohmann::json pairs_json(const MlflowPairs& pairs, size_t from, size_t count, size_t max_value) {
@@ -90,7 +82,8 @@ std::string MlflowClient::request(const std::string& method, const std::string& 
   long status = 0;
   curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
   if (status < 200 || status >= 300)
-    throw Error("mlflow " + uri_ + ": " + endpoint + ": HTTP " + std::to_string(status) + " " + error_message(answer));
+    throw Error("mlflow " + uri_ + ": " + endpoint + ": HTTP " + std::to_string(status) + " " +
+                mlflow_answers::error_message(answer));
   return answer;
 }
 
@@ -99,22 +92,17 @@ std::string MlflowClient::post(const std::string& endpoint, const std::string& j
 }
 
 std::string MlflowClient::experiment_id(const std::string& name) {
+  std::optional<std::string> answer;
   try {
-    const auto answer = nlohmann::json::parse(request(
-        "GET", "/api/2.0/mlflow/experiments/get-by-name?experiment_name=" + url_escaped(name), "", "application/json"));
-    return answer.at("experiment").at("experiment_id").get<std::string>();
+    answer = request("GET", "/api/2.0/mlflow/experiments/get-by-name?experiment_name=" + url_escaped(name), "",
+                     "application/json");
   } catch (const Error& e) {
     if (std::string(e.what()).find("RESOURCE_DOES_NOT_EXIST") == std::string::npos) throw;
-  } catch (const nlohmann::json::exception& e) {
-    throw Error("mlflow " + uri_ + ": experiments/get-by-name: unexpected answer (" + e.what() + ")");
   }
-  try {
-    return nlohmann::json::parse(post("experiments/create", nlohmann::json{{"name", name}}.dump()))
-        .at("experiment_id")
-        .get<std::string>();
-  } catch (const nlohmann::json::exception& e) {
-    throw Error("mlflow " + uri_ + ": experiments/create: unexpected answer (" + e.what() + ")");
-  }
+  if (answer)
+    return mlflow_answers::string_at(*answer, {"experiment", "experiment_id"}, uri_, "experiments/get-by-name");
+  return mlflow_answers::string_at(post("experiments/create", nlohmann::json{{"name", name}}.dump()), {"experiment_id"},
+                                   uri_, "experiments/create");
 }
 
 std::string MlflowClient::create_run(const std::string& experiment_id, const std::string& run_name,
@@ -123,11 +111,7 @@ std::string MlflowClient::create_run(const std::string& experiment_id, const std
                                {"run_name", run_name},
                                {"start_time", start_time_ms},
                                {"tags", pairs_json(tags, 0, tags.size(), 8000)}};
-  try {
-    return nlohmann::json::parse(post("runs/create", body.dump())).at("run").at("info").at("run_id").get<std::string>();
-  } catch (const nlohmann::json::exception& e) {
-    throw Error("mlflow " + uri_ + ": runs/create: unexpected answer (" + e.what() + ")");
-  }
+  return mlflow_answers::string_at(post("runs/create", body.dump()), {"run", "info", "run_id"}, uri_, "runs/create");
 }
 
 void MlflowClient::log_batch(const std::string& run_id, const std::vector<MlflowMetric>& metrics,

@@ -17,6 +17,7 @@
 #include "modlr/core/interrupt.h"
 #include "modlr/formats/file_bytes.h"
 #include "modlr/run/training_run.h"
+#include "modlr/tracking/postgres.h"
 #include "modlr/tracking/run_record.h"
 #include "study_summary.h"
 #include "trial_process.h"
@@ -81,7 +82,7 @@ class Driver {
     add_set("tracking.dir=" + dir_ + "/runs");
     add_set("runner.validations_per_epoch=" + std::to_string(s.validations_per_epoch));
     if (threads_ > 0) add_set("runner.threads=" + std::to_string(threads_));
-    args.insert(args.end(), {"--tune-study", store_.path(), "--tune-trial", std::to_string(trial)});
+    args.insert(args.end(), {"--tune-study", dir_, "--tune-trial", std::to_string(trial)});
     return args;
   }
 
@@ -172,6 +173,8 @@ void check_request(const TuneRequest& request) {
                 "': name a validation metric, e.g. validation.accuracy or validation.loss (tuning on the test split "
                 "would overfit it)");
   if (s.trials < 1) throw Error("--trials must be at least 1");
+  if (!request.study_name.empty() && request.storage.empty())
+    throw Error("--study-name names a study in a PostgreSQL database: give --storage URL too");
   if (s.parallel < 1 || s.parallel > 256) throw Error("--parallel must be 1..256");
   if (s.validations_per_epoch < 1 || s.validations_per_epoch > 1000)
     throw Error("--validations-per-epoch must be 1..1000");
@@ -198,28 +201,70 @@ std::string create_study(const TuneRequest& request) {
   std::string dir = request.study_dir;
   if (dir.empty()) {
     const std::string parent = facts.tracking_dir + "/" + facts.experiment;
-    dir = parent + "/" + claim_stamped_directory(parent, "study-");
-  } else if (!std::filesystem::exists(dir + "/study.db")) {
-    std::error_code error;
-    std::filesystem::create_directories(dir, error);
-    if (error) throw Error(dir + ": cannot create the study directory: " + error.message());
+    const std::string prefix = request.study_name.empty() ? "study-" : "";
+    dir = parent + "/" + (prefix.empty() ? request.study_name : claim_stamped_directory(parent, prefix));
   }
+  if (StudyLocation::is_study_directory(dir)) throw Error(dir + ": already a study; continue it with --resume " + dir);
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) throw Error(dir + ": cannot create the study directory: " + error.message());
   dir = std::filesystem::absolute(dir).lexically_normal().string();
-  StudyStore::create(dir + "/study.db", settings);
+  try {
+    if (request.storage.empty()) {
+      StudyStore::create(StudyLocation::sqlite(dir + "/study.db"), settings);
+    } else {
+      const auto name =
+          request.study_name.empty() ? std::filesystem::path(dir).filename().string() : request.study_name;
+      const auto location = StudyLocation::postgres(request.storage, name);
+      StudyStore::create(location, settings);
+      location.write_to(dir);
+      std::cout << "other hosts join with: modlr tune --join " << name << " --storage '"
+                << hide_url_password(request.storage) << "'" << std::endl;
+    }
+  } catch (const Error&) {
+    std::error_code ignored;
+    std::filesystem::remove(dir, ignored);  // the directory this call made, when still empty
+    throw;
+  }
   formats::write_file_atomic(dir + "/space.yaml", space.text());
   return dir;
 }
 
+// Another driver for a study in PostgreSQL: its settings from the store, checked against
+// this host's config, and a study directory here for this host's trials.
+std::string join_study(const TuneRequest& request) {
+  if (request.storage.empty()) throw Error("--join " + request.join + ": give the study's --storage URL");
+  const auto location = StudyLocation::postgres(request.storage, request.join);
+  const auto store = StudyStore::open(location);
+  const auto space = SearchSpace::parse(store.settings().space_text, store.name() + " (its search space)");
+  const auto facts = check_space_against_config(store.settings(), space);
+  std::string dir =
+      request.study_dir.empty() ? facts.tracking_dir + "/" + facts.experiment + "/" + request.join : request.study_dir;
+  if (StudyLocation::is_study_directory(dir)) {
+    if (StudyLocation::of_directory(dir).describe() != location.describe())
+      throw Error(dir + ": holds another study (" + StudyLocation::of_directory(dir).describe() + ")");
+  } else {
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error) throw Error(dir + ": cannot create the study directory: " + error.message());
+    location.write_to(dir);
+    formats::write_file_atomic(dir + "/space.yaml", space.text());
+  }
+  return std::filesystem::absolute(dir).lexically_normal().string();
+}
+
 int run_study(const std::string& dir, const std::string& binary, bool resumed) {
-  auto store = StudyStore::open(dir + "/study.db");
-  const auto space = SearchSpace::parse(store.settings().space_text, dir + "/study.db (its search space)");
+  auto store = StudyStore::open(StudyLocation::of_directory(dir));
+  const auto space = SearchSpace::parse(store.settings().space_text, store.name() + " (its search space)");
   std::filesystem::create_directories(dir + "/logs");
   if (resumed) {
     const auto requeued = store.requeue_orphans(driver_alive);
     if (!requeued.empty())
       std::cout << "rerunning " << requeued.size() << " trial(s) whose driver stopped" << std::endl;
   }
-  std::cout << "study: " << dir << std::endl;
+  std::cout << "study: " << dir;
+  if (store.name() != dir + "/study.db") std::cout << " (" << store.name() << ")";
+  std::cout << std::endl;
   Driver driver(dir, store, space, binary);
   const int status = driver.run();
   if (status < 128) write_study_summary(dir, store, space);
@@ -232,9 +277,13 @@ int tune_study(const TuneRequest& request) {
   install_stop_handlers();
   std::string dir;
   try {
-    dir = request.resume.empty() ? create_study(request) : std::filesystem::absolute(request.resume).string();
+    const bool joined = !request.join.empty(), resumed = !request.resume.empty() || joined;
+    if (joined)
+      dir = join_study(request);
+    else
+      dir = resumed ? std::filesystem::absolute(request.resume).string() : create_study(request);
     const auto binary = request.modlr_binary.empty() ? this_executable() : request.modlr_binary;
-    return run_study(dir, binary, !request.resume.empty());
+    return run_study(dir, binary, resumed);
   } catch (const Interrupted& e) {
     std::cerr << "modlr: " << describe_error(e) << std::endl;
     return 128 + e.signal();

@@ -1,13 +1,14 @@
-// The study database (tune/study_store.h) on SQLite.
+// The study database (tune/study_store.h), in the SQL that SQLite and PostgreSQL share.
 #include "modlr/tune/study_store.h"
 
 #include <sys/stat.h>
 
-#include <chrono>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "modlr/core/error.h"
+#include "modlr/tracking/postgres.h"
+#include "modlr/tracking/sqlite.h"
 
 namespace modlr {
 namespace {
@@ -16,22 +17,39 @@ constexpr const char* kFormat = "modlr-study 1";
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE study(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE trials(number INTEGER PRIMARY KEY, state TEXT NOT NULL, params TEXT NOT NULL, value REAL, spread REAL,
-                    error TEXT NOT NULL DEFAULT '', owner TEXT NOT NULL DEFAULT '', attempt INTEGER NOT NULL DEFAULT 1);
-CREATE TABLE runs(trial INTEGER NOT NULL, seed INTEGER NOT NULL, attempt INTEGER NOT NULL, run_dir TEXT NOT NULL,
-                  state TEXT NOT NULL, epochs REAL NOT NULL DEFAULT 0, error TEXT NOT NULL DEFAULT '',
-                  PRIMARY KEY(trial, seed, attempt));
-CREATE TABLE reports(trial INTEGER NOT NULL, seed INTEGER NOT NULL, attempt INTEGER NOT NULL, step INTEGER NOT NULL,
-                     value REAL, PRIMARY KEY(trial, seed, attempt, step));
-CREATE TABLE owners(owner TEXT PRIMARY KEY, heartbeat REAL NOT NULL);
+CREATE TABLE trials(number BIGINT PRIMARY KEY, state TEXT NOT NULL, params TEXT NOT NULL, value DOUBLE PRECISION,
+                    spread DOUBLE PRECISION, error TEXT NOT NULL DEFAULT '', owner TEXT NOT NULL DEFAULT '',
+                    attempt BIGINT NOT NULL DEFAULT 1);
+CREATE TABLE runs(trial BIGINT NOT NULL, seed BIGINT NOT NULL, attempt BIGINT NOT NULL, run_dir TEXT NOT NULL,
+                  state TEXT NOT NULL, epochs DOUBLE PRECISION NOT NULL DEFAULT 0, error TEXT NOT NULL DEFAULT '',
+                  config TEXT NOT NULL DEFAULT '', PRIMARY KEY(trial, seed, attempt));
+CREATE TABLE reports(trial BIGINT NOT NULL, seed BIGINT NOT NULL, attempt BIGINT NOT NULL, step BIGINT NOT NULL,
+                     value DOUBLE PRECISION, PRIMARY KEY(trial, seed, attempt, step));
+CREATE TABLE owners(owner TEXT PRIMARY KEY, heartbeat DOUBLE PRECISION NOT NULL);
 )sql";
 
-double now_seconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+// NaN is kept as NULL (sql_database.h); a NULL report is a NaN (diverged) value.
+double value_or_nan(const SqlRow& row, size_t column) { return row.real(column); }
+
+// A study from before runs kept their configs gets the column (two processes may race here).
+void add_config_column(SqlDatabase& database) {
+  const auto has_column = [&] {
+    try {
+      database.query("SELECT config FROM runs WHERE 0=1");
+      return true;
+    } catch (const Error&) {
+      return false;
+    }
+  };
+  if (has_column()) return;
+  try {
+    database.exec("ALTER TABLE runs ADD COLUMN config TEXT NOT NULL DEFAULT ''");
+  } catch (const Error&) {
+    if (!has_column()) throw;
+  }
 }
 
-// SQLite keeps NaN as NULL; a NULL report is a NaN (diverged) value.
-double value_or_nan(const SqliteStatement& row, int column) { return row.is_null(column) ? NAN : row.real(column); }
+std::string postgres_schema(const StudyLocation& location) { return "modlr_" + location.postgres_study; }
 
 TrialParams params_from_json(const std::string& text, const std::string& what) {
   TrialParams params;
@@ -93,47 +111,65 @@ StudySettings settings_from_json(const std::string& text, const std::string& sou
   return s;
 }
 
-StudyStore StudyStore::create(const std::string& path, const StudySettings& settings) {
-  struct stat existing {};
-  if (::stat(path.c_str(), &existing) == 0) throw Error(path + ": already exists; continue that study with --resume");
-  StudyStore store(SqliteDatabase::open(path, /*create=*/true));
-  store.database_.in_transaction([&] {
-    store.database_.exec(kSchema);
-    store.database_.prepare("INSERT INTO study VALUES ('format', ?), ('settings', ?)")
-        .bind(1, std::string(kFormat))
-        .bind(2, settings_json(settings))
-        .run();
+StudyStore StudyStore::connect(const StudyLocation& location, bool create) {
+  if (location.postgres_url.empty()) {
+    struct stat existing {};
+    const bool exists = ::stat(location.sqlite_path.c_str(), &existing) == 0;
+    if (create && exists) throw Error(location.sqlite_path + ": already exists; continue that study with --resume");
+    if (!create && !exists) throw Error(location.sqlite_path + ": no such study database");
+    return {SqliteDatabase::open(location.sqlite_path, create), location.describe()};
+  }
+  auto database = PostgresDatabase::connect(location.postgres_url, postgres_schema(location));
+  return {std::move(database), location.describe()};
+}
+
+StudyStore StudyStore::create(const StudyLocation& location, const StudySettings& settings) {
+  auto store = connect(location, /*create=*/true);
+  auto& database = *store.database_;
+  database.in_transaction([&] {
+    if (!location.postgres_url.empty()) {
+      const auto schema = postgres_schema(location);
+      if (!database.query("SELECT 1 FROM pg_namespace WHERE nspname=?", {schema}).empty())
+        throw Error(store.name() + ": already exists; join it with --join " + location.postgres_study +
+                    " --storage URL");
+      database.exec("CREATE SCHEMA " + quote_sql_identifier(schema));
+    }
+    database.exec(kSchema);
+    database.query("INSERT INTO study VALUES ('format', ?), ('settings', ?)",
+                   {std::string(kFormat), settings_json(settings)});
   });
   store.settings_ = settings;
   return store;
 }
 
-StudyStore StudyStore::open(const std::string& path) {
-  struct stat existing {};
-  if (::stat(path.c_str(), &existing) != 0) throw Error(path + ": no such study database");
-  StudyStore store(SqliteDatabase::open(path, /*create=*/false));
+StudyStore StudyStore::open(const StudyLocation& location) {
+  auto store = connect(location, /*create=*/false);
+  auto& database = *store.database_;
+  if (!location.postgres_url.empty() &&
+      database.query("SELECT 1 FROM pg_namespace WHERE nspname=?", {postgres_schema(location)}).empty())
+    throw Error(store.name() + ": no such study (start it with modlr tune CONFIG ... --storage URL --study-name " +
+                location.postgres_study + ")");
   std::string format, settings;
   try {
-    auto row = store.database_.prepare("SELECT key, value FROM study");
-    while (row.step()) (row.text(0) == "format" ? format : settings) = row.text(1);
+    for (const auto& row : database.query("SELECT key, value FROM study"))
+      (row.text(0) == "format" ? format : settings) = row.text(1);
   } catch (const Error&) {
-    throw Error(path + ": not a modlr study database (it has no study table)");
+    throw Error(store.name() + ": not a modlr study database (it has no study table)");
   }
-  if (format != kFormat) throw Error(path + ": not a modlr study database (format '" + format + "')");
-  store.settings_ = settings_from_json(settings, path);
+  if (format != kFormat) throw Error(store.name() + ": not a modlr study database (format '" + format + "')");
+  add_config_column(database);
+  store.settings_ = settings_from_json(settings, store.name());
   return store;
 }
 
 std::optional<TrialSnapshot> StudyStore::claim(
     const std::function<TrialParams(const std::vector<TrialSnapshot>&, int64_t)>& sample, const std::string& owner) {
-  return database_.in_transaction([&]() -> std::optional<TrialSnapshot> {
+  return database_->in_transaction([&]() -> std::optional<TrialSnapshot> {
     auto history = trials_unlocked();
     for (auto& trial : history)
       if (trial.state == TrialState::waiting) {
-        database_.prepare("UPDATE trials SET state='running', owner=?, attempt=attempt+1 WHERE number=?")
-            .bind(1, owner)
-            .bind(2, trial.number)
-            .run();
+        database_->query("UPDATE trials SET state='running', owner=?, attempt=attempt+1 WHERE number=?",
+                         {owner, trial.number});
         trial.state = TrialState::running;
         return trial;
       }
@@ -142,84 +178,64 @@ std::optional<TrialSnapshot> StudyStore::claim(
     TrialSnapshot trial;
     trial.number = number;
     trial.params = sample(history, number);
-    database_.prepare("INSERT INTO trials(number, state, params, owner) VALUES (?, 'running', ?, ?)")
-        .bind(1, number)
-        .bind(2, nlohmann::json(trial.params).dump())
-        .bind(3, owner)
-        .run();
+    database_->query("INSERT INTO trials(number, state, params, owner) VALUES (?, 'running', ?, ?)",
+                     {number, nlohmann::json(trial.params).dump(), owner});
     return trial;
   });
 }
 
 int64_t StudyStore::attempt(int64_t trial) {
-  auto row = database_.prepare("SELECT attempt FROM trials WHERE number=?");
-  row.bind(1, trial);
-  if (!row.step()) throw Error(path() + ": no trial " + std::to_string(trial));
-  return row.integer(0);
+  const auto rows = database_->query("SELECT attempt FROM trials WHERE number=?", {trial});
+  if (rows.empty()) throw Error(name_ + ": no trial " + std::to_string(trial));
+  return rows[0].integer(0);
 }
 
-void StudyStore::start_run(int64_t trial, int64_t seed, const std::string& run_dir) {
+void StudyStore::start_run(int64_t trial, int64_t seed, const std::string& run_dir, const std::string& config) {
   const auto current = attempt(trial);
-  database_.prepare("INSERT OR REPLACE INTO runs(trial, seed, attempt, run_dir, state) VALUES (?, ?, ?, ?, 'running')")
-      .bind(1, trial)
-      .bind(2, seed)
-      .bind(3, current)
-      .bind(4, run_dir)
-      .run();
+  database_->query(
+      "INSERT INTO runs(trial, seed, attempt, run_dir, state, config) VALUES (?, ?, ?, ?, 'running', ?) ON "
+      "CONFLICT(trial, seed, attempt) DO UPDATE SET run_dir=excluded.run_dir, state=excluded.state, epochs=0, "
+      "error='', config=excluded.config",
+      {trial, seed, current, run_dir, config});
 }
 
 void StudyStore::report(int64_t trial, int64_t seed, int64_t step, double value, double epochs) {
-  database_.in_transaction([&] {
+  database_->in_transaction([&] {
     const auto current = attempt(trial);
-    database_.prepare("INSERT OR REPLACE INTO reports VALUES (?, ?, ?, ?, ?)")
-        .bind(1, trial)
-        .bind(2, seed)
-        .bind(3, current)
-        .bind(4, step)
-        .bind(5, value)
-        .run();
-    database_.prepare("UPDATE runs SET epochs=? WHERE trial=? AND seed=? AND attempt=?")
-        .bind(1, epochs)
-        .bind(2, trial)
-        .bind(3, seed)
-        .bind(4, current)
-        .run();
+    database_->query(
+        "INSERT INTO reports VALUES (?, ?, ?, ?, ?) ON CONFLICT(trial, seed, attempt, step) DO UPDATE SET "
+        "value=excluded.value",
+        {trial, seed, current, step, value});
+    database_->query("UPDATE runs SET epochs=? WHERE trial=? AND seed=? AND attempt=?", {epochs, trial, seed, current});
   });
 }
 
 std::map<int64_t, double> StudyStore::run_curve(int64_t trial, int64_t seed) {
-  auto row = database_.prepare(
-      "SELECT r.step, r.value FROM reports r JOIN trials t ON t.number=r.trial AND t.attempt=r.attempt "
-      "WHERE r.trial=? AND r.seed=? ORDER BY r.step");
-  row.bind(1, trial).bind(2, seed);
   std::map<int64_t, double> curve;
-  while (row.step()) curve[row.integer(0)] = value_or_nan(row, 1);
+  for (const auto& row : database_->query(
+           "SELECT r.step, r.value FROM reports r JOIN trials t ON t.number=r.trial AND t.attempt=r.attempt "
+           "WHERE r.trial=? AND r.seed=? ORDER BY r.step",
+           {trial, seed}))
+    curve[row.integer(0)] = value_or_nan(row, 1);
   return curve;
 }
 
 void StudyStore::end_run(int64_t trial, int64_t seed, const std::string& state, const std::string& error) {
-  database_
-      .prepare(
-          "UPDATE runs SET state=?, error=? WHERE trial=? AND seed=? AND attempt=(SELECT attempt FROM trials "
-          "WHERE number=?)")
-      .bind(1, state)
-      .bind(2, error)
-      .bind(3, trial)
-      .bind(4, seed)
-      .bind(5, trial)
-      .run();
+  database_->query(
+      "UPDATE runs SET state=?, error=? WHERE trial=? AND seed=? AND attempt=(SELECT attempt FROM trials WHERE "
+      "number=?)",
+      {state, error, trial, seed, trial});
 }
 
 std::vector<TrialRun> StudyStore::runs(int64_t trial) {
-  auto row = database_.prepare(
-      "SELECT u.seed, u.run_dir, u.state, u.epochs, u.error, (SELECT value FROM reports r WHERE r.trial=u.trial AND "
-      "r.seed=u.seed AND r.attempt=u.attempt ORDER BY r.step DESC LIMIT 1), (SELECT COUNT(*) FROM reports r WHERE "
-      "r.trial=u.trial AND r.seed=u.seed AND r.attempt=u.attempt) FROM runs u JOIN trials t ON t.number=u.trial AND "
-      "t.attempt=u.attempt WHERE u.trial=? ORDER BY u.seed");
-  row.bind(1, trial);
   std::vector<TrialRun> runs;
-  while (row.step()) {
-    TrialRun run{row.integer(0), row.text(1), row.text(2), std::nullopt, row.real(3), row.text(4)};
+  for (const auto& row : database_->query(
+           "SELECT u.seed, u.run_dir, u.state, u.epochs, u.error, (SELECT value FROM reports r WHERE r.trial=u.trial "
+           "AND r.seed=u.seed AND r.attempt=u.attempt ORDER BY r.step DESC LIMIT 1), (SELECT COUNT(*) FROM reports r "
+           "WHERE r.trial=u.trial AND r.seed=u.seed AND r.attempt=u.attempt), u.config FROM runs u JOIN trials t ON "
+           "t.number=u.trial AND t.attempt=u.attempt WHERE u.trial=? ORDER BY u.seed",
+           {trial})) {
+    TrialRun run{row.integer(0), row.text(1), row.text(2), std::nullopt, row.real(3), row.text(4), row.text(7)};
     if (row.integer(6) > 0) run.value = value_or_nan(row, 5);
     runs.push_back(run);
   }
@@ -228,71 +244,60 @@ std::vector<TrialRun> StudyStore::runs(int64_t trial) {
 
 void StudyStore::finish(int64_t trial, TrialState state, std::optional<double> value, std::optional<double> spread,
                         const std::string& error) {
-  database_.prepare("UPDATE trials SET state=?, value=?, spread=?, error=? WHERE number=?")
-      .bind(1, std::string(trial_state_name(state)))
-      .bind(2, value)
-      .bind(3, spread)
-      .bind(4, error)
-      .bind(5, trial)
-      .run();
+  const auto nullable = [](const std::optional<double>& v) { return v ? SqlValue(*v) : SqlValue(); };
+  database_->query("UPDATE trials SET state=?, value=?, spread=?, error=? WHERE number=?",
+                   {std::string(trial_state_name(state)), nullable(value), nullable(spread), error, trial});
 }
 
 void StudyStore::requeue(int64_t trial) {
-  database_.prepare("UPDATE trials SET state='waiting', owner='' WHERE number=? AND state='running'")
-      .bind(1, trial)
-      .run();
+  database_->query("UPDATE trials SET state='waiting', owner='' WHERE number=? AND state='running'", {trial});
 }
 
 std::vector<TrialSnapshot> StudyStore::trials() { return trials_unlocked(); }
 
 std::vector<TrialSnapshot> StudyStore::trials_unlocked() {
   std::vector<TrialSnapshot> trials;
-  auto row = database_.prepare("SELECT number, state, params, value FROM trials ORDER BY number");
-  while (row.step()) {
+  for (const auto& row : database_->query("SELECT number, state, params, value FROM trials ORDER BY number")) {
     TrialSnapshot trial;
     trial.number = row.integer(0);
     trial.state = trial_state_from_name(row.text(1));
-    trial.params = params_from_json(row.text(2), path() + ": trial " + std::to_string(trial.number));
+    trial.params = params_from_json(row.text(2), name_ + ": trial " + std::to_string(trial.number));
     if (trial.state == TrialState::complete) trial.value = value_or_nan(row, 3);
     trials.push_back(std::move(trial));
   }
   // Each trial's curve: the mean over its current attempt's seeds at each step.
-  auto curve = database_.prepare(
-      "SELECT r.trial, r.step, AVG(r.value), COUNT(r.value), COUNT(*) FROM reports r JOIN trials t ON "
-      "t.number=r.trial AND t.attempt=r.attempt GROUP BY r.trial, r.step");
-  while (curve.step()) {
-    const auto number = static_cast<size_t>(curve.integer(0));
+  for (const auto& row : database_->query(
+           "SELECT r.trial, r.step, AVG(r.value), COUNT(r.value), COUNT(*) FROM reports r JOIN trials t ON "
+           "t.number=r.trial AND t.attempt=r.attempt GROUP BY r.trial, r.step")) {
+    const auto number = static_cast<size_t>(row.integer(0));
     // A NaN (NULL) among the seeds makes the step's mean NaN: the trial diverged there.
-    const bool diverged = curve.integer(3) != curve.integer(4);
-    if (number < trials.size()) trials[number].curve[curve.integer(1)] = diverged ? NAN : value_or_nan(curve, 2);
+    const bool diverged = row.integer(3) != row.integer(4);
+    if (number < trials.size()) trials[number].curve[row.integer(1)] = diverged ? NAN : value_or_nan(row, 2);
   }
   return trials;
 }
 
 std::optional<double> StudyStore::spread(int64_t trial) {
-  auto row = database_.prepare("SELECT spread FROM trials WHERE number=?");
-  row.bind(1, trial);
-  return row.step() ? row.optional_real(0) : std::nullopt;
+  const auto rows = database_->query("SELECT spread FROM trials WHERE number=?", {trial});
+  return rows.empty() ? std::nullopt : rows[0].optional_real(0);
 }
 
 std::string StudyStore::error(int64_t trial) {
-  auto row = database_.prepare("SELECT error FROM trials WHERE number=?");
-  row.bind(1, trial);
-  return row.step() ? row.text(0) : "";
+  const auto rows = database_->query("SELECT error FROM trials WHERE number=?", {trial});
+  return rows.empty() ? "" : rows[0].text(0);
 }
 
 void StudyStore::heartbeat(const std::string& owner) {
-  database_.prepare("INSERT OR REPLACE INTO owners VALUES (?, ?)").bind(1, owner).bind(2, now_seconds()).run();
+  database_->query("INSERT INTO owners VALUES (?, ?) ON CONFLICT(owner) DO UPDATE SET heartbeat=excluded.heartbeat",
+                   {owner, database_->clock_seconds()});
 }
 
 std::vector<int64_t> StudyStore::requeue_orphans(const std::function<bool(const std::string&, double)>& is_alive) {
-  return database_.in_transaction([&] {
+  return database_->in_transaction([&] {
     std::vector<int64_t> orphans;
-    auto row = database_.prepare(
-        "SELECT t.number, t.owner, o.heartbeat FROM trials t LEFT JOIN owners o ON o.owner=t.owner WHERE "
-        "t.state='running'");
-    const double now = now_seconds();
-    while (row.step()) {
+    const double now = database_->clock_seconds();
+    for (const auto& row : database_->query("SELECT t.number, t.owner, o.heartbeat FROM trials t LEFT JOIN owners o "
+                                            "ON o.owner=t.owner WHERE t.state='running'")) {
       const double age = row.is_null(2) ? INFINITY : now - row.real(2);
       if (!is_alive(row.text(1), age)) orphans.push_back(row.integer(0));
     }

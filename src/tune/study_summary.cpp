@@ -68,9 +68,14 @@ void write_best_config(const std::string& dir, StudyStore& store, const TrialSna
                        .get<std::string>("dir", "runs");
   } catch (const Error&) {
   }
+  // The store's copy: the run directory may be on another host (a PostgreSQL study).
+  std::string text = runs.front().config;
   const std::string source = runs.front().run_dir + "/config.yaml";
-  const auto text = formats::read_file_raw(source);
-  auto config = Config::parse(std::string(text.begin(), text.end()), source, {"tracking.dir=" + tracking_dir});
+  if (text.empty()) {  // a run from before the store kept configs
+    const auto bytes = formats::read_file_raw(source);
+    text.assign(bytes.begin(), bytes.end());
+  }
+  auto config = Config::parse(text, source, {"tracking.dir=" + tracking_dir});
   std::ostringstream yaml;
   yaml << "# The best trial (" << best.number << ") of the study " << dir << "\n"
        << "# " << store.settings().objective.metric << " " << std::setprecision(6) << best.value.value_or(NAN)

@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "modlr/tune/pruner.h"
 #include "modlr/tune/study_store.h"
@@ -11,7 +13,9 @@
 namespace modlr {
 
 TrialReportHook::TrialReportHook(const TrialLink& link, int64_t seed)
-    : link_(link), seed_(seed), store_(std::make_unique<StudyStore>(StudyStore::open(link.study_db))) {
+    : link_(link),
+      seed_(seed),
+      store_(std::make_unique<StudyStore>(StudyStore::open(StudyLocation::of_directory(link.study_dir)))) {
   pruner_ = make_pruner(store_->settings().pruner, store_->settings().objective);
 }
 
@@ -28,7 +32,12 @@ void TrialReportHook::on(Event event, const RunState& state, Control& control) {
     // spread and run to the end too.
     const auto runs = store_->runs(link_.trial);
     prunable_ = std::none_of(runs.begin(), runs.end(), [](const TrialRun& run) { return run.state == "complete"; });
-    store_->start_run(link_.trial, seed_, state.run_dir);
+    // The resolved config goes into the store too: drivers on other hosts write best.yaml
+    // from it (this run directory is on this host only).
+    std::ifstream config(state.run_dir + "/config.yaml");
+    std::stringstream text;
+    text << config.rdbuf();
+    store_->start_run(link_.trial, seed_, state.run_dir, text.str());
   } else if (event == Event::evaluation_end && state.split == "validation") {
     report(state);
   } else if (event == Event::batch_complete || event == Event::epoch_complete) {

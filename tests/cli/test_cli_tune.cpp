@@ -4,10 +4,13 @@
 
 #include <cmath>
 #include <fstream>
+#include <set>
+#include <sstream>
 
 #include "cli/cli_fixture.h"
 #include "modlr/core/config.h"
 #include "modlr/tune/study_store.h"
+#include "tune/postgres_fixture.h"
 
 namespace modlr::testing {
 namespace {
@@ -99,7 +102,7 @@ TEST_F(TuneCli, AKilledStudyResumesWithoutLosingOrRerunningFinishedTrials) {
                   " && break; sleep 0.1; done; kill -9 $pid; wait $pid; exit 0)");
   ASSERT_EQ(killed.exit_code, 0) << killed.err;
   ASSERT_NE(read_text(out).find("trial 0 complete"), std::string::npos) << read_text(out);
-  auto before = StudyStore::open(study + "/study.db");
+  auto before = StudyStore::open(StudyLocation::sqlite(study + "/study.db"));
   const auto first_run = before.runs(0).at(0).run_dir;
   struct stat first_stat {};
   ASSERT_EQ(::stat((first_run + "/summary.json").c_str(), &first_stat), 0);
@@ -107,7 +110,7 @@ TEST_F(TuneCli, AKilledStudyResumesWithoutLosingOrRerunningFinishedTrials) {
   const auto resumed = run_modlr("tune --resume " + study);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err << resumed.out;
   EXPECT_EQ(resumed.out.find("trial 0 "), std::string::npos) << "trial 0 ran again:\n" << resumed.out;
-  auto after = StudyStore::open(study + "/study.db");
+  auto after = StudyStore::open(StudyLocation::sqlite(study + "/study.db"));
   const auto trials = after.trials();
   ASSERT_EQ(trials.size(), 3u);
   for (const auto& trial : trials) EXPECT_EQ(trial.state, TrialState::complete) << trial.number;
@@ -132,6 +135,58 @@ TEST_F(TuneCli, ACrashingTrialIsRecordedAndTheStudyGoesOn) {
             std::string::npos)
       << summary["trials"][1]["error"];
   EXPECT_NE(result.out.find("trial 0 failed"), std::string::npos) << result.out;
+}
+
+// The trial numbers a driver's output reports as ended ("trial N complete ...").
+std::set<int64_t> trials_ended(const std::string& output) {
+  std::set<int64_t> numbers;
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("trial ", 0) == 0 && line.find(" complete") != std::string::npos)
+      numbers.insert(std::stoll(line.substr(6)));
+  return numbers;
+}
+
+// Two drivers, as on two hosts, share one study kept in PostgreSQL: every trial runs once,
+// each driver's trials keep their run records in its own directory, and each driver's
+// summary and best.yaml cover the whole study.
+TEST_F(TuneCli, DriversOnTwoHostsShareAStudyInPostgres) {
+  PostgresServer server;
+  ASSERT_FALSE(server.url().empty());
+  const std::string other = work.file("other-host"), out_a = work.file("a.out"), out_b = work.file("b.out");
+  const std::string modlr = MODLR_BINARY;
+  const auto both = run_command(
+      "(" + modlr + " tune " + config + " --space " + space + " --study " + study +
+      " --set dataset.validation=0.2 --set runner.epochs=2 --trials 6 --sampler random --storage " + server.url() +
+      " --study-name shared > " + out_a + " 2>&1 & a=$!; for i in $(seq 1 600); do grep -q 'other hosts join' " +
+      out_a + " && break; sleep 0.1; done; " + modlr + " tune --join shared --storage " + server.url() + " --study " +
+      other + " > " + out_b + " 2>&1; b=$?; wait $a; echo $? $b)");
+  ASSERT_EQ(both.out, "0 0\n") << read_text(out_a) << read_text(out_b);
+  const auto by_a = trials_ended(read_text(out_a)), by_b = trials_ended(read_text(out_b));
+  EXPECT_FALSE(by_a.empty());
+  EXPECT_FALSE(by_b.empty()) << read_text(out_b);
+  std::set<int64_t> all(by_a.begin(), by_a.end());
+  all.insert(by_b.begin(), by_b.end());
+  EXPECT_EQ(all.size(), by_a.size() + by_b.size()) << "a trial ran on both hosts";
+  EXPECT_EQ(all, (std::set<int64_t>{0, 1, 2, 3, 4, 5}));
+
+  auto store = StudyStore::open(StudyLocation::of_directory(other));
+  for (const auto& trial : store.trials()) {
+    EXPECT_EQ(trial.state, TrialState::complete) << trial.number;
+    const auto run_dir = store.runs(trial.number).at(0).run_dir;
+    EXPECT_EQ(run_dir.rfind((by_a.count(trial.number) ? study : other) + "/runs/", 0), 0u) << run_dir;
+  }
+  // Each host's summary and best.yaml cover every trial, whichever host ran the best.
+  const auto summary_b = nlohmann::json::parse(read_text(other + "/summary.json"));
+  EXPECT_EQ(study_summary()["trials"].size(), 6u);
+  EXPECT_EQ(summary_b["trials"].size(), 6u);
+  const auto best_a = Config::load(study + "/best.yaml"), best_b = Config::load(other + "/best.yaml");
+  EXPECT_EQ(best_a.section("optimizer").get<std::string>("lr"), best_b.section("optimizer").get<std::string>("lr"));
+  EXPECT_EQ(run_modlr("report " + other + " --out " + work.file("report")).exit_code, 0);
+
+  const auto missing = run_modlr("tune --join nosuch --storage " + server.url());
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("study nosuch in " + server.url() + ": no such study"), std::string::npos) << missing.err;
 }
 
 // One line on stderr naming the culprit, exit 1, and no study directory.

@@ -1,7 +1,10 @@
 // The schedules built from code equal the ones their config builds; bad options are one
-// line naming the field. Values by hand: StepLR(step 2, gamma 0.5) and the closed form of
-// CosineAnnealingLR(t_max 4).
+// line naming the field. Values by hand: StepLR(step 2, gamma 0.5), the closed form of
+// CosineAnnealingLR(t_max 4), per epoch and per batch, and the inverse square root decay
+// behind its linear warm-up, through the Optimizer that applies them.
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "modlr/core/error.h"
 #include "modlr/optimizer/optimizer.h"
@@ -13,7 +16,8 @@ namespace {
 
 std::shared_ptr<modlr::LrSchedule> from_config(const std::string& yaml, int64_t epochs = 4) {
   const auto c = modlr::Config::parse(yaml, "s.yaml");
-  return modlr::schedule_registry().create(c.get<std::string>("name"), "schedule", c, epochs);
+  return modlr::schedule_registry().create(c.get<std::string>("name"), "schedule", c,
+                                           modlr::ScheduleContext{epochs, {}});
 }
 
 }  // namespace
@@ -21,7 +25,7 @@ std::shared_ptr<modlr::LrSchedule> from_config(const std::string& yaml, int64_t 
 TEST(SchedulesFromCode, EqualTheConfigBuiltOnes) {
   const auto step = modlr::make_step_schedule({2, 0.5});
   const auto step_config = from_config("{name: step, step_size: 2, gamma: 0.5}");
-  const auto cosine = modlr::make_cosine_schedule({4, 0.0});
+  const auto cosine = modlr::make_cosine_schedule({4, 0.0, false});
   const auto cosine_config = from_config("{name: cosine}");  // t_max: the run's 4 epochs
   EXPECT_DOUBLE_EQ(step->lr_at(3, 1.0), 0.5);                // 0.5^floor(3 / 2)
   EXPECT_DOUBLE_EQ(step->lr_at(4, 1.0), 0.25);
@@ -41,11 +45,47 @@ TEST(SchedulesFromCode, BadOptionsNameTheField) {
             "StepScheduleOptions::step_size: must be >= 1");
   EXPECT_EQ(mt::error_message([] { modlr::make_step_schedule({1, 0.0}); }), "StepScheduleOptions::gamma: must be > 0");
   EXPECT_EQ(mt::error_message([] {
-              modlr::make_cosine_schedule({0, 0.0});
+              modlr::make_cosine_schedule({0, 0.0, false});
             }),
             "CosineScheduleOptions::t_max: must be >= 1");
   EXPECT_EQ(mt::error_message([] {
-              modlr::make_cosine_schedule({3, -1.0});
+              modlr::make_cosine_schedule({3, -1.0, false});
             }),
             "CosineScheduleOptions::eta_min: must be >= 0");
+}
+
+TEST(SchedulesFromCode, StepSchedulesChangeTheRateEveryBatch) {
+  // Cosine over t_max 2 epochs of 5 batches: half-way (batch 5) is half the rate, no stair.
+  const auto cosine = modlr::make_cosine_schedule({2, 0.0, true});
+  EXPECT_TRUE(cosine->per_step());
+  EXPECT_DOUBLE_EQ(cosine->lr_at_step(5, 5, 1.0), 0.5);
+  EXPECT_DOUBLE_EQ(cosine->lr_at_step(1, 5, 1.0), (1 + std::cos(M_PI * 0.1)) / 2);
+  EXPECT_DOUBLE_EQ(cosine->lr_at_step(12, 5, 1.0), 0.0);
+  const auto cosine_config = from_config("{name: cosine, unit: step}", 2);
+  for (int64_t step = 0; step < 12; ++step)
+    EXPECT_EQ(cosine_config->lr_at_step(step, 5, 0.1), cosine->lr_at_step(step, 5, 0.1)) << step;
+  // inverse_sqrt with a 4-batch warm-up from 0, through the Optimizer: t/4 for t < 4, then
+  // sqrt(4 / (t + 1)).
+  torch::Tensor w = torch::zeros({1}, torch::requires_grad());
+  auto optimizer = modlr::build_optimizer(
+      modlr::Config::parse("{name: sgd, lr: 1.0, schedule: {name: inverse_sqrt, warmup: 4, warmup_start: 0}}",
+                           "o.yaml"),
+      {w}, 3, "model", "loss");
+  optimizer->set_steps_per_epoch(5);
+  const std::vector<double> expected = {0.0, 0.25, 0.5, 0.75, std::sqrt(4.0 / 5), std::sqrt(4.0 / 6)};
+  for (int64_t step = 0; step < 6; ++step) {
+    if (step % 5 == 0) optimizer->start_epoch(step / 5);
+    optimizer->start_step(step);
+    EXPECT_DOUBLE_EQ(optimizer->lr(), expected[static_cast<size_t>(step)]) << step;
+  }
+  optimizer->start_step(15);
+  EXPECT_DOUBLE_EQ(optimizer->lr(), 0.5);  // sqrt(4 / 16)
+  EXPECT_NE(mt::error_message([] {
+              const auto c = modlr::Config::parse("{name: sgd, schedule: {name: inverse_sqrt}}", "o.yaml");
+              torch::Tensor v = torch::zeros({1}, torch::requires_grad());
+              modlr::build_optimizer(c, {v}, 3, "model", "loss");
+            }).find("schedule.warmup"),
+            std::string::npos);
+  EXPECT_EQ(mt::error_message([] { modlr::make_inverse_sqrt_schedule({0}); }),
+            "InverseSqrtScheduleOptions::warmup: must be >= 1 batch");
 }

@@ -66,6 +66,15 @@ TEST_F(ParityTest, MlpAdamCosineSchedule) {
       check_parity("configs/mlp-mnist.yaml", synthetic() + " --set 'optimizer.schedule={name: cosine}'", runs));
 }
 
+// The per-batch schedules: inverse square root behind a warm-up from 0.
+TEST_F(ParityTest, MlpSgdInverseSqrtSchedule) {
+  expect_identical(check_parity(
+      "configs/mlp-mnist.yaml",
+      synthetic() +
+          " --set 'optimizer.schedule={name: inverse_sqrt, warmup: 4, warmup_start: 0}' --set runner.epochs=2",
+      runs));
+}
+
 TEST_F(ParityTest, Bf16AutocastLeNet5) {
   // bf16 autocast on the CPU: modlr's AutocastScope against torch.autocast, bit for bit.
   expect_identical(check_parity("configs/lenet5-fashion-mnist.yaml",
@@ -203,6 +212,21 @@ TEST_F(ImdbParityTest, TwoLayerGruMeanPoolingKeepLast) {
                                 runs));
 }
 
+// The Transformer encoder: attention through scaled_dot_product_attention with a padding
+// mask, dropout on the attention weights and after attention, a warm-up then a cosine
+// schedule evaluated before every batch, AdamW.
+TEST_F(ImdbParityTest, TransformerEncoderWithValidation) {
+  expect_identical(check_parity("configs/transformer-imdb.yaml",
+                                "--set dataset.path=" + archive +
+                                    " --set dataset.limit=48 --set dataset.max_size=300 --set model.vocab_size=300"
+                                    " --set dataset.max_length=40 --set model.max_length=40 --set model.d_model=16"
+                                    " --set model.heads=2 --set model.feedforward=32 --set runner.epochs=2"
+                                    " --set dataset.batch_size=8 --set dataset.eval_batch_size=16"
+                                    " --set dataset.validation=0.25 --set optimizer.schedule.warmup=3"
+                                    " --set optimizer.schedule.unit=step --set model.attention_dropout=0.1",
+                                runs));
+}
+
 TEST_F(ImdbParityTest, LstmLastStateOnRealImdb) {
   const std::string real = MODLR_SOURCE_DIR "/../shared/data/imdb/aclImdb_labelled.tar.gz";
   if (!mt::exists(real)) GTEST_SKIP() << real << " not present";
@@ -242,4 +266,40 @@ TEST_F(ParityTest, WeightAverageAgainstPyTorchsAveragedModel) {
                                 synthetic() + " --set dataset.validation=0.2 --set runner.ema_decay=0.9"
                                               " --set optimizer.momentum=0.9",
                                 runs));
+}
+
+// Translation (German -> English, the first 64 Multi30k training pairs): the parallel_text
+// source and its vocabularies, length bucketing, the encoder-decoder Transformer with tied
+// embeddings, label smoothing, per-batch inverse-square-root schedule, and BLEU per epoch
+// on the validation split and at the end on the test split, from greedy search and from
+// beam search. (The extra test splits take the path CifarParityTest checks; left out, the
+// two runs take half the time.)
+class TranslationParityTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!twin_available()) GTEST_SKIP() << mt::python() << " with torch and yaml not installed";
+    if (!mt::exists(kMulti30k)) GTEST_SKIP() << kMulti30k << " not present";
+  }
+  static std::string sets() {
+    return std::string("--set dataset.path=") + kMulti30k +
+           " --set dataset.limit=64 --set dataset.max_size=300 --set model.source_vocab_size=300"
+           " --set model.target_vocab_size=300 --set model.d_model=16 --set model.heads=2 --set model.feedforward=32"
+           " --set model.encoder_layers=1 --set model.decoder_layers=1 --set runner.epochs=2"
+           " --set dataset.batch_size=8 --set dataset.eval_batch_size=50 --set optimizer.schedule.warmup=5"
+           " --set loss.search.extra_length=3 --set dataset.bucket_pool=2 --set 'dataset.extra_tests=[]'";
+  }
+  static constexpr const char* kMulti30k = MODLR_SOURCE_DIR "/../shared/data/multi30k";
+  mt::TempDir runs;
+};
+
+TEST_F(TranslationParityTest, GreedySearch) {
+  const auto result = check_parity("configs/transformer-multi30k.yaml", sets(), runs);
+  expect_identical(result);
+  EXPECT_NE(result.output.find("vocab.de.txt identical"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("vocab.en.txt identical"), std::string::npos) << result.output;
+}
+
+TEST_F(TranslationParityTest, BeamSearch) {
+  expect_identical(check_parity("configs/transformer-multi30k.yaml",
+                                sets() + " --set loss.search.beam=3 --set loss.search.length_penalty=0.6", runs));
 }

@@ -52,7 +52,7 @@ struct LinearProblem {
     data = {x, 2 * x - 1};
     models.add("model", std::make_shared<LinearModel>());
     loss = std::make_unique<PoisonableMse>(poison_at_call, poison_gradient_at_call);
-    auto constant = schedule_registry().create("constant", "k", Config::parse("{}", "s"), 1);
+    auto constant = schedule_registry().create("constant", "k", Config::parse("{}", "s"), ScheduleContext{});
     optimizers.push_back(std::make_unique<Optimizer>(
         std::make_unique<torch::optim::SGD>(models.only().parameters(), torch::optim::SGDOptions(lr)), constant, lr,
         0.0, "model", "loss"));

@@ -3,7 +3,8 @@
 
 Always: ONNX's checker (full_check: strict shape inference). Then, with a DATA file written
 by `modlr eval --save-outputs` (or the PyTorch twin), runs the model in ONNX Runtime (CPU)
-on its "input" tensor and compares with its "output" (and "target") tensors. Prints one JSON
+on its "input" tensor (and those named like the model's other inputs, e.g. a translator's
+"prefix") and compares with its "output" (and "target") tensors. Prints one JSON
 object:
   {ir_version, opset, ops, inputs, outputs}                         (no DATA)
   + {examples, batch, threads, max_abs_diff, accuracy_onnx, accuracy_reference,
@@ -50,11 +51,15 @@ def read_idx_images(path):
     return images.reshape(shape[0], 1, *shape[1:]) if dims == 3 else images
 
 
-def run_all(session, inputs, batch):
+def run_all(session, inputs, batch, more):
+    """The model over `inputs` in batches; `more`: its further inputs by name (a
+    translator's "prefix"), cut into the same batches."""
     chunks, seconds = [], 0.0
     for first in range(0, len(inputs), batch):
+        feed = {"input": inputs[first:first + batch]}
+        feed.update({name: values[first:first + batch] for name, values in more.items()})
         started = time.perf_counter()
-        chunks.append(session.run(["output"], {"input": inputs[first:first + batch]})[0])
+        chunks.append(session.run(["output"], feed)[0])
         seconds += time.perf_counter() - started
     return np.concatenate(chunks).reshape(len(inputs), -1), seconds
 
@@ -78,10 +83,15 @@ def main():
         options.intra_op_num_threads, options.inter_op_num_threads = args.threads, 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         session = ort.InferenceSession(args.model, options, providers=["CPUExecutionProvider"])
-        run_all(session, inputs[:1], 1)  # warm-up
+        names = [i.name for i in session.get_inputs() if i.name != "input"]
+        missing = [name for name in names if name not in tensors]
+        if missing:
+            raise ValueError(f"{args.data} has no tensor {missing[0]!r} for the model's input of that name")
+        more = {name: tensors[name] for name in names}
+        run_all(session, inputs[:1], 1, {name: values[:1] for name, values in more.items()})  # warm-up
         times = []
         for _ in range(max(1, args.repeat)):
-            out, seconds = run_all(session, inputs, args.batch)
+            out, seconds = run_all(session, inputs, args.batch, more)
             times.append(seconds)
         reference = tensors["output"].reshape(len(inputs), -1)
         if reference.shape != out.shape:

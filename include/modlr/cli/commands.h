@@ -73,6 +73,17 @@ struct EvalArgs {
 /// "target" tensors there (for comparisons with PyTorch and ONNX Runtime).
 int eval(const EvalArgs& args);
 
+struct TranslateArgs {
+  std::string config;
+  std::vector<std::string> overrides;
+  std::string checkpoint;
+  int64_t beam = 0;            ///< > 0: sets loss.search.beam
+  double length_penalty = -1;  ///< >= 0: sets loss.search.length_penalty
+  int64_t batch_size = 64;
+};
+/// Translates stdin, a sentence per line, to stdout (run/translation_run.h).
+int translate(const TranslateArgs& args);
+
 struct SummaryArgs {
   std::string config;
   std::vector<std::string> overrides;
@@ -112,6 +123,7 @@ int data(const DataArgs& args);
 
 struct TuneArgs {
   std::string config, space, study_dir, resume, seeds;
+  std::string storage, study_name, join;  ///< a study in PostgreSQL (tune/study.h)
   std::vector<std::string> overrides;
   int64_t trials = 20, parallel = 1, validations_per_epoch = 1;
   std::string sampler = "tpe", pruner = "none", metric = "validation.accuracy";
@@ -120,7 +132,8 @@ struct TuneArgs {
   int64_t startup_trials = 10, candidates = 24;  ///< TPE
   int64_t pruner_startup_trials = 5, pruner_warmup_steps = 0, min_resource = 1, reduction_factor = 3;
 };
-/// `modlr tune`: a hyper-parameter study (tune/study.h) or, with `resume`, its continuation.
+/// `modlr tune`: a hyper-parameter study (tune/study.h); with `resume`, its continuation;
+/// with `join`, another driver on a study in PostgreSQL.
 int tune(const TuneArgs& args);
 
 struct RunsArgs {

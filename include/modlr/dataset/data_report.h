@@ -23,6 +23,13 @@ struct DataReport {
   /// The first training batch as the loader hands it out (augmented, after preprocessing).
   std::vector<int64_t> batch_input_shape, batch_target_shape;
   std::string input_dtype, target_dtype;
+  /// The batch's named fields (Batch::fields): name, shape, dtype.
+  struct Field {
+    std::string name;
+    std::vector<int64_t> shape;
+    std::string dtype;
+  };
+  std::vector<Field> batch_fields;
   /// Float inputs of the inspected split: statistics per index of axis 1 (an image's
   /// channel, a table's column), population std, over every element; at most 64 indices.
   std::vector<double> channel_mean, channel_std;

@@ -9,6 +9,9 @@
 ///   validation: 0.0           # fraction of the training examples held out, seeded (a time
 ///                             # series holds out its last windows: DataSource::hold_out)
 ///   batch_size: 64, eval_batch_size: 1000, shuffle: true, drop_last: false,
+///   bucket_by: ""             # length bucketing of training batches (loader.h): a field of
+///                             # per-example lengths, e.g. source_lengths (parallel_text)
+///   bucket_pool: 100          # batches sorted together per pool
 ///   prefetch: 0               # batches assembled ahead on a background thread (a count; 0 =
 ///                             # in line). Off by default: with libtorch 2.11 assembling a
 ///                             # batch is ~1.5 % of a LeNet-5 step, and a prefetch thread
@@ -127,6 +130,8 @@ struct DatasetOptions {
   int64_t eval_batch_size = 1000;
   bool shuffle = true;
   bool drop_last = false;
+  std::string bucket_by;  ///< "" = no length bucketing
+  int64_t bucket_pool = 100;
   int64_t prefetch = 0;
   AugmentOptions augment;       ///< training batches only; off by default
   std::string device = "auto";  ///< auto | cpu | cuda

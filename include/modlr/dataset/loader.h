@@ -40,6 +40,14 @@ struct LoaderOptions {
   /// batches one process with batch N * batch_size would. Augmentation draws differ per rank.
   int64_t shard_rank = 0;
   int64_t shard_count = 1;
+  /// Length bucketing (shuffled loaders): the name of an int64 [N] field of per-example
+  /// lengths ("" = off). Each epoch's permutation is cut into pools of bucket_pool global
+  /// batches, each pool sorted by length (stable, shortest first), cut into batches, and
+  /// the full batches put in an order drawn from the same generator (randperm), the
+  /// partial last batch kept last: batches of similar lengths, so little padding, in a
+  /// random order. The result is the epoch's permutation (state(), resume).
+  std::string bucket_by;
+  int64_t bucket_pool = 100;
 };
 
 class BatchLoader {
@@ -86,6 +94,8 @@ class BatchLoader {
   bool take_next(Batch& out);
   void begin_at(int64_t first_batch);
   void set_permutation(torch::Tensor permutation);
+  /// `permutation` with length bucketing applied (options.bucket_by); draws the batch order.
+  torch::Tensor bucketed(const torch::Tensor& permutation);
   void stop_prefetch();
   void prefetch_loop(int64_t first, int64_t count);
 

@@ -28,6 +28,17 @@ size_t invalid_utf8_offset(const std::string& text);
 ///                  text.replace(b"<br />", b" ").lower())
 std::vector<std::string> tokenize(const std::string& text);
 
+/// tokenize()'s rules with steps 1 and 2 chosen (a translation corpus has no HTML breaks
+/// and may keep its case). The defaults are tokenize()'s own.
+struct TokenizerOptions {
+  bool html_breaks = true;  ///< step 1
+  /// Step 2: "ascii" lower-cases A-Z; "latin" also the Latin-1 capitals U+00C0-U+00DE but
+  /// U+00D7 (German's Ä, Ö, Ü; as UTF-8, 0xC3 0x80-0x9E -> 0xC3 0xA0-0xBE); "none" keeps
+  /// the case, and then A-Z are word bytes too.
+  std::string lowercase = "ascii";
+};
+std::vector<std::string> tokenize(const std::string& text, const TokenizerOptions& options);
+
 /// Occurrences of each word.
 using WordCounts = std::unordered_map<std::string, int64_t>;
 void count_words(const std::vector<std::string>& tokens, WordCounts& counts);
@@ -43,6 +54,10 @@ class Vocabulary {
   /// byte order of the words, cut so the vocabulary holds at most `max_size` (>= 2)
   /// entries in all, "<pad>" and "<unk>" included.
   static Vocabulary build(const WordCounts& counts, int64_t max_size, int64_t min_freq);
+  /// build() with `specials` ("<bos>", "<eos>") as ids 2, 3, ... before the words; they
+  /// count towards max_size. Specials must start with '<', which no word can.
+  static Vocabulary build(const WordCounts& counts, int64_t max_size, int64_t min_freq,
+                          const std::vector<std::string>& specials);
 
   int64_t size() const { return static_cast<int64_t>(words_.size()); }
   /// The id of `word`, kUnknown if it is not in the vocabulary.

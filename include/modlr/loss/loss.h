@@ -29,14 +29,16 @@ struct LossOutput {
   /// Named scalar objectives; in training, each requested one must require grad.
   std::map<std::string, torch::Tensor> objectives;
   /// What metrics compare with `targets`: class logits [B, K], regression values [B, ...],
-  /// a GAN's discriminator logits [N] vs 1 = real / 0 = generated (loss/gan.h); undefined
-  /// when a stage has nothing to measure (a GAN's generator stage).
+  /// a GAN's discriminator logits [N] vs 1 = real / 0 = generated (loss/gan.h), a
+  /// translation's searched token ids [N, L] vs the reference ids [N, T] (metrics/suite.h);
+  /// undefined when a stage has nothing to measure (a GAN's generator stage, translation
+  /// in training).
   torch::Tensor predictions;
   torch::Tensor targets;
 };
 
 /// What kind of predictions a loss produces, which decides the metrics that apply.
-enum class Task { classification, regression, generative };
+enum class Task { classification, regression, generative, translation };
 
 class Loss {
  public:

@@ -6,6 +6,10 @@
 /// Regression names: mse, rmse, mae, r2.
 /// Generative (a GAN's discriminator outputs): d_real, d_fake: the mean discriminator
 ///   probability sigmoid(logit) over real (target 1) and generated (target 0) examples.
+/// Translation: bleu: corpus BLEU (0-100, sacreBLEU's formula, metrics/bleu.h) of output
+///   token ids against reference token ids, each row one sentence: ids > 0 are tokens, 0 is
+///   nothing (padding, markers), negative ids match no output (a reference word outside the
+///   vocabulary). On one vocabulary's tokens it equals BLEU on the tokenised words.
 #include <array>
 #include <map>
 #include <string>
@@ -14,6 +18,7 @@
 #include <torch/torch.h>
 
 #include "modlr/loss/loss.h"
+#include "modlr/metrics/bleu.h"
 #include "modlr/metrics/classification.h"
 #include "modlr/metrics/regression.h"
 
@@ -32,6 +37,7 @@ class MetricSuite {
   /// Classification: predictions = logits [B, K], targets = class indices [B].
   /// Regression: predictions and targets of the same number of elements.
   /// Generative: discriminator logits [N] and targets [N] (1 = real, 0 = generated).
+  /// Translation: output ids [N, L] and reference ids [N, T] as above.
   void update(const torch::Tensor& predictions, const torch::Tensor& targets);
   /// Scalar metrics by name (confusion_matrix excluded; see confusion_matrix()). A metric
   /// the data leaves undefined (see undefined()) is NaN, never an exception.
@@ -58,6 +64,7 @@ class MetricSuite {
   std::string undefined_reason(const std::string& name) const;
   void update_classification(const torch::Tensor& logits, const torch::Tensor& targets);
   void update_generative(const torch::Tensor& logits, const torch::Tensor& targets);
+  void update_translation(const torch::Tensor& outputs, const torch::Tensor& references);
 
   Task task_;
   std::vector<std::string> names_;
@@ -69,6 +76,7 @@ class MetricSuite {
   metrics::RegressionAccumulator regression_;
   /// Generative: sum of sigmoid(logit) and count, for real [0] and generated [1] examples.
   std::array<double, 2> probability_sums_{}, probability_counts_{};
+  bleu::Score bleu_;  ///< translation: the counts so far
 };
 
 }  // namespace modlr

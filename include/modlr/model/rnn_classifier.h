@@ -68,6 +68,7 @@ class RnnClassifier : public Model {
   /// Reports embedding, [embed_dropout], rnn (outputs [N, T', D], T' = the longest row),
   /// pool, [dropout], fc.
   torch::Tensor forward_observed(torch::Tensor x, const LayerObserver& observer) override;
+  const RnnClassifierOptions& options() const { return options_; }
 
  private:
   torch::Tensor run(const torch::Tensor& input, const LayerObserver* observer);

@@ -23,7 +23,7 @@ struct RunRequest {
   std::string config;                  ///< the config file
   std::vector<std::string> overrides;  ///< "section.key=value", as `--set` gives them
   std::string resume;                  ///< a run directory to continue ("" = a new run)
-  /// A study's trial run (tune/trial_hook.h): the study's database and the trial's number,
+  /// A study's trial run (tune/trial_hook.h): the study's directory and the trial's number,
   /// as `modlr tune` starts its trials ("" = not a trial).
   std::string tune_study;
   int64_t tune_trial = -1;

@@ -5,12 +5,16 @@
 /// once), each a normal run record under <study>/runs/. The trial's process reports every
 /// validation to the store and asks the pruner (pruner.h) whether to stop (trial_hook.h).
 ///
-/// The study directory: study.db, space.yaml, runs/<experiment>/<run-id>/ (the trials'
+/// The study directory: study.db (or, for a study in PostgreSQL, study.storage), space.yaml, runs/<experiment>/<run-id>/ (the trials'
 /// run records), logs/trial-<n>-seed-<s>.log (each run's output), and when the study ends
 /// summary.json (every trial, best first) and best.yaml (the best trial's resolved config,
 /// ready to train). A study stopped by SIGINT/SIGTERM or killed continues with
 /// `--resume DIR`: finished trials are kept and never rerun; trials that were running are
 /// run again from their start with the same parameters.
+///
+/// Several hosts: with `storage` (a PostgreSQL URL) the store is a schema in that database,
+/// and a driver on any host with the same config, data and `modlr` joins the study with
+/// `join` (its name); each host's trials keep their run records in its own study directory.
 ///
 /// Reproducibility: with parallel 1 a study is a function of its settings (the sampler
 /// sees the same history in the same order); with parallel > 1 the history a trial's
@@ -29,6 +33,9 @@ struct TuneRequest {
   std::string space;                   ///< SPACE.yaml
   std::string study_dir;               ///< "" = <tracking.dir>/<experiment>/study-<UTC time>
   std::string resume;                  ///< an existing study directory to continue (the rest is ignored)
+  std::string storage;                 ///< a PostgreSQL URL to keep the study in; "" = <study_dir>/study.db
+  std::string study_name;              ///< its name there; "" = the study directory's name
+  std::string join;                    ///< a study in `storage` to join (config and space come from it)
   std::string seeds;                   ///< `--seeds` syntax ("1-3"); "" = the config's seed
   StudySettings settings;              ///< objective, sampler, pruner, trials, parallel, validations_per_epoch
   std::string modlr_binary;            ///< the `modlr` that runs the trials; "" = this process's executable

@@ -1,8 +1,10 @@
 #pragma once
-/// Where a study lives: one SQLite database (tracking/sqlite.h, WAL mode) that the study's
-/// driver (`modlr tune`), its trial processes and any further drivers on the same study
-/// (`modlr tune --resume DIR` run twice) share. Each write is one transaction, so a kill at
-/// any moment loses at most the report being written, never a finished trial. No torch here.
+/// Where a study lives: one SQL database (tracking/sql_database.h) that the study's driver
+/// (`modlr tune`), its trial processes and any further drivers share. By default it is the
+/// study directory's study.db (SQLite, WAL mode: one host); with `--storage URL` it is a
+/// schema in a PostgreSQL database (tracking/postgres.h), which drivers on several hosts
+/// join (`--join NAME`). Each write is one transaction, so a kill at any moment loses at
+/// most the report being written, never a finished trial. No torch here.
 ///
 /// Tables: study (its settings, as JSON), trials (params, state, value), runs (one per
 /// trial and seed: run directory, state, epochs trained), reports (each run's validation
@@ -10,11 +12,13 @@
 /// from a live one's). A StudyStore is used by one thread; every process opens its own.
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "modlr/tracking/sqlite.h"
+#include "modlr/tracking/sql_database.h"
 #include "modlr/tune/pruner.h"
 #include "modlr/tune/sampler.h"
 #include "modlr/tune/trial.h"
@@ -43,18 +47,43 @@ struct TrialRun {
   std::optional<double> value;  ///< its last validation value
   double epochs = 0;            ///< epochs trained (fractions for validations inside epochs)
   std::string error;
+  std::string config;  ///< the run's resolved config (YAML), as its run record has it
+};
+
+/// Which database a study is in. A study directory names it: its study.storage file (a
+/// PostgreSQL study) when it has one, else its study.db (SQLite).
+struct StudyLocation {
+  std::string sqlite_path;     ///< the SQLite file; "" for PostgreSQL
+  std::string postgres_url;    ///< libpq's URL of the database
+  std::string postgres_study;  ///< the study's name there: its tables are schema "modlr_<name>"
+
+  static StudyLocation sqlite(const std::string& path) { return {path, "", ""}; }
+  /// Throws unless `study` is 1-48 of [A-Za-z0-9_.-] (it names a schema).
+  static StudyLocation postgres(const std::string& url, const std::string& study);
+  /// The location `dir` names (above). Throws naming `dir` when it is not a study directory.
+  static StudyLocation of_directory(const std::string& dir);
+  /// A study.storage file's text (JSON: postgres_url, study); errors name `source`.
+  static StudyLocation parse_storage(const std::string& text, const std::string& source);
+  /// Whether `dir` holds a study (study.db or study.storage).
+  static bool is_study_directory(const std::string& dir);
+  /// For PostgreSQL: writes `dir`/study.storage (mode 0600: a URL may carry a password).
+  void write_to(const std::string& dir) const;
+  /// The file, or "study NAME in URL" (URL without its password): what messages name.
+  std::string describe() const;
 };
 
 class StudyStore {
  public:
-  /// Creates the study database at `path` (which must not exist yet).
-  static StudyStore create(const std::string& path, const StudySettings& settings);
-  /// Opens an existing study. Throws naming `path` if it is missing, not an SQLite
-  /// database, or not a modlr study (no or unreadable settings).
-  static StudyStore open(const std::string& path);
+  /// Creates the study at `location` (an SQLite file that must not exist yet, or a
+  /// PostgreSQL study name not yet taken in that database).
+  static StudyStore create(const StudyLocation& location, const StudySettings& settings);
+  /// Opens an existing study. Throws naming the file or the study if it is missing, not a
+  /// database, unreachable, or not a modlr study (no or unreadable settings).
+  static StudyStore open(const StudyLocation& location);
 
   const StudySettings& settings() const { return settings_; }
-  const std::string& path() const { return database_.path(); }
+  /// What messages call the study (StudyLocation::describe).
+  const std::string& name() const { return name_; }
 
   /// Claims a trial for `owner`: the lowest-numbered waiting one (its attempt counted up),
   /// else a new number while the study has fewer than settings().trials trials, its
@@ -65,8 +94,9 @@ class StudyStore {
   /// The attempt a trial is on (1, then 2 after a requeue, ...).
   int64_t attempt(int64_t trial);
 
-  /// A trial's run starts (called by the trial process, with its run directory).
-  void start_run(int64_t trial, int64_t seed, const std::string& run_dir);
+  /// A trial's run starts (called by the trial process, with its run directory and its
+  /// resolved config).
+  void start_run(int64_t trial, int64_t seed, const std::string& run_dir, const std::string& config);
   /// A validation value of a trial's run at `step`, after `epochs` epochs of training.
   void report(int64_t trial, int64_t seed, int64_t step, double value, double epochs);
   /// The run's curve so far (step -> value), this attempt only.
@@ -93,9 +123,12 @@ class StudyStore {
   std::vector<int64_t> requeue_orphans(const std::function<bool(const std::string&, double)>& is_alive);
 
  private:
-  explicit StudyStore(SqliteDatabase database) : database_(std::move(database)) {}
+  StudyStore(std::unique_ptr<SqlDatabase> database, std::string name)
+      : database_(std::move(database)), name_(std::move(name)) {}
+  static StudyStore connect(const StudyLocation& location, bool create);
   std::vector<TrialSnapshot> trials_unlocked();
-  SqliteDatabase database_;
+  std::unique_ptr<SqlDatabase> database_;
+  std::string name_;
   StudySettings settings_;
 };
 

@@ -17,7 +17,7 @@ class Pruner;
 
 /// Which trial a run belongs to.
 struct TrialLink {
-  std::string study_db;  ///< the study's database ("" = the run is not a trial)
+  std::string study_dir;  ///< the study's directory, which names its store ("" = the run is not a trial)
   int64_t trial = -1;
 };
 
