@@ -15,7 +15,7 @@ TranslationLossOptions TranslationLossOptions::from_config(const Config& section
   return o;
 }
 
-TranslationLoss::TranslationLoss(TranslationLossOptions options) : options_(options) {
+TranslationLoss::TranslationLoss(const TranslationLossOptions& options) : options_(options) {
   if (!(options_.label_smoothing >= 0 && options_.label_smoothing < 1))
     throw Error("TranslationLossOptions::label_smoothing must be in [0, 1), got " +
                 std::to_string(options_.label_smoothing));

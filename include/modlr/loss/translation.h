@@ -28,7 +28,7 @@ struct TranslationLossOptions {
 
 class TranslationLoss : public Loss {
  public:
-  explicit TranslationLoss(TranslationLossOptions options);
+  explicit TranslationLoss(const TranslationLossOptions& options);
   std::vector<std::string> objectives() const override { return {"loss"}; }
   Task task() const override { return Task::translation; }
   /// Throws modlr::Error when the only model is not a Seq2SeqModel.
