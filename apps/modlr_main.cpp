@@ -151,6 +151,8 @@ void add_translate_options(CLI::App& cmd, modlr::cli::TranslateArgs& translate) 
       ->check(CLI::Range(0.0, 100.0));
   cmd.add_option("--batch-size", translate.batch_size, "sentences translated together (default 64)")
       ->check(CLI::Range(1, 100000));
+  cmd.add_flag("--detokenize", translate.detokenize,
+               "print text (no spaces before punctuation, t-shirt joined), e.g. for sacreBLEU; default: tokens");
   cmd.add_option("--set", translate.overrides, kSetHelp);
   cmd.footer(
       "example: echo 'Ein Hund läuft im Schnee.' | modlr translate configs/transformer-multi30k.yaml "

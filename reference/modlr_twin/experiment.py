@@ -125,6 +125,9 @@ class Experiment:
         train_default, eval_default = DEFAULT_METRICS[self.loss.task]
         self.options["train_metrics"] = section.get("train", [str], train_default)
         self.options["eval_metrics"] = section.get("eval", [str], eval_default)
+        for name in self.options["train_metrics"]:
+            if name in ("bleu", "judge_accuracy"):  # measured in evaluation only (metrics/suite.h)
+                section.fail("train", "'%s' is measured in evaluation only: list it under metrics.eval" % name)
         try:
             MetricSuite(self.loss.task, self.options["train_metrics"])
             MetricSuite(self.loss.task, self.options["eval_metrics"])

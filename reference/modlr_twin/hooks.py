@@ -6,6 +6,8 @@ import zlib
 
 import torch
 
+from .models import conditional_input
+
 BORDER, BORDER_VALUE = 2, 255
 
 
@@ -50,7 +52,8 @@ def _write_atomic(path, data):
 class SampleGridHook:
     """Fixed noise from its own generator seeded with the run seed, drawn at fit start; after
     every `every` epochs (and the last) the model's samples in evaluation mode as
-    <run dir>/samples/epoch-NNNN.png. Draws nothing from the global generator."""
+    <run dir>/samples/epoch-NNNN.png (rows x rows; K x rows, a row per class, for a generator
+    conditioned on K classes). Draws nothing from the global generator."""
 
     def __init__(self, section, seed):
         self.model = section.get("model", str, "generator")
@@ -59,7 +62,7 @@ class SampleGridHook:
             section.fail("rows", "at most 32 (a grid of 1024 samples)")
         self.every = section.get_count("every", 1)
         self.seed = seed
-        self.noise = None
+        self.noise, self.grid_rows = None, self.rows
 
     def fit_start(self, runner):
         model = runner.models.get(self.model)
@@ -67,9 +70,16 @@ class SampleGridHook:
         if not shape:
             raise ValueError("sample_grid: model '%s' declares no input shape (not a generator?)"
                              % self.model)
+        # A generator conditioned on K classes gets a row per class: noise [K * rows, latent],
+        # then row k's samples asked for class k (the same noise in every row's column).
+        classes = getattr(model, "classes", 0)
+        self.grid_rows = classes if classes > 0 else self.rows
+        shape[-1] -= classes
         generator = torch.Generator()
         generator.manual_seed(self.seed)
-        self.noise = torch.randn([self.rows * self.rows] + shape, generator=generator)
+        self.noise = torch.randn([self.grid_rows * self.rows] + shape, generator=generator)
+        if classes > 0:
+            self.noise = conditional_input(self.noise, torch.arange(classes).repeat_interleave(self.rows), classes)
 
     def epoch_end(self, runner):
         if runner.epoch % self.every != 0 and runner.epoch != runner.epochs:
@@ -84,7 +94,7 @@ class SampleGridHook:
         model.train(was_training)
         directory = runner.record.dir + "/samples"
         os.makedirs(directory, exist_ok=True)
-        pixels, width, height, channels = image_grid(images, self.rows)
+        pixels, width, height, channels = image_grid(images, self.grid_rows)
         _write_atomic("%s/epoch-%04d.png" % (directory, runner.epoch),
                       encode_png(pixels, width, height, channels))
 

@@ -7,7 +7,8 @@ import math
 CLASSIFICATION = ["accuracy", "precision_macro", "recall_macro", "f1_macro", "auc_roc",
                   "confusion_matrix"]
 REGRESSION = ["mse", "rmse", "mae", "r2"]
-GENERATIVE = ["d_real", "d_fake"]
+GENERATIVE = ["d_real", "d_fake", "class_accuracy", "judge_accuracy"]
+RATES = ["class_accuracy", "judge_accuracy"]  # measured by the loss (acgan): hits over trials
 
 
 def _ratio(num, den):

@@ -3,6 +3,7 @@ order (so default initialisation draws the same numbers) with the same state_dic
 from collections import OrderedDict
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .rnn_models import build_rnn_classifier
@@ -141,13 +142,16 @@ def build_vgg16(c):
 
 
 def _read_dcgan_options(c, generator):
-    """As read_options in src/model/dcgan.cpp (same keys, same order)."""
+    """As read_dcgan_options in src/model/dcgan.cpp (same keys, same order). With `classes`
+    K > 0 the generator takes [noise, one_hot(class)] and the discriminator returns 1 + K
+    logits (real/generated, then the classes: an ACGAN's, optim.py AcganLoss)."""
     o = {}
     if generator:
         o["latent_size"] = c.get_count("latent_size", 100)
     o["features"] = c.get_count("features", 64)
     o["channels"] = c.get_count("channels", 1)
     o["image_size"] = c.get_count("image_size", 28)
+    o["classes"] = c.get_count("classes", 0, allow_zero=True)
     if o["image_size"] % 4 != 0:
         c.fail("image_size", "must be a multiple of 4 (two stride-2 stages)")
     if not generator:
@@ -169,18 +173,31 @@ def _dcgan_init(model):
     return model
 
 
+def conditional_input(noise, labels, classes):
+    """[noise, one_hot(labels, classes)] as a conditional generator's input, as
+    src/model/dcgan.cpp's conditional_input (include/modlr/model/conditional.h)."""
+    if noise.dim() != 2 or labels.dim() != 1 or labels.size(0) != noise.size(0) or classes <= 0:
+        raise ValueError("conditional generator input: expected noise [N, latent] and labels [N], got %s and %s"
+                         % (list(noise.shape), list(labels.shape)))
+    if labels.numel() > 0 and (int(labels.min()) < 0 or int(labels.max()) >= classes):
+        raise ValueError("conditional generator input: a label outside [0, %d)" % classes)
+    return torch.cat([noise, F.one_hot(labels, classes).to(noise.dtype)], 1)
+
+
 def build_dcgan_generator(c):
     o = _read_dcgan_options(c, True)
     side, f, latent = o["image_size"] // 4, o["features"], o["latent_size"]
+    inputs = latent + o["classes"]  # a conditional generator: noise, then the one-hot class
     model = nn.Sequential(OrderedDict([
-        ("unflatten", nn.Unflatten(1, (latent, 1, 1))),
-        ("deconv1", nn.ConvTranspose2d(latent, 2 * f, side, 1, 0, bias=False)),
+        ("unflatten", nn.Unflatten(1, (inputs, 1, 1))),
+        ("deconv1", nn.ConvTranspose2d(inputs, 2 * f, side, 1, 0, bias=False)),
         ("bn1", nn.BatchNorm2d(2 * f)), ("relu1", nn.ReLU()),
         ("deconv2", nn.ConvTranspose2d(2 * f, f, 4, 2, 1, bias=False)),
         ("bn2", nn.BatchNorm2d(f)), ("relu2", nn.ReLU()),
         ("deconv3", nn.ConvTranspose2d(f, o["channels"], 4, 2, 1)),
         ("tanh", nn.Tanh())]))
-    model.input_shape = [latent]  # Model::input_shape: fed noise, not data
+    model.input_shape = [inputs]  # Model::input_shape: fed noise (and a one-hot class), not data
+    model.classes = o["classes"]  # ConditionalGenerator::classes (0: unconditional)
     return _dcgan_init(model)
 
 
@@ -194,7 +211,7 @@ def build_dcgan_discriminator(c):
                ("act2", nn.LeakyReLU(0.2))]
     if o["dropout"] > 0:
         layers.append(("dropout2", nn.Dropout(o["dropout"])))
-    layers += [("flatten", nn.Flatten()), ("fc", nn.Linear(2 * f * side * side, 1))]
+    layers += [("flatten", nn.Flatten()), ("fc", nn.Linear(2 * f * side * side, 1 + o["classes"]))]
     return _dcgan_init(nn.Sequential(OrderedDict(layers)))
 
 

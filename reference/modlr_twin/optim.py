@@ -1,9 +1,17 @@
-"""Losses (src/loss/supervised_losses.cpp, gan_loss.cpp), optimizers and LR schedules (src/optimizer/*)."""
+"""Losses (src/loss/supervised_losses.cpp, gan_loss.cpp, acgan_loss.cpp), optimizers and LR
+schedules (src/optimizer/*).
+
+A loss's compute() returns (objectives, predictions, targets) or, with rates it measured
+itself (LossOutput::rates), (objectives, predictions, targets, {name: (hits, trials)})."""
 import math
+import os
 
 import torch
 import torch.nn.functional as F
 
+from .config import ConfigError
+from .judge import Judge
+from .models import conditional_input
 from .translation_loss import TranslationLoss
 
 
@@ -89,7 +97,106 @@ class GanLoss:
                          % objective)
 
 
-LOSSES = {"cross_entropy": CrossEntropyLoss, "gan": GanLoss, "mse": MseLoss, "translation": TranslationLoss}
+class AcganLoss:
+    """src/loss/acgan_loss.cpp (semantics in include/modlr/loss/gan.h): the auxiliary-classifier
+    GAN. Each call draws z ~ N(0, 1) [B, latent], then the classes c = randint(K, [B]), from
+    the global generator; the generator sees [z, one_hot(c)], the discriminator returns
+    [B, 1 + K] (column 0 real/generated, then the class logits). Stages and evaluation as
+    GanLoss; rates: class_accuracy (discriminator stage, evaluation), judge_accuracy
+    (evaluation with loss.judge)."""
+    task = "generative"
+    objectives = ["discriminator", "generator"]
+
+    def __init__(self, c):
+        smoothing = c.get("label_smoothing", float, 0.0)
+        if smoothing < 0 or smoothing >= 1:
+            c.fail("label_smoothing", "must be in [0, 1)")
+        weight = c.get("auxiliary_weight", float, 1.0)
+        if not weight >= 0:
+            c.fail("auxiliary_weight", "must be >= 0")
+        self.real_target, self.weight, self.judge = 1.0 - smoothing, weight, None
+        if c.has("judge"):
+            section = c.section("judge")
+            config = section.get("config", str)
+            checkpoint = section.get("checkpoint", str)
+            if not os.path.exists(checkpoint):
+                section.fail("checkpoint", checkpoint + ": no such file (train the judge first: README, the "
+                                                        "conditional GAN)")
+            try:
+                self.judge = Judge(config, checkpoint)
+            except (ConfigError, ValueError, OSError, RuntimeError) as e:
+                c.fail("judge", str(e))
+
+    @staticmethod
+    def _classes(models):
+        k = getattr(models.get("generator"), "classes", 0)
+        if k <= 0:
+            raise ValueError("loss 'acgan' needs a generator conditioned on classes (model.generator.classes > 0)")
+        return k
+
+    @staticmethod
+    def _class_targets(y, batch_size, k):
+        if y is None or y.dim() != 1 or y.dtype != torch.int64 or y.size(0) != batch_size:
+            raise ValueError("loss 'acgan': expected class targets int64 [B] in the batch")
+        if y.numel() > 0 and (int(y.min()) < 0 or int(y.max()) >= k):
+            raise ValueError("loss 'acgan': a target class outside [0, %d) (model.discriminator.classes must "
+                             "cover the data's classes)" % k)
+        return y
+
+    def _generate(self, models, batch_size, track_generator):
+        """(G(z, c), c): z first, then c, from the global generator."""
+        k = self._classes(models)
+        shape = list(models.get("generator").input_shape)
+        shape[-1] -= k
+        z = torch.randn([batch_size] + shape)
+        classes = torch.randint(k, (batch_size,), dtype=torch.int64)
+        inputs = conditional_input(z, classes, k)
+        if track_generator:
+            return models.forward("generator", inputs), classes
+        with torch.no_grad():  # the generator is not trained in this stage
+            return models.forward("generator", inputs), classes
+
+    @staticmethod
+    def _discriminate(models, images, k):
+        logits = models.forward("discriminator", images)
+        if logits.dim() != 2 or logits.size(1) != 1 + k:
+            raise ValueError("loss 'acgan': the discriminator must return [B, 1 + %d] (model.discriminator.classes: "
+                             "%d), got %s" % (k, k, list(logits.shape)))
+        return logits
+
+    def _discriminator_objective(self, real, fake, targets, classes):
+        k = real.size(1) - 1
+        adversarial = GanLoss._bce(real.select(1, 0), self.real_target) + GanLoss._bce(fake.select(1, 0), 0.0)
+        auxiliary = F.cross_entropy(real.narrow(1, 1, k), targets) + F.cross_entropy(fake.narrow(1, 1, k), classes)
+        return adversarial + self.weight * auxiliary
+
+    def _generator_objective(self, fake, classes):
+        auxiliary = F.cross_entropy(fake.narrow(1, 1, fake.size(1) - 1), classes)
+        return GanLoss._bce(fake.select(1, 0), 1.0) + self.weight * auxiliary
+
+    def compute(self, models, x, y, objective, training):
+        evaluation = objective == "" and not training
+        if not evaluation and objective not in ("discriminator", "generator"):
+            raise ValueError("acgan loss: unknown objective '%s' (known: discriminator, generator)" % objective)
+        fake, classes = self._generate(models, x.size(0), objective == "generator")
+        k = self._classes(models)
+        if objective == "generator":
+            return {"generator": self._generator_objective(self._discriminate(models, fake, k), classes)}, None, None
+        targets = self._class_targets(y, x.size(0), k)
+        d_real = self._discriminate(models, x, k)  # two batch-norm batches, as in `gan`
+        d_fake = self._discriminate(models, fake, k)
+        objectives = {"discriminator": self._discriminator_objective(d_real, d_fake, targets, classes)}
+        if evaluation:
+            objectives["generator"] = self._generator_objective(d_fake, classes)
+        predictions, truths = GanLoss._predictions(d_real.select(1, 0), d_fake.select(1, 0))
+        rates = {"class_accuracy": (d_real.narrow(1, 1, k).detach().argmax(1).eq(targets).sum(), targets.size(0))}
+        if evaluation and self.judge is not None:
+            rates["judge_accuracy"] = (self.judge.classify(fake).eq(classes).sum(), x.size(0))
+        return objectives, predictions, truths, rates
+
+
+LOSSES = {"acgan": AcganLoss, "cross_entropy": CrossEntropyLoss, "gan": GanLoss, "mse": MseLoss,
+          "translation": TranslationLoss}
 
 
 def build_loss(section):

@@ -72,14 +72,18 @@ class Runner:
         self.ema = WeightAverage(models, decay) if decay > 0 else None
 
     def compute_loss(self, x, y, objective, training):
-        """Forward and loss under the run's autocast; predictions in float32 (metrics)."""
+        """Forward and loss under the run's autocast; predictions in float32 (metrics).
+        (objectives, predictions, targets, rates): rates {name: (hits, trials)} a loss
+        measured itself (LossOutput::rates; the acgan loss's), {} for the others."""
         if self.options.get("channels_last") and x.dim() == 4:
             x = x.contiguous(memory_format=torch.channels_last)
         with autocast(self.precision):
-            objectives, predictions, targets = self.loss.compute(self.models, x, y, objective, training)
+            out = self.loss.compute(self.models, x, y, objective, training)
+        objectives, predictions, targets = out[:3]
+        rates = out[3] if len(out) > 3 else {}
         if predictions is not None and predictions.is_floating_point():
             predictions = predictions.float()
-        return objectives, predictions, targets
+        return objectives, predictions, targets, rates
 
     def fit(self, train, validation):
         metrics = MetricSuite(self.loss.task, self.options["train_metrics"])
@@ -148,7 +152,7 @@ class Runner:
             t1 = now()
             optimizer.zero_grad()
             self.models.forward_seconds = 0.0
-            objectives, predictions, targets = self.compute_loss(x, y, optimizer.objective, True)
+            objectives, predictions, targets, rates = self.compute_loss(x, y, optimizer.objective, True)
             forward = self.models.forward_seconds
             t2 = now()
             if optimizer.objective not in objectives:
@@ -173,6 +177,7 @@ class Runner:
             sums[objective] = sums.get(objective, 0.0) + value * float(x.size(0))
             if not metrics_updated and predictions is not None:
                 metrics.update(predictions, targets)
+                metrics.update_rates(rates)
                 metrics_updated = True
         if self.scaler is not None:
             self.scaler.update()
@@ -194,7 +199,7 @@ class Runner:
         if self.batch == group_start:
             optimizer.zero_grad()
         self.models.forward_seconds = 0.0
-        objectives, predictions, targets = self.compute_loss(x, y, optimizer.objective, True)
+        objectives, predictions, targets, rates = self.compute_loss(x, y, optimizer.objective, True)
         forward = self.models.forward_seconds
         t2 = now()
         loss = objectives[optimizer.objective]
@@ -210,6 +215,7 @@ class Runner:
         sums[optimizer.objective] = sums.get(optimizer.objective, 0.0) + value * float(x.size(0))
         if predictions is not None:
             metrics.update(predictions, targets)
+            metrics.update_rates(rates)
         t3 = now()
         self.breakdown["backward"] += t3 - t2
         if self.batch + 1 != group_start + group_size:
@@ -253,13 +259,15 @@ class Runner:
                 batch = loader.next()
                 if batch is None:
                     break
-                objectives, predictions, targets = self.compute_loss(batch[0], batch[1], "", False)
+                objectives, predictions, targets, rates = self.compute_loss(batch[0], batch[1], "", False)
                 for name, value in objectives.items():
                     sums[name] = sums.get(name, 0.0) + value.item() * float(batch[0].size(0))
                 if predictions is not None:
                     metrics.update(predictions, targets)
+                metrics.update_rates(rates)
                 examples += batch[0].size(0)
             result = metrics.compute()
+            undefined = metrics.undefined()  # NaN in the result; not in metrics.csv (modlr's recorded_evaluation_metrics)
             for name, total in sums.items():  # none when no batch ran, as modlr
                 result[name] = total / max(examples, 1)
             confusion = metrics.confusion_matrix()
@@ -267,5 +275,6 @@ class Runner:
         print("  %s%s" % (split, format_metrics(result)), flush=True)
         if self.record is not None:
             for name in sorted(result):
-                self.record.append_metric(self.epoch, split, name, result[name])
+                if name not in undefined:
+                    self.record.append_metric(self.epoch, split, name, result[name])
         return result, confusion

@@ -4,7 +4,7 @@ import math
 import torch
 
 from .bleu import BleuCounts
-from .metrics import (CLASSIFICATION, GENERATIVE, MACRO, REGRESSION, auc_roc_ovr_macro,
+from .metrics import (CLASSIFICATION, GENERATIVE, MACRO, RATES, REGRESSION, auc_roc_ovr_macro,
                       macro_mean)
 
 
@@ -57,6 +57,21 @@ class MetricSuite:
         self.regression = RegressionAccumulator()
         self.probability_sums, self.probability_counts = [0.0, 0.0], [0, 0]  # real, generated
         self.bleu = BleuCounts()
+        self.rates = {name: [0.0, 0.0] for name in self.names if name in RATES}  # {hits, trials}
+
+    def update_rates(self, rates):
+        """Adds the rates a loss measured ({name: (hits, trials)}) that this suite was asked
+        for, as MetricSuite::update_rates: double sums of hits and trials."""
+        for name, (hits, trials) in rates.items():
+            if name not in self.rates or trials == 0:
+                continue
+            self.rates[name][0] += float(hits.item())
+            self.rates[name][1] += float(trials)
+
+    def undefined(self):
+        """The requested metrics the data leaves undefined (NaN in compute()); the runner
+        records them in training, not in evaluation (as modlr). Only the rates here."""
+        return [name for name in self.names if name in self.rates and self.rates[name][1] == 0]
 
     def update(self, predictions, targets):
         if not self.names:
@@ -103,6 +118,10 @@ class MetricSuite:
     def compute(self):
         out = {}
         for name in self.names:
+            if name in self.rates:
+                hits, trials = self.rates[name]
+                out[name] = hits / trials if trials > 0 else math.nan
+                continue
             if self.task == "generative":
                 kind = 0 if name == "d_real" else 1
                 if self.probability_counts[kind]:

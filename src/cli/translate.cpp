@@ -9,7 +9,7 @@ namespace modlr::cli {
 
 int translate(const TranslateArgs& args) {
   return guarded([&] {
-    TranslateRequest request{args.config, args.overrides, args.checkpoint, args.batch_size};
+    TranslateRequest request{args.config, args.overrides, args.checkpoint, args.batch_size, args.detokenize};
     if (args.beam > 0) request.overrides.push_back("loss.search.beam=" + std::to_string(args.beam));
     if (args.length_penalty >= 0) {
       std::ostringstream value;

@@ -71,6 +71,31 @@ size_t invalid_utf8_offset(const std::string& text) {
   return std::string::npos;
 }
 
+namespace {
+
+bool one_of(const std::string& token, const char* characters) {
+  return token.size() == 1 && std::string(characters).find(token[0]) != std::string::npos;
+}
+
+}  // namespace
+
+std::string detokenize(const std::vector<std::string>& tokens) {
+  std::string out;
+  bool glue_next = true, quote_open = false;
+  for (const auto& token : tokens) {
+    bool glue = glue_next || one_of(token, ".,!?;:%)]}'-/@");
+    glue_next = one_of(token, "([{$#-/@");
+    if (token == "\"") {
+      quote_open = !quote_open;
+      glue = glue || !quote_open;  // a closing quote joins the word before it
+      glue_next = quote_open;      // an opening quote the word after it
+    }
+    if (!glue) out += ' ';
+    out += token;
+  }
+  return out;
+}
+
 std::vector<std::string> tokenize(const std::string& text) { return tokenize(text, TokenizerOptions{}); }
 
 std::vector<std::string> tokenize(const std::string& text, const TokenizerOptions& options) {

@@ -4,6 +4,11 @@
 #include <limits>
 
 namespace modlr {
+namespace {
+
+bool is_rate(const std::string& name) { return name == "class_accuracy" || name == "judge_accuracy"; }
+
+}  // namespace
 
 std::vector<std::string> metric_names(Task task) {
   switch (task) {
@@ -12,12 +17,14 @@ std::vector<std::string> metric_names(Task task) {
     case Task::regression:
       return {"mse", "rmse", "mae", "r2"};
     case Task::generative:
-      return {"d_real", "d_fake"};
+      return {"d_real", "d_fake", "class_accuracy", "judge_accuracy"};
     case Task::translation:
       return {"bleu"};
   }
   return {};
 }
+
+bool evaluation_only_metric(const std::string& name) { return name == "bleu" || name == "judge_accuracy"; }
 
 MetricSuite::MetricSuite(Task task, std::vector<std::string> names) : task_(task), names_(std::move(names)) {
   const auto valid = metric_names(task);
@@ -29,6 +36,8 @@ MetricSuite::MetricSuite(Task task, std::vector<std::string> names) : task_(task
     }
   }
   needs_scores_ = wants("auc_roc");
+  for (const auto& name : names_)
+    if (is_rate(name)) rates_[name] = {0, 0};
 }
 
 bool MetricSuite::wants(const std::string& name) const {
@@ -43,6 +52,16 @@ void MetricSuite::reset() {
   probability_sums_ = {};
   probability_counts_ = {};
   bleu_ = {};
+  for (auto& [name, sums] : rates_) sums = {0, 0};
+}
+
+void MetricSuite::update_rates(const std::map<std::string, Rate>& rates) {
+  for (const auto& [name, rate] : rates) {
+    auto found = rates_.find(name);
+    if (found == rates_.end() || rate.trials == 0) continue;
+    found->second[0] += rate.hits.item<double>();
+    found->second[1] += static_cast<double>(rate.trials);
+  }
 }
 
 void MetricSuite::update(const torch::Tensor& predictions, const torch::Tensor& targets) {
@@ -110,6 +129,8 @@ void MetricSuite::update_translation(const torch::Tensor& outputs, const torch::
 }
 
 std::string MetricSuite::undefined_reason(const std::string& name) const {
+  if (is_rate(name) && rates_.at(name)[1] == 0)
+    return "the loss measured no " + name + " (the acgan loss does; judge_accuracy needs loss.judge)";
   if (name == "r2" && regression_.count() > 0 && regression_.targets_constant())
     return "the targets are all equal (R^2 divides by their variance)";
   if (name == "auc_roc" && confusion_ && confusion_->total() > 0) {
@@ -134,6 +155,10 @@ std::map<std::string, double> MetricSuite::compute() const {
   for (const auto& name : names_) {
     if (!undefined_reason(name).empty()) {
       out[name] = std::numeric_limits<double>::quiet_NaN();
+      continue;
+    }
+    if (is_rate(name)) {
+      out[name] = rates_.at(name)[0] / rates_.at(name)[1];
       continue;
     }
     if (task_ == Task::generative) {
@@ -177,6 +202,7 @@ std::map<std::string, torch::Tensor> MetricSuite::state() const {
         torch::tensor({bleu_.correct[0], bleu_.correct[1], bleu_.correct[2], bleu_.correct[3], bleu_.total[0],
                        bleu_.total[1], bleu_.total[2], bleu_.total[3], bleu_.system_length, bleu_.reference_length},
                       torch::kInt64);
+  for (const auto& [name, sums] : rates_) out["rate." + name] = torch::tensor({sums[0], sums[1]}, torch::kFloat64);
   if (confusion_) {
     std::vector<int64_t> counts;
     for (const auto& row : confusion_->rows()) counts.insert(counts.end(), row.begin(), row.end());
@@ -208,6 +234,12 @@ void MetricSuite::restore(const std::map<std::string, torch::Tensor>& state) {
     bleu_.system_length = v[8];
     bleu_.reference_length = v[9];
   }
+  for (auto& [name, sums] : rates_) {
+    const auto rate = state.find("rate." + name);
+    if (rate == state.end() || rate->second.numel() != 2) continue;
+    const auto r = rate->second.to(torch::kFloat64).contiguous();
+    sums = {r[0].item<double>(), r[1].item<double>()};
+  }
   auto found = state.find("confusion");
   if (found == state.end()) return;
   const auto counts = found->second.contiguous();
@@ -233,6 +265,10 @@ void MetricSuite::merge(const MetricSuite& other) {
   }
   bleu_.system_length += other.bleu_.system_length;
   bleu_.reference_length += other.bleu_.reference_length;
+  for (auto& [name, sums] : rates_) {
+    sums[0] += other.rates_.at(name)[0];
+    sums[1] += other.rates_.at(name)[1];
+  }
   if (!other.confusion_) return;
   if (!confusion_) {
     classes_ = other.classes_;

@@ -1,5 +1,7 @@
 #include "modlr/model/dcgan.h"
 
+#include "modlr/core/error.h"
+
 namespace modlr {
 namespace {
 
@@ -37,6 +39,7 @@ DcganOptions read_dcgan_options(const Config& c, bool generator) {
   o.features = c.get_count("features", 64);
   o.channels = c.get_count("channels", 1);
   o.image_size = c.get_count("image_size", 28);
+  o.classes = c.get_count("classes", 0, true);
   if (o.image_size % 4 != 0) c.fail("image_size", "must be a multiple of 4 (two stride-2 stages)");
   if (!generator) {
     o.dropout = c.get<double>("dropout", 0.0);
@@ -47,10 +50,20 @@ DcganOptions read_dcgan_options(const Config& c, bool generator) {
 
 }  // namespace
 
-DcganGenerator::DcganGenerator(const DcganOptions& o) : latent_size_(o.latent_size) {
-  const int64_t side = o.image_size / 4, f = o.features;
-  add_layer("unflatten", nn::Unflatten(nn::UnflattenOptions(1, {o.latent_size, 1, 1})));
-  add_layer("deconv1", deconv(o.latent_size, 2 * f, side, 1, 0, false));
+torch::Tensor conditional_input(const torch::Tensor& noise, const torch::Tensor& labels, int64_t classes) {
+  if (noise.dim() != 2 || labels.dim() != 1 || labels.size(0) != noise.size(0) || classes <= 0)
+    throw Error("conditional generator input: expected noise [N, latent] and labels [N], got " +
+                c10::str(noise.sizes()) + " and " + c10::str(labels.sizes()));
+  if (labels.device().is_cpu() && labels.numel() > 0 &&
+      (labels.min().item<int64_t>() < 0 || labels.max().item<int64_t>() >= classes))
+    throw Error("conditional generator input: a label outside [0, " + std::to_string(classes) + ")");
+  return torch::cat({noise, torch::one_hot(labels, classes).to(noise.options())}, 1);
+}
+
+DcganGenerator::DcganGenerator(const DcganOptions& o) : latent_size_(o.latent_size), classes_(o.classes) {
+  const int64_t side = o.image_size / 4, f = o.features, inputs = o.latent_size + o.classes;
+  add_layer("unflatten", nn::Unflatten(nn::UnflattenOptions(1, {inputs, 1, 1})));
+  add_layer("deconv1", deconv(inputs, 2 * f, side, 1, 0, false));
   add_layer("bn1", nn::BatchNorm2d(2 * f));
   add_layer("relu1", nn::ReLU());
   add_layer("deconv2", deconv(2 * f, f, 4, 2, 1, false));
@@ -71,7 +84,7 @@ DcganDiscriminator::DcganDiscriminator(const DcganOptions& o) {
   add_layer("act2", leaky_relu());
   if (o.dropout > 0) add_layer("dropout2", nn::Dropout(o.dropout));
   add_layer("flatten", Flatten());
-  add_layer("fc", nn::Linear(2 * f * side * side, 1));
+  add_layer("fc", nn::Linear(2 * f * side * side, 1 + o.classes));
   dcgan_init(*this);
 }
 

@@ -54,14 +54,17 @@ torch::Tensor padded(const std::vector<std::vector<int64_t>>& rows) {
   return out;
 }
 
-std::string words_of(const torch::Tensor& row, const text::Vocabulary& target) {
-  std::string line;
+// The words of output ids, up to <eos>, as tokens joined by spaces or as detokenised text.
+std::string words_of(const torch::Tensor& row, const text::Vocabulary& target, bool detokenize) {
+  std::vector<std::string> words;
   for (int64_t i = 0; i < row.size(0); ++i) {
     const int64_t id = row[i].item<int64_t>();
     if (id == TranslationTokens::kEos) break;
-    if (id == TranslationTokens::kBos || id == TranslationTokens::kPad) continue;
-    line += (line.empty() ? "" : " ") + target.word(id);
+    if (id != TranslationTokens::kBos && id != TranslationTokens::kPad) words.push_back(target.word(id));
   }
+  if (detokenize) return text::detokenize(words);
+  std::string line;
+  for (const auto& word : words) line += (line.empty() ? "" : " ") + word;
   return line;
 }
 
@@ -94,7 +97,7 @@ void translate_lines(const TranslateRequest& request, std::istream& in, std::ost
     if (!sentences.empty()) translation = search(model, padded(sentences).to(device), loss->options().search).cpu();
     int64_t next = 0;
     for (const auto& ids : batch)
-      out << (ids.size() > 2 ? words_of(translation[next++], vocabularies.target) : "") << "\n";
+      out << (ids.size() > 2 ? words_of(translation[next++], vocabularies.target, request.detokenize) : "") << "\n";
     out.flush();
     batch.clear();
   };

@@ -202,6 +202,9 @@ void Experiment::read_metrics(const Config& section) {
   }
   runner_options_.train_metrics = section.get<std::vector<std::string>>("train", train_default);
   runner_options_.eval_metrics = section.get<std::vector<std::string>>("eval", eval_default);
+  for (const auto& name : runner_options_.train_metrics)
+    if (evaluation_only_metric(name))
+      section.fail("train", "'" + name + "' is measured in evaluation only: list it under metrics.eval");
   try {
     // Built only to check the names now, before any data is read; the runner builds its own.
     const MetricSuite train_check(loss_->task(), runner_options_.train_metrics);

@@ -272,6 +272,7 @@ void Runner::train_step(const Batch& batch, double share, Control& control) {
     objective_sums_[found->first] += value * static_cast<double>(batch.size());
     if (!metrics_updated && out.predictions.defined()) {
       train_metrics_->update(out.predictions, out.targets);
+      train_metrics_->update_rates(out.rates);
       metrics_updated = true;
     }
   }

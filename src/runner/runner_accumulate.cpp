@@ -46,7 +46,10 @@ void Runner::accumulation_step(const Batch& batch, Control& control) {
     (scaler_ ? scaler_->scale(share) : share).backward();
     state_.step_objectives[found->first] = value;
     objective_sums_[found->first] += value * static_cast<double>(batch.size());
-    if (out.predictions.defined()) train_metrics_->update(out.predictions, out.targets);
+    if (out.predictions.defined()) {
+      train_metrics_->update(out.predictions, out.targets);
+      train_metrics_->update_rates(out.rates);
+    }
   }
   if (state_.batch + 1 != group_start + group_size) return;
   bool apply = true;

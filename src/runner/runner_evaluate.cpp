@@ -65,6 +65,7 @@ EvaluationResult Runner::evaluate(BatchLoader& loader, const std::string& split)
       for (const auto& [name, value] : out.objectives)
         sums[name] += value.item<double>() * static_cast<double>(batch.size());
       metrics.update(out.predictions, out.targets);
+      metrics.update_rates(out.rates);
       result.examples += batch.size();
       mark = seconds_now();
       result.compute_seconds += mark - loaded;

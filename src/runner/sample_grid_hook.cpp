@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "modlr/model/conditional.h"
 #include "modlr/model/model_set.h"
 
 namespace modlr {
@@ -60,9 +61,15 @@ void SampleGridHook::on(Event event, const RunState& state, Control&) {
     auto shape = model.input_shape();
     if (shape.empty())
       throw Error("sample_grid: model '" + options_.model + "' declares no input shape (not a generator?)");
-    shape.insert(shape.begin(), options_.rows * options_.rows);
+    const auto* conditional = dynamic_cast<const ConditionalGenerator*>(&model);
+    const int64_t classes = conditional ? conditional->classes() : 0;
+    grid_rows_ = classes > 0 ? classes : options_.rows;
+    shape.back() -= classes;
+    shape.insert(shape.begin(), grid_rows_ * options_.rows);
     auto generator = at::make_generator<at::CPUGeneratorImpl>(options_.seed);
     noise_ = torch::randn(shape, generator);
+    if (classes > 0)  // row k: class k
+      noise_ = conditional_input(noise_, torch::arange(classes).repeat_interleave(options_.rows), classes);
     return;
   }
   if (state.epoch % options_.every != 0 && state.epoch != state.epochs) return;
@@ -79,7 +86,7 @@ void SampleGridHook::on(Event event, const RunState& state, Control&) {
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) throw Error(dir + ": cannot create directory: " + error.message());
-  formats::write_png(state.run_dir + "/" + file_name(state.epoch), image_grid(images, options_.rows));
+  formats::write_png(state.run_dir + "/" + file_name(state.epoch), image_grid(images, grid_rows_));
 }
 
 MODLR_REGISTER(hook_registry, "sample_grid",

@@ -110,6 +110,9 @@ TEST_F(TranslateCli, TrainsToBleuNearOneHundredAndTranslatesStdin) {
     ASSERT_EQ(translated.exit_code, 0) << translated.err;
     EXPECT_EQ(translated.out, "three two one .\nseven eight eight four .\n\n") << beam;
   }
+  const auto text = translate("Drei zwei eins .\n", weights + " --detokenize");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_EQ(text.out, "three two one.\n");
   const auto invalid = translate("eins .\nzwei \xff .\n", weights);
   EXPECT_EQ(invalid.exit_code, 1);
   EXPECT_EQ(invalid.err, "modlr: error: stdin: line 2: not valid UTF-8\n");

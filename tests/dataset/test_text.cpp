@@ -35,6 +35,19 @@ TEST(Tokenizer, NonAsciiBytesAreWordBytes) {
   EXPECT_EQ(modlr::text::tokenize("_under_score_"), (Tokens{"_", "under", "_", "score", "_"}));
 }
 
+TEST(Detokenizer, UndoesTheTokenizerOnOrdinaryProse) {
+  modlr::text::TokenizerOptions keep_case;
+  keep_case.lowercase = "none";
+  for (const std::string sentence :
+       {"A man in a t-shirt, jeans and a hat.", "Two dogs (a black one) play in the snow!",
+        "She said \"hello\" to the dogs' owner: 50% off, $5 and 10/10.", "Why? Because it's late; e-mail me@home.",
+        "\"Quoted\" at the start", "[Brackets] {braces}"})
+    EXPECT_EQ(modlr::text::detokenize(modlr::text::tokenize(sentence, keep_case)), sentence);
+  EXPECT_EQ(modlr::text::detokenize({}), "");
+  EXPECT_EQ(modlr::text::detokenize({"a", "-", "-", "b"}), "a--b");               // a spaced dash loses its spaces
+  EXPECT_EQ(modlr::text::detokenize({"\"", "a", "\"", "\"", "b"}), "\"a\" \"b");  // quotes alternate
+}
+
 TEST(Utf8, AcceptsWellFormedRejectsTheRest) {
   using modlr::text::invalid_utf8_offset;
   const auto ok = std::string::npos;

@@ -8,6 +8,11 @@
 #include "cifar_fixture.h"
 #include "csv_fixture.h"
 #include "dataset/imdb_fixture.h"
+#include "modlr/core/config.h"
+#include "modlr/model/model.h"
+#include "modlr/model/model_set.h"
+#include "modlr/tracking/checkpoint.h"
+#include "report/png_probe.h"
 #include "test_support.h"
 
 namespace mt = modlr::testing;
@@ -178,6 +183,52 @@ TEST_F(ParityTest, DcganTwoModelsTwoOptimizersAndSampleGrids) {
   expect_identical(result);
   EXPECT_NE(result.output.find("sample grids: byte identical (2 files)"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("d_fake"), std::string::npos) << result.output;  // its rows were compared
+}
+
+// The ACGAN: a generator conditioned on the class (noise, then the one-hot class drawn from
+// the global generator), a discriminator with an auxiliary class head, class_accuracy from
+// the discriminator stage and evaluation, a frozen LeNet-5 judge (its own config's
+// preprocessing, built without drawing from the global generator) for judge_accuracy, and
+// sample grids with a row per class, byte for byte.
+TEST_F(ParityTest, AcganConditionalModelsJudgeAndPerClassGrids) {
+  mt::TempDir judge;
+  mt::write_text(judge.file("judge.yaml"),
+                 "dataset: {scale: 255.0, mean: [0.5], std: [0.5]}\n"
+                 "model: {name: lenet5}\n");
+  {
+    torch::manual_seed(5);  // untrained weights: a fixed, arbitrary classifier
+    modlr::ModelSet weights;
+    weights.add("model", modlr::build_model(modlr::Config::parse("name: lenet5", "judge.yaml")));
+    modlr::save_safetensors(weights, judge.file("judge.safetensors"));
+  }
+  const auto result =
+      check_parity("configs/acgan-fashion-mnist.yaml",
+                   synthetic() +
+                       " --set dataset.limit=160 --set dataset.validation=0.2 --set dataset.batch_size=32"
+                       " --set model.generator.features=8 --set model.discriminator.features=8"
+                       " --set runner.hooks[0].rows=3 --set loss.judge.config=" +
+                       judge.file("judge.yaml") + " --set loss.judge.checkpoint=" + judge.file("judge.safetensors"),
+                   runs);
+  expect_identical(result);
+  EXPECT_NE(result.output.find("sample grids: byte identical (2 files)"), std::string::npos) << result.output;
+  // Rows compared: class_accuracy in training (2 epochs), validation (2) and test; the
+  // judge's in evaluation only (validation 2, test 1).
+  EXPECT_EQ(mt::count(result.output, " class_accuracy "), 5u) << result.output;
+  EXPECT_EQ(mt::count(result.output, " judge_accuracy "), 3u) << result.output;
+  EXPECT_NE(result.output.find("all 32 rows identical"), std::string::npos) << result.output;
+  // A row per class (10) of `rows` (3) samples, 28x28 framed by 2 pixels, in both runs.
+  int grids = 0;
+  for (const auto& file : mt::list_files(runs.path())) {
+    const std::string last_grid = "samples/epoch-0002.png";
+    if (file.size() < last_grid.size() ||
+        file.compare(file.size() - last_grid.size(), last_grid.size(), last_grid) != 0)
+      continue;
+    const auto grid = mt::read_png(runs.file(file));
+    EXPECT_EQ(grid.width, 3u * 30 + 2) << file;
+    EXPECT_EQ(grid.height, 10u * 30 + 2) << file;
+    ++grids;
+  }
+  EXPECT_EQ(grids, 2);
 }
 
 // IMDb: a generated aclImdb archive (the twin reads it with Python's tarfile), a tiny

@@ -80,6 +80,7 @@ struct TranslateArgs {
   int64_t beam = 0;            ///< > 0: sets loss.search.beam
   double length_penalty = -1;  ///< >= 0: sets loss.search.length_penalty
   int64_t batch_size = 64;
+  bool detokenize = false;  ///< print text (text::detokenize), not tokens
 };
 /// Translates stdin, a sentence per line, to stdout (run/translation_run.h).
 int translate(const TranslateArgs& args);

@@ -39,6 +39,14 @@ struct TokenizerOptions {
 };
 std::vector<std::string> tokenize(const std::string& text, const TokenizerOptions& options);
 
+/// English text from tokenize()'s tokens, for detokenised BLEU (sacreBLEU wants text as
+/// written): tokens joined by single spaces, except no space before . , ! ? ; : % ) ] } and
+/// a lone ', none after ( [ { $ #, none on either side of - / and @, and the n-th " opens
+/// (no space after) for odd n and closes (no space before) for even n. The inverse of
+/// tokenize() on ordinary prose ("a t-shirt, (red)." -> a t - shirt , ( red ) . -> back);
+/// spaced dashes and such come back without their spaces.
+std::string detokenize(const std::vector<std::string>& tokens);
+
 /// Occurrences of each word.
 using WordCounts = std::unordered_map<std::string, int64_t>;
 void count_words(const std::vector<std::string>& tokens, WordCounts& counts);

@@ -26,6 +26,9 @@
 /// [1 x B; 0 x B] (float); the generator stage returns none.
 ///
 /// Config (loss section): name: gan, label_smoothing: 0.0 (in [0, 1)).
+#include <memory>
+
+#include "modlr/loss/judge.h"
 #include "modlr/loss/loss.h"
 
 namespace modlr {
@@ -43,8 +46,47 @@ class GanLoss : public Loss {
   LossOutput compute(ModelSet& models, const Batch& batch, const LossRequest& request) override;
 
  private:
-  torch::Tensor noise(ModelSet& models, int64_t batch_size) const;
   double real_target_;
+};
+
+/// The `acgan` loss: the auxiliary-classifier GAN (Odena et al. 2017). The generator is
+/// conditioned on a class (model/conditional.h: input [noise, one_hot(c)]); the
+/// discriminator returns [B, 1 + K]: column 0 the real/generated logit s, columns 1..K the
+/// class logits a. With c the classes drawn for the generated batch and y the real batch's
+/// targets (int64 [B] in [0, K)):
+///   discriminator = BCE(s(x), real_target) + BCE(s(G(z, c)), 0)
+///                   + w * (CE(a(x), y) + CE(a(G(z, c)), c))
+///   generator     = BCE(s(G(z, c)), 1) + w * CE(a(G(z, c)), c)
+/// (the paper's L_S + L_C and L_C - L_S, the generator's L_S non-saturating as in `gan`),
+/// w = auxiliary_weight, every term a mean over the batch. Each call draws z ~ N(0, 1)
+/// [B, latent], then c uniform in [0, K) [B], from torch's global generator; the stages,
+/// the evaluation and the d_real / d_fake predictions (column 0) are as in `gan`.
+///
+/// Rates (LossOutput::rates, metrics/suite.h): class_accuracy: how often a(x) names y on the
+/// real batch (discriminator stage and evaluation); judge_accuracy, in evaluation with a
+/// judge (loss/judge.h): how often the judge names c for G(z, c).
+///
+/// Config (loss section): name: acgan, label_smoothing: 0.0 (in [0, 1)), auxiliary_weight:
+/// 1.0 (>= 0), judge: {config, checkpoint} (optional).
+class AcganLoss : public Loss {
+ public:
+  /// Throws modlr::Error unless label_smoothing is in [0, 1) and auxiliary_weight >= 0.
+  AcganLoss(double label_smoothing, double auxiliary_weight, std::shared_ptr<Judge> judge = nullptr);
+  std::vector<std::string> objectives() const override { return {"discriminator", "generator"}; }
+  Task task() const override { return Task::generative; }
+  /// Throws modlr::Error for an unknown objective, a missing model, an unconditional
+  /// generator, a discriminator that does not return [B, 1 + K] or targets outside [0, K).
+  LossOutput compute(ModelSet& models, const Batch& batch, const LossRequest& request) override;
+
+ private:
+  struct Generated;
+  Generated generate(ModelSet& models, int64_t batch_size, bool track_generator);
+  torch::Tensor discriminate(ModelSet& models, const torch::Tensor& images, int64_t classes);
+  torch::Tensor discriminator_objective(const torch::Tensor& real, const torch::Tensor& fake,
+                                        const torch::Tensor& targets, const torch::Tensor& classes) const;
+  torch::Tensor generator_objective(const torch::Tensor& fake, const torch::Tensor& classes) const;
+  double real_target_, auxiliary_weight_;
+  std::shared_ptr<Judge> judge_;
 };
 
 }  // namespace modlr

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "modlr/core/config.h"
@@ -25,7 +26,19 @@ struct LossRequest {
   bool training = true;
 };
 
+/// A rate the loss measures itself: `hits` of `trials` (an ACGAN's class_accuracy). A metric
+/// of that name (metrics/suite.h) is the sum of hits over the sum of trials.
+struct Rate {
+  torch::Tensor hits;  ///< 0-d, any device and dtype
+  int64_t trials = 0;
+};
+
 struct LossOutput {
+  LossOutput() = default;
+  /// `return {{{"loss", loss}}, logits, batch.y};` in a Loss reads as before `rates` existed.
+  LossOutput(std::map<std::string, torch::Tensor> named_objectives, torch::Tensor outputs = {},
+             torch::Tensor truths = {})
+      : objectives(std::move(named_objectives)), predictions(std::move(outputs)), targets(std::move(truths)) {}
   /// Named scalar objectives; in training, each requested one must require grad.
   std::map<std::string, torch::Tensor> objectives;
   /// What metrics compare with `targets`: class logits [B, K], regression values [B, ...],
@@ -35,6 +48,8 @@ struct LossOutput {
   /// in training).
   torch::Tensor predictions;
   torch::Tensor targets;
+  /// Rates by metric name (loss/gan.h's acgan: class_accuracy, judge_accuracy); may be empty.
+  std::map<std::string, Rate> rates;
 };
 
 /// What kind of predictions a loss produces, which decides the metrics that apply.

@@ -5,7 +5,9 @@
 ///   (macro one-vs-rest over softmax probabilities), confusion_matrix.
 /// Regression names: mse, rmse, mae, r2.
 /// Generative (a GAN's discriminator outputs): d_real, d_fake: the mean discriminator
-///   probability sigmoid(logit) over real (target 1) and generated (target 0) examples.
+///   probability sigmoid(logit) over real (target 1) and generated (target 0) examples;
+///   class_accuracy, judge_accuracy: rates a conditional GAN's loss reports (loss/gan.h,
+///   LossOutput::rates), hits over trials; undefined when the loss reports none.
 /// Translation: bleu: corpus BLEU (0-100, sacreBLEU's formula, metrics/bleu.h) of output
 ///   token ids against reference token ids, each row one sentence: ids > 0 are tokens, 0 is
 ///   nothing (padding, markers), negative ids match no output (a reference word outside the
@@ -26,6 +28,9 @@ namespace modlr {
 
 /// Names valid for `task` (what `metrics.train` / `metrics.eval` may list).
 std::vector<std::string> metric_names(Task task);
+/// Metrics a loss measures in evaluation only (bleu: a search; judge_accuracy: the judge),
+/// which `metrics.train` may not list.
+bool evaluation_only_metric(const std::string& name);
 
 class MetricSuite {
  public:
@@ -39,6 +44,8 @@ class MetricSuite {
   /// Generative: discriminator logits [N] and targets [N] (1 = real, 0 = generated).
   /// Translation: output ids [N, L] and reference ids [N, T] as above.
   void update(const torch::Tensor& predictions, const torch::Tensor& targets);
+  /// Adds the rates a loss measured (LossOutput::rates) that this suite was asked for.
+  void update_rates(const std::map<std::string, Rate>& rates);
   /// Scalar metrics by name (confusion_matrix excluded; see confusion_matrix()). A metric
   /// the data leaves undefined (see undefined()) is NaN, never an exception.
   std::map<std::string, double> compute() const;
@@ -76,7 +83,8 @@ class MetricSuite {
   metrics::RegressionAccumulator regression_;
   /// Generative: sum of sigmoid(logit) and count, for real [0] and generated [1] examples.
   std::array<double, 2> probability_sums_{}, probability_counts_{};
-  bleu::Score bleu_;  ///< translation: the counts so far
+  bleu::Score bleu_;                                    ///< translation: the counts so far
+  std::map<std::string, std::array<double, 2>> rates_;  ///< requested rates: {hits, trials}
 };
 
 }  // namespace modlr

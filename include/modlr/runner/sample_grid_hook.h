@@ -6,11 +6,13 @@
 /// the grids of one run (and of a resumed run) show the same latent points epoch after
 /// epoch. The generator runs in evaluation mode (batch-norm running statistics, no
 /// dropout) under no_grad and is put back in its previous mode: training is unaffected
-/// (no global RNG draws, no buffer updates).
+/// (no global RNG draws, no buffer updates). A generator conditioned on K classes
+/// (model/conditional.h) gets a grid per class: row k holds `rows` samples of class k, the
+/// same noise in every row's column.
 ///
 /// Config: its entry in runner.hooks: {name: sample_grid, model: generator, rows: 8 (1..32),
 /// every: 1}; the grid
-/// holds rows x rows samples, each image framed by 2 white pixels. The model must declare its
+/// holds rows x rows samples (K x rows for a conditional generator), each image framed by 2 white pixels. The model must declare its
 /// input shape (Model::input_shape) and return images [N, C, H, W] with values in
 /// [-1, 1] (C = 1 gray or 3 RGB).
 #include <torch/torch.h>
@@ -40,7 +42,8 @@ class SampleGridHook : public Hook {
 
  private:
   SampleGridOptions options_;
-  torch::Tensor noise_;  ///< [rows * rows, input_shape...], drawn at fit start
+  torch::Tensor noise_;  ///< [rows * rows, input_shape...] (conditional: [K * rows, K + latent]), drawn at fit start
+  int64_t grid_rows_ = 0;
 };
 
 /// Tiles `images` [N, C, H, W] (values in [-1, 1], mapped to 0..255 by round((x + 1) *
