@@ -7,7 +7,7 @@
 # when sanitizers are on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh >/dev/null  # dependencies and .venv/
+scripts/setup.sh --deps >/dev/null  # dependencies and .venv/ (no build/: CI's coverage build stays as it is)
 # -O1 -g1 (line tables): what ASan's reports need (file:line), and the build takes a fraction
 # of -O2 -g's time; full debug info on torch's templates is most of a sanitizer build.
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
