@@ -101,24 +101,34 @@ LossOutput AcganLoss::compute(ModelSet& models, const Batch& batch, const LossRe
   return out;
 }
 
+void AcganLoss::judge_from(const Config& judge_section) {
+  judge_section.get<std::string>("config");  // both keys read now: unknown-key checks, the record
+  judge_section.get<std::string>("checkpoint");
+  judge_section_ = std::make_unique<Config>(judge_section);
+}
+
+void AcganLoss::prepare() {
+  if (!judge_section_) return;
+  const auto& section = *judge_section_;
+  const auto config = section.get<std::string>("config"), checkpoint = section.get<std::string>("checkpoint");
+  if (!std::filesystem::exists(checkpoint))
+    section.fail("checkpoint", checkpoint + ": no such file (train the judge first: README, the conditional GAN)");
+  try {
+    judge_ = std::make_shared<Judge>(config, checkpoint);
+  } catch (const Error& e) {
+    section.fail("", e.what());
+  }
+  judge_section_.reset();
+}
+
 MODLR_REGISTER(loss_registry, "acgan", [](const Config& c) -> std::unique_ptr<Loss> {
   const double smoothing = c.get<double>("label_smoothing", 0.0);
   if (smoothing < 0 || smoothing >= 1) c.fail("label_smoothing", "must be in [0, 1)");
   const double weight = c.get<double>("auxiliary_weight", 1.0);
   if (!(weight >= 0)) c.fail("auxiliary_weight", "must be >= 0");
-  std::shared_ptr<Judge> judge;
-  if (c.has("judge")) {
-    const auto section = c.section("judge");
-    const auto config = section.get<std::string>("config"), checkpoint = section.get<std::string>("checkpoint");
-    if (!std::filesystem::exists(checkpoint))
-      section.fail("checkpoint", checkpoint + ": no such file (train the judge first: README, the conditional GAN)");
-    try {
-      judge = std::make_shared<Judge>(config, checkpoint);
-    } catch (const Error& e) {
-      c.fail("judge", e.what());
-    }
-  }
-  return std::make_unique<AcganLoss>(smoothing, weight, judge);
+  auto loss = std::make_unique<AcganLoss>(smoothing, weight);
+  if (c.has("judge")) loss->judge_from(c.section("judge"));
+  return loss;
 });
 
 }  // namespace modlr

@@ -146,6 +146,7 @@ void Runner::fire(Event event, Control& control) {
 }
 
 void Runner::fit(BatchLoader& train, BatchLoader* validation) {
+  loss_.prepare();
   train_loader_ = &train;
   for (auto& optimizer : optimizers_) optimizer->set_steps_per_epoch(train.batches_per_epoch());
   validation_loader_ = validation;

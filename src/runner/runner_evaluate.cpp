@@ -40,6 +40,7 @@ class AveragesInModels {
 }  // namespace
 
 EvaluationResult Runner::evaluate(BatchLoader& loader, const std::string& split) {
+  loss_.prepare();
   AveragesInModels averages(ema_ && ema_->started() && fitting_ ? ema_.get() : nullptr);
   Control control;
   state_.split = split;

@@ -128,9 +128,22 @@ TEST(AcganLoss, BadModelsTargetsAndKeysAreNamed) {
   };
   EXPECT_NE(build("loss: {name: acgan, label_smoothing: 1.0}").find("'loss.label_smoothing'"), std::string::npos);
   EXPECT_NE(build("loss: {name: acgan, auxiliary_weight: -1}").find("'loss.auxiliary_weight'"), std::string::npos);
-  EXPECT_NE(build("loss: {name: acgan, judge: {config: j.yaml, checkpoint: /nonexistent/j.safetensors}}")
-                .find("'loss.judge.checkpoint': /nonexistent/j.safetensors: no such file"),
+  // The judge's files are read in prepare() (before training or an evaluation), not when the
+  // loss is built: `modlr summary` and `modlr data` work without them.
+  const auto config = Config::parse(
+      "loss: {name: acgan, judge: {config: /nonexistent/j.yaml, checkpoint: /nonexistent/j.safetensors}}", "c.yaml");
+  const auto loss = modlr::build_loss(config.section("loss"));
+  EXPECT_NE(mt::error_message([&] {
+              loss->prepare();
+            }).find("c.yaml: config key 'loss.judge.checkpoint': /nonexistent/j.safetensors: no such file"),
             std::string::npos);
+  mt::TempDir dir;
+  mt::write_text(dir.file("j.safetensors"), "not safetensors");
+  const auto corrupt = Config::parse(
+      "loss: {name: acgan, judge: {config: " + dir.file("j.yaml") + ", checkpoint: " + dir.file("j.safetensors") + "}}",
+      "c.yaml");
+  const auto message = mt::error_message([&] { modlr::build_loss(corrupt.section("loss"))->prepare(); });
+  EXPECT_EQ(message.rfind("c.yaml: config key 'loss.judge': " + dir.file("j.yaml"), 0), 0u) << message;
 }
 
 TEST(ConditionalDcgan, InputOutputShapesAndOneHot) {

@@ -67,11 +67,18 @@ class GanLoss : public Loss {
 /// judge (loss/judge.h): how often the judge names c for G(z, c).
 ///
 /// Config (loss section): name: acgan, label_smoothing: 0.0 (in [0, 1)), auxiliary_weight:
-/// 1.0 (>= 0), judge: {config, checkpoint} (optional).
+/// 1.0 (>= 0), judge: {config, checkpoint} (optional; loaded in prepare(), so `modlr
+/// summary` and `modlr data` do not need its files).
 class AcganLoss : public Loss {
  public:
   /// Throws modlr::Error unless label_smoothing is in [0, 1) and auxiliary_weight >= 0.
   AcganLoss(double label_smoothing, double auxiliary_weight, std::shared_ptr<Judge> judge = nullptr);
+  /// The judge to load in prepare(): the `loss.judge` section ({config, checkpoint}, read
+  /// now; the files are read in prepare(), whose errors name its keys).
+  void judge_from(const Config& judge_section);
+  /// Loads the judge named by judge_from() (once). Throws modlr::Error naming
+  /// loss.judge.checkpoint when the file is missing, loss.judge for any other failure.
+  void prepare() override;
   std::vector<std::string> objectives() const override { return {"discriminator", "generator"}; }
   Task task() const override { return Task::generative; }
   /// Throws modlr::Error for an unknown objective, a missing model, an unconditional
@@ -87,6 +94,7 @@ class AcganLoss : public Loss {
   torch::Tensor generator_objective(const torch::Tensor& fake, const torch::Tensor& classes) const;
   double real_target_, auxiliary_weight_;
   std::shared_ptr<Judge> judge_;
+  std::unique_ptr<Config> judge_section_;  ///< set by judge_from(), until prepare() loads it
 };
 
 }  // namespace modlr

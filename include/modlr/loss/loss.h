@@ -62,6 +62,11 @@ class Loss {
   virtual std::vector<std::string> objectives() const = 0;
   virtual Task task() const = 0;
   virtual LossOutput compute(ModelSet& models, const Batch& batch, const LossRequest& request) = 0;
+  /// Loads what compute() needs from files (the acgan loss's judge). The runner calls it
+  /// before training and before an evaluation; commands that only read the config
+  /// (summary, data) never do, so they work without those files. Idempotent; throws
+  /// modlr::Error naming the file or the key.
+  virtual void prepare() {}
 };
 
 using LossRegistry = Registry<std::unique_ptr<Loss>, const Config&>;
