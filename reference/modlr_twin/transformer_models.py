@@ -79,12 +79,20 @@ def sinusoidal_positions(max_length, d_model):
     return table
 
 
+def init_token_embedding(table, d_model):
+    """modlr's init_token_embedding: re-drawn N(0, 1/d), the <pad> row zero."""
+    with torch.no_grad():
+        table.weight.normal_(0.0, 1.0 / math.sqrt(float(d_model)))
+        table.weight[0].zero_()
+
+
 class TransformerClassifier(nn.Module):
     def __init__(self, o):
         super().__init__()
         self.o = o
         d = o["d_model"]
         self.embedding = nn.Embedding(o["vocab_size"], d, padding_idx=0)
+        init_token_embedding(self.embedding, d)
         if o["positions"] == "learned":
             self.positions = nn.Embedding(o["max_length"], d)
         else:

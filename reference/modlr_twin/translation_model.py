@@ -9,7 +9,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .search import SearchOptions, search
-from .transformer_models import MultiHeadAttention, TransformerEncoderLayer, sinusoidal_positions
+from .transformer_models import MultiHeadAttention, TransformerEncoderLayer, init_token_embedding, sinusoidal_positions
 
 NAME = "transformer_translator"
 
@@ -77,10 +77,8 @@ class TransformerTranslator(nn.Module):
         d = o["d_model"]
         self.source_embedding = nn.Embedding(o["source_vocab_size"], d, padding_idx=0)
         self.target_embedding = nn.Embedding(o["target_vocab_size"], d, padding_idx=0)
-        with torch.no_grad():  # both re-drawn N(0, 1/d) after both exist, <pad> rows zero
-            for table in (self.source_embedding, self.target_embedding):
-                table.weight.normal_(0.0, 1.0 / math.sqrt(float(d)))
-                table.weight[0].zero_()
+        for table in (self.source_embedding, self.target_embedding):  # after both exist
+            init_token_embedding(table, d)
         if o["positions"] == "learned":
             self.source_positions = nn.Embedding(o["max_length"], d)
             self.target_positions = nn.Embedding(o["max_length"], d)

@@ -123,4 +123,10 @@ torch::Tensor sinusoidal_positions(int64_t max_length, int64_t d_model) {
   return table;
 }
 
+void init_token_embedding(torch::nn::Embedding& table, int64_t d_model) {
+  const torch::NoGradGuard no_grad;
+  table->weight.normal_(0.0, 1.0 / std::sqrt(static_cast<double>(d_model)));
+  table->weight[0].zero_();
+}
+
 }  // namespace modlr

@@ -11,6 +11,7 @@ TransformerClassifier::TransformerClassifier(const TransformerClassifierOptions&
   // cppcheck-suppress useInitializationList ; register_module needs the constructed module
   embedding_ = register_module(
       "embedding", torch::nn::Embedding(torch::nn::EmbeddingOptions(o.vocab_size, o.layer.d_model).padding_idx(0)));
+  init_token_embedding(embedding_, o.layer.d_model);
   if (o.positions == "learned")
     learned_positions_ = register_module("positions", torch::nn::Embedding(o.max_length, o.layer.d_model));
   else

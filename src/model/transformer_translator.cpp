@@ -27,13 +27,8 @@ TransformerTranslator::TransformerTranslator(const TransformerTranslatorOptions&
   // cppcheck-suppress useInitializationList ; register_module needs the constructed module
   source_embedding_ = register_module("source_embedding", embedding(o.source_vocab_size));
   target_embedding_ = register_module("target_embedding", embedding(o.target_vocab_size));
-  {
-    const torch::NoGradGuard no_grad;
-    for (auto* table : {&source_embedding_, &target_embedding_}) {
-      (*table)->weight.normal_(0.0, 1.0 / std::sqrt(static_cast<double>(o.layer.d_model)));
-      (*table)->weight[0].zero_();
-    }
-  }
+  init_token_embedding(source_embedding_, o.layer.d_model);
+  init_token_embedding(target_embedding_, o.layer.d_model);
   if (o.positions == "learned") {
     source_positions_ = register_module("source_positions", torch::nn::Embedding(o.max_length, o.layer.d_model));
     target_positions_ = register_module("target_positions", torch::nn::Embedding(o.max_length, o.layer.d_model));

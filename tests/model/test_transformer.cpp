@@ -144,6 +144,17 @@ TEST(TransformerClassifier, ParametersAreNamedAndCountedAsPyTorchs) {
   EXPECT_EQ(count_parameters(*model_from_yaml(yaml + "positions: learned\nnorm_first: true\n")), 1618 + 4096 + 16);
 }
 
+// init_token_embedding: entries N(0, 1/d_model), so the sqrt(d_model) scale gives unit
+// variance; the <pad> row is zero. 2,000 x 64 draws: the std is within 2 % of 1/8.
+TEST(TransformerClassifier, TokenEmbeddingsStartAtVarianceOneOverDModel) {
+  torch::manual_seed(4);
+  const auto model = model_from_yaml("name: transformer_classifier\nvocab_size: 2000\nd_model: 64\n");
+  const auto table = model->named_parameters()["embedding.weight"];
+  EXPECT_TRUE(torch::equal(table[0], torch::zeros({64})));
+  EXPECT_NEAR(table.narrow(0, 1, 1999).std().item<double>(), 0.125, 0.0025);
+  EXPECT_NEAR(table.narrow(0, 1, 1999).mean().item<double>(), 0.0, 0.002);
+}
+
 TEST(TransformerClassifier, MorePaddingGivesTheSameLogitsAndShapesAreReported) {
   auto model = model_from_yaml(
       "name: transformer_classifier\nvocab_size: 50\nd_model: 8\nheads: 2\nfeedforward: 16\npooling: mean\n");

@@ -89,6 +89,12 @@ TORCH_MODULE(TransformerDecoderLayer);
 /// even columns sin(pos / 10000^(2i/d)), odd columns the cos of the same angle (d even).
 torch::Tensor sinusoidal_positions(int64_t max_length, int64_t d_model);
 
+/// Re-draws a token embedding table N(0, 1/d_model) and zeroes its <pad> row 0. Scaled by
+/// sqrt(d_model) in the forward pass the embeddings are of unit variance, as the positions;
+/// PyTorch's N(0, 1) would be of variance d_model there, and Adam's steps of about lr would
+/// move such large entries too slowly for words seen a few times.
+void init_token_embedding(torch::nn::Embedding& table, int64_t d_model);
+
 struct TransformerClassifierOptions {
   int64_t vocab_size = 0;
   int64_t max_length = 512;              ///< the longest input (positions)
@@ -101,7 +107,7 @@ struct TransformerClassifierOptions {
 
 /// A Transformer encoder over token ids (IMDb sentiment and the like), registered as
 /// `transformer_classifier`:
-///   embedding (padding_idx 0) x sqrt(d_model) + positions - dropout - `layers` encoder
+///   embedding (padding_idx 0, init_token_embedding) x sqrt(d_model) + positions - dropout - `layers` encoder
 ///   layers (padding masked) - [LayerNorm when norm_first] - pooling - fc (-> logits).
 /// Config (model section): vocab_size (required), d_model: 128, heads: 4, layers: 2,
 /// feedforward: 512, dropout: 0.1, attention_dropout: 0, activation: relu | gelu, norm_first: false,
