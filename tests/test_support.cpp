@@ -62,7 +62,8 @@ void write_idx(const std::string& path, const std::vector<uint32_t>& dims, const
 
 namespace {
 
-void synthetic_split(uint32_t n, std::mt19937& rng, std::vector<uint8_t>& images, std::vector<uint8_t>& labels) {
+void synthetic_split(uint32_t n, std::mt19937& rng, SyntheticBlock squares, std::vector<uint8_t>& images,
+                     std::vector<uint8_t>& labels) {
   std::uniform_int_distribution<int> noise(0, 60);
   images.assign(static_cast<size_t>(n) * 784, 0);
   labels.resize(n);
@@ -73,20 +74,22 @@ void synthetic_split(uint32_t n, std::mt19937& rng, std::vector<uint8_t>& images
     for (int p = 0; p < 784; ++p) image[p] = static_cast<uint8_t>(noise(rng));
     const int top = 2 + static_cast<int>(label / 5) * 12, left = 1 + static_cast<int>(label % 5) * 5;
     for (int r = top; r < top + 8; ++r)
-      for (int c = left; c < left + 5; ++c) image[r * 28 + c] = 255;
+      for (int c = left; c < left + 5; ++c)
+        image[r * 28 + c] = squares == SyntheticBlock::kFlat ? 255 : static_cast<uint8_t>(255 - noise(rng) / 4);
   }
 }
 
 }  // namespace
 
-void write_synthetic_idx(const std::string& dir, uint32_t n_train, uint32_t n_test, uint32_t seed) {
+void write_synthetic_idx(const std::string& dir, uint32_t n_train, uint32_t n_test, uint32_t seed,
+                         SyntheticBlock squares) {
   fs::create_directories(dir);
   std::mt19937 rng(seed);
   std::vector<uint8_t> images, labels;
-  synthetic_split(n_train, rng, images, labels);
+  synthetic_split(n_train, rng, squares, images, labels);
   write_idx(dir + "/train-images-idx3-ubyte.gz", {n_train, 28, 28}, images, true);
   write_idx(dir + "/train-labels-idx1-ubyte", {n_train}, labels);
-  synthetic_split(n_test, rng, images, labels);
+  synthetic_split(n_test, rng, squares, images, labels);
   write_idx(dir + "/t10k-images-idx3-ubyte", {n_test, 28, 28}, images);
   write_idx(dir + "/t10k-labels-idx1-ubyte.gz", {n_test}, labels, true);
 }

@@ -36,10 +36,17 @@ class TempDir {
 /// Writes an IDX file: magic 0x08 type, dims big-endian, then `data`. Gzipped if `gzip`.
 void write_idx(const std::string& path, const std::vector<uint32_t>& dims, const std::vector<uint8_t>& data,
                bool gzip = false);
+/// How bright a synthetic image's class block is. kFlat: 255 everywhere, so a convolution's outputs
+/// inside it tie exactly and max pooling picks among them by rounding, which may differ between
+/// batch sizes (seen with oneDNN's AVX-512 kernels); kTextured: 240..255 at random, no ties, for
+/// comparing runs whose batches are split differently.
+enum class SyntheticBlock { kFlat, kTextured };
+
 /// Writes a learnable synthetic IDX data set (train: n_train, test: n_test images of
-/// 28x28, 10 classes: class k is a bright 8x8 square at a position set by k, plus noise)
-/// under `dir` with the standard MNIST file names.
-void write_synthetic_idx(const std::string& dir, uint32_t n_train, uint32_t n_test, uint32_t seed = 1);
+/// 28x28, 10 classes: class k is a bright 8x5 rectangle at a position set by k, on noise
+/// 0..60) under `dir` with the standard MNIST file names.
+void write_synthetic_idx(const std::string& dir, uint32_t n_train, uint32_t n_test, uint32_t seed = 1,
+                         SyntheticBlock squares = SyntheticBlock::kFlat);
 
 std::string read_text(const std::string& path);
 /// The one-line error that building, key-checking and loading the `dataset` section of

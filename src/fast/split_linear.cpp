@@ -5,8 +5,30 @@
 
 #include "modlr/model/model.h"
 
+// MKL's per-thread thread count (the C entry point behind mkl_service.h's macro
+// mkl_set_num_threads_local), exported by libtorch builds that link MKL (PyPI's x86 wheels);
+// weak, so that a libtorch on another BLAS links too (and keeps that BLAS's own behaviour).
+extern "C" int MKL_Set_Num_Threads_Local(int threads) __attribute__((weak));
+
 namespace modlr {
 namespace {
+
+// Makes MKL run this thread's products on one thread while it lives. at::set_num_threads sets
+// MKL's count on the calling thread only; a worker of libtorch's pool keeps MKL's default, and
+// there MKL rounded a half's product differently from the same product on a 1-thread caller
+// (seen with MKL 2024.2 on AVX-512): without this, the halves' results depended on the thread count.
+class OneBlasThreadHere {
+ public:
+  OneBlasThreadHere() : previous_(MKL_Set_Num_Threads_Local ? MKL_Set_Num_Threads_Local(1) : 0) {}
+  ~OneBlasThreadHere() {
+    if (MKL_Set_Num_Threads_Local) MKL_Set_Num_Threads_Local(previous_);  // 0: back to the global count
+  }
+  OneBlasThreadHere(const OneBlasThreadHere&) = delete;
+  OneBlasThreadHere& operator=(const OneBlasThreadHere&) = delete;
+
+ private:
+  int previous_;
+};
 
 // Rows [0, n/2) and [n/2, n): the two halves, whatever the thread count.
 std::pair<int64_t, int64_t> half_range(int64_t part, int64_t n) {
@@ -22,6 +44,7 @@ void in_two_halves(Work&& work) {
   const at::ThreadLocalState caller;
   at::parallel_for(0, 2, 1, [&](int64_t first, int64_t last) {
     const at::ThreadLocalStateGuard same_modes(caller);
+    const OneBlasThreadHere one_blas_thread;
     for (int64_t part = first; part < last; ++part) work(part);
   });
 }

@@ -2,17 +2,17 @@
 /// A Linear layer whose matrix products run as two halves on two cores, for fast mode
 /// (runner.mode: fast).
 ///
-/// Why: Debian's libtorch sends Linear's products to OpenBLAS, whose own thread pool fights
-/// libtorch's on these machines (2 OpenBLAS threads made LeNet-5 1.5x slower), so modlr runs
-/// OpenBLAS on one thread and a Linear used one core while the other idled. LeNet-5's
-/// 400->120 layer runs at OpenBLAS's single-core peak (~0.2 ms per step forward and backward);
-/// split in two, both cores share it.
+/// Why: written for Debian's libtorch 1.13, whose OpenBLAS pool fought libtorch's, so modlr
+/// ran OpenBLAS on one thread and a Linear used one core while the other idled; split in two,
+/// both cores shared LeNet-5's 400->120 layer. PyPI's libtorch threads its MKL products itself,
+/// but their rounding then depends on the thread count (seen with MKL 2024.2 on AVX-512); the
+/// split's results do not.
 /// How: the forward and the input gradient split the batch rows, the weight gradient the
 /// output features, always at the same place (half, rounded down), each half one
-/// single-threaded OpenBLAS product run by one of libtorch's threads, so split_linear's
-/// results do not depend on the thread count. They usually equal torch::linear's bit for bit,
-/// but not always (OpenBLAS may block a 32-row product differently from a 64-row one), hence
-/// fast mode only.
+/// single-threaded product (MKL held to one thread on the worker) run by one of libtorch's
+/// threads, so split_linear's results do not depend on the thread count. They usually equal
+/// torch::linear's bit for bit, but not always (a BLAS may block a 32-row product differently
+/// from a 64-row one), hence fast mode only.
 ///
 /// Input [N, in] float32 on CPU, weight [out, in], bias [out] or undefined; output [N, out].
 #include <torch/torch.h>
