@@ -128,6 +128,8 @@ class TransformerClassifier(nn.Module):
             h = self.norm(h)
         if o["pooling"] == "first":
             pooled = h.select(1, 0)
+        elif o["pooling"] == "max":
+            pooled = h.masked_fill(padding.unsqueeze(2), float("-inf")).max(1)[0]
         else:
             pooled = h.masked_fill(padding.unsqueeze(2), 0.0).sum(1) / lengths.to(h.dtype).unsqueeze(1)
         return self.fc(pooled)
@@ -155,6 +157,6 @@ def build_transformer_classifier(c):
     if o["positions"] == "sinusoidal" and o["d_model"] % 2 != 0:
         c.fail("d_model", "must be even for sinusoidal positions, got %d" % o["d_model"])
     o["max_length"] = c.get_count("max_length", 512)
-    o["pooling"] = c.get_choice("pooling", "mean", ["mean", "first"])
+    o["pooling"] = c.get_choice("pooling", "mean", ["mean", "max", "first"])
     o["classes"] = c.get_count("classes", 2)
     return TransformerClassifier(o)

@@ -1,6 +1,8 @@
 // Compound ONNX operations for the whole-model exporters (graph_ops.h).
 #include "graph_ops.h"
 
+#include <limits>
+
 #include "modlr/core/error.h"
 
 namespace modlr::onnx_ops {
@@ -103,6 +105,13 @@ std::string GraphOps::masked_mean(const std::string& outputs, const std::string&
   const auto counts = op("Cast", {op("Unsqueeze", {lengths, ints("const.axis1", {1})}, outputs + ".lengths_column")},
                          outputs + ".counts", {{"to", kOnnxFloat}});
   return op("Div", {sums, counts}, outputs + ".mean");
+}
+
+std::string GraphOps::masked_max(const std::string& outputs, const std::string& valid) {
+  const auto valid3 = op("Unsqueeze", {valid, ints("const.axis2", {2})}, outputs + ".valid3");
+  const auto minus_inf = float_scalar("const.minus_inf", -std::numeric_limits<float>::infinity());
+  const auto masked = op("Where", {valid3, outputs, minus_inf}, outputs + ".max_masked");
+  return op("ReduceMax", {masked}, outputs + ".max", {{"axes", std::vector<int64_t>{1}}, {"keepdims", int64_t{0}}});
 }
 
 }  // namespace modlr::onnx_ops

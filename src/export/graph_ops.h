@@ -55,6 +55,8 @@ class GraphOps {
   std::string step_range(const std::string& ids, const std::string& name);
   /// outputs [N, T, D] averaged over each row's valid steps -> [N, D].
   std::string masked_mean(const std::string& outputs, const std::string& valid, const std::string& lengths);
+  /// outputs [N, T, D]: the max over each row's valid steps -> [N, D].
+  std::string masked_max(const std::string& outputs, const std::string& valid);
 
  private:
   OnnxGraph& graph_;

@@ -4,8 +4,6 @@
 // in modlr, padding never enters a step and the backward direction reads each row reversed
 // within its own length. The recurrent weights are stored in ONNX's layout under new names
 // (rnn.W_l0, rnn.R_l0, rnn.B_l0: directions stacked, gates reordered).
-#include <limits>
-
 #include "graph_ops.h"
 #include "modlr/model/rnn_classifier.h"
 
@@ -82,11 +80,7 @@ std::string export_rnn_classifier(OnnxGraph& graph, Model& model, const std::str
   if (o.pooling == "mean") {
     features = ops.masked_mean(outputs, ops.valid_steps(ids, lengths), lengths);
   } else if (o.pooling == "max") {
-    const auto valid = ops.op("Unsqueeze", {ops.valid_steps(ids, lengths), ops.ints("const.axis2", {2})}, "pool.valid");
-    const auto masked =
-        ops.op("Where", {valid, outputs, ops.float_scalar("const.minus_inf", -std::numeric_limits<float>::infinity())},
-               "pool.masked");
-    features = ops.op("ReduceMax", {masked}, "pool.max", {{"axes", std::vector<int64_t>{1}}, {"keepdims", int64_t{0}}});
+    features = ops.masked_max(outputs, ops.valid_steps(ids, lengths));
   }
   return ops.linear(features, "fc", /*two_dimensional=*/true);
 }

@@ -21,6 +21,7 @@ std::string export_transformer_classifier(OnnxGraph& graph, Model& model, const 
   if (o.layer.norm_first) h = ops.layer_norm(h, "norm");
   const auto pooled = o.pooling == "first" ? ops.op("Gather", {h, ops.int_scalar("const.index0", 0)}, "pool.first",
                                                     {{"axis", int64_t{1}}})
+                      : o.pooling == "max" ? ops.masked_max(h, valid)
                                            : ops.masked_mean(h, valid, lengths);
   return ops.linear(pooled, "fc", /*two_dimensional=*/true);
 }

@@ -1,7 +1,5 @@
 #include "modlr/model/rnn_classifier.h"
 
-#include <limits>
-
 #include "layer_shapes.h"
 #include "token_ids.h"
 
@@ -18,9 +16,7 @@ torch::Tensor SequencePoolImpl::forward(const torch::Tensor& outputs, const torc
                       1);
   }
   if (mode_ == "mean") return masked_mean(outputs, lengths);
-  const auto steps = torch::arange(outputs.size(1), lengths.options()).view({1, -1, 1});
-  const auto padding = steps >= lengths.view({n, 1, 1});
-  return std::get<0>(outputs.masked_fill(padding, -std::numeric_limits<double>::infinity()).max(1));
+  return masked_max(outputs, lengths);
 }
 
 RnnClassifier::RnnClassifier(const RnnClassifierOptions& o) : options_(o) {

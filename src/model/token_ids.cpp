@@ -1,6 +1,8 @@
 // Token-id inputs of the sequence models (token_ids.h).
 #include "token_ids.h"
 
+#include <limits>
+
 #include "modlr/core/error.h"
 
 namespace modlr {
@@ -28,6 +30,12 @@ torch::Tensor masked_mean(const torch::Tensor& outputs, const torch::Tensor& len
   const auto steps = torch::arange(outputs.size(1), lengths.options()).view({1, -1, 1});
   const auto padding = steps >= lengths.view({-1, 1, 1});
   return outputs.masked_fill(padding, 0.0).sum(1) / lengths.to(outputs.scalar_type()).unsqueeze(1);
+}
+
+torch::Tensor masked_max(const torch::Tensor& outputs, const torch::Tensor& lengths) {
+  const auto steps = torch::arange(outputs.size(1), lengths.options()).view({1, -1, 1});
+  const auto padding = steps >= lengths.view({-1, 1, 1});
+  return std::get<0>(outputs.masked_fill(padding, -std::numeric_limits<double>::infinity()).max(1));
 }
 
 double read_dropout(const Config& c, const std::string& key, double fallback) {

@@ -20,6 +20,9 @@ std::pair<torch::Tensor, torch::Tensor> lengths_and_cut(const torch::Tensor& ids
 
 /// The mean of outputs [N, T, D] over each row's first lengths[i] steps -> [N, D].
 torch::Tensor masked_mean(const torch::Tensor& outputs, const torch::Tensor& lengths);
+/// The elementwise max of outputs [N, T, D] over each row's first lengths[i] steps -> [N, D]
+/// (the gradient goes to the step that holds each max).
+torch::Tensor masked_max(const torch::Tensor& outputs, const torch::Tensor& lengths);
 
 /// A dropout probability read from `key` (default 0); throws naming the key outside [0, 1).
 double read_dropout(const Config& c, const std::string& key, double fallback = 0.0);

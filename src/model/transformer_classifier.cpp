@@ -53,11 +53,9 @@ torch::Tensor TransformerClassifier::run(const torch::Tensor& input, const Layer
     h = norm_(h);
     report("norm", *norm_, h);
   }
-  torch::Tensor pooled;
-  if (options_.pooling == "first")
-    pooled = h.select(1, 0);
-  else
-    pooled = masked_mean(h, lengths);
+  const auto pooled = options_.pooling == "first" ? h.select(1, 0)
+                      : options_.pooling == "max" ? masked_max(h, lengths)
+                                                  : masked_mean(h, lengths);
   auto logits = fc_(pooled);
   report("fc", *fc_, logits);
   return logits;
@@ -90,7 +88,7 @@ std::shared_ptr<Model> make_transformer_classifier(const Config& c) {
   if (o.positions == "sinusoidal" && o.layer.d_model % 2 != 0)
     c.fail("d_model", "must be even for sinusoidal positions, got " + std::to_string(o.layer.d_model));
   o.max_length = c.get_count("max_length", 512);
-  o.pooling = c.get_choice("pooling", "mean", {"mean", "first"});
+  o.pooling = c.get_choice("pooling", "mean", {"mean", "max", "first"});
   o.classes = c.get_count("classes", 2);
   return std::make_shared<TransformerClassifier>(o);
 }

@@ -28,6 +28,8 @@ const std::vector<std::string>& sequence_models() {
       "name: transformer_classifier\nvocab_size: 40\nd_model: 8\nheads: 2\nfeedforward: 16\nmax_length: 32",
       "name: transformer_classifier\nvocab_size: 40\nd_model: 8\nheads: 4\nfeedforward: 16\nlayers: 1\n"
       "norm_first: true\nactivation: gelu\npositions: learned\npooling: first\nmax_length: 32\nclasses: 3",
+      "name: transformer_classifier\nvocab_size: 40\nd_model: 8\nheads: 2\nfeedforward: 16\nlayers: 1\npooling: max\n"
+      "max_length: 32",
   };
   return all;
 }

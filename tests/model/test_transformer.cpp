@@ -175,6 +175,30 @@ TEST(TransformerClassifier, MorePaddingGivesTheSameLogitsAndShapesAreReported) {
   EXPECT_EQ(model->forward(torch::zeros({0, 6}, torch::kLong)).sizes(), (std::vector<int64_t>{0, 2}));  // shape pass
 }
 
+// pooling: max takes each feature's max over the row's own tokens: the logits are fc of that
+// max taken by hand from the last layer's outputs (the padded steps of row 1 have outputs
+// too, and must not count), and more padding changes nothing.
+TEST(TransformerClassifier, MaxPoolingTakesEachFeaturesMaxOverTheRowsOwnTokens) {
+  auto model = model_from_yaml(
+      "name: transformer_classifier\nvocab_size: 50\nd_model: 8\nheads: 2\nfeedforward: 16\npooling: max\n");
+  model->eval();
+  torch::manual_seed(2);
+  auto x = torch::randint(2, 50, {3, 6}, torch::kLong);
+  x[1].narrow(0, 3, 3).zero_();
+  torch::Tensor last;
+  const auto logits = model->forward_observed(
+      x, [&](const std::string& name, const std::string&, const torch::nn::Module&, const torch::Tensor& out) {
+        if (name == "layers.1") last = out;
+      });
+  const auto pooled = torch::stack(
+      {std::get<0>(last[0].max(0)), std::get<0>(last[1].narrow(0, 0, 3).max(0)), std::get<0>(last[2].max(0))});
+  const auto parameters = model->named_parameters();
+  const auto expected = torch::linear(pooled, parameters["fc.weight"], parameters["fc.bias"]);
+  EXPECT_LT((logits - expected).abs().max().item<double>(), 1e-6);
+  const auto wider = torch::cat({x, torch::zeros({3, 4}, torch::kLong)}, 1);
+  EXPECT_TRUE(torch::equal(model->forward(x), model->forward(wider)));
+}
+
 TEST(TransformerClassifier, BadInputNamesTheKey) {
   const std::string base = "name: transformer_classifier\nvocab_size: 50\nd_model: 8\nfeedforward: 16\n";
   EXPECT_NE(modlr::testing::error_message([&] { model_from_yaml(base + "heads: 3\n"); }).find("heads"),

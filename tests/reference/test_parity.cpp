@@ -274,7 +274,8 @@ TEST_F(ImdbParityTest, TransformerEncoderWithValidation) {
                                     " --set model.heads=2 --set model.feedforward=32 --set runner.epochs=2"
                                     " --set dataset.batch_size=8 --set dataset.eval_batch_size=16"
                                     " --set dataset.validation=0.25 --set optimizer.schedule.warmup=3"
-                                    " --set optimizer.schedule.unit=step --set model.attention_dropout=0.1",
+                                    " --set optimizer.schedule.unit=step --set model.attention_dropout=0.1"
+                                    " --set model.pooling=max",
                                 runs));
 }
 

@@ -101,7 +101,7 @@ struct TransformerClassifierOptions {
   std::string positions = "sinusoidal";  ///< sinusoidal | learned
   int64_t layers = 2;
   TransformerLayerOptions layer;
-  std::string pooling = "mean";  ///< mean (over each row's own length) | first (token 0)
+  std::string pooling = "mean";  ///< mean | max (over each row's own length) | first (token 0)
   int64_t classes = 2;
 };
 
@@ -111,7 +111,7 @@ struct TransformerClassifierOptions {
 ///   layers (padding masked) - [LayerNorm when norm_first] - pooling - fc (-> logits).
 /// Config (model section): vocab_size (required), d_model: 128, heads: 4, layers: 2,
 /// feedforward: 512, dropout: 0.1, attention_dropout: 0, activation: relu | gelu, norm_first: false,
-/// positions: sinusoidal | learned, max_length: 512, pooling: mean | first, classes: 2.
+/// positions: sinusoidal | learned, max_length: 512, pooling: mean | max | first, classes: 2.
 ///
 /// Input: int64 token ids [N, T], right-padded with 0 (a row's length is its count of
 /// non-zero ids, at least 1); T beyond the longest row is cut, so more padding columns give
