@@ -155,15 +155,37 @@ TEST(TransformerClassifier, TokenEmbeddingsStartAtVarianceOneOverDModel) {
   EXPECT_NEAR(table.narrow(0, 1, 1999).mean().item<double>(), 0.0, 0.002);
 }
 
-TEST(TransformerClassifier, MorePaddingGivesTheSameLogitsAndShapesAreReported) {
+namespace {
+
+// A small classifier in eval mode, with `pooling`.
+std::shared_ptr<modlr::Model> small_classifier(const std::string& pooling) {
   auto model = model_from_yaml(
-      "name: transformer_classifier\nvocab_size: 50\nd_model: 8\nheads: 2\nfeedforward: 16\npooling: mean\n");
+      "name: transformer_classifier\nvocab_size: 50\nd_model: 8\nheads: 2\nfeedforward: 16\n"
+      "pooling: " +
+      pooling + "\n");
   model->eval();
+  return model;
+}
+
+// Three rows of 6 ids, row 1 padded after 3.
+torch::Tensor three_rows_one_padded() {
   torch::manual_seed(2);
   auto x = torch::randint(2, 50, {3, 6}, torch::kLong);
   x[1].narrow(0, 3, 3).zero_();
-  const auto wider = torch::cat({x, torch::zeros({3, 4}, torch::kLong)}, 1);
-  EXPECT_TRUE(torch::equal(model->forward(x), model->forward(wider)));
+  return x;
+}
+
+bool more_padding_changes_nothing(modlr::Model& model, const torch::Tensor& x) {
+  const auto wider = torch::cat({x, torch::zeros({x.size(0), 4}, torch::kLong)}, 1);
+  return torch::equal(model.forward(x), model.forward(wider));
+}
+
+}  // namespace
+
+TEST(TransformerClassifier, MorePaddingGivesTheSameLogitsAndShapesAreReported) {
+  auto model = small_classifier("mean");
+  const auto x = three_rows_one_padded();
+  EXPECT_TRUE(more_padding_changes_nothing(*model, x));
   std::vector<std::string> seen;
   const auto y = model->forward_observed(
       x, [&](const std::string& name, const std::string& type, const torch::nn::Module&, const torch::Tensor& out) {
@@ -179,12 +201,8 @@ TEST(TransformerClassifier, MorePaddingGivesTheSameLogitsAndShapesAreReported) {
 // max taken by hand from the last layer's outputs (the padded steps of row 1 have outputs
 // too, and must not count), and more padding changes nothing.
 TEST(TransformerClassifier, MaxPoolingTakesEachFeaturesMaxOverTheRowsOwnTokens) {
-  auto model = model_from_yaml(
-      "name: transformer_classifier\nvocab_size: 50\nd_model: 8\nheads: 2\nfeedforward: 16\npooling: max\n");
-  model->eval();
-  torch::manual_seed(2);
-  auto x = torch::randint(2, 50, {3, 6}, torch::kLong);
-  x[1].narrow(0, 3, 3).zero_();
+  auto model = small_classifier("max");
+  const auto x = three_rows_one_padded();
   torch::Tensor last;
   const auto logits = model->forward_observed(
       x, [&](const std::string& name, const std::string&, const torch::nn::Module&, const torch::Tensor& out) {
@@ -195,8 +213,7 @@ TEST(TransformerClassifier, MaxPoolingTakesEachFeaturesMaxOverTheRowsOwnTokens) 
   const auto parameters = model->named_parameters();
   const auto expected = torch::linear(pooled, parameters["fc.weight"], parameters["fc.bias"]);
   EXPECT_LT((logits - expected).abs().max().item<double>(), 1e-6);
-  const auto wider = torch::cat({x, torch::zeros({3, 4}, torch::kLong)}, 1);
-  EXPECT_TRUE(torch::equal(model->forward(x), model->forward(wider)));
+  EXPECT_TRUE(more_padding_changes_nothing(*model, x));
 }
 
 TEST(TransformerClassifier, BadInputNamesTheKey) {
