@@ -274,8 +274,18 @@ TEST_F(ImdbParityTest, TransformerEncoderWithValidation) {
                                     " --set model.heads=2 --set model.feedforward=32 --set runner.epochs=2"
                                     " --set dataset.batch_size=8 --set dataset.eval_batch_size=16"
                                     " --set dataset.validation=0.25 --set optimizer.schedule.warmup=3"
-                                    " --set optimizer.schedule.unit=step --set model.attention_dropout=0.1"
-                                    " --set model.pooling=max",
+                                    " --set optimizer.schedule.unit=step --set model.attention_dropout=0.1",
+                                runs));
+}
+
+// pooling: max (the config's is mean), one epoch.
+TEST_F(ImdbParityTest, TransformerEncoderMaxPooling) {
+  expect_identical(check_parity("configs/transformer-imdb.yaml",
+                                "--set dataset.path=" + archive +
+                                    " --set dataset.limit=48 --set dataset.max_size=300 --set model.vocab_size=300"
+                                    " --set dataset.max_length=40 --set model.max_length=40 --set model.d_model=16"
+                                    " --set model.heads=2 --set model.feedforward=32 --set runner.epochs=1"
+                                    " --set dataset.batch_size=8 --set model.pooling=max",
                                 runs));
 }
 
