@@ -26,15 +26,22 @@ std::pair<torch::Tensor, torch::Tensor> lengths_and_cut(const torch::Tensor& ids
   return {std::move(lengths), std::move(cut)};
 }
 
+namespace {
+
+// bool [N, T, 1]: step t of row i is past lengths[i].
+torch::Tensor padded_steps(const torch::Tensor& outputs, const torch::Tensor& lengths) {
+  return torch::arange(outputs.size(1), lengths.options()).view({1, -1, 1}) >= lengths.view({-1, 1, 1});
+}
+
+}  // namespace
+
 torch::Tensor masked_mean(const torch::Tensor& outputs, const torch::Tensor& lengths) {
-  const auto steps = torch::arange(outputs.size(1), lengths.options()).view({1, -1, 1});
-  const auto padding = steps >= lengths.view({-1, 1, 1});
+  const auto padding = padded_steps(outputs, lengths);
   return outputs.masked_fill(padding, 0.0).sum(1) / lengths.to(outputs.scalar_type()).unsqueeze(1);
 }
 
 torch::Tensor masked_max(const torch::Tensor& outputs, const torch::Tensor& lengths) {
-  const auto steps = torch::arange(outputs.size(1), lengths.options()).view({1, -1, 1});
-  const auto padding = steps >= lengths.view({-1, 1, 1});
+  const auto padding = padded_steps(outputs, lengths);
   return std::get<0>(outputs.masked_fill(padding, -std::numeric_limits<double>::infinity()).max(1));
 }
 
